@@ -1,0 +1,80 @@
+/**
+ * From a file (or the embedded default) to a validated config: read → ${ENV} → load the
+ * extensions it names → validate every source and writer. Any problem is a ConfigError that
+ * lists them all.
+ */
+import { existsSync } from "node:fs"
+import { dirname, isAbsolute, join, resolve } from "node:path"
+import { extensionFiles, loadExtension, type LoadedExtension } from "../core/extensions.ts"
+import type { Registry } from "../core/registry.ts"
+import { substituteEnv } from "./env.ts"
+import { ConfigError } from "./errors.ts"
+import { readConfigFile } from "./load.ts"
+import { validateConfig, type PollectConfig } from "./schema.ts"
+import { registerSecrets } from "./secrets.ts"
+
+export interface LoadedConfig extends PollectConfig {
+  /** The file, or undefined for the embedded default. */
+  file?: string
+  configDir: string
+  stateDir: string
+  loadedExtensions: LoadedExtension[]
+}
+
+export interface LoadOptions {
+  env?: Record<string, string | undefined>
+}
+
+export async function loadConfigFile(file: string, registry: Registry, options: LoadOptions = {}): Promise<LoadedConfig> {
+  return resolveConfig(await readConfigFile(file), registry, { ...options, file })
+}
+
+export async function resolveConfig(raw: unknown, registry: Registry, options: LoadOptions & { file?: string } = {}): Promise<LoadedConfig> {
+  const file = options.file
+  const configDir = file ? dirname(resolve(file)) : process.cwd()
+  const fail = (problems: string[]) => new ConfigError(problems, file)
+
+  const { value, problems } = substituteEnv(raw, options.env)
+  if (problems.length) throw fail(problems)
+  registerSecrets(value)
+
+  const loadedExtensions: LoadedExtension[] = []
+  const extensionProblems: string[] = []
+  for (const [where, path] of extensionPaths(value, configDir, Boolean(file))) {
+    try {
+      for (const extensionFile of extensionFiles(path)) loadedExtensions.push(await loadExtension(extensionFile, registry))
+    } catch (error) {
+      extensionProblems.push(`${where}: ${(error as Error).message}`)
+    }
+  }
+  if (extensionProblems.length) throw fail(extensionProblems)
+
+  const validated = validateConfig(value, registry)
+  if ("problems" in validated) throw fail(validated.problems)
+  const stateDir = validated.stateDir ? resolveFrom(configDir, validated.stateDir) : configDir
+  return { ...validated, file, configDir, stateDir, loadedExtensions }
+}
+
+/** `sources/` and `writers/` beside the config file, then the config's `extensions` list. */
+function extensionPaths(config: unknown, configDir: string, besideConfig: boolean): [string, string][] {
+  const paths: [string, string][] = []
+  if (besideConfig) {
+    for (const folder of ["sources", "writers"]) {
+      const path = join(configDir, folder)
+      if (existsSync(path)) paths.push([`${folder}/ beside the config`, path])
+    }
+  }
+  const listed = (config as { extensions?: unknown } | null)?.extensions
+  if (Array.isArray(listed)) {
+    listed.forEach((entry, i) => {
+      if (typeof entry !== "string") return // the schema reports it
+      const path = resolveFrom(configDir, entry)
+      paths.push([`extensions[${i}]`, path])
+    })
+  }
+  return paths
+}
+
+function resolveFrom(dir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(dir, path)
+}

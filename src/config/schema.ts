@@ -1,0 +1,210 @@
+/**
+ * The config's shape: pollect's own keys here, each plugin's keys in its class's `options`.
+ * Validation runs in two passes so every problem is reported at once, by path: the structure
+ * first, then each source and writer against its own schema.
+ */
+import * as v from "valibot"
+import type { CommonSourceOptions, OptionsSchema, SourceClass, WriterClass } from "../core/plugin.ts"
+import type { Registry } from "../core/registry.ts"
+import { formatPath, type PathKey } from "./path.ts"
+
+const seconds = v.pipe(v.number(), v.gtValue(0))
+
+export const commonSourceEntries = {
+  type: v.string(),
+  name: v.optional(v.string()),
+  labels: v.optional(v.record(v.string(), v.string())),
+  tickTime: v.optional(seconds),
+  timeout: v.optional(seconds),
+}
+const commonSourceSchema = v.object(commonSourceEntries)
+
+const pluginRef = v.looseObject({ type: v.string() })
+const writerRefs = {
+  writer: v.optional(v.union([pluginRef, v.array(pluginRef)])),
+  writers: v.optional(v.array(pluginRef)),
+}
+
+const executorSchema = v.looseObject({
+  collection: v.optional(v.string(), "pollect"),
+  /** 0 (as in the original) means the global tickTime. */
+  tickTime: v.optional(v.pipe(v.number(), v.minValue(0))),
+  threads: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  sources: v.array(pluginRef),
+  ...writerRefs,
+})
+
+const configSchema = v.looseObject({
+  $schema: v.optional(v.string()),
+  tickTime: v.optional(seconds, 10),
+  threads: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 5),
+  extensions: v.optional(v.array(v.string()), []),
+  stateDir: v.optional(v.string()),
+  executors: v.array(executorSchema),
+  ...writerRefs,
+})
+
+export type PluginRef = { type: string } & Record<string, unknown>
+
+export interface SourceSpec {
+  path: string
+  type: string
+  cls: SourceClass
+  config: CommonSourceOptions & Record<string, unknown>
+}
+
+export interface WriterSpec {
+  path: string
+  type: string
+  cls: WriterClass
+  config: PluginRef
+  /** Identical writer configs share one instance: this is their identity. */
+  key: string
+}
+
+export interface ExecutorSpec {
+  path: string
+  collection: string
+  tickTime: number
+  threads: number
+  sources: SourceSpec[]
+  writers: WriterSpec[]
+}
+
+export interface PollectConfig {
+  tickTime: number
+  threads: number
+  extensions: string[]
+  stateDir?: string
+  executors: ExecutorSpec[]
+  /** Not errors, but worth telling: unknown keys, no writer. */
+  warnings: string[]
+}
+
+/** valibot issue → `metrics[0].oids: expected array`; never echoes the received value (it may be a secret). */
+export function describeIssue(issue: v.BaseIssue<unknown>, prefix: PathKey[] = []): string {
+  const path = [...prefix, ...(issue.path ?? []).map((item) => item.key as PathKey)]
+  let what: string
+  if (issue.kind === "validation" && (issue.type === "check" || issue.type === "custom")) what = issue.message
+  else if (issue.kind === "schema" && issue.type === "union" && issue.issues?.length) {
+    const alternatives = [...new Set(issue.issues.map((sub) => lowerType(sub.expected)))].filter(Boolean)
+    what = `expected ${alternatives.join(" or ")}`
+  } else what = `expected ${lowerType(issue.expected)}`
+  return `${formatPath(path)}: ${what}`
+}
+
+function lowerType(expected: string | null): string {
+  return (expected ?? "a valid value").replace(/\b(Object|Array|Date|Blob)\b/g, (word) => word.toLowerCase())
+}
+
+function issuesOf(schema: v.GenericSchema, input: unknown, prefix: PathKey[] = []) {
+  const result = v.safeParse(schema, input)
+  return result.success
+    ? { output: result.output as Record<string, unknown>, problems: [] as string[] }
+    : { output: undefined, problems: result.issues.map((issue) => describeIssue(issue, prefix)) }
+}
+
+function entriesOf(schema: OptionsSchema): string[] | undefined {
+  const entries = (schema as { entries?: Record<string, unknown> }).entries
+  return entries ? Object.keys(entries) : undefined
+}
+
+/** Canonical JSON (sorted keys), so `{a,b}` and `{b,a}` are the same writer. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`
+  if (value && typeof value === "object") {
+    const keys = Object.keys(value).sort()
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(",")}}`
+  }
+  return JSON.stringify(value) ?? "null"
+}
+
+export function validateConfig(raw: unknown, registry: Registry): PollectConfig | { problems: string[] } {
+  const top = issuesOf(configSchema, raw)
+  if (!top.output) return { problems: top.problems }
+  const config = top.output as v.InferOutput<typeof configSchema>
+  const problems: string[] = []
+  const warnings: string[] = []
+
+  const checkPlugin = <C extends SourceClass | WriterClass>(
+    kind: "source" | "writer",
+    known: Map<string, C>,
+    ref: PluginRef,
+    path: PathKey[],
+    common?: v.GenericSchema,
+  ) => {
+    const where = formatPath(path)
+    const cls = known.get(ref.type)
+    if (!cls) {
+      const types = [...known.keys()].sort().join(", ")
+      problems.push(`${where}: unknown ${kind} type "${ref.type}" (known: ${types})`)
+      return undefined
+    }
+    const label = `${where} (${ref.type})`
+    const base = common ? issuesOf(common, ref) : { output: { type: ref.type }, problems: [] }
+    const own = issuesOf(cls.options, ref)
+    for (const problem of [...base.problems, ...own.problems]) problems.push(`${label}: ${problem}`)
+    if (!base.output || !own.output) return undefined
+    const ownKeys = entriesOf(cls.options)
+    if (ownKeys) {
+      const commonKeys = common ? Object.keys(commonSourceEntries) : ["type"]
+      for (const key of Object.keys(ref)) {
+        if (!ownKeys.includes(key) && !commonKeys.includes(key)) warnings.push(`${label}: unknown key "${key}" is ignored`)
+      }
+    }
+    return { cls, config: { ...base.output, ...own.output } as PluginRef }
+  }
+
+  const writersAt = (owner: { writer?: PluginRef | PluginRef[]; writers?: PluginRef[] }, path: PathKey[]): WriterSpec[] => {
+    const refs: [PluginRef, PathKey[]][] = []
+    if (Array.isArray(owner.writer)) owner.writer.forEach((w, i) => refs.push([w, [...path, "writer", i]]))
+    else if (owner.writer) refs.push([owner.writer, [...path, "writer"]])
+    owner.writers?.forEach((w, i) => refs.push([w, [...path, "writers", i]]))
+    const specs: WriterSpec[] = []
+    for (const [ref, at] of refs) {
+      const checked = checkPlugin("writer", registry.writers, ref, at)
+      if (checked) specs.push({ path: formatPath(at), type: ref.type, cls: checked.cls, config: checked.config, key: canonical(checked.config) })
+    }
+    return specs
+  }
+
+  const globalWriters = writersAt(config, [])
+  const executors: ExecutorSpec[] = config.executors.map((exec, e) => {
+    const path: PathKey[] = ["executors", e]
+    const sources: SourceSpec[] = []
+    exec.sources.forEach((ref, s) => {
+      const checked = checkPlugin("source", registry.sources, ref, [...path, "sources", s], commonSourceSchema)
+      if (checked) sources.push({ path: formatPath([...path, "sources", s]), type: ref.type, cls: checked.cls as SourceClass, config: checked.config as SourceSpec["config"] })
+    })
+    const own = writersAt(exec, path)
+    const writers = own.length ? own : globalWriters
+    if (!writers.length) warnings.push(`${formatPath(path)}: no writer configured (globally or here); values go to DryRun (stdout)`)
+    return {
+      path: formatPath(path),
+      collection: exec.collection,
+      tickTime: exec.tickTime || config.tickTime,
+      threads: exec.threads ?? config.threads,
+      sources,
+      writers,
+    }
+  })
+
+  if (problems.length) return { problems }
+  return { tickTime: config.tickTime, threads: config.threads, extensions: config.extensions, stateDir: config.stateDir, executors, warnings }
+}
+
+/** The whole config as one valibot schema (every known type spelled out), for `pollect schema`. */
+export function fullConfigSchema(registry: Registry): v.GenericSchema {
+  const variants = (known: Map<string, SourceClass | WriterClass>, common: Record<string, v.GenericSchema>) =>
+    [...known.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([type, cls]) => v.object({ ...common, ...((cls.options as { entries?: v.ObjectEntries }).entries ?? {}), type: v.literal(type) }))
+  const sourceSchema = v.union(variants(registry.sources, commonSourceEntries))
+  const writerSchema = v.union(variants(registry.writers, {}))
+  const writerKeys = { writer: v.optional(v.union([writerSchema, v.array(writerSchema)])), writers: v.optional(v.array(writerSchema)) }
+  return v.object({
+    ...configSchema.entries,
+    executors: v.array(v.object({ ...executorSchema.entries, sources: v.array(sourceSchema), ...writerKeys })),
+    ...writerKeys,
+  })
+}

@@ -1,0 +1,157 @@
+/**
+ * One executor: a collection with its sources and writers. A tick probes the sources that are
+ * due, concurrently up to `threads`, each under its own deadline. Partial writers get each
+ * source's result as it lands; batch writers get the whole tick, in config order, once all land.
+ */
+import { FailureLatch } from "./failure-latch.ts"
+import { errorMessage, type Logger } from "./log.ts"
+import type { Source, Writer } from "./plugin.ts"
+import type { SelfMetrics } from "./self-metrics.ts"
+import type { SourceResult } from "./source-result.ts"
+import { toValueSets } from "./value-set.ts"
+
+export interface SourceSlot {
+  /** `executors[0].sources[2]` */
+  id: string
+  type: string
+  name?: string
+  labels: Record<string, string>
+  source: Source
+  /** Arms the deadline the source sees as `ctx.signal`. */
+  setSignal(signal: AbortSignal): void
+  tickTimeMs: number
+  timeoutMs: number
+}
+
+export interface ExecutorOptions {
+  collection: string
+  tickTimeMs: number
+  threads: number
+  slots: SourceSlot[]
+  writers: Writer[]
+  log: Logger
+  selfMetrics: SelfMetrics
+  /** Monotonic milliseconds. */
+  now?: () => number
+  /** Wall-clock milliseconds, for timestamps. */
+  wallNow?: () => number
+}
+
+export interface TickReport {
+  probed: number
+  failed: number
+}
+
+export class Executor {
+  readonly collection: string
+  readonly tickTimeMs: number
+  private readonly lastRun = new Map<string, number>()
+  private readonly busy = new Set<string>()
+  private readonly latch: FailureLatch
+  private readonly now: () => number
+  private readonly wallNow: () => number
+
+  constructor(private readonly options: ExecutorOptions) {
+    this.collection = options.collection
+    this.tickTimeMs = options.tickTimeMs
+    this.latch = new FailureLatch(options.log)
+    this.now = options.now ?? (() => performance.now())
+    this.wallNow = options.wallNow ?? (() => Date.now())
+  }
+
+  get writers(): readonly Writer[] {
+    return this.options.writers
+  }
+
+  get slots(): readonly SourceSlot[] {
+    return this.options.slots
+  }
+
+  /** Sources whose own tickTime has come (half a tick of slack absorbs timer jitter). */
+  private due(slot: SourceSlot, at: number, all: boolean): boolean {
+    if (this.busy.has(slot.id)) return false
+    if (all) return true
+    const last = this.lastRun.get(slot.id)
+    return last === undefined || at - last >= slot.tickTimeMs - this.tickTimeMs / 2
+  }
+
+  /** Probes the due sources and hands the results to the writers. `all` probes every source (`--once`). */
+  async tick(options: { all?: boolean } = {}): Promise<TickReport> {
+    const at = this.now()
+    const time = Math.floor(this.wallNow() / 1000)
+    const due = this.options.slots.filter((slot) => this.due(slot, at, options.all ?? false))
+    const results: (SourceResult | undefined)[] = new Array(due.length)
+    let failed = 0
+    let next = 0
+    const worker = async () => {
+      while (next < due.length) {
+        const index = next++
+        const slot = due[index]!
+        this.lastRun.set(slot.id, at)
+        const result = await this.probe(slot, time)
+        if (result.error !== undefined) failed++
+        results[index] = result
+        await this.deliver(this.options.writers.filter((w) => w.partial), [result])
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(this.options.threads, due.length) }, worker))
+    const landed = results.filter((r): r is SourceResult => r !== undefined && r.error === undefined && r.sets.length > 0)
+    if (landed.length) await this.deliver(this.options.writers.filter((w) => !w.partial), landed)
+    return { probed: due.length, failed }
+  }
+
+  private async probe(slot: SourceSlot, time: number): Promise<SourceResult> {
+    const what = `${this.collection} ${slot.type}${slot.name ? ` "${slot.name}"` : ""} (${slot.id})`
+    const result: SourceResult = {
+      id: slot.id,
+      collection: this.collection,
+      type: slot.type,
+      name: slot.name,
+      labels: slot.labels,
+      time,
+      sets: [],
+      timeoutSeconds: slot.timeoutMs / 1000,
+    }
+    const controller = new AbortController()
+    const started = performance.now()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new Error(`timed out after ${slot.timeoutMs / 1000} s`)
+        controller.abort(error)
+        reject(error)
+      }, slot.timeoutMs)
+    })
+    this.busy.add(slot.id)
+    slot.setSignal(controller.signal)
+    const running = Promise.resolve().then(() => slot.source.probe())
+    // A probe that ignores its signal keeps the source busy (not probed again) until it settles.
+    running.finally(() => this.busy.delete(slot.id)).catch(() => {})
+    try {
+      result.sets = toValueSets(await Promise.race([running, deadline]))
+      this.latch.ok(slot.id, what)
+    } catch (error) {
+      result.error = errorMessage(error)
+      this.latch.fail(slot.id, what, result.error)
+    } finally {
+      clearTimeout(timer)
+    }
+    this.options.selfMetrics.observeProbe(this.collection, slot.name ? `${slot.type}.${slot.name}` : slot.type, (performance.now() - started) / 1000, result.error === undefined)
+    return result
+  }
+
+  /** A failing writer is logged (once) and never stops the others. */
+  private async deliver(writers: Writer[], results: SourceResult[]): Promise<void> {
+    await Promise.all(
+      writers.map(async (writer) => {
+        const key = `writer:${writer.config.type}`
+        try {
+          await writer.write(results)
+          this.latch.ok(key, `writer ${writer.config.type}`)
+        } catch (error) {
+          this.latch.fail(key, `writer ${writer.config.type}`, errorMessage(error))
+        }
+      }),
+    )
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The plugin contract: what a source or writer is, and what it gets from pollect. Built-ins and
+ * extensions use exactly this API (extensions import it as `import { Source } from "pollect"`).
+ */
+import * as v from "valibot"
+import type { Logger } from "./log.ts"
+import type { RateTracker } from "./rate.ts"
+import type { SelfMetrics } from "./self-metrics.ts"
+import type { SourceResult } from "./source-result.ts"
+import type { ProbeResult } from "./value-set.ts"
+import type { SpawnOptions, SpawnResult } from "../lib/spawn.ts"
+
+/** Keys every source accepts besides its own. */
+export interface CommonSourceOptions {
+  type: string
+  name?: string
+  labels?: Record<string, string>
+  /** Seconds between probes of this source; a multiple of its executor's tickTime. */
+  tickTime?: number
+  /** Seconds a probe may take; default: the tick time. */
+  timeout?: number
+}
+
+export interface SourceContext {
+  readonly log: Logger
+  /** Aborted at the current probe's deadline; pass it to anything that waits. */
+  readonly signal: AbortSignal
+  /** Folder beside the config (or `stateDir`) for token caches and downloads. */
+  readonly stateDir: string
+  /** Folder of the config file; relative paths in options resolve against it. */
+  readonly configDir: string
+  /** Counter → per-second conversion with wrap-around, private to this source. */
+  readonly rate: RateTracker
+  /** Runs a tool with an argument array, killed at the probe's deadline. */
+  spawn(argv: string[], options?: SpawnOptions): Promise<SpawnResult>
+  /** fetch() that gives up at the probe's deadline. */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>
+}
+
+export interface WriterContext {
+  readonly log: Logger
+  readonly stateDir: string
+  readonly configDir: string
+  readonly selfMetrics: SelfMetrics
+  /** Set by `--dry-run` or `--once`: the process exits after the first flush. */
+  readonly once: boolean
+}
+
+/** A valibot schema of a plugin's own options (an object schema; unknown keys are ignored). */
+export type OptionsSchema = v.GenericSchema<Record<string, unknown>, object>
+
+export abstract class Source<Options extends object = object> {
+  /** The source's own keys; the common keys (`type`, `name`, ...) are checked by pollect. */
+  static readonly options: OptionsSchema = v.object({})
+
+  constructor(
+    readonly config: Options & CommonSourceOptions,
+    readonly ctx: SourceContext,
+  ) {}
+
+  /** Probes once. Throw (or reject) to report a failure; the tick goes on without this source. */
+  abstract probe(): ProbeResult | Promise<ProbeResult>
+
+  /** Releases sockets, sessions and the like at shutdown. */
+  close(): void | Promise<void> {}
+}
+
+export abstract class Writer<Options extends object = object> {
+  static readonly options: OptionsSchema = v.object({})
+
+  /** True: gets each source's result as it lands (and failures); false: the merged tick. */
+  readonly partial: boolean = false
+
+  constructor(
+    readonly config: Options & { type: string },
+    readonly ctx: WriterContext,
+  ) {}
+
+  /** Opens ports and connections. Throwing here stops pollect at start with exit code 2. */
+  start(): void | Promise<void> {}
+
+  abstract write(results: SourceResult[]): void | Promise<void>
+
+  /** Flushes what is buffered and closes. */
+  stop(): void | Promise<void> {}
+}
+
+export interface SourceClass {
+  new (config: any, ctx: SourceContext): Source<any>
+  readonly options: OptionsSchema
+  /** Probe timeout in seconds when the config sets none; otherwise the tick time. */
+  readonly defaultTimeout?: number
+}
+
+export interface WriterClass {
+  new (config: any, ctx: WriterContext): Writer<any>
+  readonly options: OptionsSchema
+}

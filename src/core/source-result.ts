@@ -1,0 +1,20 @@
+import type { ValueSet } from "./value-set.ts"
+
+/** One source's outcome in one tick, named but not yet turned into metric names (naming.ts does that). */
+export interface SourceResult {
+  /** Stable per source instance across ticks: `executors[0].sources[2]`. */
+  id: string
+  collection: string
+  /** The config's `type` as the user wrote it (`LoadAvg`, `Fritz`); names are made from it. */
+  type: string
+  name?: string
+  /** Static labels from the source's config. */
+  labels: Record<string, string>
+  /** Unix seconds of the tick. */
+  time: number
+  sets: ValueSet[]
+  /** Set when the probe failed or timed out; `sets` is empty then. */
+  error?: string
+  /** The source's probe timeout, seconds (writers use it to age out values of a failing source). */
+  timeoutSeconds: number
+}

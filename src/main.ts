@@ -1,0 +1,94 @@
+#!/usr/bin/env bun
+/** The command line: `pollect --config FILE [--dry-run] [--once]`, `pollect check`, `pollect schema`. */
+import { toJsonSchema } from "@valibot/to-json-schema"
+import { defineCommand, runMain } from "citty"
+import { WriterStartError } from "./agent.ts"
+import { ConfigError } from "./config/errors.ts"
+import { fullConfigSchema } from "./config/schema.ts"
+import { createLogger, errorMessage, LOG_LEVELS, type LogLevel } from "./core/log.ts"
+import { builtinRegistry } from "./registry.ts"
+import { load, run, VERSION } from "./run.ts"
+
+const EXIT_CONFIG = 2
+
+const configArg = {
+  type: "string",
+  alias: "c",
+  valueHint: "FILE",
+  description: "Config file: JSON (comments allowed) or YAML. Without it, the embedded default config runs.",
+} as const
+
+const logLevelArg: { type: "enum"; options: LogLevel[]; default: LogLevel; description: string } = {
+  type: "enum",
+  options: [...LOG_LEVELS],
+  default: "info",
+  description: "Least severe log level printed to stderr",
+}
+
+/** Prints user mistakes plainly (exit 2) and anything else without a stack unless --log-level debug. */
+function fail(error: unknown, level: string): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(error.describe() + "\n")
+    process.exit(EXIT_CONFIG)
+  }
+  if (error instanceof WriterStartError) {
+    process.stderr.write(`pollect: ${error.message}\n`)
+    process.exit(EXIT_CONFIG)
+  }
+  process.stderr.write(`pollect: ${level === "debug" && error instanceof Error ? error.stack : errorMessage(error)}\n`)
+  process.exit(1)
+}
+
+const check = defineCommand({
+  meta: { name: "check", description: "Validate a config file (and the extensions it loads) without running it; exit 2 if invalid" },
+  args: { config: { ...configArg, required: true }, "log-level": logLevelArg },
+  async run({ args }) {
+    const log = createLogger({ level: args["log-level"] as LogLevel })
+    try {
+      const config = await load(args.config, log)
+      const sources = config.executors.reduce((n, e) => n + e.sources.length, 0)
+      process.stdout.write(`${args.config}: OK (${config.executors.length} executor(s), ${sources} source(s))\n`)
+    } catch (error) {
+      fail(error, args["log-level"])
+    }
+  },
+})
+
+const schema = defineCommand({
+  meta: { name: "schema", description: "Print the JSON Schema of the config (every built-in source and writer), for editor completion" },
+  run() {
+    const jsonSchema = toJsonSchema(fullConfigSchema(builtinRegistry()), { errorMode: "ignore", typeMode: "input" })
+    process.stdout.write(JSON.stringify({ title: "pollect config", ...jsonSchema }, null, 2) + "\n")
+  },
+})
+
+const SUBCOMMANDS = { check, schema }
+
+export const main = defineCommand({
+  meta: {
+    name: "pollect",
+    version: VERSION,
+    description: "Probe system and application metrics at fixed intervals and write them to stdout, Graphite or Prometheus",
+  },
+  args: {
+    config: configArg,
+    "dry-run": { type: "boolean", description: "Replace every writer by DryRun: print the values to stdout instead of sending them" },
+    once: { type: "boolean", description: "Run one tick of every executor with every source, flush, exit (0: all probes succeeded, 1: some failed)" },
+    "log-level": logLevelArg,
+  },
+  subCommands: SUBCOMMANDS,
+  async run({ args }) {
+    // citty runs this after a subcommand too; the subcommand already did the work.
+    if (args._[0] && args._[0] in SUBCOMMANDS) return
+    const log = createLogger({ level: args["log-level"] as LogLevel })
+    try {
+      process.exitCode = await run({ config: args.config, dryRun: args["dry-run"] ?? false, once: args.once ?? false, log })
+    } catch (error) {
+      fail(error, args["log-level"])
+    }
+    // Timers of libraries (sockets, keep-alive agents) must not keep a finished run alive.
+    process.exit(process.exitCode ?? 0)
+  },
+})
+
+if (import.meta.main) await runMain(main)

@@ -1,0 +1,7 @@
+/** The built-in writers, by config `type`. A compiled binary cannot scan folders, so this list is explicit. */
+import type { WriterClass } from "../core/plugin.ts"
+import { DryRunWriter } from "./dry-run.ts"
+
+export const builtinWriters: Record<string, WriterClass> = {
+  DryRun: DryRunWriter,
+}
