@@ -3,6 +3,8 @@
  * `N passed, N failed[, N skipped]`, exiting non-zero on any failure.
  * Extra arguments go to `bun test` (a path filter, `-t name`).
  */
+export {}
+
 const args = process.argv.slice(2)
 const child = Bun.spawn([process.execPath, "test", ...args], { stdout: "pipe", stderr: "pipe", env: process.env })
 

@@ -82,26 +82,51 @@ export interface PollectConfig {
 }
 
 /** valibot issue → `metrics[0].oids: expected array`; never echoes the received value (it may be a secret). */
-export function describeIssue(issue: v.BaseIssue<unknown>, prefix: PathKey[] = []): string {
-  const path = [...prefix, ...(issue.path ?? []).map((item) => item.key as PathKey)]
+export function describeIssue(issue: v.BaseIssue<unknown>, schema: v.GenericSchema, prefix: PathKey[] = []): string {
+  const keys = (issue.path ?? []).map((item) => item.key as PathKey)
+  const path = [...prefix, ...keys]
   let what: string
   if (issue.kind === "validation" && (issue.type === "check" || issue.type === "custom")) what = issue.message
   else if (issue.kind === "schema" && issue.type === "union" && issue.issues?.length) {
     const alternatives = [...new Set(issue.issues.map((sub) => lowerType(sub.expected)))].filter(Boolean)
     what = `expected ${alternatives.join(" or ")}`
-  } else what = `expected ${lowerType(issue.expected)}`
+  } else if (issue.received === "undefined" && issue.type.endsWith("object")) {
+    // A missing key: valibot names the key; the user wants its type.
+    what = `expected ${lowerType(schemaAt(schema, keys)?.expects ?? null)}`
+  } else what = `expected ${lowerType(issue.expected ?? issue.type)}`
   return `${formatPath(path)}: ${what}`
+}
+
+/** The schema that validates the value at `keys`, looking through optional, pipe and array wrappers. */
+function schemaAt(schema: v.GenericSchema, keys: PathKey[]): v.GenericSchema | undefined {
+  let current: unknown = schema
+  const unwrap = () => {
+    for (;;) {
+      const node = current as { type?: string; wrapped?: unknown; pipe?: unknown[] }
+      if (node.pipe?.[0] && node.pipe[0] !== current) current = node.pipe[0]
+      else if (node.wrapped) current = node.wrapped
+      else return
+    }
+  }
+  for (const key of keys) {
+    unwrap()
+    const node = current as { entries?: Record<string, unknown>; item?: unknown; value?: unknown }
+    current = typeof key === "number" ? node.item : (node.entries?.[key] ?? node.value)
+    if (!current) return undefined
+  }
+  unwrap()
+  return current as v.GenericSchema
 }
 
 function lowerType(expected: string | null): string {
   return (expected ?? "a valid value").replace(/\b(Object|Array|Date|Blob)\b/g, (word) => word.toLowerCase())
 }
 
-function issuesOf(schema: v.GenericSchema, input: unknown, prefix: PathKey[] = []) {
+function issuesOf(schema: v.GenericSchema, input: unknown) {
   const result = v.safeParse(schema, input)
   return result.success
     ? { output: result.output as Record<string, unknown>, problems: [] as string[] }
-    : { output: undefined, problems: result.issues.map((issue) => describeIssue(issue, prefix)) }
+    : { output: undefined, problems: result.issues.map((issue) => describeIssue(issue, schema)) }
 }
 
 function entriesOf(schema: OptionsSchema): string[] | undefined {
@@ -120,6 +145,7 @@ function canonical(value: unknown): string {
 }
 
 export function validateConfig(raw: unknown, registry: Registry): PollectConfig | { problems: string[] } {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return { problems: ["(top level): expected object"] }
   const top = issuesOf(configSchema, raw)
   if (!top.output) return { problems: top.problems }
   const config = top.output as v.InferOutput<typeof configSchema>
