@@ -1,7 +1,7 @@
 /**
  * The one module that turns a source's values into metric names. Three schemes:
  * - Graphite: `collection.type[.name][.valueName][.labelValue...]`, type lower-cased as in the
- *   original README (`pollect.loadavg.mid`); dots and spaces inside a segment become `_`.
+ *   original README (`pollect.loadavg.mid`); dots, slashes and spaces inside a segment become `_`.
  * - Prometheus "pollect": the original's names, so dashboards keep working:
  *   `${collection}_${Type}[_${name}][_${valueName}]`, `-` and `.` → `_`, `!` dropped.
  * - Prometheus "snake_case": conventional names (snake_case, base units, `_total` on counters).
@@ -11,8 +11,9 @@ import type { Value, ValueSet } from "./value-set.ts"
 
 export type PromNameScheme = "pollect" | "snake_case"
 
+/** Dots, slashes and white space would split the path (slashes even make whisper folders). */
 export function graphiteSegment(text: string): string {
-  return text.replace(/[.\s]+/g, "_")
+  return text.replace(/[./\s]+/g, "_") || "_"
 }
 
 export function graphitePath(result: SourceResult, value: Value): string {

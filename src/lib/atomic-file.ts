@@ -1,0 +1,18 @@
+/**
+ * Writes a file atomically: a temp file beside the target, then rename, so a reader (or a crash
+ * mid-write) never sees half a file. `mode` applies to the new file (0o600 for tokens).
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { dirname, join, basename } from "node:path"
+
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
+  mkdirSync(dirname(path), { recursive: true })
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
+  try {
+    writeFileSync(temp, data, { mode })
+    renameSync(temp, path)
+  } catch (error) {
+    rmSync(temp, { force: true })
+    throw error
+  }
+}

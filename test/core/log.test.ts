@@ -1,0 +1,29 @@
+import { describe, expect, it } from "bun:test"
+import { createLogger, registerSecret } from "../../src/core/log.ts"
+import { resolveConfig } from "../../src/config/index.ts"
+import { builtinRegistry } from "../../src/registry.ts"
+
+describe("log", () => {
+  it("filters by level and scopes child loggers", () => {
+    const lines: string[] = []
+    const log = createLogger({ level: "warn", write: (l) => lines.push(l) }).child("a").child("b")
+    log.info("hidden")
+    log.warn("shown")
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z WARN  \[a\.b\] shown$/)
+  })
+
+  it("masks registered secrets in every line", () => {
+    const lines: string[] = []
+    registerSecret("hunter2-pw")
+    createLogger({ write: (l) => lines.push(l) }).error("login to http://admin:hunter2-pw@box failed")
+    expect(lines[0]).toContain("http://admin:***@box")
+  })
+
+  it("secrets from the config are registered when it loads", async () => {
+    await resolveConfig({ executors: [{ sources: [{ type: "TcpTime", host: "h", port: 1, password: "xyzzy-secret" }] }] }, builtinRegistry())
+    const lines: string[] = []
+    createLogger({ write: (l) => lines.push(l) }).warn("got xyzzy-secret back")
+    expect(lines[0]).toContain("got *** back")
+  })
+})
