@@ -10,9 +10,15 @@ const { values } = parseArgs({
   options: { target: { type: "string" }, outfile: { type: "string", default: "dist/pollect" } },
 })
 
-export async function compile(outfile: string, target?: string): Promise<void> {
-  const argv = [process.execPath, "build", "src/main.ts", "--compile", "--minify", "--bytecode", "--format=esm", "--outfile", outfile]
+/**
+ * `executablePath`: the Bun runtime of `target` to embed (scripts/build-all.ts fetches it from npm),
+ * so `bun build` never downloads one. `bytecode: false` for targets where bytecode fails.
+ */
+export async function compile(outfile: string, target?: string, options: { executablePath?: string; bytecode?: boolean } = {}): Promise<void> {
+  const argv = [process.execPath, "build", "src/main.ts", "--compile", "--minify", "--format=esm", "--outfile", outfile]
+  if (options.bytecode ?? true) argv.push("--bytecode")
   if (target) argv.push(`--target=${target}`)
+  if (options.executablePath) argv.push(`--compile-executable-path=${options.executablePath}`)
   const child = Bun.spawn(argv, { stdout: "inherit", stderr: "inherit", cwd: new URL("..", import.meta.url).pathname })
   if ((await child.exited) !== 0) throw new Error(`bun build failed for ${target ?? "this machine"}`)
 }
