@@ -3,6 +3,7 @@
 import { toJsonSchema } from "@valibot/to-json-schema"
 import { defineCommand, runMain } from "citty"
 import { WriterStartError } from "./agent.ts"
+import { DEFAULT_CONFIG } from "./config/default.ts"
 import { ConfigError } from "./config/errors.ts"
 import { fullConfigSchema } from "./config/schema.ts"
 import { createLogger, errorMessage, LOG_LEVELS, type LogLevel } from "./core/log.ts"
@@ -62,7 +63,14 @@ const schema = defineCommand({
   },
 })
 
-const SUBCOMMANDS = { check, schema }
+const defaultConfig = defineCommand({
+  meta: { name: "default-config", description: "Print the embedded default config as JSON (install.sh writes it to /etc/pollect/config.json)" },
+  run() {
+    process.stdout.write(JSON.stringify(DEFAULT_CONFIG, null, 2) + "\n")
+  },
+})
+
+const SUBCOMMANDS = { check, schema, "default-config": defaultConfig }
 
 export const main = defineCommand({
   meta: {
