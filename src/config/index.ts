@@ -40,9 +40,14 @@ export async function resolveConfig(raw: unknown, registry: Registry, options: L
 
   const loadedExtensions: LoadedExtension[] = []
   const extensionProblems: string[] = []
+  const seen = new Set<string>()
   for (const [where, path] of extensionPaths(value, configDir, Boolean(file))) {
     try {
-      for (const extensionFile of extensionFiles(path)) loadedExtensions.push(await loadExtension(extensionFile, registry))
+      for (const extensionFile of extensionFiles(path)) {
+        if (seen.has(extensionFile)) continue // listed and also in sources/ or writers/
+        seen.add(extensionFile)
+        loadedExtensions.push(await loadExtension(extensionFile, registry))
+      }
     } catch (error) {
       extensionProblems.push(`${where}: ${(error as Error).message}`)
     }
@@ -68,7 +73,7 @@ function extensionPaths(config: unknown, configDir: string, besideConfig: boolea
   if (Array.isArray(listed)) {
     listed.forEach((entry, i) => {
       if (typeof entry !== "string") return // the schema reports it
-      const path = resolveFrom(configDir, entry)
+      const path = resolveFrom(configDir, entry).replace(/\/+$/, "")
       paths.push([`extensions[${i}]`, path])
     })
   }

@@ -22,6 +22,7 @@ export class TcpTimeSource extends Source<v.InferOutput<typeof options>> {
 export function connectTime(hostname: string, port: number, signal: AbortSignal): Promise<number> {
   const started = performance.now()
   return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error(`connect to ${hostname}:${port} timed out`))
     let settled = false
     const finish = (error?: Error) => {
       if (settled) return
