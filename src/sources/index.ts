@@ -1,10 +1,12 @@
 /** The built-in sources, by config `type`. A compiled binary cannot scan folders, so this list is explicit. */
 import type { SourceClass } from "../core/plugin.ts"
+import { AppStoreConnectSource } from "./app-store-connect.ts"
 import { HttpSource } from "./http.ts"
 import { LoadAvgSource } from "./load-avg.ts"
 import { TcpTimeSource } from "./tcp-time.ts"
 
 export const builtinSources: Record<string, SourceClass> = {
+  AppStoreConnect: AppStoreConnectSource,
   Http: HttpSource,
   LoadAvg: LoadAvgSource,
   TcpTime: TcpTimeSource,
