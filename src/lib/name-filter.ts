@@ -18,25 +18,22 @@ export function nameMatcher(patterns: readonly string[]): NameMatcher {
   return (...names) => names.some((name) => exact.has(name) || regexes.some((re) => re.test(name)))
 }
 
-
 export interface NameFilterOptions {
   include?: readonly string[]
   exclude?: readonly string[]
-  /** Applies when `include` is empty: names hidden unless listed in `include` (loopback, partitions). */
-  hiddenByDefault?: (name: string) => boolean
 }
 
 /**
- * Builds the accept test: with an `include` list only its names pass (even ones hidden by
- * default); otherwise everything but the default-hidden ones. `exclude` always wins.
+ * Builds the accept test for one item known by one or more names (a mount point and its device):
+ * with an `include` list only listed items pass, even ones hidden by default (loopback,
+ * partitions, tmpfs); otherwise all but the hidden ones. `exclude` always wins.
  */
-export function nameFilter(options: NameFilterOptions): (...names: string[]) => boolean {
+export function nameFilter(options: NameFilterOptions): (names: readonly string[], hiddenByDefault?: boolean) => boolean {
   const include = options.include?.length ? nameMatcher(options.include) : undefined
   const exclude = options.exclude?.length ? nameMatcher(options.exclude) : undefined
-  const hidden = options.hiddenByDefault
-  return (...names) => {
+  return (names, hiddenByDefault = false) => {
     if (exclude?.(...names)) return false
     if (include) return include(...names)
-    return !(hidden && names.some((name) => hidden(name)))
+    return !hiddenByDefault
   }
 }

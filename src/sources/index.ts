@@ -4,10 +4,20 @@ import { AppStoreConnectSource } from "./app-store-connect.ts"
 import { HttpSource } from "./http.ts"
 import { LoadAvgSource } from "./load-avg.ts"
 import { TcpTimeSource } from "./tcp-time.ts"
+import { DiskUsageSource } from "./disk-usage.ts"
+import { InterfaceSource } from "./interface.ts"
+import { IOSource } from "./io.ts"
+import { MemoryUsageSource } from "./memory-usage.ts"
+import { ProcessSource } from "./process.ts"
 
 export const builtinSources: Record<string, SourceClass> = {
   AppStoreConnect: AppStoreConnectSource,
   Http: HttpSource,
   LoadAvg: LoadAvgSource,
   TcpTime: TcpTimeSource,
+  DiskUsage: DiskUsageSource,
+  Interface: InterfaceSource,
+  IO: IOSource,
+  MemoryUsage: MemoryUsageSource,
+  Process: ProcessSource,
 }

@@ -1,0 +1,73 @@
+/**
+ * `Interface`: per network interface, bytes and packets per second sent and received
+ * (`sent_bytes_sec{interface="eth0"}` ...) from /proc/net/dev, names as the original. The first
+ * probe has no rates; `includeTotal` adds the raw counters (`total_bytes_sent` ...). `lo` is left
+ * out unless `include` lists it.
+ */
+import * as v from "valibot"
+import { Source } from "../core/plugin.ts"
+import { ValueSet } from "../core/value-set.ts"
+import { kernelCounterBits } from "../lib/counter-bits.ts"
+import { procPath, readOptional } from "../lib/host-paths.ts"
+import { nameFilter } from "../lib/name-filter.ts"
+import { parseNetDev, type NetDevCounters } from "../lib/proc-net-dev.ts"
+
+const nameList = v.optional(v.array(v.string()))
+
+const options = v.object({
+  includeTotal: v.optional(v.boolean(), false),
+  /** Interface names or regexes (`eth.*`); only these are reported. */
+  include: nameList,
+  exclude: nameList,
+  /** Width of the kernel's counters: default 64 on 64-bit hosts, else told from the values. */
+  counterBits: v.optional(v.picklist([32, 64])),
+})
+
+/** Original value names: counter → (rate name, total name), in the original's order. */
+const COUNTERS: ReadonlyArray<{ field: keyof NetDevCounters; rate: string; total: string; unit?: string }> = [
+  { field: "txBytes", rate: "sent_bytes_sec", total: "total_bytes_sent", unit: "bytes" },
+  { field: "txPackets", rate: "sent_packets_sec", total: "total_packets_sent" },
+  { field: "rxBytes", rate: "recv_bytes_sec", total: "total_bytes_recv", unit: "bytes" },
+  { field: "rxPackets", rate: "recv_packets_sec", total: "total_packets_recv" },
+]
+
+const LOOPBACK = /^lo$/
+
+export class InterfaceSource extends Source<v.InferOutput<typeof options>> {
+  static override readonly options = options
+  private readonly accept = nameFilter(this.config)
+  private readonly bits = kernelCounterBits(this.config.counterBits)
+
+  override async probe(): Promise<ValueSet[]> {
+    const text = await readOptional(procPath("net/dev"))
+    if (text === undefined) throw new Error(`${procPath("net/dev")} does not exist: Interface needs Linux /proc`)
+    const interfaces = [...parseNetDev(text)].filter(([name]) => this.accept([name], LOOPBACK.test(name)))
+    const sets: ValueSet[] = []
+    if (this.config.includeTotal) {
+      for (const counter of COUNTERS) {
+        const set = new ValueSet(["interface"], { unit: counter.unit, kind: "counter", help: `Interface ${counter.total.replace(/_/g, " ")}` })
+        for (const [name, counters] of interfaces) set.add(Number(counters[counter.field]), [labelOf(name)], counter.total)
+        sets.push(set)
+      }
+    }
+    const seen = new Set<string>()
+    for (const counter of COUNTERS) {
+      const set = new ValueSet(["interface"], { unit: counter.unit ? "bytes_per_second" : undefined, help: `Interface ${counter.rate.replace(/_sec$/, "").replace(/_/g, " ")} per second` })
+      for (const [name, counters] of interfaces) {
+        const key = `${name}\0${counter.field}`
+        seen.add(key)
+        const rate = this.ctx.rate.rate(key, counters[counter.field], { bits: this.bits })
+        if (rate !== undefined) set.add(rate, [labelOf(name)], counter.rate)
+      }
+      sets.push(set)
+    }
+    // An interface that went away starts afresh (no rate) if it comes back.
+    this.ctx.rate.retain((key) => seen.has(key))
+    return sets
+  }
+}
+
+/** The original replaced dots (VLANs: `eth0.100`) so they do not split Graphite paths. */
+function labelOf(name: string): string {
+  return name.replace(/\./g, "_")
+}

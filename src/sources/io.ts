@@ -1,0 +1,84 @@
+/**
+ * `IO`: per disk, reads and writes per second, bytes read and written per second (names as the
+ * original: `reads_sec{disk="sda"}` ...) and `busy_percent` (new: share of time with I/O in
+ * flight), from /proc/diskstats. Partitions, loop, ram and zram devices are left out unless
+ * `include` lists them; a disk is a device with an entry in /sys/block.
+ */
+import { readdir } from "node:fs/promises"
+import * as v from "valibot"
+import { Source } from "../core/plugin.ts"
+import { ValueSet } from "../core/value-set.ts"
+import { kernelCounterBits } from "../lib/counter-bits.ts"
+import { procPath, readOptional, sysPath } from "../lib/host-paths.ts"
+import { nameFilter } from "../lib/name-filter.ts"
+import { DISKSTATS_SECTOR_BYTES, parseDiskstats, type DiskCounters } from "../lib/proc-diskstats.ts"
+
+const nameList = v.optional(v.array(v.string()))
+
+const options = v.object({
+  /** Device names or regexes (`sd[a-z]`, `nvme0n1p1`); only these are reported. */
+  include: nameList,
+  exclude: nameList,
+  /** Width of the kernel's counters: default 64 on 64-bit hosts, else told from the values. */
+  counterBits: v.optional(v.picklist([32, 64])),
+})
+
+/** Memory-backed and virtual devices that are not disks (as node_exporter's default). */
+const VIRTUAL_DEVICE = /^(z?ram|loop|fd)\d+$/
+/** Partition names, when /sys/block is not there to ask. */
+const PARTITION_NAME = /^((h|s|v|xv)d[a-z]+\d+|nvme\d+n\d+p\d+|mmcblk\d+p\d+)$/
+
+export class IOSource extends Source<v.InferOutput<typeof options>> {
+  static override readonly options = options
+  private readonly accept = nameFilter(this.config)
+  private readonly bits = kernelCounterBits(this.config.counterBits)
+
+  override async probe(): Promise<ValueSet[]> {
+    const text = await readOptional(procPath("diskstats"))
+    if (text === undefined) throw new Error(`${procPath("diskstats")} does not exist: IO needs Linux /proc`)
+    const isDisk = await wholeDiskTest()
+    const devices = [...parseDiskstats(text)].filter(([name]) => this.accept([name], VIRTUAL_DEVICE.test(name) || !isDisk(name)))
+
+    const reads = new ValueSet(["disk"], { help: "Reads completed per second" })
+    const writes = new ValueSet(["disk"], { help: "Writes completed per second" })
+    const readBytes = new ValueSet(["disk"], { unit: "bytes_per_second", help: "Bytes read per second" })
+    const writeBytes = new ValueSet(["disk"], { unit: "bytes_per_second", help: "Bytes written per second" })
+    const busy = new ValueSet(["disk"], { unit: "percent", help: "Share of time the disk had I/O in flight" })
+    const seen = new Set<string>()
+    const rate = (name: string, field: keyof DiskCounters, value: bigint, bits = this.bits) => {
+      const key = `${name}\0${field}`
+      seen.add(key)
+      return this.ctx.rate.rate(key, value, { bits })
+    }
+    for (const [name, c] of devices) {
+      const label = name.replace(/\./g, "_")
+      const r = rate(name, "reads", c.reads)
+      const w = rate(name, "writes", c.writes)
+      const rs = rate(name, "readSectors", c.readSectors)
+      const ws = rate(name, "writeSectors", c.writeSectors)
+      const ticks = rate(name, "ioTicksMs", c.ioTicksMs, 32) // an unsigned int on every arch
+      if (r !== undefined) reads.add(r, [label], "reads_sec")
+      if (w !== undefined) writes.add(w, [label], "writes_sec")
+      if (rs !== undefined) readBytes.add(rs * Number(DISKSTATS_SECTOR_BYTES), [label], "read_bytes_sec")
+      if (ws !== undefined) writeBytes.add(ws * Number(DISKSTATS_SECTOR_BYTES), [label], "write_bytes_sec")
+      // ms busy per second / 10 = percent; capped since merged requests can overshoot a little.
+      if (ticks !== undefined) busy.add(Math.min(100, ticks / 10), [label], "busy_percent")
+    }
+    // A device that went away starts afresh (no rate) if it comes back.
+    this.ctx.rate.retain((key) => seen.has(key))
+    return [reads, writes, readBytes, writeBytes, busy]
+  }
+}
+
+/**
+ * Whole disks have a /sys/block entry (`/` in a name becomes `!` there: `cciss!c0d0`);
+ * partitions only live below their disk. Without /sys, partition names are told by pattern.
+ */
+async function wholeDiskTest(): Promise<(name: string) => boolean> {
+  try {
+    const disks = new Set(await readdir(sysPath("block")))
+    return (name) => disks.has(name.replace(/\//g, "!"))
+  } catch {
+    return (name) => !PARTITION_NAME.test(name)
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * `Process`: processes whose command line (or name) matches `procRegex`, as the original: per
+ * match, in pid order, `load_percent{pidx="0"}` (CPU, percent of one core, from /proc/<pid>/stat
+ * deltas; none on a process's first probe) and `virtual_memory{pidx}` (bytes), plus the new
+ * `resident_memory{pidx}` (bytes), and `process_count{pidx="all"}`. The process name is in the
+ * metric name through the source's `name` (`pollect_Process_nginx_load_percent`). A process that
+ * exits while being read is simply not counted.
+ */
+import { readdir } from "node:fs/promises"
+import * as v from "valibot"
+import { Source } from "../core/plugin.ts"
+import { ValueSet } from "../core/value-set.ts"
+import { procPath, readOptional } from "../lib/host-paths.ts"
+import { parseProcStat, statusBytes, type PidStat } from "../lib/proc-pid-stat.ts"
+
+const options = v.object({
+  procRegex: v.pipe(
+    v.string(),
+    v.check((pattern) => {
+      try {
+        new RegExp(pattern)
+        return true
+      } catch {
+        return false
+      }
+    }, "procRegex is not a valid regular expression"),
+  ),
+  memory: v.optional(v.boolean(), true),
+  load: v.optional(v.boolean(), true),
+})
+
+/** USER_HZ: the unit of utime/stime; 100 on every Linux architecture pollect ships for. */
+export const CLOCK_TICKS_PER_SECOND = 100
+/** Fallback when /proc/<pid>/status is unreadable: the page size of x86 and most arm64 kernels. */
+const PAGE_SIZE = 4096
+
+export class ProcessSource extends Source<v.InferOutput<typeof options>> {
+  static override readonly options = options
+  private readonly regex = new RegExp(this.config.procRegex)
+  /** Whether `pid:startTime` matched: a command line is read once per process, not per probe. */
+  private readonly matched = new Map<string, boolean>()
+
+  override async probe(): Promise<ValueSet[]> {
+    let entries: string[]
+    try {
+      entries = await readdir(procPath())
+    } catch (error) {
+      throw new Error(`cannot list ${procPath()}: Process needs Linux /proc (${(error as Error).message})`)
+    }
+    const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number).sort((a, b) => a - b)
+    const stats = await Promise.all(pids.map((pid) => readPidFile(pid, "stat")))
+
+    const seen = new Set<string>()
+    const matches: Array<{ key: string; stat: PidStat }> = []
+    await Promise.all(
+      stats.map(async (text, i) => {
+        if (text === undefined) return // exited since the listing
+        const stat = parseProcStat(text)
+        const key = `${pids[i]}:${stat.startTime}`
+        seen.add(key)
+        let matched = this.matched.get(key)
+        if (matched === undefined) {
+          const cmdline = await readPidFile(stat.pid, "cmdline")
+          if (cmdline === undefined) return
+          matched = this.matches(stat.name, cmdline)
+          this.matched.set(key, matched)
+        }
+        if (matched) matches.push({ key, stat })
+      }),
+    )
+    for (const key of this.matched.keys()) if (!seen.has(key)) this.matched.delete(key)
+    matches.sort((a, b) => a.stat.pid - b.stat.pid)
+
+    const load = new ValueSet(["pidx"], { unit: "percent", help: "CPU use of the process, percent of one core" })
+    const virtual = new ValueSet(["pidx"], { unit: "bytes", help: "Virtual memory size of the process" })
+    const resident = new ValueSet(["pidx"], { unit: "bytes", help: "Resident memory of the process" })
+    const statuses = this.config.memory ? await Promise.all(matches.map((m) => readPidFile(m.stat.pid, "status"))) : []
+    matches.forEach(({ key, stat }, index) => {
+      const pidx = String(index)
+      if (this.config.load) {
+        const ticksPerSecond = this.ctx.rate.rate(key, stat.utime + stat.stime, { bits: 64 })
+        if (ticksPerSecond !== undefined) load.add(round((ticksPerSecond * 100) / CLOCK_TICKS_PER_SECOND), [pidx], "load_percent")
+      }
+      if (this.config.memory) {
+        virtual.add(stat.vsize, [pidx], "virtual_memory")
+        const status = statuses[index]
+        resident.add((status === undefined ? undefined : statusBytes(status, "VmRSS")) ?? stat.rssPages * PAGE_SIZE, [pidx], "resident_memory")
+      }
+    })
+    this.ctx.rate.retain((key) => seen.has(key))
+    const count = new ValueSet(["pidx"], { help: "Number of matching processes" }).add(matches.length, ["all"], "process_count")
+    return [load, virtual, resident, count]
+  }
+
+  /** The original searched the command line joined by spaces; kernel threads have none, so the name too. */
+  private matches(name: string, cmdline: string): boolean {
+    const command = cmdline.replace(/\0+$/, "").replace(/\0/g, " ")
+    return (command !== "" && this.regex.test(command)) || this.regex.test(name)
+  }
+}
+
+/** A /proc/<pid> file, or undefined if the process is gone or hidden from us (hidepid). */
+async function readPidFile(pid: number, file: string): Promise<string | undefined> {
+  try {
+    return await readOptional(procPath(String(pid), file))
+  } catch (error) {
+    const code = (error as { code?: string }).code
+    if (code === "EACCES" || code === "EPERM" || code === "EINVAL") return undefined
+    throw error
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100
+}
