@@ -5,11 +5,6 @@
  */
 import { parseArgs } from "node:util"
 
-const { values } = parseArgs({
-  args: process.argv.slice(2),
-  options: { target: { type: "string" }, outfile: { type: "string", default: "dist/pollect" } },
-})
-
 /**
  * `executablePath`: the Bun runtime of `target` to embed (scripts/build-all.ts fetches it from npm),
  * so `bun build` never downloads one. `bytecode: false` for targets where bytecode fails.
@@ -23,4 +18,11 @@ export async function compile(outfile: string, target?: string, options: { execu
   if ((await child.exited) !== 0) throw new Error(`bun build failed for ${target ?? "this machine"}`)
 }
 
-if (import.meta.main) await compile(values.outfile!, values.target)
+if (import.meta.main) {
+  // Parsed here, not on import: scripts/build-all.ts imports compile() with its own arguments.
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { target: { type: "string" }, outfile: { type: "string", default: "dist/pollect" } },
+  })
+  await compile(values.outfile!, values.target)
+}
