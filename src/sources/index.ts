@@ -1,6 +1,7 @@
 /** The built-in sources, by config `type`. A compiled binary cannot scan folders, so this list is explicit. */
 import type { SourceClass } from "../core/plugin.ts"
 import { AppStoreConnectSource } from "./app-store-connect.ts"
+import { FritzboxSource } from "./fritzbox.ts"
 import { HttpSource } from "./http.ts"
 import { LoadAvgSource } from "./load-avg.ts"
 import { TcpTimeSource } from "./tcp-time.ts"
@@ -12,6 +13,8 @@ import { ProcessSource } from "./process.ts"
 
 export const builtinSources: Record<string, SourceClass> = {
   AppStoreConnect: AppStoreConnectSource,
+  Fritzbox: FritzboxSource,
+  Fritz: FritzboxSource,
   Http: HttpSource,
   LoadAvg: LoadAvgSource,
   TcpTime: TcpTimeSource,
