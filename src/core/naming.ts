@@ -41,15 +41,85 @@ export function snakeCase(text: string): string {
     .replace(/^_|_$/g, "")
 }
 
-/** Units as sources declare them → the Prometheus base unit and the factor to get there. */
-const BASE_UNITS: Record<string, { unit: string; factor: number }> = {
-  milliseconds: { unit: "seconds", factor: 1e-3 },
-  percent: { unit: "ratio", factor: 1e-2 },
+/**
+ * Units as sources declare them → the Prometheus base unit and how to get there. `div` (rather
+ * than a fractional factor) keeps `3.2 ms` exactly `0.0032`, not `0.0032000000000000003`.
+ */
+const BASE_UNITS: Record<string, { unit: string; mul?: number; div?: number }> = {
+  nanoseconds: { unit: "seconds", div: 1e9 },
+  microseconds: { unit: "seconds", div: 1e6 },
+  milliseconds: { unit: "seconds", div: 1e3 },
+  minutes: { unit: "seconds", mul: 60 },
+  hours: { unit: "seconds", mul: 3600 },
+  days: { unit: "seconds", mul: 86400 },
+  percent: { unit: "ratio", div: 100 },
+  bits: { unit: "bytes", div: 8 },
+  bits_per_second: { unit: "bytes_per_second", div: 8 },
+  kilobytes: { unit: "bytes", mul: 1e3 },
+  megabytes: { unit: "bytes", mul: 1e6 },
+  gigabytes: { unit: "bytes", mul: 1e9 },
+  terabytes: { unit: "bytes", mul: 1e12 },
+  kibibytes: { unit: "bytes", mul: 1024 },
+  mebibytes: { unit: "bytes", mul: 1024 ** 2 },
+  gibibytes: { unit: "bytes", mul: 1024 ** 3 },
+  tebibytes: { unit: "bytes", mul: 1024 ** 4 },
+  millivolts: { unit: "volts", div: 1e3 },
+  milliamperes: { unit: "amperes", div: 1e3 },
+  milliwatts: { unit: "watts", div: 1e3 },
+  kilowatts: { unit: "watts", mul: 1e3 },
+  watt_hours: { unit: "joules", mul: 3600 },
+  kilowatt_hours: { unit: "joules", mul: 3.6e6 },
 }
 
+/** Abbreviations a source may declare (or end a value name with) → the unit's full name. */
+const UNIT_ALIASES: Record<string, string> = {
+  ns: "nanoseconds", us: "microseconds", ms: "milliseconds", millis: "milliseconds",
+  s: "seconds", sec: "seconds", secs: "seconds", second: "seconds",
+  min: "minutes", mins: "minutes", h: "hours", d: "days",
+  pct: "percent", b: "bytes", byte: "bytes", kb: "kilobytes", mb: "megabytes", gb: "gigabytes", tb: "terabytes",
+  kib: "kibibytes", mib: "mebibytes", gib: "gibibytes", tib: "tebibytes",
+  bps: "bits_per_second", mv: "millivolts", ma: "milliamperes", mw: "milliwatts", kw: "kilowatts",
+  wh: "watt_hours", kwh: "kilowatt_hours", degrees_celsius: "celsius",
+}
+
+/** Name segments promtool rejects ("abbreviated units", "should not include type"). */
+const LINT_SEGMENTS = new Set(["s", "ms", "us", "ns", "sec", "b", "kb", "mb", "gb", "tb", "pb", "m", "h", "d", "counter", "gauge", "histogram", "summary", "untyped"])
+/** Suffixes promtool reserves for counters, histograms and summaries. */
+const GAUGE_RESERVED_SUFFIX = /_(total|count|sum|bucket)$/
+const RESERVED_LABELS = new Set(["le", "quantile"])
+
+function canonicalUnit(unit: string): string {
+  const snake = snakeCase(unit)
+  return UNIT_ALIASES[snake] ?? snake
+}
+
+/** The declared unit's base unit and scale: `milliseconds` → `seconds`, ÷1000. No unit: no suffix, ×1. */
 export function promBaseUnit(set: ValueSet): { unit?: string; factor: number } {
   if (!set.unit) return { factor: 1 }
-  return BASE_UNITS[set.unit] ?? { unit: set.unit, factor: 1 }
+  const declared = canonicalUnit(set.unit)
+  if (!declared) return { factor: 1 }
+  const base = BASE_UNITS[declared]
+  if (!base) return { unit: declared, factor: 1 }
+  return { unit: base.unit, factor: base.mul ?? 1 / (base.div ?? 1) }
+}
+
+/** Scales a value into its base unit (snake_case names only; the original's names keep raw values). */
+export function promValue(set: ValueSet, value: number, scheme: PromNameScheme): number {
+  return promScaler(set, scheme)(value)
+}
+
+/** promValue for every value of one set, with the unit looked up once. */
+export function promScaler(set: ValueSet, scheme: PromNameScheme): (value: number) => number {
+  const base = scheme === "snake_case" && set.unit ? BASE_UNITS[canonicalUnit(set.unit)] : undefined
+  if (base?.div !== undefined) {
+    const div = base.div
+    return (value) => value / div
+  }
+  if (base?.mul !== undefined) {
+    const mul = base.mul
+    return (value) => value * mul
+  }
+  return (value) => value
 }
 
 export function promName(result: SourceResult, set: ValueSet, value: Value, scheme: PromNameScheme): string {
@@ -60,17 +130,53 @@ export function promName(result: SourceResult, set: ValueSet, value: Value, sche
     return promSafe(path.replace(/[-.]/g, "_").replace(/!/g, ""))
   }
   const parts = [result.collection, result.type, result.name, value.name].filter((p): p is string => !!p)
-  let name = parts.map(snakeCase).filter(Boolean).join("_")
+  let segments = parts.map(snakeCase).join("_").split("_").filter(Boolean)
+  const declared = set.unit ? canonicalUnit(set.unit) : undefined
   const { unit } = promBaseUnit(set)
+  // A value name that already ends in its unit (`time_ms`, `load_percent`): the base unit replaces it.
+  const unitWords = new Set<string>()
+  for (const [alias, full] of Object.entries(UNIT_ALIASES)) if (full === declared || full === unit) unitWords.add(alias)
+  if (declared) unitWords.add(declared)
+  if (unit) unitWords.add(unit)
+  for (const word of [...unitWords].sort((a, b) => b.length - a.length)) {
+    const tail = word.split("_")
+    if (segments.length > tail.length && segments.slice(-tail.length).join("_") === word) {
+      segments = segments.slice(0, -tail.length)
+      break
+    }
+  }
+  segments = glueLintSegments(segments)
+  let name = segments.join("_")
+  if (set.kind === "counter") name = name.replace(/_total$/, "")
+  else while (GAUGE_RESERVED_SUFFIX.test(name) && name.split("_").length > 2) name = name.replace(GAUGE_RESERVED_SUFFIX, "")
   if (unit && !name.endsWith("_" + unit)) name += "_" + unit
-  if (set.kind === "counter" && !name.endsWith("_total")) name += "_total"
+  if (set.kind === "counter") name += "_total"
   return promSafe(name)
 }
 
+/** A segment promtool flags (`_ms_`, `_gauge_`) is joined to its neighbour: `http_s` → `https`. */
+function glueLintSegments(segments: string[]): string[] {
+  const out: string[] = []
+  for (const segment of segments) {
+    if (LINT_SEGMENTS.has(segment) && out.length) out[out.length - 1] += segment
+    else out.push(segment)
+  }
+  if (out.length > 1 && LINT_SEGMENTS.has(out[0]!)) out.splice(0, 2, out[0]! + out[1]!)
+  return out
+}
+
+/** A label name in the scheme: as given (sanitised) for "pollect", snake_case and unreserved for "snake_case". */
+export function promLabelName(label: string, scheme: PromNameScheme = "pollect"): string {
+  if (scheme === "pollect") return promSafe(label)
+  const snake = snakeCase(label) || "label"
+  const safe = promSafe(snake)
+  return RESERVED_LABELS.has(safe) ? safe + "_label" : safe
+}
+
 /** Label names and values of one value: the set's labels, then the source's static labels. */
-export function promLabels(result: SourceResult, set: ValueSet, value: Value): Record<string, string> {
+export function promLabels(result: SourceResult, set: ValueSet, value: Value, scheme: PromNameScheme = "pollect"): Record<string, string> {
   const labels: Record<string, string> = {}
-  set.labels.forEach((label, i) => (labels[promSafe(label)] = value.labelValues[i] ?? ""))
-  for (const [key, text] of Object.entries(result.labels)) labels[promSafe(key)] = text
+  set.labels.forEach((label, i) => (labels[promLabelName(label, scheme)] = value.labelValues[i] ?? ""))
+  for (const [key, text] of Object.entries(result.labels)) labels[promLabelName(key, scheme)] = text
   return labels
 }
