@@ -2,6 +2,7 @@
 import type { SourceClass } from "../core/plugin.ts"
 import { AppStoreConnectSource } from "./app-store-connect.ts"
 import { FritzboxSource } from "./fritzbox.ts"
+import { GdcSource } from "./gdc.ts"
 import { HttpSource } from "./http.ts"
 import { LoadAvgSource } from "./load-avg.ts"
 import { TcpTimeSource } from "./tcp-time.ts"
@@ -15,6 +16,7 @@ export const builtinSources: Record<string, SourceClass> = {
   AppStoreConnect: AppStoreConnectSource,
   Fritzbox: FritzboxSource,
   Fritz: FritzboxSource,
+  Gdc: GdcSource,
   Http: HttpSource,
   LoadAvg: LoadAvgSource,
   TcpTime: TcpTimeSource,
