@@ -1,0 +1,65 @@
+/**
+ * For the system sources: point POLLECT_PROCFS / POLLECT_SYSFS at fixture trees, and build a
+ * source whose rate clock the test moves (no timing in assertions).
+ */
+import { afterEach } from "bun:test"
+import { join } from "node:path"
+import * as v from "valibot"
+import { silentLogger } from "../../src/core/log.ts"
+import type { Source, SourceClass } from "../../src/core/plugin.ts"
+import { RateTracker } from "../../src/core/rate.ts"
+import { createSourceContext } from "../../src/core/source-context.ts"
+import type { SourceResult } from "../../src/core/source-result.ts"
+import { graphitePath, promName } from "../../src/core/naming.ts"
+import { toValueSets, type ProbeResult } from "../../src/core/value-set.ts"
+import { resultOf, tempDir } from "./context.ts"
+
+export const FIXTURES = join(import.meta.dir, "..", "fixtures")
+
+/** Points /proc and /sys at fixture trees (names under test/fixtures) until the test ends. */
+export function useFixtureRoots(): (proc: string, sys?: string) => void {
+  const saved = { proc: process.env.POLLECT_PROCFS, sys: process.env.POLLECT_SYSFS }
+  afterEach(() => {
+    restore("POLLECT_PROCFS", saved.proc)
+    restore("POLLECT_SYSFS", saved.sys)
+  })
+  return (proc, sys) => {
+    process.env.POLLECT_PROCFS = join(FIXTURES, proc)
+    if (sys) process.env.POLLECT_SYSFS = join(FIXTURES, sys)
+    else delete process.env.POLLECT_SYSFS
+  }
+}
+
+function restore(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name]
+  else process.env[name] = value
+}
+
+/** A source built as pollect builds it, but whose rate clock is `clock.now` (milliseconds). */
+export function makeClockedSource<S extends Source>(cls: SourceClass, config: Record<string, unknown>, clock: { now: number }): S {
+  const parsed = v.parse(cls.options, config)
+  const { ctx } = createSourceContext({ log: silentLogger, stateDir: tempDir(), configDir: process.cwd() })
+  const clocked = Object.create(ctx, { rate: { value: new RateTracker(() => clock.now) } })
+  return new cls({ ...config, ...parsed }, clocked) as S
+}
+
+/** Graphite path → value of one probe, named as a given source type (`Interface`) would be. */
+export function byGraphitePath(probe: ProbeResult, type: string, name?: string): Map<string, number> {
+  const result: SourceResult = resultOf(probe, { type, name })
+  const out = new Map<string, number>()
+  for (const set of result.sets) for (const value of set.values) out.set(graphitePath(result, value), value.value)
+  return out
+}
+
+/** Original-style Prometheus series (`pollect_Interface_sent_bytes_sec{interface="eth0"}`) → value. */
+export function byPromSeries(probe: ProbeResult, type: string, name?: string): Map<string, number> {
+  const result: SourceResult = resultOf(probe, { type, name })
+  const out = new Map<string, number>()
+  for (const set of toValueSets(probe)) {
+    for (const value of set.values) {
+      const labels = set.labels.map((label, i) => `${label}="${value.labelValues[i]}"`).join(",")
+      out.set(`${promName(result, set, value, "pollect")}${labels ? `{${labels}}` : ""}`, value.value)
+    }
+  }
+  return out
+}
