@@ -55,7 +55,7 @@ export function createSelfRegistry(selfMetrics: SelfMetrics, version: string, op
   })
   new Gauge({ name: "pollect_build_info", help: "pollect's version; the value is always 1", labelNames: ["version"], registers }).set({ version }, 1)
 
-  if (options.processMetrics) registerProcessMetrics(registry)
+  const refreshProcess = options.processMetrics ? registerProcessMetrics(registry) : undefined
   const free = new Map<string, { keys: string; counter: Counter<string> }>()
   const names = new Set(registry.getMetricsAsArray().map((metric) => metric.name))
   return {
@@ -63,6 +63,7 @@ export function createSelfRegistry(selfMetrics: SelfMetrics, version: string, op
     names,
     metrics() {
       refreshFreeCounters(registry, selfMetrics, free, names)
+      refreshProcess?.()
       return registry.metrics()
     },
   }
@@ -92,19 +93,11 @@ function refreshFreeCounters(registry: Registry, selfMetrics: SelfMetrics, free:
   }
 }
 
-function registerProcessMetrics(registry: Registry): void {
+function registerProcessMetrics(registry: Registry): () => void {
   const registers = [registry]
-  // One read of /proc per scrape, shared by the metrics below.
+  // One read of /proc per scrape (refresh() before the registry reads), shared by the metrics below.
   let stats = readProcessStats()
-  let readAt = 0
-  const fresh = () => {
-    const now = performance.now()
-    if (now - readAt > 50) {
-      stats = readProcessStats()
-      readAt = now
-    }
-    return stats
-  }
+  const fresh = () => stats
   const counter = (name: string, help: string, read: () => number | undefined) =>
     new Counter({
       name,
@@ -136,4 +129,7 @@ function registerProcessMetrics(registry: Registry): void {
   gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", () => fresh().virtualMemoryBytes)
   gauge("process_open_fds", "Number of open file descriptors.", () => fresh().openFds)
   gauge("process_max_fds", "Maximum number of open file descriptors.", () => fresh().maxFds)
+  return () => {
+    stats = readProcessStats()
+  }
 }
