@@ -4,7 +4,7 @@ import { createSourceContext } from "../../src/core/source-context.ts"
 import { connectTime, TcpTimeSource } from "../../src/sources/tcp-time.ts"
 import { makeSource } from "../helpers/context.ts"
 
-let listener: ReturnType<typeof Bun.listen>
+let listener: Bun.TCPSocketListener<undefined>
 let accepted = 0
 
 beforeAll(() => {
