@@ -11,6 +11,7 @@ import { InterfaceSource } from "./interface.ts"
 import { IOSource } from "./io.ts"
 import { MemoryUsageSource } from "./memory-usage.ts"
 import { ProcessSource } from "./process.ts"
+import { SnmpGetSource } from "./snmp-get.ts"
 
 export const builtinSources: Record<string, SourceClass> = {
   AppStoreConnect: AppStoreConnectSource,
@@ -25,4 +26,5 @@ export const builtinSources: Record<string, SourceClass> = {
   IO: IOSource,
   MemoryUsage: MemoryUsageSource,
   Process: ProcessSource,
+  SnmpGet: SnmpGetSource,
 }
