@@ -253,10 +253,14 @@ install_pollect() {
 }
 
 uninstall_pollect() {
-	for init in systemd openrc procd; do
+	for init in systemd initd; do
 		path=$(service_path "$init")
 		# Only files this script wrote: /etc/init.d/pollect may be someone else's.
 		if ! { [ -f "$ROOT$path" ] && grep -q "$MARKER" "$ROOT$path"; }; then continue; fi
+		if [ "$init" = initd ]; then
+			init=procd
+			head -n 1 "$ROOT$path" | grep -q openrc-run && init=openrc
+		fi
 		case $init in
 		systemd)
 			on_system systemctl disable --now pollect || true
