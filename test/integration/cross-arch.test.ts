@@ -15,14 +15,15 @@ const ELF_MACHINE = { "linux-x64": 62, "linux-arm64": 183 } as const // EM_X86_6
 
 let dir: string
 let http: ReturnType<typeof Bun.serve> | undefined
-let tcp: ReturnType<typeof Bun.listen> | undefined
+let tcp: Bun.TCPSocketListener | undefined
 let config: string
 
 beforeAll(async () => {
   dir = tempDir("pollect-cross-")
   await buildAll(TARGETS.filter((t) => t.name in ELF_MACHINE), dir)
   http = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("ok") })
-  tcp = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open: (socket) => void socket.end(), data() {} } })
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open: (socket) => void socket.end(), data() {} } })
+  tcp = listener
   config = join(dir, "config.json")
   writeFileSync(
     config,
@@ -33,7 +34,7 @@ beforeAll(async () => {
           sources: [
             { type: "LoadAvg" },
             { type: "Http", name: "local", url: `http://127.0.0.1:${http.port}/` },
-            { type: "TcpTime", name: "local", host: "127.0.0.1", port: tcp.port },
+            { type: "TcpTime", name: "local", host: "127.0.0.1", port: listener.port },
           ],
         },
       ],
