@@ -111,13 +111,14 @@ export function promValue(set: ValueSet, value: number, scheme: PromNameScheme):
 /** promValue for every value of one set, with the unit looked up once. */
 export function promScaler(set: ValueSet, scheme: PromNameScheme): (value: number) => number {
   const base = scheme === "snake_case" && set.unit ? BASE_UNITS[canonicalUnit(set.unit)] : undefined
+  // 15 significant digits drop the binary noise of the scaling: 24.6 % → 0.246, not 0.24600000000000002.
   if (base?.div !== undefined) {
     const div = base.div
-    return (value) => value / div
+    return (value) => Number((value / div).toPrecision(15))
   }
   if (base?.mul !== undefined) {
     const mul = base.mul
-    return (value) => value * mul
+    return (value) => Number((value * mul).toPrecision(15))
   }
   return (value) => value
 }
@@ -148,8 +149,10 @@ export function promName(result: SourceResult, set: ValueSet, value: Value, sche
   segments = glueLintSegments(segments)
   let name = segments.join("_")
   if (set.kind === "counter") name = name.replace(/_total$/, "")
-  else while (GAUGE_RESERVED_SUFFIX.test(name) && name.split("_").length > 2) name = name.replace(GAUGE_RESERVED_SUFFIX, "")
-  if (unit && !name.endsWith("_" + unit)) name += "_" + unit
+  const appendUnit = unit !== undefined && !name.endsWith("_" + unit)
+  // A gauge may not end in a counter's or histogram's suffix; an appended unit moves it off the end.
+  if (set.kind !== "counter" && !appendUnit) while (GAUGE_RESERVED_SUFFIX.test(name) && name.split("_").length > 2) name = name.replace(GAUGE_RESERVED_SUFFIX, "")
+  if (appendUnit) name += "_" + unit
   if (set.kind === "counter") name += "_total"
   return promSafe(name)
 }
