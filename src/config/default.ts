@@ -5,9 +5,9 @@ export const DEFAULT_CONFIG = {
   executors: [
     {
       collection: "pollect",
-      sources: [{ type: "LoadAvg" }],
+      sources: [{ type: "LoadAvg" }, { type: "MemoryUsage" }, { type: "DiskUsage" }, { type: "Interface" }, { type: "IO" }],
     },
   ],
 }
 
-export const DEFAULT_CONFIG_SUMMARY = "LoadAvg every 10 s to DryRun (stdout)"
+export const DEFAULT_CONFIG_SUMMARY = "LoadAvg, MemoryUsage, DiskUsage, Interface and IO every 10 s to DryRun (stdout)"
