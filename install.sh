@@ -220,6 +220,16 @@ install_pollect() {
 	[ "$actual" = "$expected" ] || die "checksum mismatch for pollect-$target (expected $expected, got $actual): not installed"
 	say "sha256 OK ($actual)"
 	chmod 755 "$tmp/pollect"
+	case $target in
+	*-musl)
+		# Bun's musl builds link libstdc++, which Alpine and OpenWrt do not install by default.
+		found=""
+		for lib in /usr/lib/libstdc++.so.6 /lib/libstdc++.so.6 /usr/local/lib/libstdc++.so.6; do
+			if [ -e "$lib" ]; then found=$lib; fi
+		done
+		[ -n "$found" ] || die "pollect-$target needs libstdc++: apk add libstdc++ (Alpine) or opkg install libstdcpp6 (OpenWrt), then run this again"
+		;;
+	esac
 	version=$("$tmp/pollect" --version 2>/dev/null) || die "the downloaded pollect-$target does not run on this machine; set POLLECT_TARGET to another build"
 
 	# The config comes from the downloaded binary and is checked before anything is installed.

@@ -31,6 +31,10 @@ beforeAll(async () => {
   mkdirSync(join(release, "unlisted"))
   copyFileSync(join(release, `pollect-${TARGET}`), join(release, "unlisted", `pollect-${TARGET}`))
   writeFileSync(join(release, "unlisted", "SHA256SUMS"), `${"0".repeat(64)}  pollect-darwin-arm64\n`)
+  // A musl release (this machine's binary under the musl name): install.sh must ask for libstdc++.
+  mkdirSync(join(release, "musl"))
+  copyFileSync(join(release, `pollect-${TARGET}`), join(release, "musl", "pollect-linux-x64-musl"))
+  writeFileSync(join(release, "musl", "SHA256SUMS"), read(join(release, "SHA256SUMS")).replace(`pollect-${TARGET}`, "pollect-linux-x64-musl"))
   server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -162,6 +166,14 @@ describe("install.sh", () => {
       expect(filesUnder(root)).toEqual([])
     })
   }
+
+  it.skipIf(existsSync("/usr/lib/libstdc++.so.6") || existsSync("/lib/libstdc++.so.6"))("asks for libstdc++ before installing a musl build on a system without it", async () => {
+    const root = newRoot()
+    const run = await installSh({ POLLECT_ROOT: root, POLLECT_TARGET: "linux-x64-musl", POLLECT_BASE_URL: `${base}/musl` })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain("pollect-linux-x64-musl needs libstdc++: apk add libstdc++")
+    expect(filesUnder(root)).toEqual([])
+  })
 
   itWithTools(["dash"], "--uninstall removes the binary, the service and the state dir, keeps the config", async () => {
     for (const init of ["systemd", "openrc", "procd"]) {
