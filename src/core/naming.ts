@@ -69,6 +69,7 @@ const BASE_UNITS: Record<string, { unit: string; mul?: number; div?: number }> =
   kilowatts: { unit: "watts", mul: 1e3 },
   watt_hours: { unit: "joules", mul: 3600 },
   kilowatt_hours: { unit: "joules", mul: 3.6e6 },
+  kilometers: { unit: "meters", mul: 1e3 },
 }
 
 /** Abbreviations a source may declare (or end a value name with) → the unit's full name. */
@@ -79,7 +80,7 @@ const UNIT_ALIASES: Record<string, string> = {
   pct: "percent", b: "bytes", byte: "bytes", kb: "kilobytes", mb: "megabytes", gb: "gigabytes", tb: "terabytes",
   kib: "kibibytes", mib: "mebibytes", gib: "gibibytes", tib: "tebibytes",
   bps: "bits_per_second", mv: "millivolts", ma: "milliamperes", mw: "milliwatts", kw: "kilowatts",
-  wh: "watt_hours", kwh: "kilowatt_hours", degrees_celsius: "celsius",
+  wh: "watt_hours", kwh: "kilowatt_hours", degrees_celsius: "celsius", km: "kilometers",
 }
 
 /** Name segments promtool rejects ("abbreviated units", "should not include type"). */

@@ -5,6 +5,7 @@ import { FritzboxSource } from "./fritzbox.ts"
 import { GdcSource } from "./gdc.ts"
 import { HttpSource } from "./http.ts"
 import { LoadAvgSource } from "./load-avg.ts"
+import { MMISource } from "./mmi.ts"
 import { TcpTimeSource } from "./tcp-time.ts"
 import { DiskUsageSource } from "./disk-usage.ts"
 import { InterfaceSource } from "./interface.ts"
@@ -20,6 +21,7 @@ export const builtinSources: Record<string, SourceClass> = {
   Gdc: GdcSource,
   Http: HttpSource,
   LoadAvg: LoadAvgSource,
+  MMI: MMISource,
   TcpTime: TcpTimeSource,
   DiskUsage: DiskUsageSource,
   Interface: InterfaceSource,
