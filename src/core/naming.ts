@@ -147,6 +147,10 @@ export function promName(result: SourceResult, set: ValueSet, value: Value, sche
       break
     }
   }
+  // The declared unit inside the name (`hours_class_1`, unit hours → seconds) would contradict the base unit.
+  if (declared && unit && declared !== unit && !declared.includes("_") && segments.length > 3) {
+    segments = segments.filter((segment, i) => i < 2 || segment !== declared)
+  }
   segments = glueLintSegments(segments)
   let name = segments.join("_")
   if (set.kind === "counter") name = name.replace(/_total$/, "")

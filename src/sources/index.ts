@@ -13,6 +13,7 @@ import { IOSource } from "./io.ts"
 import { MemoryUsageSource } from "./memory-usage.ts"
 import { ProcessSource } from "./process.ts"
 import { SnmpGetSource } from "./snmp-get.ts"
+import { ViessmannSource } from "./viessmann.ts"
 
 export const builtinSources: Record<string, SourceClass> = {
   AppStoreConnect: AppStoreConnectSource,
@@ -29,4 +30,5 @@ export const builtinSources: Record<string, SourceClass> = {
   MemoryUsage: MemoryUsageSource,
   Process: ProcessSource,
   SnmpGet: SnmpGetSource,
+  Viessmann: ViessmannSource,
 }
