@@ -1,6 +1,10 @@
 /**
  * Runs an external tool: an argument array (never a shell string), a deadline after which the
  * child is killed, and one clear error when the tool is not installed.
+ *
+ * The child runs in its own process group and the whole group gets SIGKILL at the deadline: a
+ * wrapper script's own children (`sleep`, a hung helper) would otherwise keep the output pipes
+ * open and the probe would wait for them long after its deadline.
  */
 
 export interface SpawnOptions {
@@ -33,31 +37,82 @@ export class ToolTimeoutError extends Error {
   }
 }
 
+/** Reads a pipe to the end; `stop()` gives up on it (a killed child's pipe held open elsewhere). */
+function collect(stream: ReadableStream<Uint8Array>): { text: Promise<string>; stop(): void } {
+  const reader = stream.getReader()
+  const decoder = new TextDecoder()
+  let text = ""
+  const done = (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read()
+        if (done) break
+        text += decoder.decode(value, { stream: true })
+      }
+    } catch {
+      // cancelled by stop(): keep what arrived
+    }
+    return text + decoder.decode()
+  })()
+  return { text: done, stop: () => void reader.cancel().catch(() => {}) }
+}
+
 export async function spawnTool(argv: string[], options: SpawnOptions = {}): Promise<SpawnResult> {
   const [tool] = argv
   if (!tool) throw new TypeError("spawnTool: empty argument list")
-  const path = tool.includes("/") ? tool : Bun.which(tool, { PATH: options.env?.PATH ?? process.env.PATH })
+  const path = tool.includes("/") ? tool : Bun.which(tool, { PATH: options.env?.PATH ?? process.env.PATH ?? "" })
   if (!path) throw new ToolNotFoundError(tool, options.packageName)
+  if (options.signal?.aborted) throw options.signal.reason ?? new Error(`${tool} was aborted`)
 
   const timeoutMs = options.timeoutMs ?? 10_000
-  const deadline = AbortSignal.timeout(timeoutMs)
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline
-  const child = Bun.spawn([path, ...argv.slice(1)], {
+  let child: ReturnType<typeof spawnDetached>
+  try {
+    child = spawnDetached(path, argv.slice(1), options.env)
+  } catch (error) {
+    const code = (error as { code?: string }).code
+    if (code === "ENOENT") throw new ToolNotFoundError(tool, options.packageName)
+    if (code === "EACCES") throw new Error(`${path} is not executable (permission denied)`)
+    throw error
+  }
+
+  const stdout = collect(child.stdout)
+  const stderr = collect(child.stderr)
+  let killedBy: "timeout" | "abort" | undefined
+  const kill = (why: "timeout" | "abort") => {
+    if (killedBy) return
+    killedBy = why
+    try {
+      process.kill(-child.pid, "SIGKILL") // the whole group: the tool and whatever it started
+    } catch {
+      if (child.exitCode === null) child.kill("SIGKILL")
+    }
+    // Do not wait for pipes that a process outside the group may still hold.
+    stdout.stop()
+    stderr.stop()
+  }
+  const timer = setTimeout(() => kill("timeout"), timeoutMs)
+  const onAbort = () => kill("abort")
+  options.signal?.addEventListener("abort", onAbort, { once: true })
+
+  try {
+    const exitCode = await child.exited // Bun reaps the child here: no zombie stays behind
+    const [out, err] = await Promise.all([stdout.text, stderr.text])
+    if (killedBy === "timeout") throw new ToolTimeoutError(tool, timeoutMs)
+    if (killedBy === "abort") throw options.signal?.reason ?? new Error(`${tool} was aborted`)
+    return { stdout: out, stderr: err, exitCode }
+  } finally {
+    clearTimeout(timer)
+    options.signal?.removeEventListener("abort", onAbort)
+  }
+}
+
+function spawnDetached(path: string, args: string[], env: SpawnOptions["env"]) {
+  return Bun.spawn([path, ...args], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
-    env: options.env ? { ...process.env, ...options.env } : undefined,
-    signal,
-    killSignal: "SIGKILL",
+    env: env ? { ...process.env, ...env } : undefined,
+    // Its own process group (setsid), so the deadline can kill everything the tool started.
+    detached: true,
   })
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ])
-  if (signal.aborted) {
-    if (deadline.aborted) throw new ToolTimeoutError(tool, timeoutMs)
-    throw options.signal?.reason ?? new Error(`${tool} was aborted`)
-  }
-  return { stdout, stderr, exitCode }
 }
