@@ -79,7 +79,7 @@ const UNIT_ALIASES: Record<string, string> = {
   min: "minutes", mins: "minutes", h: "hours", d: "days",
   pct: "percent", b: "bytes", byte: "bytes", kb: "kilobytes", mb: "megabytes", gb: "gigabytes", tb: "terabytes",
   kib: "kibibytes", mib: "mebibytes", gib: "gibibytes", tib: "tebibytes",
-  bps: "bits_per_second", mv: "millivolts", ma: "milliamperes", mw: "milliwatts", kw: "kilowatts",
+  bps: "bits_per_second", per_sec: "per_second", mv: "millivolts", ma: "milliamperes", mw: "milliwatts", kw: "kilowatts",
   wh: "watt_hours", kwh: "kilowatt_hours", degrees_celsius: "celsius", km: "kilometers",
 }
 
