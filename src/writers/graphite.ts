@@ -77,6 +77,8 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
   private stopped = false
   /** Successful connections so far. */
   connections = 0
+  /** Times the socket took less than offered (backpressure), then `drain` resumed. */
+  partialWrites = 0
 
   constructor(config: GraphiteOptions & { type: string }, ctx: WriterContext) {
     super(config, ctx)
@@ -183,7 +185,10 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
         return
       }
       frame.offset += written
-      if (frame.offset < frame.bytes.length) return
+      if (frame.offset < frame.bytes.length) {
+        this.partialWrites++
+        return
+      }
       this.outbox.shift()
       this.remember(frame)
     }

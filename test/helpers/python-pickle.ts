@@ -3,9 +3,13 @@
  * reference our encoder is checked against.
  */
 
+import { rmSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { tempDir } from "./context.ts"
+
 const SCRIPT = `
 import json, pickle, struct, sys
-data = sys.stdin.buffer.read()
+data = open(sys.argv[1], "rb").read()
 out = {"frames": [], "points": [], "repr": []}
 at = 0
 while at < len(data):
@@ -19,7 +23,7 @@ while at < len(data):
         out["repr"].append(repr(item))
         out["points"].append([path, time, value, type(value).__name__])
     at += 4 + size
-json.dump(out, sys.stdout)
+sys.stdout.write(json.dumps(out))
 `
 
 export interface Unpickled {
@@ -31,14 +35,18 @@ export interface Unpickled {
   repr: string[]
 }
 
-/** Decodes a stream of length-prefixed frames with python3. */
+/** Decodes a stream of length-prefixed frames with python3 (through a file: large pipes are slow). */
 export async function unpickleFrames(bytes: Uint8Array): Promise<Unpickled> {
-  const child = Bun.spawn(["python3", "-c", SCRIPT], { stdin: "pipe", stdout: "pipe", stderr: "pipe" })
-  child.stdin.write(bytes)
-  await child.stdin.end()
-  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
-  if (code !== 0) throw new Error(`python3 pickle.loads failed (${code}): ${err}`)
-  return JSON.parse(out) as Unpickled
+  const file = join(tempDir("pollect-pickle-"), "frames.bin")
+  await Bun.write(file, bytes)
+  try {
+    const child = Bun.spawn(["python3", "-c", SCRIPT, file], { stdout: "pipe", stderr: "pipe" })
+    const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
+    if (code !== 0) throw new Error(`python3 pickle.loads failed (${code}): ${err}`)
+    return JSON.parse(out) as Unpickled
+  } finally {
+    rmSync(dirname(file), { recursive: true, force: true })
+  }
 }
 
 export function concat(chunks: Uint8Array[]): Uint8Array {
