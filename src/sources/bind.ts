@@ -64,7 +64,7 @@ export function bindValueSets(stats: BindStats, views: string[], counters: Optio
   const group = (name: string, label: string, values: Counters, help: string) => {
     const entries = Object.entries(values)
     if (wantRates) {
-      const set = new ValueSet([label], { help: `${help}, per second` })
+      const set = new ValueSet([label], { unit: "per_second", help: `${help}, per second` })
       for (const [key, value] of entries) {
         const perSecond = rate(`${name}|${key}`, value)
         if (perSecond !== undefined) set.add(perSecond, [key.toLowerCase()], `${name}_per_sec`)

@@ -13,6 +13,9 @@ import { IOSource } from "./io.ts"
 import { MemoryUsageSource } from "./memory-usage.ts"
 import { ProcessSource } from "./process.ts"
 import { SnmpGetSource } from "./snmp-get.ts"
+import { BindSource } from "./bind.ts"
+import { SensorsSource } from "./sensors.ts"
+import { SmartCtlSource } from "./smart-ctl.ts"
 import { ViessmannSource } from "./viessmann.ts"
 
 export const builtinSources: Record<string, SourceClass> = {
@@ -30,5 +33,8 @@ export const builtinSources: Record<string, SourceClass> = {
   MemoryUsage: MemoryUsageSource,
   Process: ProcessSource,
   SnmpGet: SnmpGetSource,
+  Bind: BindSource,
+  Sensors: SensorsSource,
+  SmartCtl: SmartCtlSource,
   Viessmann: ViessmannSource,
 }
