@@ -209,6 +209,7 @@ function loginError(location: string): string | null {
   if (!match) return null
   const code = decodeURIComponent(match[1]!)
   if (/password_invalid|credentials/i.test(code)) return `wrong e-mail or password (${code})`
-  if (/account.*(not|locked)|user.*not/i.test(code)) return `account problem (${code})`
+  if (/throttled|locked/i.test(code)) return `too many failed sign-ins, the account is locked for a while (${code})`
+  if (/account.*not|user.*not/i.test(code)) return `account problem (${code})`
   return code
 }
