@@ -18,17 +18,15 @@ interface Family {
   help: string
   /** Label names, sorted and joined: the family's shape. */
   shape: string
-  /** Source id → that source's sample lines of this family. */
+  /** Source id → that source's sample lines of this family, as one string. */
   chunks: Map<string, string>
-  /** Label text (`{a="1"}`) → the source id that serves that series. */
-  owners: Map<string, string>
   /** The family's rendered text; undefined when a chunk changed. */
   text?: string
 }
 
 interface SourceState {
-  /** Family name → label texts this source serves in it. */
-  series: Map<string, string[]>
+  /** Family name → label text (`{a="1"}`) → sample line, of the series this source serves. */
+  series: Map<string, Map<string, string>>
   /** Unix ms of the first failed probe since the last success. */
   failingSince?: number
   timeoutSeconds: number
@@ -96,7 +94,7 @@ export class SeriesStore {
   /** How many series are served (for logs and benchmarks). */
   get size(): number {
     let n = 0
-    for (const family of this.families.values()) n += family.owners.size
+    for (const state of this.sources.values()) for (const lines of state.series.values()) n += lines.size
     return n
   }
 
@@ -162,25 +160,28 @@ export class SeriesStore {
       family = undefined
     }
     if (!family) {
-      family = { name, type: draft.type, help: draft.help, shape: draft.shape, chunks: new Map(), owners: new Map() }
+      family = { name, type: draft.type, help: draft.help, shape: draft.shape, chunks: new Map() }
       this.families.set(name, family)
     }
-    for (const key of state.series.get(name) ?? []) if (family.owners.get(key) === id) family.owners.delete(key)
-    const keys: string[] = []
+    // The same series from another source: the first keeps it. Only shared families pay for the check.
+    const others: [string, Map<string, string>][] = []
+    for (const owner of family.chunks.keys()) {
+      const lines = owner === id ? undefined : this.sources.get(owner)?.series.get(name)
+      if (lines) others.push([owner, lines])
+    }
     let chunk = ""
     for (const [key, line] of draft.lines) {
-      const owner = family.owners.get(key)
-      if (owner !== undefined && owner !== id) {
-        this.warnOnce(`${id}\0${name}\0taken`, `${id}: ${name}${key} is already served by ${owner}; add a label or a name to tell them apart`)
+      const taken = others.find(([, lines]) => lines.has(key))
+      if (taken) {
+        this.warnOnce(`${id}\0${name}\0taken`, `${id}: ${name}${key} is already served by ${taken[0]}; add a label or a name to tell them apart`)
+        draft.lines.delete(key)
         continue
       }
-      family.owners.set(key, id)
-      keys.push(key)
       chunk += line
     }
-    if (keys.length) {
+    if (draft.lines.size) {
       family.chunks.set(id, chunk)
-      state.series.set(name, keys)
+      state.series.set(name, draft.lines)
     } else {
       family.chunks.delete(id)
       state.series.delete(name)
@@ -192,11 +193,9 @@ export class SeriesStore {
 
   /** Removes this source's lines of one family. */
   private drop(id: string, state: SourceState, name: string): void {
-    const keys = state.series.get(name)
-    state.series.delete(name)
+    const had = state.series.delete(name)
     const family = this.families.get(name)
-    if (!family || !keys) return
-    for (const key of keys) if (family.owners.get(key) === id) family.owners.delete(key)
+    if (!family || !had) return
     family.chunks.delete(id)
     if (!family.chunks.size) this.families.delete(name)
     family.text = undefined
