@@ -3,6 +3,7 @@ import type { SourceClass } from "../core/plugin.ts"
 import { AppStoreConnectSource } from "./app-store-connect.ts"
 import { FritzboxSource } from "./fritzbox.ts"
 import { GdcSource } from "./gdc.ts"
+import { HomematicIpSource } from "./homematic-ip.ts"
 import { HttpSource } from "./http.ts"
 import { LoadAvgSource } from "./load-avg.ts"
 import { MMISource } from "./mmi.ts"
@@ -21,6 +22,7 @@ export const builtinSources: Record<string, SourceClass> = {
   Fritzbox: FritzboxSource,
   Fritz: FritzboxSource,
   Gdc: GdcSource,
+  HomematicIp: HomematicIpSource,
   Http: HttpSource,
   LoadAvg: LoadAvgSource,
   MMI: MMISource,
