@@ -26,7 +26,7 @@ async function freePort(): Promise<number> {
 it("exits 2 with a message naming the port when the port is in use", async () => {
   const squatter = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("taken") })
   cleanups.push(() => squatter.stop(true))
-  const proc = Bun.spawn([process.execPath, MAIN, "--config", writeConfig(squatter.port)], { stdout: "pipe", stderr: "pipe" })
+  const proc = Bun.spawn([process.execPath, MAIN, "--config", writeConfig(squatter.port!)], { stdout: "pipe", stderr: "pipe" })
   const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()])
   expect(code).toBe(2)
   expect(stderr).toContain(`writer Prometheus cannot start: port ${squatter.port} on 127.0.0.1 is already in use`)
