@@ -77,6 +77,8 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
   private stopped = false
   /** Successful connections so far. */
   connections = 0
+  /** Frames written completely (a frame holds at most 1 MiB of pickle). */
+  framesWritten = 0
   /** Times the socket took less than offered (backpressure), then `drain` resumed. */
   partialWrites = 0
 
@@ -190,6 +192,7 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
         return
       }
       this.outbox.shift()
+      this.framesWritten++
       this.remember(frame)
     }
   }
