@@ -15,6 +15,8 @@ import { MemoryUsageSource } from "./memory-usage.ts"
 import { ProcessSource } from "./process.ts"
 import { SnmpGetSource } from "./snmp-get.ts"
 import { BindSource } from "./bind.ts"
+import { SensorsSource } from "./sensors.ts"
+import { SmartCtlSource } from "./smart-ctl.ts"
 import { ViessmannSource } from "./viessmann.ts"
 
 export const builtinSources: Record<string, SourceClass> = {
@@ -34,5 +36,7 @@ export const builtinSources: Record<string, SourceClass> = {
   Process: ProcessSource,
   SnmpGet: SnmpGetSource,
   Bind: BindSource,
+  Sensors: SensorsSource,
+  SmartCtl: SmartCtlSource,
   Viessmann: ViessmannSource,
 }
