@@ -2,7 +2,7 @@
  * install.sh end to end: a release (the freshly built binary of this machine and its SHA256SUMS)
  * served over HTTP on loopback, installed with POLLECT_BASE_URL into a temp root under `dash`.
  */
-import { afterAll, beforeAll, describe, expect, it } from "bun:test"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test"
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { join, relative } from "node:path"
 import { buildAll, TARGETS } from "../../scripts/build-all.ts"
@@ -46,9 +46,14 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${server.port}`
 }, 180_000)
 
+// Each root holds a ~110 MB binary: remove them as soon as their test is done.
+afterEach(() => {
+  for (const dir of roots.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
 afterAll(() => {
   server?.stop(true)
-  for (const dir of [release, ...roots]) if (dir) rmSync(dir, { recursive: true, force: true })
+  if (release) rmSync(release, { recursive: true, force: true })
 })
 
 function newRoot(): string {
