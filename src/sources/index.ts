@@ -15,6 +15,7 @@ import { MemoryUsageSource } from "./memory-usage.ts"
 import { ProcessSource } from "./process.ts"
 import { SnmpGetSource } from "./snmp-get.ts"
 import { BindSource } from "./bind.ts"
+import { PlexSource } from "./plex.ts"
 import { SensorsSource } from "./sensors.ts"
 import { SmartCtlSource } from "./smart-ctl.ts"
 import { ViessmannSource } from "./viessmann.ts"
@@ -36,6 +37,7 @@ export const builtinSources: Record<string, SourceClass> = {
   Process: ProcessSource,
   SnmpGet: SnmpGetSource,
   Bind: BindSource,
+  Plex: PlexSource,
   Sensors: SensorsSource,
   SmartCtl: SmartCtlSource,
   Viessmann: ViessmannSource,
