@@ -5,7 +5,8 @@
  * (32-bit, they wrap at 4 GiB); both become per-second rates through ctx.rate as the original did.
  */
 import * as v from "valibot"
-import { Source } from "../core/plugin.ts"
+import { registerSecret } from "../core/log.ts"
+import { Source, type CommonSourceOptions, type SourceContext } from "../core/plugin.ts"
 import { ValueSet } from "../core/value-set.ts"
 import { Tr064AuthError, Tr064Client, Tr064Fault, TR064_DEFAULT_PORT, TR064_TLS_PORT } from "../lib/tr064.ts"
 
@@ -96,6 +97,11 @@ export class FritzboxSource extends Source<Options> {
   static readonly defaultTimeout = 10
 
   private client?: Tr064Client
+
+  constructor(config: Options & CommonSourceOptions, ctx: SourceContext) {
+    super(config, ctx)
+    if (config.pass) registerSecret(config.pass)
+  }
 
   override async probe(): Promise<ValueSet[]> {
     try {
