@@ -2,7 +2,7 @@
  * `Plex`: sessions and library sizes of a Plex Media Server, from its HTTP API (XML).
  * The original's names: streams.movies, streams.shows, streams.musics, lib.movies, lib.shows,
  * lib.shows.episodes, lib.shows.seasons, lib.music.albums, lib.music.songs. Beside them:
- * streams.total, streams.transcodes, streams.bandwidth (bit/s), lib.music.artists and
+ * streams.sessions, streams.transcodes, streams.bandwidth (bit/s), lib.music.artists and
  * lib.items{section,type} per library. Library sizes come from `totalSize` of a zero-length
  * page (one small request per count); servers without it are counted from the full listing
  * as the original did. `token` goes in the X-Plex-Token header, never in a URL or a log line.
@@ -143,7 +143,7 @@ export function plexValueSets(library: PlexLibrary, sessions: ReturnType<typeof 
     .add(sessions.movies, [], "streams.movies")
     .add(sessions.shows, [], "streams.shows")
     .add(sessions.music, [], "streams.musics")
-    .add(sessions.total, [], "streams.total")
+    .add(sessions.total, [], "streams.sessions")
     .add(sessions.transcodes, [], "streams.transcodes")
   const bandwidth = new ValueSet([], { unit: "bits_per_second", help: "Bandwidth of the Plex sessions" }).add(sessions.bandwidthKbps * 1000, [], "streams.bandwidth")
   const lib = new ValueSet([], { help: "Items in the Plex libraries" })

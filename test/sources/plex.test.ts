@@ -50,7 +50,7 @@ describe("Plex against a fake server", () => {
       "streams.movies": 1,
       "streams.shows": 1,
       "streams.musics": 1,
-      "streams.total": 3,
+      "streams.sessions": 3,
       "streams.transcodes": 2,
       "streams.bandwidth": 16017 * 1000,
       "lib.movies": 412,
@@ -75,7 +75,7 @@ describe("Plex against a fake server", () => {
   it("counts from full listings when the server sends no totalSize (as the original)", async () => {
     fake = startFakePlex({ old: true, sessions: "status-sessions-idle.xml" })
     const values = flat(await makeSource<PlexSource>(PlexSource, { type: "Plex", url: fake.url }).probe())
-    expect(values).toMatchObject({ "lib.shows": 2, "lib.shows.seasons": 14, "lib.shows.episodes": 135, "lib.movies": 0, "streams.total": 0 })
+    expect(values).toMatchObject({ "lib.shows": 2, "lib.shows.seasons": 14, "lib.shows.episodes": 135, "lib.movies": 0, "streams.sessions": 0 })
     expect(fake.seen.every((request) => request.token === null)).toBe(true)
   })
 
