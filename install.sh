@@ -230,7 +230,7 @@ install_pollect() {
 		[ -n "$found" ] || die "pollect-$target needs libstdc++: apk add libstdc++ (Alpine) or opkg install libstdcpp6 (OpenWrt), then run this again"
 		;;
 	esac
-	version=$("$tmp/pollect" --version 2>/dev/null) || die "the downloaded pollect-$target does not run on this machine; set POLLECT_TARGET to another build"
+	version=$("$tmp/pollect" --version 2>/dev/null) || die "the downloaded pollect-$target does not run on this machine (or ${TMPDIR:-/tmp} is mounted noexec: set TMPDIR); POLLECT_TARGET picks another build"
 
 	# The config comes from the downloaded binary and is checked before anything is installed.
 	if [ ! -e "$config" ]; then
