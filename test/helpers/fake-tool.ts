@@ -14,7 +14,7 @@ export interface FakeCase {
   stdoutFile?: string
   stderr?: string
   exit?: number
-  /** Writes its pid (and its child's) to `<dir>/hang.pids`, then sleeps 60 s in a child process. */
+  /** Appends its pid and its child's to `<dir>/hang.pids`, then waits for that child, a `sleep 60`. */
   hang?: boolean
 }
 
@@ -36,7 +36,7 @@ export function fakeTools(tools: Record<string, FakeCase[]>): FakeTools {
   for (const [tool, cases] of Object.entries(tools)) {
     const arms = cases.map((c) => {
       const body: string[] = []
-      if (c.hang) body.push(`sleep 60 & echo "$$ $!" > ${quote(join(dir, "hang.pids"))}`, "wait")
+      if (c.hang) body.push(`sleep 60 & echo "$$ $!" >> ${quote(join(dir, "hang.pids"))}`, "wait")
       if (c.stdoutFile) body.push(`cat ${quote(c.stdoutFile)}`)
       if (c.stderr) body.push(`printf '%s\\n' ${quote(c.stderr)} >&2`)
       body.push(`exit ${c.exit ?? 0}`)
@@ -69,7 +69,7 @@ export function fakeTools(tools: Record<string, FakeCase[]>): FakeTools {
   }
 }
 
-/** The pids a hanging fake wrote (the script and its `sleep` child). */
+/** The pids hanging fakes wrote, in pairs: each run's script, then its `sleep` child. */
 export function hangPids(fake: FakeTools): number[] {
   try {
     return readFileSync(join(fake.dir, "hang.pids"), "utf8").trim().split(/\s+/).map(Number)
