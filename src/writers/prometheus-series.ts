@@ -30,6 +30,8 @@ interface SourceState {
   /** Unix ms of the first failed probe since the last success. */
   failingSince?: number
   timeoutSeconds: number
+  /** `pollect Http "local" (executors[0].sources[1])`, for the log. */
+  what: string
 }
 
 /** One family's lines as a source renders them, before they are merged. */
@@ -67,7 +69,8 @@ export class SeriesStore {
       return
     }
     const drafts = this.render(result)
-    const state: SourceState = this.sources.get(result.id) ?? { series: new Map(), timeoutSeconds: result.timeoutSeconds }
+    const what = `${result.collection} ${result.type}${result.name !== undefined ? ` "${result.name}"` : ""} (${result.id})`
+    const state: SourceState = this.sources.get(result.id) ?? { series: new Map(), timeoutSeconds: result.timeoutSeconds, what }
     this.sources.set(result.id, state)
     state.failingSince = undefined
     state.timeoutSeconds = result.timeoutSeconds
@@ -103,7 +106,7 @@ export class SeriesStore {
     if (state.failingSince === undefined || !state.series.size) return
     if (this.now() - state.failingSince <= 2 * state.timeoutSeconds * 1000) return
     for (const name of [...state.series.keys()]) this.drop(id, state, name)
-    this.log.warn(`${id}: no successful probe for over twice its timeout (${state.timeoutSeconds} s): its series are removed until it recovers`)
+    this.log.warn(`${state.what}: failing for over twice its timeout (2 × ${state.timeoutSeconds} s): its series are removed from /metrics until it recovers`)
   }
 
   private render(result: SourceResult): Map<string, Draft> {

@@ -137,7 +137,8 @@ describe("Prometheus writer", () => {
   })
 
   it("keeps a failing source's values until the failure has lasted twice its timeout, then removes them", async () => {
-    const writer = await startWriter()
+    const lines: string[] = []
+    const writer = await startWriter({}, { log: recordingLogger(lines) })
     let now = 1_000_000_000_000
     writer.now = () => now
     const t0 = now / 1000
@@ -154,6 +155,7 @@ describe("Prometheus writer", () => {
     // ...past that they go, at scrape time even without a further result; the other source stays.
     now += 1
     expect(samples(await scrape(writer))).toEqual(["pollect_Other_other 7"])
+    expect(lines).toEqual(["pollect LoadAvg (a): failing for over twice its timeout (2 × 5 s): its series are removed from /metrics until it recovers"])
 
     // A later success brings them back.
     writer.write([resultOf(loadAvg(4, 5, 6), { type: "LoadAvg", id: "a", time: t0 + 30, timeoutSeconds: 5 })])
