@@ -61,3 +61,30 @@ it("serves the original pollect's names for LoadAvg, Http and TcpTime", async ()
     await agent.stop()
   }
 })
+
+it("two executors with the same Prometheus writer config share one exporter and both collections are served", async () => {
+  const dir = tempDir()
+  const file = join(dir, "config.json")
+  const writer = { type: "Prometheus", port: 0, host: "127.0.0.1", names: "snake_case" }
+  writeFileSync(
+    file,
+    JSON.stringify({
+      tickTime: 1,
+      executors: [
+        { collection: "fast", writer, sources: [{ type: "LoadAvg" }] },
+        { collection: "slow", tickTime: 2, writers: [{ ...writer }], sources: [{ type: "TcpTime", name: "local", host: "127.0.0.1", port: target.port }] },
+      ],
+    }),
+  )
+  const agent = new Agent(await load(file, silentLogger), { log: silentLogger })
+  await agent.startWriters()
+  try {
+    expect(agent.writers).toHaveLength(1)
+    expect(await agent.runOnce()).toBe(true)
+    const text = await (await fetch(`${(agent.writers[0] as PrometheusWriter).url}/metrics`)).text()
+    expect(text).toMatch(/^fast_load_avg\{time="mid"\} /m)
+    expect(text).toMatch(/^slow_tcp_time_local_seconds \d/m)
+  } finally {
+    await agent.stop()
+  }
+})
