@@ -181,7 +181,8 @@ export function valueSetOf(
     let complete = true
     // Every OID gets its rate (and so its baseline) even when another one has none yet.
     ok.forEach((reading, i) => {
-      const perSecond = rate(m.oids[i]!, reading)
+      // The position is part of the key: an OID listed twice keeps two baselines.
+      const perSecond = rate(`${i}:${m.oids[i]!}`, reading)
       if (perSecond === undefined) complete = false
       else sum += perSecond
     })

@@ -108,6 +108,19 @@ describe("rates through core/rate.ts", () => {
   })
 })
 
+describe("rates of an OID listed twice", () => {
+  it("keeps one baseline per position, so the rate is emitted (doubled)", () => {
+    let now = 0
+    const rates = new RateTracker(() => now)
+    const m = { name: "twice", oids: ["1.1", "1.1"], mode: "rate" as const }
+    const rateOf = (key: string, r: { type: string; value: bigint | number }) => rates.rate(key, r.value, { bits: 32 })
+    const reading = (value: number) => readingFromVarbind({ oid: "1.1", type: 65, value })
+    expect(valueSetOf(m, [reading(100), reading(100)], rateOf)).toBeUndefined()
+    now = 2000
+    expect(valueSetOf(m, [reading(300), reading(300)], rateOf)?.values[0]?.value).toBe(200)
+  })
+})
+
 describe("raw values", () => {
   it("sums OIDs exactly and marks all-counter sums as counters", () => {
     const m = { name: "octets", oids: ["1.1", "1.2"], mode: "raw" as const }
