@@ -75,6 +75,8 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
   private flushQueued = false
   private stopping = false
   private stopped = false
+  private dropLogged = false
+  private droppedWhileDown = 0
   /** Successful connections so far. */
   connections = 0
   /** Frames written completely (a frame holds at most 1 MiB of pickle). */
@@ -153,9 +155,14 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
     this.socket = undefined
   }
 
+  /** Counts dropped points; logs the first drop of an outage, not one line per tick. */
   private drop(points: number, why: string): void {
     this.ctx.selfMetrics.count("pollect_points_dropped_total", { writer: "Graphite" }, points)
-    this.ctx.log.warn(`${this.target}: dropped ${points} point(s): ${why}`)
+    this.droppedWhileDown += points
+    const message = `${this.target}: dropped ${points} point(s): ${why}`
+    if (this.dropLogged && !this.stopped) return this.ctx.log.debug(message)
+    this.dropLogged = true
+    this.ctx.log.warn(message + (this.stopped ? "" : " (further drops are counted in pollect_points_dropped_total)"))
   }
 
   private queueFlush(): void {
@@ -254,8 +261,13 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
           this.connecting = false
           this.socket = socket
           this.connections++
-          if (this.failures > 0) this.ctx.log.info(`${this.target}: connected again; sending ${this.unsent} buffered point(s)`)
+          if (this.failures > 0) {
+            const dropped = this.droppedWhileDown ? `, ${this.droppedWhileDown} dropped meanwhile` : ""
+            this.ctx.log.info(`${this.target}: connected again; sending ${this.unsent} buffered point(s)${dropped}`)
+          }
           this.failures = 0
+          this.dropLogged = false
+          this.droppedWhileDown = 0
           this.flush()
         },
         data: () => {}, // carbon says nothing

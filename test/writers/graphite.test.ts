@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "bun:test"
 import net from "node:net"
 import type { Socket, TCPSocketListener } from "bun"
+import { createLogger } from "../../src/core/log.ts"
 import { SelfMetrics } from "../../src/core/self-metrics.ts"
 import { ValueSet } from "../../src/core/value-set.ts"
 import { backoffMs, GraphiteWriter } from "../../src/writers/graphite.ts"
@@ -126,6 +127,22 @@ describe("Graphite writer", () => {
     await until(() => server.closed === 1)
     const decoded = await unpickleFrames(server.bytes())
     expect(decoded.points.map((p) => p[2])).toEqual([5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+  })
+
+  it("a long outage logs the first drop and the first failed connection, not one line per tick", async () => {
+    const lines: string[] = []
+    const metrics = new SelfMetrics()
+    const ctx = { log: createLogger({ level: "warn", write: (line) => lines.push(line) }), stateDir: "/tmp", configDir: "/tmp", selfMetrics: metrics, once: false }
+    const w = new GraphiteWriter({ type: "Graphite", host: "127.0.0.1", picklePort: freePort(), bufferSize: 2, resendSeconds: 5 }, ctx)
+    cleanups.push(() => w.stop(100))
+    w.start()
+    for (let t = 0; t < 5; t++) {
+      w.write([tick(T + t, 3)])
+      await Bun.sleep(150) // retries happen meanwhile (0.5 s backoff, then 1 s)
+    }
+    expect(counter(metrics, "pollect_points_dropped_total")).toBe(13)
+    expect(lines.filter((line) => line.includes("dropped"))).toHaveLength(1)
+    expect(lines.filter((line) => line.includes("cannot connect"))).toHaveLength(1)
   })
 
   itWithTools(["python3"], "a connection the backend closes is reopened and nothing written after it is lost", async () => {
