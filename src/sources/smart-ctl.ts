@@ -32,7 +32,8 @@ function regexProblem(pattern: string): string | undefined {
     new RegExp(pattern)
     return undefined
   } catch (error) {
-    return (error as Error).message
+    // JavaScriptCore says "Invalid regular expression: missing terminating ] ..."; keep the reason.
+    return (error as Error).message.replace(/^Invalid regular expression:\s*/i, "")
   }
 }
 

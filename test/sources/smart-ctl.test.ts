@@ -274,7 +274,7 @@ describe("SmartCtl options", () => {
     expect("problems" in result).toBe(true)
     const problems = (result as { problems: string[] }).problems
     expect(problems).toHaveLength(1)
-    expect(problems[0]).toMatch(/^executors\[0\]\.sources\[0\].*devices\[0\]: invalid regular expression "sd\[a-z\}\+\$": .+/)
+    expect(problems[0]).toMatch(/^executors\[0\]\.sources\[0\].*devices\[0\]: invalid regular expression "sd\[a-z\}\+\$": missing terminating \]/)
   })
 
   it("valid regexes and absent lists pass", () => {
