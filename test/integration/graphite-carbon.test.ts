@@ -3,13 +3,13 @@
  * pollect sends is read back from carbon's whisper files with whisper-fetch.
  */
 import { afterAll, beforeAll, describe, expect } from "bun:test"
-import { readdirSync, readFileSync, rmSync } from "node:fs"
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { SelfMetrics } from "../../src/core/self-metrics.ts"
 import { ValueSet } from "../../src/core/value-set.ts"
 import { GraphiteWriter } from "../../src/writers/graphite.ts"
 import { CarbonCache } from "../helpers/carbon-cache.ts"
-import { makeWriter, resultOf } from "../helpers/context.ts"
+import { makeWriter, resultOf, tempDir } from "../helpers/context.ts"
 import { itWithTools, missingTools } from "../helpers/tools.ts"
 
 const TOOLS = ["carbon-cache", "whisper-fetch", "python3"]
@@ -63,6 +63,27 @@ describe("Graphite writer → real carbon-cache", () => {
     expect(stored).toEqual(new Map(mids.map((_, i) => [base + i * 10, -(2 ** 33) - i])))
     expect(await carbon.fetch("pollect.loadavg.mid", from, until)).toEqual(new Map(mids.map((mid, i) => [base + i * 10, mid])))
     expect(await carbon.fetch("pollect.loadavg.short", from, until)).toEqual(new Map(mids.map((_, i) => [base + i * 10, i])))
+  }, 30_000)
+
+  itWithTools(TOOLS, "the pollect CLI with the README's Graphite config stores pollect.loadavg.mid", async () => {
+    const dir = tempDir()
+    const config = join(dir, "config.json")
+    writeFileSync(config, JSON.stringify({ tickTime: 30, writer: { type: "Graphite", picklePort: carbon.ports.pickle, host: "127.0.0.1" }, executors: [{ collection: "pollect", sources: [{ type: "LoadAvg" }] }] }))
+    const before = now()
+    const cli = Bun.spawn([process.execPath, join(import.meta.dir, "../../src/main.ts"), "--config", config, "--once"], { stdout: "pipe", stderr: "pipe" })
+    const [code, errors] = [await cli.exited, await new Response(cli.stderr).text()]
+    const after = now()
+    rmSync(dir, { recursive: true, force: true })
+    expect({ code, errors: errors.includes("ERROR") ? errors : "" }).toEqual({ code: 0, errors: "" })
+    const loadavg = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).map(Number)
+    for (const path of ["pollect.loadavg.short", "pollect.loadavg.mid", "pollect.loadavg.long"]) {
+      const stored = await carbon.waitFor(path, before - 2, after + 2, (p) => p.size === 1)
+      const [[time, value]] = [...stored.entries()] as [[number, number]]
+      expect(time).toBeGreaterThanOrEqual(before)
+      expect(time).toBeLessThanOrEqual(after)
+      expect(value).toBeGreaterThanOrEqual(0)
+      expect(value).toBeLessThan(Math.max(...loadavg) * 2 + 5)
+    }
   }, 30_000)
 
   itWithTools(TOOLS, "carbon refuses the Python pollect's pickled objects, and stores our plain tuples", async () => {
