@@ -1,7 +1,9 @@
 /**
  * The one module that turns a source's values into metric names. Three schemes:
  * - Graphite: `collection.type[.name][.valueName][.labelValue...]`, type lower-cased as in the
- *   original README (`pollect.loadavg.mid`); dots, slashes and spaces inside a segment become `_`.
+ *   original README (`pollect.loadavg.mid`). Dots in a collection, source name or value name are
+ *   the path's hierarchy (the original appended value names to the data path); a label value is
+ *   one segment, its dots, slashes and spaces become `_`.
  * - Prometheus "pollect": the original's names, so dashboards keep working:
  *   `${collection}_${Type}[_${name}][_${valueName}]`, `-` and `.` → `_`, `!` dropped.
  * - Prometheus "snake_case": conventional names (snake_case, base units, `_total` on counters).
@@ -11,15 +13,20 @@ import type { Value, ValueSet } from "./value-set.ts"
 
 export type PromNameScheme = "pollect" | "snake_case"
 
-/** Dots, slashes and white space would split the path (slashes even make whisper folders). */
+/** A label value is one path segment: dots, slashes and white space would split it (slashes even make whisper folders). */
 export function graphiteSegment(text: string): string {
   return text.replace(/[./\s]+/g, "_") || "_"
 }
 
+/** A name may span levels (`streams.movies`): its dots stay, slashes and white space become `_`. */
+export function graphiteName(text: string): string {
+  return text.replace(/[/\s]+/g, "_") || "_"
+}
+
 export function graphitePath(result: SourceResult, value: Value): string {
-  let path = graphiteSegment(result.collection) + "." + graphiteSegment(result.type.toLowerCase())
-  if (result.name !== undefined) path += "." + graphiteSegment(result.name)
-  if (value.name !== undefined) path += "." + graphiteSegment(value.name)
+  let path = graphiteName(result.collection) + "." + graphiteSegment(result.type.toLowerCase())
+  if (result.name !== undefined) path += "." + graphiteName(result.name)
+  if (value.name !== undefined) path += "." + graphiteName(value.name)
   for (const label of value.labelValues) path += "." + graphiteSegment(label)
   return path
 }

@@ -81,7 +81,7 @@ describe("BIND statistics (recorded from BIND 9.18.49 after dig queries)", () =>
   it("names values as the original pollect did", () => {
     const [set] = bindValueSets(parseBindJson('{"json-stats-version":"1.7","qtypes":{"A":5}}'), [], "total", () => undefined)
     const result = resultOf([set!], { type: "Bind" })
-    expect(graphitePath(result, set!.values[0]!)).toBe("pollect.bind.server_queries.a")
+    expect(graphitePath(result, set!.values[0]!)).toBe("pollect.bind.server.queries.a")
     expect(promName(result, set!, set!.values[0]!, "pollect")).toBe("pollect_Bind_server_queries")
     expect(promName(result, set!, set!.values[0]!, "snake_case")).toBe("pollect_bind_server_queries_total")
   })

@@ -107,7 +107,7 @@ describe("Gdc against the fake GCS + OAuth server", () => {
     putReports()
     const result = resultOf(await source().probe(), { type: "Gdc" })
     const crashes = result.sets[0]!
-    expect(graphitePath(result, crashes.values[0]!)).toBe("pollect.gdc.crashes_my_app_package.41.crash")
+    expect(graphitePath(result, crashes.values[0]!)).toBe("pollect.gdc.crashes_my.app.package.41.crash")
     expect(promName(result, crashes, crashes.values[0]!, "pollect")).toBe("pollect_Gdc_crashes_my_app_package")
     expect(promName(result, result.sets[1]!, result.sets[1]!.values[0]!, "pollect")).toBe("pollect_Gdc_latestUpdate")
   })

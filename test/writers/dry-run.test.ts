@@ -11,12 +11,15 @@ describe("DryRun", () => {
     )
   })
 
-  it("names: collection, type lower-cased, name, value name, label values; dots, slashes and spaces in a segment become _", () => {
+  it("names: collection, type lower-cased, name, value name (dots are levels), label values (one level each)", () => {
     const line = formatTick([
-      resultOf({ "bytes sent": 5 }, { type: "Interface", name: "wan.1", collection: "slowerMetrics" }),
-      resultOf(new ValueSet(["disk"]).add(1, ["/"]), { type: "DiskUsage" }),
+      resultOf({ "bytes sent": 5, "streams.movies": 2 }, { type: "Interface", name: "wan 1", collection: "slowerMetrics" }),
+      resultOf(new ValueSet(["disk"]).add(1, ["/"]).add(2, ["/var/lib"]).add(3, ["eth0.100"]), { type: "DiskUsage" }),
     ])
-    expect(line).toBe("('slowerMetrics.interface.wan_1.bytes_sent', (1508478781, 5.0)), ('pollect.diskusage._', (1508478781, 1.0))")
+    expect(line).toBe(
+      "('slowerMetrics.interface.wan_1.bytes_sent', (1508478781, 5.0)), ('slowerMetrics.interface.wan_1.streams.movies', (1508478781, 2.0)), " +
+        "('pollect.diskusage._', (1508478781, 1.0)), ('pollect.diskusage._var_lib', (1508478781, 2.0)), ('pollect.diskusage.eth0_100', (1508478781, 3.0))",
+    )
   })
 
   it("writes through out(), nothing for an empty tick", () => {
