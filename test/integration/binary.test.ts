@@ -57,7 +57,7 @@ describe("compiled binary", () => {
     writeFileSync(join(dir, "broken.json"), "{ \"executors\": [ }")
     const bad = await pollect(["check", "--config", join(dir, "broken.json")])
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toContain("not valid JSON at line 1, column 17")
+    expect(bad.stderr).toContain("not valid JSON at line 1, column 18: unexpected \"}\", expected a value")
   })
 
   it("loads extensions from beside the config, importing \"pollect\" from the binary", async () => {
