@@ -140,16 +140,26 @@ export class Executor {
     return result
   }
 
-  /** A failing writer is logged (once) and never stops the others. */
+  /**
+   * A failing writer is logged (once) and never stops the others; one that hangs is given up
+   * on after a tick's time, so it cannot hold the executor's next ticks back.
+   */
   private async deliver(writers: Writer[], results: SourceResult[]): Promise<void> {
     await Promise.all(
       writers.map(async (writer) => {
         const key = `writer:${writer.config.type}`
+        const what = `writer ${writer.config.type}`
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const hung = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`write did not finish within ${this.tickTimeMs / 1000} s`)), this.tickTimeMs)
+        })
         try {
-          await writer.write(results)
-          this.latch.ok(key, `writer ${writer.config.type}`)
+          await Promise.race([Promise.resolve().then(() => writer.write(results)), hung])
+          this.latch.ok(key, what)
         } catch (error) {
-          this.latch.fail(key, `writer ${writer.config.type}`, errorMessage(error))
+          this.latch.fail(key, what, errorMessage(error))
+        } finally {
+          clearTimeout(timer)
         }
       }),
     )

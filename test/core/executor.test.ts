@@ -27,6 +27,15 @@ class RecordingWriter extends Writer {
   }
 }
 
+class HangingWriter extends Writer {
+  constructor() {
+    super({ type: "Hanging" }, null as never)
+  }
+  override write() {
+    return new Promise<void>(() => {})
+  }
+}
+
 function setup(fns: ((ctx: Source["ctx"]) => ProbeResult | Promise<ProbeResult>)[], options: { threads?: number; timeoutMs?: number; writers?: Writer[]; tickTimes?: number[] } = {}) {
   const lines: string[] = []
   const log = createLogger({ level: "debug", write: (line) => lines.push(line) })
@@ -138,5 +147,15 @@ describe("Executor", () => {
     expect(partial.batches.map((b) => [b[0]!.type, b[0]!.error])).toEqual([["S1", "x"], ["S0", undefined]])
     expect(batch.batches).toHaveLength(1)
     expect(lines.some((l) => l.includes("writer Batch failed: disk full"))).toBe(true)
+  })
+
+  it("a writer that never finishes is given up on after a tick's time; the tick ends", async () => {
+    const batch = new RecordingWriter(false)
+    const { executor, lines } = setup([() => 1], { writers: [new HangingWriter(), batch] })
+    const started = performance.now()
+    await executor.tick()
+    expect(performance.now() - started).toBeLessThan(5000)
+    expect(batch.batches).toHaveLength(1)
+    expect(lines.some((l) => l.includes("writer Hanging failed: write did not finish within 1 s"))).toBe(true)
   })
 })
