@@ -8,8 +8,9 @@ import { statfs } from "node:fs/promises"
 import * as v from "valibot"
 import { Source } from "../core/plugin.ts"
 import { ValueSet } from "../core/value-set.ts"
-import { procPath, readOptional } from "../lib/host-paths.ts"
+import { procPath } from "../lib/host-paths.ts"
 import { nameFilter } from "../lib/name-filter.ts"
+import { readProcFile } from "../lib/proc-read.ts"
 import { PSEUDO_FS_TYPES, parseMounts, type Mount } from "../lib/proc-mounts.ts"
 
 const nameList = v.optional(v.array(v.string()))
@@ -40,7 +41,7 @@ export class DiskUsageSource extends Source<v.InferOutput<typeof options>> {
   static override readonly options = options
 
   override async probe(): Promise<ValueSet[]> {
-    const mounts = parseMounts((await readOptional(procPath("self/mounts"))) ?? (await readOptional(procPath("mounts"))) ?? "")
+    const mounts = parseMounts(readProcFile(procPath("self/mounts")) ?? readProcFile(procPath("mounts")) ?? "")
     const targets = this.config.disks?.length
       ? listedTargets(this.config.disks, mounts)
       : mountedTargets(mounts, this.config)

@@ -8,8 +8,9 @@ import * as v from "valibot"
 import { Source } from "../core/plugin.ts"
 import { ValueSet } from "../core/value-set.ts"
 import { kernelCounterBits } from "../lib/counter-bits.ts"
-import { procPath, readOptional } from "../lib/host-paths.ts"
+import { procPath } from "../lib/host-paths.ts"
 import { nameFilter } from "../lib/name-filter.ts"
+import { readProcFile } from "../lib/proc-read.ts"
 import { parseNetDev, type NetDevCounters } from "../lib/proc-net-dev.ts"
 
 const nameList = v.optional(v.array(v.string()))
@@ -38,8 +39,8 @@ export class InterfaceSource extends Source<v.InferOutput<typeof options>> {
   private readonly accept = nameFilter(this.config)
   private readonly bits = kernelCounterBits(this.config.counterBits)
 
-  override async probe(): Promise<ValueSet[]> {
-    const text = await readOptional(procPath("net/dev"))
+  override probe(): ValueSet[] {
+    const text = readProcFile(procPath("net/dev"))
     if (text === undefined) throw new Error(`${procPath("net/dev")} does not exist: Interface needs Linux /proc`)
     const interfaces = [...parseNetDev(text)].filter(([name]) => this.accept([name], LOOPBACK.test(name)))
     const sets: ValueSet[] = []

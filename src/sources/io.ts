@@ -4,13 +4,13 @@
  * flight), from /proc/diskstats. Partitions, loop, ram and zram devices are left out unless
  * `include` lists them; a disk is a device with an entry in /sys/block.
  */
-import { readdir } from "node:fs/promises"
 import * as v from "valibot"
 import { Source } from "../core/plugin.ts"
 import { ValueSet } from "../core/value-set.ts"
 import { kernelCounterBits } from "../lib/counter-bits.ts"
-import { procPath, readOptional, sysPath } from "../lib/host-paths.ts"
+import { procPath, sysPath } from "../lib/host-paths.ts"
 import { nameFilter } from "../lib/name-filter.ts"
+import { readProcDir, readProcFile } from "../lib/proc-read.ts"
 import { DISKSTATS_SECTOR_BYTES, parseDiskstats, type DiskCounters } from "../lib/proc-diskstats.ts"
 
 const nameList = v.optional(v.array(v.string()))
@@ -33,10 +33,10 @@ export class IOSource extends Source<v.InferOutput<typeof options>> {
   private readonly accept = nameFilter(this.config)
   private readonly bits = kernelCounterBits(this.config.counterBits)
 
-  override async probe(): Promise<ValueSet[]> {
-    const text = await readOptional(procPath("diskstats"))
+  override probe(): ValueSet[] {
+    const text = readProcFile(procPath("diskstats"))
     if (text === undefined) throw new Error(`${procPath("diskstats")} does not exist: IO needs Linux /proc`)
-    const isDisk = await wholeDiskTest()
+    const isDisk = wholeDiskTest()
     const devices = [...parseDiskstats(text)].filter(([name]) => this.accept([name], VIRTUAL_DEVICE.test(name) || !isDisk(name)))
 
     const reads = new ValueSet(["disk"], { help: "Reads completed per second" })
@@ -74,11 +74,9 @@ export class IOSource extends Source<v.InferOutput<typeof options>> {
  * Whole disks have a /sys/block entry (`/` in a name becomes `!` there: `cciss!c0d0`);
  * partitions only live below their disk. Without /sys, partition names are told by pattern.
  */
-async function wholeDiskTest(): Promise<(name: string) => boolean> {
-  try {
-    const disks = new Set(await readdir(sysPath("block")))
-    return (name) => disks.has(name.replace(/\//g, "!"))
-  } catch {
-    return (name) => !PARTITION_NAME.test(name)
-  }
+function wholeDiskTest(): (name: string) => boolean {
+  const entries = readProcDir(sysPath("block"))
+  if (entries === undefined) return (name) => !PARTITION_NAME.test(name)
+  const disks = new Set(entries)
+  return (name) => disks.has(name.replace(/\//g, "!"))
 }

@@ -7,7 +7,8 @@ import { freemem, totalmem } from "node:os"
 import * as v from "valibot"
 import { Source } from "../core/plugin.ts"
 import { ValueSet } from "../core/value-set.ts"
-import { procPath, readOptional } from "../lib/host-paths.ts"
+import { procPath } from "../lib/host-paths.ts"
+import { readProcFile } from "../lib/proc-read.ts"
 import { memoryFigures, parseMeminfo, type MemoryFigures } from "../lib/proc-meminfo.ts"
 
 const options = v.object({})
@@ -15,8 +16,8 @@ const options = v.object({})
 export class MemoryUsageSource extends Source<v.InferOutput<typeof options>> {
   static override readonly options = options
 
-  override async probe(): Promise<ValueSet[]> {
-    const text = await readOptional(procPath("meminfo"))
+  override probe(): ValueSet[] {
+    const text = readProcFile(procPath("meminfo"))
     return memoryValueSets(text === undefined ? osMemoryFigures() : memoryFigures(parseMeminfo(text)), text !== undefined)
   }
 }

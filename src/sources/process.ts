@@ -6,11 +6,11 @@
  * metric name through the source's `name` (`pollect_Process_nginx_load_percent`). A process that
  * exits while being read is simply not counted.
  */
-import { readdir } from "node:fs/promises"
 import * as v from "valibot"
 import { Source } from "../core/plugin.ts"
 import { ValueSet } from "../core/value-set.ts"
-import { procPath, readOptional } from "../lib/host-paths.ts"
+import { procPath } from "../lib/host-paths.ts"
+import { readProcDir, readProcFile } from "../lib/proc-read.ts"
 import { parseProcStat, statusBytes, type PidStat } from "../lib/proc-pid-stat.ts"
 
 const options = v.object({
@@ -40,41 +40,38 @@ export class ProcessSource extends Source<v.InferOutput<typeof options>> {
   /** Whether `pid:startTime` matched: a command line is read once per process, not per probe. */
   private readonly matched = new Map<string, boolean>()
 
-  override async probe(): Promise<ValueSet[]> {
-    let entries: string[]
+  override probe(): ValueSet[] {
+    let entries: string[] | undefined
     try {
-      entries = await readdir(procPath())
+      entries = readProcDir(procPath())
     } catch (error) {
-      throw new Error(`cannot list ${procPath()}: Process needs Linux /proc (${(error as Error).message})`)
+      throw new Error(`cannot list ${procPath()}: ${(error as Error).message}`)
     }
+    if (entries === undefined) throw new Error(`${procPath()} does not exist: Process needs Linux /proc`)
     const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number).sort((a, b) => a - b)
-    const stats = await Promise.all(pids.map((pid) => readPidFile(pid, "stat")))
 
     const seen = new Set<string>()
     const matches: Array<{ key: string; stat: PidStat }> = []
-    await Promise.all(
-      stats.map(async (text, i) => {
-        if (text === undefined) return // exited since the listing
-        const stat = parseProcStat(text)
-        const key = `${pids[i]}:${stat.startTime}`
-        seen.add(key)
-        let matched = this.matched.get(key)
-        if (matched === undefined) {
-          const cmdline = await readPidFile(stat.pid, "cmdline")
-          if (cmdline === undefined) return
-          matched = this.matches(stat.name, cmdline)
-          this.matched.set(key, matched)
-        }
-        if (matched) matches.push({ key, stat })
-      }),
-    )
+    for (const pid of pids) {
+      const text = readPidFile(pid, "stat")
+      if (text === undefined) continue // exited since the listing
+      const stat = parseProcStat(text)
+      const key = `${pid}:${stat.startTime}`
+      seen.add(key)
+      let matched = this.matched.get(key)
+      if (matched === undefined) {
+        const cmdline = readPidFile(pid, "cmdline")
+        if (cmdline === undefined) continue
+        matched = this.matches(stat.name, cmdline)
+        this.matched.set(key, matched)
+      }
+      if (matched) matches.push({ key, stat })
+    }
     for (const key of this.matched.keys()) if (!seen.has(key)) this.matched.delete(key)
-    matches.sort((a, b) => a.stat.pid - b.stat.pid)
 
     const load = new ValueSet(["pidx"], { unit: "percent", help: "CPU use of the process, percent of one core" })
     const virtual = new ValueSet(["pidx"], { unit: "bytes", help: "Virtual memory size of the process" })
     const resident = new ValueSet(["pidx"], { unit: "bytes", help: "Resident memory of the process" })
-    const statuses = this.config.memory ? await Promise.all(matches.map((m) => readPidFile(m.stat.pid, "status"))) : []
     matches.forEach(({ key, stat }, index) => {
       const pidx = String(index)
       if (this.config.load) {
@@ -83,7 +80,7 @@ export class ProcessSource extends Source<v.InferOutput<typeof options>> {
       }
       if (this.config.memory) {
         virtual.add(stat.vsize, [pidx], "virtual_memory")
-        const status = statuses[index]
+        const status = readPidFile(stat.pid, "status")
         resident.add((status === undefined ? undefined : statusBytes(status, "VmRSS")) ?? stat.rssPages * PAGE_SIZE, [pidx], "resident_memory")
       }
     })
@@ -100,9 +97,9 @@ export class ProcessSource extends Source<v.InferOutput<typeof options>> {
 }
 
 /** A /proc/<pid> file, or undefined if the process is gone or hidden from us (hidepid). */
-async function readPidFile(pid: number, file: string): Promise<string | undefined> {
+function readPidFile(pid: number, file: string): string | undefined {
   try {
-    return await readOptional(procPath(String(pid), file))
+    return readProcFile(procPath(String(pid), file))
   } catch (error) {
     const code = (error as { code?: string }).code
     if (code === "EACCES" || code === "EPERM" || code === "EINVAL") return undefined

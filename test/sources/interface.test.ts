@@ -109,6 +109,6 @@ describe("Interface", () => {
   it("no /proc/net/dev: a clear error", async () => {
     useRoots("does-not-exist")
     const source = makeClockedSource<InterfaceSource>(InterfaceSource, { type: "Interface" }, { now: 0 })
-    await expect(source.probe()).rejects.toThrow(/net\/dev does not exist/)
+    expect(() => source.probe()).toThrow(/net\/dev does not exist/)
   })
 })

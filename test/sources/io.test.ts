@@ -74,6 +74,6 @@ describe("IO", () => {
 
   it("no /proc/diskstats: a clear error", async () => {
     useRoots("does-not-exist")
-    await expect(makeClockedSource<IOSource>(IOSource, { type: "IO" }, { now: 0 }).probe()).rejects.toThrow(/diskstats does not exist/)
+    expect(() => makeClockedSource<IOSource>(IOSource, { type: "IO" }, { now: 0 }).probe()).toThrow(/diskstats does not exist/)
   })
 })

@@ -74,4 +74,9 @@ describe("Process", () => {
   it("an invalid procRegex is a config error", () => {
     expect(v.safeParse(ProcessSource.options, { procRegex: "(" }).issues?.[0]?.message).toMatch(/procRegex is not a valid regular expression/)
   })
+
+  it("no /proc: a clear error", () => {
+    useRoots("does-not-exist")
+    expect(() => makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex: "x" }, { now: 0 }).probe()).toThrow(/does not exist: Process needs Linux/)
+  })
 })

@@ -1,0 +1,29 @@
+/**
+ * Synchronous reads for /proc and /sys. Their files are generated in memory by the kernel, so a
+ * read never waits for a disk, and a sync read costs a fraction of an async one under Bun
+ * (measured at a 1 s tick: 5 files + a readdir + statfs, 0.2 ms CPU sync vs 0.85 ms async).
+ * Not for real filesystems: statfs of a hung NFS mount stays async in DiskUsage.
+ */
+import { readdirSync, readFileSync } from "node:fs"
+
+const GONE = new Set(["ENOENT", "ESRCH", "ENOTDIR"])
+
+/** A file's text, or undefined when it does not exist (no /proc on macOS, a process that exited). */
+export function readProcFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, "latin1")
+  } catch (error) {
+    if (GONE.has((error as { code?: string }).code ?? "")) return undefined
+    throw error
+  }
+}
+
+/** A folder's entries, or undefined when it does not exist. */
+export function readProcDir(path: string): string[] | undefined {
+  try {
+    return readdirSync(path)
+  } catch (error) {
+    if (GONE.has((error as { code?: string }).code ?? "")) return undefined
+    throw error
+  }
+}
