@@ -6,7 +6,7 @@
  *  3. daemons at a 1 s interval for `--seconds`, all at once: the pollect binary, collectd with
  *     the same plugins (load, memory, df, interface, disk; + processes for the Process variant),
  *     node_exporter with the matching collectors scraped every second. CPU from /proc/<pid>/stat
- *     (utime + stime) after a warm-up, RSS at the end.
+ *     (utime + stime; `perf stat` task-clock when perf is there) after a warm-up, RSS at the end.
  * Usage: bun bench/system-sources.ts --binary dist/pollect [--seconds 120] [--ticks 300]
  * (bench/system-sources.sh builds the binary and runs this.)
  */
@@ -185,9 +185,15 @@ const scraper = setInterval(async () => {
 try {
   await Bun.sleep(warmup * 1000)
   for (const d of daemons) d.cpuStart = cpuTicks(d.proc.pid)
+  // perf's task-clock is exact; /proc/<pid>/stat counts 10 ms ticks (the fallback).
+  const perf = Bun.which("perf")
+  const perfRuns = perf
+    ? daemons.map((d) => Bun.spawn([perf, "stat", "-x", ",", "-e", "task-clock", "-p", String(d.proc.pid), "--", "sleep", String(seconds)], { stdout: "ignore", stderr: "pipe" }))
+    : []
   await Bun.sleep(seconds * 1000)
-  const rows = daemons.map((d) => {
-    const cpuMs = ((cpuTicks(d.proc.pid) - d.cpuStart!) * 1000) / CLK_TCK
+  const perfMs = await Promise.all(perfRuns.map(async (run) => Number((await new Response(run.stderr).text()).split("\n").find((l) => l.includes("task-clock"))?.split(",")[0])))
+  const rows = daemons.map((d, i) => {
+    const cpuMs = perfMs[i] && Number.isFinite(perfMs[i]) ? perfMs[i]! : ((cpuTicks(d.proc.pid) - d.cpuStart!) * 1000) / CLK_TCK
     return { name: d.name, perTickMs: cpuMs / seconds, rss: rssMb(d.proc.pid), unit: d.perSecond }
   })
   clearInterval(scraper)
@@ -199,7 +205,7 @@ try {
   out.push(`Machine-wide forks during the in-process ticks (other users' work included): ${inProcA.map((r) => r.forks).join(", ")} / ${inProcB.map((r) => r.forks).join(", ")}`)
   if (traced) out.push(`strace -f of the binary (+Process config, 8 s at 1 s ticks): ${traced.processClones} process forks/clones, ${traced.execs} execve after start, ${traced.threadClones} thread clones`)
   out.push("")
-  out.push(`Daemons side by side, 1 s interval, ${seconds} s measured after ${warmup} s warm-up (node_exporter: ${nodeSeries} series per scrape):`)
+  out.push(`Daemons side by side, 1 s interval, ${seconds} s measured after ${warmup} s warm-up, CPU by ${perfRuns.length ? "perf stat task-clock" : "/proc/<pid>/stat"} (node_exporter: ${nodeSeries} series per scrape):`)
   out.push("")
   out.push("| daemon | CPU per tick/scrape | RSS at end |")
   out.push("| --- | --- | --- |")

@@ -22,16 +22,22 @@ export interface DiskCounters {
 export function parseDiskstats(text: string): Map<string, DiskCounters> {
   const devices = new Map<string, DiskCounters>()
   for (const line of text.split("\n")) {
-    const fields = line.trim().split(/\s+/)
-    if (fields.length < 7) continue
-    const [major, minor, name, ...rest] = fields as [string, string, string, ...string[]]
-    if (!rest.every((f) => /^\d+$/.test(f))) continue
-    const n = rest.map(BigInt)
-    const counters: DiskCounters =
-      n.length >= 11
-        ? { major: Number(major), minor: Number(minor), reads: n[0]!, readSectors: n[2]!, writes: n[4]!, writeSectors: n[6]!, ioTicksMs: n[9]! }
-        : { major: Number(major), minor: Number(minor), reads: n[0]!, readSectors: n[1]!, writes: n[2]!, writeSectors: n[3]!, ioTicksMs: 0n }
-    devices.set(name, counters)
+    const f = line.trim().split(/\s+/)
+    if (f.length < 7) continue
+    const full = f.length >= 14 // fields 4.. as in iostats.rst, less 3 for major, minor, name
+    try {
+      devices.set(f[2]!, {
+        major: Number(f[0]),
+        minor: Number(f[1]),
+        reads: BigInt(f[3]!),
+        readSectors: BigInt(full ? f[5]! : f[4]!),
+        writes: BigInt(full ? f[7]! : f[5]!),
+        writeSectors: BigInt(full ? f[9]! : f[6]!),
+        ioTicksMs: full ? BigInt(f[12]!) : 0n,
+      })
+    } catch {
+      // not a device line
+    }
   }
   return devices
 }
