@@ -32,4 +32,6 @@ export const PSEUDO_FS_TYPES: ReadonlySet<string> = new Set([
   "efivarfs", "erofs", "fuse.gvfsd-fuse", "fuse.lxcfs", "fuse.portal", "fusectl", "hugetlbfs", "iso9660",
   "mqueue", "nsfs", "overlay", "proc", "pstore", "ramfs", "rootfs", "rpc_pipefs", "securityfs",
   "selinuxfs", "squashfs", "sysfs", "tmpfs", "tracefs", "nfsd", "aufs", "shm", "none",
+  // macOS
+  "devfs", "map", "nullfs",
 ])

@@ -2,7 +2,8 @@
  * `DiskUsage`: size, used and free bytes (`disk="_home",type="total|used|free"`, as the original)
  * and `percent` used (new, as `df` counts it) of filesystems, via statfs. With `disks` it probes
  * exactly those paths or devices (the original's option); without, every mounted real filesystem
- * (pseudo, tmpfs and overlay mounts skipped unless `include` lists them).
+ * (pseudo, tmpfs and overlay mounts skipped unless `include` lists them). Without /proc (macOS)
+ * the mount list comes from systeminformation (it runs `df`/`mount`); statfs works there too.
  */
 import { statfs } from "node:fs/promises"
 import * as v from "valibot"
@@ -41,10 +42,10 @@ export class DiskUsageSource extends Source<v.InferOutput<typeof options>> {
   static override readonly options = options
 
   override async probe(): Promise<ValueSet[]> {
-    const mounts = parseMounts(readProcFile(procPath("self/mounts")) ?? readProcFile(procPath("mounts")) ?? "")
+    const table = readProcFile(procPath("self/mounts")) ?? readProcFile(procPath("mounts"))
     const targets = this.config.disks?.length
-      ? listedTargets(this.config.disks, mounts)
-      : mountedTargets(mounts, this.config)
+      ? listedTargets(this.config.disks, parseMounts(table ?? ""))
+      : mountedTargets(table === undefined ? await osMounts() : parseMounts(table), this.config)
     const spaces = await Promise.all(targets.map((target) => diskSpace(target.path)))
     const bytes = new ValueSet(["disk", "type"], { unit: "bytes", help: "Filesystem size, used and free (available to users) space" })
     const percent = new ValueSet(["disk"], { unit: "percent", help: "Share of the filesystem used" })
@@ -108,4 +109,21 @@ export async function diskSpace(path: string): Promise<DiskSpace | undefined> {
   // As df: used of what users can have (root's reserve left out); one decimal.
   const percent = used + free > 0 ? Math.round((used / (used + free)) * 1000) / 10 : 0
   return { total, used, free, percent }
+}
+
+/** systeminformation's fsSize() entries, as far as the mount list needs them. */
+export interface FsSizeEntry {
+  fs: string
+  type: string
+  mount: string
+}
+
+export function mountsFromFsSize(entries: readonly FsSizeEntry[]): Mount[] {
+  return entries.filter((e) => e.mount).map((e) => ({ device: e.fs, mountPoint: e.mount, fsType: e.type, options: "" }))
+}
+
+/** No /proc (macOS): the mounted filesystems as systeminformation lists them; loaded only here. */
+async function osMounts(): Promise<Mount[]> {
+  const si = await import("systeminformation")
+  return mountsFromFsSize(await si.fsSize())
 }

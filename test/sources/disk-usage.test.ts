@@ -1,8 +1,9 @@
 import { describe, expect, it } from "bun:test"
 import { statfs } from "node:fs/promises"
 import { parseMounts } from "../../src/lib/proc-mounts.ts"
-import { DiskUsageSource, listedTargets, mountedTargets, sanitizeDiskName } from "../../src/sources/disk-usage.ts"
-import { byGraphitePath, byPromSeries, makeClockedSource, useFixtureRoots } from "../helpers/proc-fixtures.ts"
+import { join } from "node:path"
+import { DiskUsageSource, listedTargets, mountedTargets, mountsFromFsSize, sanitizeDiskName } from "../../src/sources/disk-usage.ts"
+import { byGraphitePath, byPromSeries, FIXTURES, makeClockedSource, useFixtureRoots } from "../helpers/proc-fixtures.ts"
 import { itWithTools } from "../helpers/tools.ts"
 
 const useRoots = useFixtureRoots()
@@ -82,5 +83,17 @@ describe("DiskUsage", () => {
       'pollect_DiskUsage_root_percent{disk="_"}',
     ])
     expect(series.get('pollect_DiskUsage_root{disk="_",type="total"}')).toBe(s.blocks * s.frsize)
+  })
+
+  it("without /proc (macOS): mounts from systeminformation's fsSize, pseudo ones skipped", async () => {
+    // Hand-made in the shape systeminformation returns on macOS (APFS volumes, devfs, autofs).
+    const entries = await Bun.file(join(FIXTURES, "systeminformation/fs-size-macos.json")).json()
+    expect(mountedTargets(mountsFromFsSize(entries), {}).map((t) => t.label)).toEqual(["_", "_System_Volumes_VM", "_System_Volumes_Data"])
+  })
+
+  it("without /proc the fallback runs for real and finds the root filesystem", async () => {
+    useRoots("does-not-exist")
+    const series = byPromSeries(await makeClockedSource<DiskUsageSource>(DiskUsageSource, { type: "DiskUsage" }, { now: 0 }).probe(), "DiskUsage")
+    expect(series.get('pollect_DiskUsage{disk="_",type="total"}')).toBe((await statfs("/")).blocks * (await statfs("/")).frsize)
   })
 })
