@@ -10,8 +10,8 @@ export interface DiskCounters {
   readSectors: bigint
   writes: bigint
   writeSectors: bigint
-  /** Milliseconds the device had I/O in flight; printed as a 32-bit unsigned int on every arch. */
-  ioTicksMs: bigint
+  /** Milliseconds the device had I/O in flight; printed as a 32-bit unsigned int on every arch. Unknown in the OS fallback. */
+  ioTicksMs?: bigint
 }
 
 /**
@@ -40,4 +40,17 @@ export function parseDiskstats(text: string): Map<string, DiskCounters> {
     }
   }
   return devices
+}
+
+/** systeminformation's disksIO() and fsStats() totals (no /proc: macOS), as far as IO needs them. */
+export interface OsDiskTotals {
+  disksIO: { rIO: number; wIO: number } | null
+  fsStats: { rx: number; wx: number } | null
+}
+
+/** The OS totals as one device, `all`: operations from disksIO, bytes from fsStats. */
+export function diskstatsFromOsTotals({ disksIO, fsStats }: OsDiskTotals): Map<string, DiskCounters> {
+  if (!disksIO || !fsStats || ![disksIO.rIO, disksIO.wIO, fsStats.rx, fsStats.wx].every(Number.isFinite)) return new Map()
+  const sectors = (bytes: number) => BigInt(Math.trunc(bytes)) / DISKSTATS_SECTOR_BYTES
+  return new Map([["all", { major: 0, minor: 0, reads: BigInt(disksIO.rIO), writes: BigInt(disksIO.wIO), readSectors: sectors(fsStats.rx), writeSectors: sectors(fsStats.wx) }]])
 }

@@ -2,9 +2,10 @@
 
 export interface NetDevCounters {
   rxBytes: bigint
-  rxPackets: bigint
   txBytes: bigint
-  txPackets: bigint
+  /** Unknown where the OS fallback (systeminformation) does not count packets. */
+  rxPackets?: bigint
+  txPackets?: bigint
 }
 
 /**
@@ -25,6 +26,22 @@ export function parseNetDev(text: string): Map<string, NetDevCounters> {
     } catch {
       // not a counter line
     }
+  }
+  return interfaces
+}
+
+/** systeminformation's networkStats() entries, as far as Interface needs them (no /proc: macOS). */
+export interface NetworkStatsEntry {
+  iface: string
+  rx_bytes: number
+  tx_bytes: number
+}
+
+export function netDevFromNetworkStats(entries: readonly NetworkStatsEntry[]): Map<string, NetDevCounters> {
+  const interfaces = new Map<string, NetDevCounters>()
+  for (const e of entries) {
+    if (!e.iface || !Number.isFinite(e.rx_bytes) || !Number.isFinite(e.tx_bytes)) continue
+    interfaces.set(e.iface, { rxBytes: BigInt(Math.trunc(e.rx_bytes)), txBytes: BigInt(Math.trunc(e.tx_bytes)) })
   }
   return interfaces
 }

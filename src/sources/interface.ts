@@ -2,7 +2,8 @@
  * `Interface`: per network interface, bytes and packets per second sent and received
  * (`sent_bytes_sec{interface="eth0"}` ...) from /proc/net/dev, names as the original. The first
  * probe has no rates; `includeTotal` adds the raw counters (`total_bytes_sent` ...). `lo` is left
- * out unless `include` lists it.
+ * out unless `include` lists it. Without /proc (macOS) the byte counters come from systeminformation
+ * (packets are not available there).
  */
 import * as v from "valibot"
 import { Source } from "../core/plugin.ts"
@@ -11,7 +12,7 @@ import { kernelCounterBits } from "../lib/counter-bits.ts"
 import { procPath } from "../lib/host-paths.ts"
 import { nameFilter } from "../lib/name-filter.ts"
 import { readProcFile } from "../lib/proc-read.ts"
-import { parseNetDev, type NetDevCounters } from "../lib/proc-net-dev.ts"
+import { netDevFromNetworkStats, parseNetDev, type NetDevCounters } from "../lib/proc-net-dev.ts"
 
 const nameList = v.optional(v.array(v.string()))
 
@@ -39,15 +40,18 @@ export class InterfaceSource extends Source<v.InferOutput<typeof options>> {
   private readonly accept = nameFilter(this.config)
   private readonly bits = kernelCounterBits(this.config.counterBits)
 
-  override probe(): ValueSet[] {
+  override async probe(): Promise<ValueSet[]> {
     const text = readProcFile(procPath("net/dev"))
-    if (text === undefined) throw new Error(`${procPath("net/dev")} does not exist: Interface needs Linux /proc`)
-    const interfaces = [...parseNetDev(text)].filter(([name]) => this.accept([name], LOOPBACK.test(name)))
+    const counters = text === undefined ? await osNetDev() : parseNetDev(text)
+    const interfaces = [...counters].filter(([name]) => this.accept([name], LOOPBACK.test(name)))
     const sets: ValueSet[] = []
     if (this.config.includeTotal) {
       for (const counter of COUNTERS) {
         const set = new ValueSet(["interface"], { unit: counter.unit, kind: "counter", help: `Interface ${counter.total.replace(/_/g, " ")}` })
-        for (const [name, counters] of interfaces) set.add(Number(counters[counter.field]), [labelOf(name)], counter.total)
+        for (const [name, counters] of interfaces) {
+          const value = counters[counter.field]
+          if (value !== undefined) set.add(Number(value), [labelOf(name)], counter.total)
+        }
         sets.push(set)
       }
     }
@@ -57,7 +61,9 @@ export class InterfaceSource extends Source<v.InferOutput<typeof options>> {
       for (const [name, counters] of interfaces) {
         const key = `${name}\0${counter.field}`
         seen.add(key)
-        const rate = this.ctx.rate.rate(key, counters[counter.field], { bits: this.bits })
+        const value = counters[counter.field]
+        if (value === undefined) continue
+        const rate = this.ctx.rate.rate(key, value, { bits: this.bits })
         if (rate !== undefined) set.add(rate, [labelOf(name)], counter.rate)
       }
       sets.push(set)
@@ -71,4 +77,10 @@ export class InterfaceSource extends Source<v.InferOutput<typeof options>> {
 /** The original replaced dots (VLANs: `eth0.100`) so they do not split Graphite paths. */
 function labelOf(name: string): string {
   return name.replace(/\./g, "_")
+}
+
+/** No /proc (macOS): byte counters as systeminformation reads them (it runs netstat); no packets. */
+async function osNetDev(): Promise<Map<string, NetDevCounters>> {
+  const si = await import("systeminformation")
+  return netDevFromNetworkStats(await si.networkStats("*"))
 }

@@ -2,7 +2,8 @@
  * `IO`: per disk, reads and writes per second, bytes read and written per second (names as the
  * original: `reads_sec{disk="sda"}` ...) and `busy_percent` (new: share of time with I/O in
  * flight), from /proc/diskstats. Partitions, loop, ram and zram devices are left out unless
- * `include` lists them; a disk is a device with an entry in /sys/block.
+ * `include` lists them; a disk is a device with an entry in /sys/block. Without /proc (macOS) the
+ * totals of all disks come from systeminformation as `disk="all"` (no busy time there).
  */
 import * as v from "valibot"
 import { Source } from "../core/plugin.ts"
@@ -11,7 +12,7 @@ import { kernelCounterBits } from "../lib/counter-bits.ts"
 import { procPath, sysPath } from "../lib/host-paths.ts"
 import { nameFilter } from "../lib/name-filter.ts"
 import { readProcDir, readProcFile } from "../lib/proc-read.ts"
-import { DISKSTATS_SECTOR_BYTES, parseDiskstats, type DiskCounters } from "../lib/proc-diskstats.ts"
+import { DISKSTATS_SECTOR_BYTES, diskstatsFromOsTotals, parseDiskstats, type DiskCounters } from "../lib/proc-diskstats.ts"
 
 const nameList = v.optional(v.array(v.string()))
 
@@ -33,11 +34,11 @@ export class IOSource extends Source<v.InferOutput<typeof options>> {
   private readonly accept = nameFilter(this.config)
   private readonly bits = kernelCounterBits(this.config.counterBits)
 
-  override probe(): ValueSet[] {
+  override async probe(): Promise<ValueSet[]> {
     const text = readProcFile(procPath("diskstats"))
-    if (text === undefined) throw new Error(`${procPath("diskstats")} does not exist: IO needs Linux /proc`)
-    const isDisk = wholeDiskTest()
-    const devices = [...parseDiskstats(text)].filter(([name]) => this.accept([name], VIRTUAL_DEVICE.test(name) || !isDisk(name)))
+    const isDisk = text === undefined ? () => true : wholeDiskTest()
+    const stats = text === undefined ? await osDiskstats() : parseDiskstats(text)
+    const devices = [...stats].filter(([name]) => this.accept([name], VIRTUAL_DEVICE.test(name) || !isDisk(name)))
 
     const reads = new ValueSet(["disk"], { help: "Reads completed per second" })
     const writes = new ValueSet(["disk"], { help: "Writes completed per second" })
@@ -56,7 +57,7 @@ export class IOSource extends Source<v.InferOutput<typeof options>> {
       const w = rate(name, "writes", c.writes)
       const rs = rate(name, "readSectors", c.readSectors)
       const ws = rate(name, "writeSectors", c.writeSectors)
-      const ticks = rate(name, "ioTicksMs", c.ioTicksMs, 32) // an unsigned int on every arch
+      const ticks = c.ioTicksMs === undefined ? undefined : rate(name, "ioTicksMs", c.ioTicksMs, 32) // an unsigned int on every arch
       if (r !== undefined) reads.add(r, [label], "reads_sec")
       if (w !== undefined) writes.add(w, [label], "writes_sec")
       if (rs !== undefined) readBytes.add(rs * Number(DISKSTATS_SECTOR_BYTES), [label], "read_bytes_sec")
@@ -68,6 +69,13 @@ export class IOSource extends Source<v.InferOutput<typeof options>> {
     this.ctx.rate.retain((key) => seen.has(key))
     return [reads, writes, readBytes, writeBytes, busy]
   }
+}
+
+/** No /proc (macOS): the totals systeminformation reads (it runs ioreg), as one device `all`. */
+async function osDiskstats(): Promise<Map<string, DiskCounters>> {
+  const si = await import("systeminformation")
+  const [disksIO, fsStats] = await Promise.all([si.disksIO(), si.fsStats()])
+  return diskstatsFromOsTotals({ disksIO, fsStats })
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test"
 import type { ValueSet } from "../../src/core/value-set.ts"
-import { parseNetDev } from "../../src/lib/proc-net-dev.ts"
+import { netDevFromNetworkStats, parseNetDev } from "../../src/lib/proc-net-dev.ts"
 import { InterfaceSource } from "../../src/sources/interface.ts"
 import { byPromSeries, FIXTURES, makeClockedSource, useFixtureRoots } from "../helpers/proc-fixtures.ts"
 import { join } from "node:path"
@@ -35,7 +35,7 @@ describe("Interface", () => {
     const [a, b] = [parseNetDev(await Bun.file(join(FIXTURES, "proc-host/net/dev")).text()).get("lo")!, parseNetDev(await Bun.file(join(FIXTURES, "proc-host-later/net/dev")).text()).get("lo")!]
     expect(Number(b.txBytes - a.txBytes)).toBeGreaterThan(0)
     expect(series.get('pollect_Interface_sent_bytes_sec{interface="lo"}')).toBeCloseTo(Number(b.txBytes - a.txBytes) / 2.5, 9)
-    expect(series.get('pollect_Interface_recv_packets_sec{interface="lo"}')).toBeCloseTo(Number(b.rxPackets - a.rxPackets) / 2.5, 9)
+    expect(series.get('pollect_Interface_recv_packets_sec{interface="lo"}')).toBeCloseTo(Number(b.rxPackets! - a.rxPackets!) / 2.5, 9)
     expect(series.size).toBe(4)
   })
 
@@ -106,9 +106,23 @@ describe("Interface", () => {
     ])
   })
 
-  it("no /proc/net/dev: a clear error", async () => {
+  it("without /proc (macOS) the byte counters from systeminformation, same names, no packets", async () => {
     useRoots("does-not-exist")
-    const source = makeClockedSource<InterfaceSource>(InterfaceSource, { type: "Interface" }, { now: 0 })
-    expect(() => source.probe()).toThrow(/net\/dev does not exist/)
+    const source = makeClockedSource<InterfaceSource>(InterfaceSource, { type: "Interface", includeTotal: true, include: [".*"] }, { now: 0 })
+    const series = byPromSeries(await source.probe(), "Interface")
+    const names = [...series.keys()]
+    expect(names.length).toBeGreaterThan(0)
+    expect(names.every((n) => /^pollect_Interface_total_bytes_(sent|recv)\{interface="[^"]+"\}$/.test(n))).toBe(true)
+    // the numbers are this machine's: the same counters /proc/net/dev shows (give or take traffic since)
+    const live = parseNetDev(await Bun.file("/proc/net/dev").text())
+    expect(series.get('pollect_Interface_total_bytes_recv{interface="lo"}')!).toBeLessThanOrEqual(Number(live.get("lo")!.rxBytes))
+  })
+
+  it("netDevFromNetworkStats keeps bytes, skips entries without numbers", () => {
+    const parsed = netDevFromNetworkStats([
+      { iface: "en0", rx_bytes: 973529626, tx_bytes: 976125 },
+      { iface: "utun0", rx_bytes: Number.NaN, tx_bytes: 0 },
+    ])
+    expect([...parsed]).toEqual([["en0", { rxBytes: 973529626n, txBytes: 976125n }]])
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test"
 import { join } from "node:path"
-import { parseDiskstats } from "../../src/lib/proc-diskstats.ts"
+import { diskstatsFromOsTotals, parseDiskstats } from "../../src/lib/proc-diskstats.ts"
 import { IOSource } from "../../src/sources/io.ts"
 import { byGraphitePath, byPromSeries, FIXTURES, makeClockedSource, useFixtureRoots } from "../helpers/proc-fixtures.ts"
 
@@ -23,7 +23,7 @@ describe("IO", () => {
     expect(series.get('pollect_IO_reads_sec{disk="vda"}')).toBeCloseTo(Number(b.reads - a.reads) / 1.25, 9)
     expect(series.get('pollect_IO_write_bytes_sec{disk="vda"}')).toBeCloseTo((Number(b.writeSectors - a.writeSectors) * 512) / 1.25, 6)
     expect(series.get('pollect_IO_read_bytes_sec{disk="vda"}')).toBeCloseTo((Number(b.readSectors - a.readSectors) * 512) / 1.25, 6)
-    expect(series.get('pollect_IO_busy_percent{disk="vda"}')).toBeCloseTo(Number(b.ioTicksMs - a.ioTicksMs) / 12.5, 9)
+    expect(series.get('pollect_IO_busy_percent{disk="vda"}')).toBeCloseTo(Number(b.ioTicksMs! - a.ioTicksMs!) / 12.5, 9)
     // loop and zram devices are not disks by default
     expect(disksOf(series)).toEqual(["vda"])
   })
@@ -72,8 +72,23 @@ describe("IO", () => {
     expect(disksOf(byPromSeries(await source.probe(), "IO"))).toEqual(["nvme0n1", "sda"])
   })
 
-  it("no /proc/diskstats: a clear error", async () => {
+  it("without /proc (macOS) the OS totals from systeminformation as disk=\"all\", no busy time", async () => {
     useRoots("does-not-exist")
-    expect(() => makeClockedSource<IOSource>(IOSource, { type: "IO" }, { now: 0 }).probe()).toThrow(/diskstats does not exist/)
+    const clock = { now: 0 }
+    const source = makeClockedSource<IOSource>(IOSource, { type: "IO" }, clock)
+    await source.probe()
+    clock.now += 1000
+    const series = byPromSeries(await source.probe(), "IO")
+    expect([...series.keys()].sort()).toEqual([
+      'pollect_IO_read_bytes_sec{disk="all"}', 'pollect_IO_reads_sec{disk="all"}', 'pollect_IO_write_bytes_sec{disk="all"}', 'pollect_IO_writes_sec{disk="all"}',
+    ])
+    for (const rate of series.values()) expect(rate).toBeGreaterThanOrEqual(0)
+  })
+
+  it("diskstatsFromOsTotals: operations and bytes (as 512-byte sectors); nothing when a call failed", () => {
+    expect(diskstatsFromOsTotals({ disksIO: { rIO: 121866, wIO: 23446 }, fsStats: { rx: 2871247872, wx: 8006074368 } }).get("all")).toEqual({
+      major: 0, minor: 0, reads: 121866n, writes: 23446n, readSectors: 2871247872n / 512n, writeSectors: 8006074368n / 512n,
+    })
+    expect(diskstatsFromOsTotals({ disksIO: null, fsStats: { rx: 1, wx: 1 } }).size).toBe(0)
   })
 })
