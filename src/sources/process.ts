@@ -4,7 +4,8 @@
  * deltas; none on a process's first probe) and `virtual_memory{pidx}` (bytes), plus the new
  * `resident_memory{pidx}` (bytes), and `process_count{pidx="all"}`. The process name is in the
  * metric name through the source's `name` (`pollect_Process_nginx_load_percent`). A process that
- * exits while being read is simply not counted.
+ * exits while being read is simply not counted. Without /proc (macOS) the process list comes from
+ * systeminformation (it runs `ps`).
  */
 import * as v from "valibot"
 import { Source } from "../core/plugin.ts"
@@ -34,20 +35,38 @@ export const CLOCK_TICKS_PER_SECOND = 100
 /** Fallback when /proc/<pid>/status is unreadable: the page size of x86 and most arm64 kernels. */
 const PAGE_SIZE = 4096
 
+/** One matching process's values; no load on its first probe. */
+export interface ProcessRow {
+  loadPercent?: number
+  virtualBytes: number
+  residentBytes: number
+}
+
+/** systeminformation's processes().list entries, as far as Process needs them (memory in kB). */
+export interface OsProcess {
+  pid: number
+  name: string
+  command: string
+  params: string
+  cpu: number
+  memVsz: number
+  memRss: number
+}
+
 export class ProcessSource extends Source<v.InferOutput<typeof options>> {
   static override readonly options = options
   private readonly regex = new RegExp(this.config.procRegex)
   /** Whether `pid:startTime` matched: a command line is read once per process, not per probe. */
   private readonly matched = new Map<string, boolean>()
 
-  override probe(): ValueSet[] {
+  override probe(): ValueSet[] | Promise<ValueSet[]> {
     let entries: string[] | undefined
     try {
       entries = readProcDir(procPath())
     } catch (error) {
       throw new Error(`cannot list ${procPath()}: ${(error as Error).message}`)
     }
-    if (entries === undefined) throw new Error(`${procPath()} does not exist: Process needs Linux /proc`)
+    if (entries === undefined) return this.probeOs()
     const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number).sort((a, b) => a - b)
 
     const seen = new Set<string>()
@@ -69,23 +88,45 @@ export class ProcessSource extends Source<v.InferOutput<typeof options>> {
     }
     for (const key of this.matched.keys()) if (!seen.has(key)) this.matched.delete(key)
 
-    const load = new ValueSet(["pidx"], { unit: "percent", help: "CPU use of the process, percent of one core" })
-    const virtual = new ValueSet(["pidx"], { unit: "bytes", help: "Virtual memory size of the process" })
-    const resident = new ValueSet(["pidx"], { unit: "bytes", help: "Resident memory of the process" })
-    matches.forEach(({ key, stat }, index) => {
-      const pidx = String(index)
-      if (this.config.load) {
-        const ticksPerSecond = this.ctx.rate.rate(key, stat.utime + stat.stime, { bits: 64 })
-        if (ticksPerSecond !== undefined) load.add(round((ticksPerSecond * 100) / CLOCK_TICKS_PER_SECOND), [pidx], "load_percent")
-      }
-      if (this.config.memory) {
-        virtual.add(stat.vsize, [pidx], "virtual_memory")
-        const status = readPidFile(stat.pid, "status")
-        resident.add((status === undefined ? undefined : statusBytes(status, "VmRSS")) ?? stat.rssPages * PAGE_SIZE, [pidx], "resident_memory")
+    const rows = matches.map(({ key, stat }): ProcessRow => {
+      const ticksPerSecond = this.config.load ? this.ctx.rate.rate(key, stat.utime + stat.stime, { bits: 64 }) : undefined
+      const status = this.config.memory ? readPidFile(stat.pid, "status") : undefined
+      return {
+        loadPercent: ticksPerSecond === undefined ? undefined : (ticksPerSecond * 100) / CLOCK_TICKS_PER_SECOND,
+        virtualBytes: stat.vsize,
+        residentBytes: (status === undefined ? undefined : statusBytes(status, "VmRSS")) ?? stat.rssPages * PAGE_SIZE,
       }
     })
     this.ctx.rate.retain((key) => seen.has(key))
-    const count = new ValueSet(["pidx"], { help: "Number of matching processes" }).add(matches.length, ["all"], "process_count")
+    return this.valueSets(rows)
+  }
+
+  /** No /proc (macOS): systeminformation's process list (it runs ps; its cpu is ps's %cpu). */
+  private async probeOs(): Promise<ValueSet[]> {
+    const si = await import("systeminformation")
+    return this.valueSets(this.osRows((await si.processes()).list))
+  }
+
+  osRows(list: readonly OsProcess[]): ProcessRow[] {
+    return list
+      .filter((p) => this.matches(p.name, [p.command, p.params].filter(Boolean).join("\0")))
+      .sort((a, b) => a.pid - b.pid)
+      .map((p) => ({ loadPercent: p.cpu, virtualBytes: p.memVsz * 1024, residentBytes: p.memRss * 1024 }))
+  }
+
+  private valueSets(rows: readonly ProcessRow[]): ValueSet[] {
+    const load = new ValueSet(["pidx"], { unit: "percent", help: "CPU use of the process, percent of one core" })
+    const virtual = new ValueSet(["pidx"], { unit: "bytes", help: "Virtual memory size of the process" })
+    const resident = new ValueSet(["pidx"], { unit: "bytes", help: "Resident memory of the process" })
+    rows.forEach((row, index) => {
+      const pidx = String(index)
+      if (this.config.load && row.loadPercent !== undefined) load.add(round(row.loadPercent), [pidx], "load_percent")
+      if (this.config.memory) {
+        virtual.add(row.virtualBytes, [pidx], "virtual_memory")
+        resident.add(row.residentBytes, [pidx], "resident_memory")
+      }
+    })
+    const count = new ValueSet(["pidx"], { help: "Number of matching processes" }).add(rows.length, ["all"], "process_count")
     return [load, virtual, resident, count]
   }
 

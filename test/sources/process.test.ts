@@ -75,8 +75,27 @@ describe("Process", () => {
     expect(v.safeParse(ProcessSource.options, { procRegex: "(" }).issues?.[0]?.message).toMatch(/procRegex is not a valid regular expression/)
   })
 
-  it("no /proc: a clear error", () => {
+  it("without /proc (macOS) the process list from systeminformation, same names", async () => {
     useRoots("does-not-exist")
-    expect(() => makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex: "x" }, { now: 0 }).probe()).toThrow(/does not exist: Process needs Linux/)
+    const tag = `pollect-si-${process.pid}-${Date.now()}`
+    const child = Bun.spawn(["/bin/sh", "-c", `sleep 30 # ${tag}`], { stdout: "ignore", stderr: "ignore" })
+    try {
+      await Bun.sleep(100)
+      const series = byPromSeries(await makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex: tag }, { now: 0 }).probe(), "Process")
+      expect(series.get('pollect_Process_process_count{pidx="all"}')).toBe(1)
+      expect(series.get('pollect_Process_resident_memory{pidx="0"}')!).toBeGreaterThan(0)
+      expect(series.get('pollect_Process_load_percent{pidx="0"}')!).toBeGreaterThanOrEqual(0)
+    } finally {
+      child.kill()
+    }
+  })
+
+  it("osRows: matches command + params or the name, pid order, kB → bytes", () => {
+    const source = makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex: "nginx: worker|^kernel_task$" }, { now: 0 })
+    const row = (pid: number, name: string, command: string, params: string, cpu: number) => ({ pid, name, command, params, cpu, memVsz: 100, memRss: 10 })
+    expect(source.osRows([row(20, "nginx", "nginx:", "worker process", 1.5), row(3, "kernel_task", "", "", 7), row(9, "nginx", "nginx:", "master process", 0)])).toEqual([
+      { loadPercent: 7, virtualBytes: 102400, residentBytes: 10240 },
+      { loadPercent: 1.5, virtualBytes: 102400, residentBytes: 10240 },
+    ])
   })
 })
