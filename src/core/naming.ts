@@ -138,8 +138,14 @@ export function promName(result: SourceResult, set: ValueSet, value: Value, sche
     if (value.name !== undefined) path += "." + value.name
     return promSafe(path.replace(/[-.]/g, "_").replace(/!/g, ""))
   }
-  const parts = [result.collection, result.type, result.name, value.name].filter((p): p is string => !!p)
-  let segments = parts.map(snakeCase).join("_").split("_").filter(Boolean)
+  const words = (...parts: (string | undefined)[]) => parts.filter((p): p is string => !!p).map(snakeCase).join("_").split("_").filter(Boolean)
+  // The rules below rewrite only what the source and its values are called, never collection and type.
+  const head = words(result.collection, result.type)
+  let rest = words(result.name, value.name)
+  // `reads_sec`, `bytes_sec`: a trailing `sec` means per second.
+  if (rest.at(-1) === "sec") rest.splice(-1, 1, ...(rest.at(-2) === "per" ? ["second"] : ["per", "second"]))
+  // A counter's `total` is its `_total` suffix.
+  if (set.kind === "counter") rest = rest.filter((word) => word !== "total")
   const declared = set.unit ? canonicalUnit(set.unit) : undefined
   const { unit } = promBaseUnit(set)
   // A value name that already ends in its unit (`time_ms`, `load_percent`): the base unit replaces it.
@@ -149,15 +155,15 @@ export function promName(result: SourceResult, set: ValueSet, value: Value, sche
   if (unit) unitWords.add(unit)
   for (const word of [...unitWords].sort((a, b) => b.length - a.length)) {
     const tail = word.split("_")
-    if (segments.length > tail.length && segments.slice(-tail.length).join("_") === word) {
-      segments = segments.slice(0, -tail.length)
+    if (rest.length >= tail.length && rest.slice(-tail.length).join("_") === word) {
+      rest = rest.slice(0, -tail.length)
       break
     }
   }
-  // The declared unit inside the name (`hours_class_1`, unit hours → seconds) would contradict the base unit.
-  if (declared && unit && declared !== unit && !declared.includes("_") && segments.length > 3) {
-    segments = segments.filter((segment, i) => i < 2 || segment !== declared)
-  }
+  // The unit inside the name moves to the end (`bytes_sent` → `sent_bytes`); a declared unit that
+  // is converted (`hours_class_1`, hours → seconds) would contradict the base unit and goes.
+  for (const word of [declared, unit]) if (word && !word.includes("_")) rest = rest.filter((w) => w !== word)
+  let segments = [...head, ...rest]
   segments = glueLintSegments(segments)
   let name = segments.join("_")
   if (set.kind === "counter") name = name.replace(/_total$/, "")

@@ -46,11 +46,18 @@ describe("promName, names: snake_case", () => {
     expect(name("Disk", "used_bytes", { unit: "bytes" })).toBe("pollect_disk_used_bytes")
   })
   it("_total for counters only; no _count, _sum, _bucket or _total on gauges", () => {
-    expect(name("Interface", "bytes_sent", { unit: "bytes", kind: "counter" })).toBe("pollect_interface_bytes_sent_bytes_total")
+    expect(name("Interface", "bytes_sent", { unit: "bytes", kind: "counter" })).toBe("pollect_interface_sent_bytes_total")
+    expect(name("Interface", "total_bytes_sent", { unit: "bytes", kind: "counter" })).toBe("pollect_interface_sent_bytes_total")
+    expect(name("Interface", "total_packets_sent", { kind: "counter" })).toBe("pollect_interface_packets_sent_total")
     expect(name("Requests", "total", { kind: "counter" })).toBe("pollect_requests_total")
     expect(name("Plex", "sessions_count")).toBe("pollect_plex_sessions")
     expect(name("Memory", "total")).toBe("pollect_memory")
     expect(name("Memory", "total", { unit: "bytes" })).toBe("pollect_memory_total_bytes")
+  })
+  it("a trailing _sec means per second", () => {
+    expect(name("IO", "reads_sec")).toBe("pollect_io_reads_per_second")
+    expect(name("Interface", "recv_bytes_sec", { unit: "bytes_per_second" })).toBe("pollect_interface_recv_bytes_per_second")
+    expect(name("Bind", "server.queries_per_sec", { unit: "per_second" })).toBe("pollect_bind_server_queries_per_second")
   })
   it("joins segments promtool flags to their neighbour", () => {
     expect(name("Http", "m")).toBe("pollect_httpm")

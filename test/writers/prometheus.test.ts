@@ -105,10 +105,10 @@ describe("Prometheus writer", () => {
       'pollect_load_avg{time="long"} 3',
       "pollect_http_local_dev_1_seconds 0.0125",
       "pollect_http_local_dev_1_status 200",
-      'pollect_interface_total_bytes_sent_bytes_total{interface="eth0"} 42',
+      'pollect_interface_sent_bytes_total{interface="eth0"} 42',
       'pollect_process_py_load_ratio{pidx="0"} 0.5',
     ])
-    expect(text).toContain("# TYPE pollect_interface_total_bytes_sent_bytes_total counter\n")
+    expect(text).toContain("# TYPE pollect_interface_sent_bytes_total counter\n")
   })
 
   it("adds the source's static labels and escapes label values", async () => {
