@@ -1,7 +1,10 @@
-/** The config pollect runs when started without `--config`: this host's own system metrics. */
+/**
+ * The config pollect runs when started without `--config`: this host's own system metrics on
+ * a Prometheus exporter at :9001 with conventional (snake_case) names.
+ */
 export const DEFAULT_CONFIG = {
   tickTime: 10,
-  writer: { type: "DryRun" },
+  writer: { type: "Prometheus", port: 9001, names: "snake_case" },
   executors: [
     {
       collection: "pollect",
@@ -10,4 +13,4 @@ export const DEFAULT_CONFIG = {
   ],
 }
 
-export const DEFAULT_CONFIG_SUMMARY = "LoadAvg, MemoryUsage, DiskUsage, Interface and IO every 10 s to DryRun (stdout)"
+export const DEFAULT_CONFIG_SUMMARY = "LoadAvg, MemoryUsage, DiskUsage, Interface and IO every 10 s on http://*:9001/metrics"

@@ -68,11 +68,30 @@ describe("compiled binary", () => {
     expect([...stdout.matchAll(TUPLE)].map((m) => m[1])).toEqual(["pollect.singlerandom", "pollect.multirandom.a", "pollect.multirandom.b"])
   })
 
-  it("without --config runs the embedded default and says so first", async () => {
-    const { stdout, stderr, code } = await pollect(["--once"])
+  // Interface and IO report rates: nothing on a first (and, with --once, only) probe.
+  it("without --config runs the embedded default (system metrics) and says so first", async () => {
+    const { stdout, stderr, code } = await pollect(["--once", "--dry-run"])
     expect(code).toBe(0)
-    expect(stderr.split("\n")[0]).toContain("no --config given, running the embedded default config")
-    expect(stdout).toContain("('pollect.loadavg.short', (")
+    expect(stderr.split("\n")[0]).toContain("no --config given, running the embedded default config (LoadAvg, MemoryUsage, DiskUsage, Interface and IO every 10 s on http://*:9001/metrics)")
+    for (const path of ["pollect.loadavg.short", "pollect.memoryusage.total", "pollect.diskusage._.free"]) expect(stdout).toContain(`('${path}`)
+  })
+
+  it("without --config serves the default on :9001 with snake_case names, if the port is free", async () => {
+    const busy = await fetch("http://127.0.0.1:9001/").then(() => true, () => false)
+    if (busy) return // someone else's exporter; the --dry-run test above covers the config
+    const child = Bun.spawn([binary], { cwd: dir, stdout: "pipe", stderr: "pipe" })
+    try {
+      let text = ""
+      for (let i = 0; i < 100 && !text.includes("pollect_load_avg"); i++) {
+        await Bun.sleep(100)
+        text = await fetch("http://127.0.0.1:9001/metrics").then((r) => r.text(), () => "")
+      }
+      expect(text).toMatch(/^pollect_load_avg\{time="mid"\} [\d.]+$/m)
+      expect(text).toMatch(/^pollect_memory_usage_bytes\{type="total"\} \d+$/m)
+    } finally {
+      child.kill("SIGTERM")
+      expect(await child.exited).toBe(0)
+    }
   })
 
   it("--help explains every option and command; --version prints the version", async () => {
