@@ -3,15 +3,16 @@ import { loadavg } from "node:os"
 import * as v from "valibot"
 import { Source } from "../core/plugin.ts"
 import { ValueSet } from "../core/value-set.ts"
-import { procPath, readOptional } from "../lib/host-paths.ts"
+import { procPath } from "../lib/host-paths.ts"
+import { readProcFile } from "../lib/proc-read.ts"
 
 const options = v.object({})
 
 export class LoadAvgSource extends Source<v.InferOutput<typeof options>> {
   static override readonly options = options
 
-  override async probe(): Promise<ValueSet> {
-    const text = await readOptional(procPath("loadavg"))
+  override probe(): ValueSet {
+    const text = readProcFile(procPath("loadavg"))
     // No /proc (macOS): the OS call, which spawns nothing.
     const [short, mid, long] = text === undefined ? loadavg() : parseLoadAvg(text)
     return new ValueSet(["time"], { help: "System load average" })
