@@ -7,14 +7,8 @@ import type { Subprocess } from "bun"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { tempDir } from "./context.ts"
+import { freePort, stopProcess } from "./processes.ts"
 
-/** A port free right now on 127.0.0.1 (the OS picks it). */
-export function freePort(): number {
-  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } })
-  const port = listener.port
-  listener.stop(true)
-  return port
-}
 
 async function portOpen(port: number): Promise<boolean> {
   try {
@@ -99,12 +93,7 @@ export class CarbonCache {
     const child = this.process
     if (!child) return
     this.process = undefined
-    child.kill("SIGTERM")
-    const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(timeoutMs).then(() => false)])
-    if (!exited) {
-      child.kill("SIGKILL")
-      await child.exited
-    }
+    await stopProcess(child, timeoutMs)
   }
 
   private async collect(stream: ReadableStream<Uint8Array>): Promise<void> {

@@ -7,7 +7,7 @@
 import type { Subprocess } from "bun"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { freePort } from "./carbon-cache.ts"
+import { freePort, stopProcess } from "./processes.ts"
 import { tempDir } from "./context.ts"
 import { findTool } from "./tools.ts"
 
@@ -108,12 +108,6 @@ export class Named {
   async stop(): Promise<void> {
     const proc = this.process
     this.process = undefined
-    if (!proc) return
-    proc.kill("SIGTERM")
-    const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(5000).then(() => false)])
-    if (!exited) {
-      proc.kill("SIGKILL")
-      await proc.exited
-    }
+    if (proc) await stopProcess(proc, 5000)
   }
 }

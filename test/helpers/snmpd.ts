@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { tempDir } from "./context.ts"
 import { findTool } from "./tools.ts"
+import { stopProcess } from "./processes.ts"
 
 export const SNMP_TEST = {
   community: "pollect-ro-c0mmunity",
@@ -104,13 +105,7 @@ export class Snmpd {
   async stop(): Promise<void> {
     const proc = this.process
     this.process = undefined
-    if (!proc) return
-    proc.kill("SIGTERM")
-    const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(3000).then(() => false)])
-    if (!exited) {
-      proc.kill("SIGKILL")
-      await proc.exited
-    }
+    if (proc) await stopProcess(proc, 3000)
   }
 }
 

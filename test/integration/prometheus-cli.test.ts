@@ -3,6 +3,7 @@ import { afterAll, expect, it } from "bun:test"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { tempDir } from "../helpers/context.ts"
+import { freePort } from "../helpers/processes.ts"
 
 const MAIN = join(import.meta.dir, "../../src/main.ts")
 const cleanups: (() => unknown)[] = []
@@ -16,13 +17,6 @@ function writeConfig(port: number, names = "pollect"): string {
   return file
 }
 
-async function freePort(): Promise<number> {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } })
-  const port = server.port
-  server.stop(true)
-  return port
-}
-
 it("exits 2 with a message naming the port when the port is in use", async () => {
   const squatter = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("taken") })
   cleanups.push(() => squatter.stop(true))
@@ -34,7 +28,7 @@ it("exits 2 with a message naming the port when the port is in use", async () =>
 })
 
 it("serves the sources' values at /metrics until stopped", async () => {
-  const port = await freePort()
+  const port = freePort()
   const proc = Bun.spawn([process.execPath, MAIN, "--config", writeConfig(port, "snake_case")], { stdout: "pipe", stderr: "pipe" })
   cleanups.push(async () => {
     proc.kill()

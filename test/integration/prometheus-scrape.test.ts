@@ -13,18 +13,12 @@ import { ValueSet } from "../../src/core/value-set.ts"
 import { PrometheusWriter } from "../../src/writers/prometheus.ts"
 import { resultOf, tempDir } from "../helpers/context.ts"
 import { findTool, itWithTools } from "../helpers/tools.ts"
+import { freePort } from "../helpers/processes.ts"
 
 const cleanups: (() => unknown)[] = []
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup()
 })
-
-async function freePort(): Promise<number> {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } })
-  const port = server.port
-  server.stop(true)
-  return port
-}
 
 async function startExporter(names: "pollect" | "snake_case", extra: Record<string, unknown> = {}, configDir = ""): Promise<PrometheusWriter> {
   const config = { ...v.parse(PrometheusWriter.options, { port: 0, host: "127.0.0.1", names, ...extra }), type: "Prometheus" }
@@ -87,7 +81,7 @@ itWithTools(
         "",
       ].join("\n"),
     )
-    const port = await freePort()
+    const port = freePort()
     const proc = Bun.spawn(
       [findTool("prometheus")!, `--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"],
       { stdout: "pipe", stderr: "pipe" },

@@ -3,6 +3,7 @@ import { silentLogger } from "../../src/core/log.ts"
 import { createSourceContext } from "../../src/core/source-context.ts"
 import { connectTime, TcpTimeSource } from "../../src/sources/tcp-time.ts"
 import { makeSource } from "../helpers/context.ts"
+import { freePort } from "../helpers/processes.ts"
 
 let listener: Bun.TCPSocketListener<undefined>
 let accepted = 0
@@ -11,13 +12,6 @@ beforeAll(() => {
   listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open: () => void accepted++, data() {} } })
 })
 afterAll(() => listener.stop(true))
-
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } })
-  const port = probe.port
-  probe.stop(true)
-  return port
-}
 
 describe("TcpTime", () => {
   it("measures the time to connect, in ms, and closes the connection", async () => {
