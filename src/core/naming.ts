@@ -24,11 +24,28 @@ export function graphiteName(text: string): string {
 }
 
 export function graphitePath(result: SourceResult, value: Value): string {
-  let path = graphiteName(result.collection) + "." + graphiteSegment(result.type.toLowerCase())
-  if (result.name !== undefined) path += "." + graphiteName(result.name)
-  if (value.name !== undefined) path += "." + graphiteName(value.name)
-  for (const label of value.labelValues) path += "." + graphiteSegment(label)
-  return path
+  return graphitePaths(result)(value)
+}
+
+/**
+ * graphitePath for every value of one result (after `prefix`): the source's part of the path is
+ * built once and each value name's part once per name, so a writer pays only for the label
+ * segments per value.
+ */
+export function graphitePaths(result: SourceResult, prefix = ""): (value: Value) => string {
+  let head = prefix + graphiteName(result.collection) + "." + graphiteSegment(result.type.toLowerCase())
+  if (result.name !== undefined) head += "." + graphiteName(result.name)
+  const named = new Map<string, string>()
+  return (value) => {
+    let path = head
+    if (value.name !== undefined) {
+      let withName = named.get(value.name)
+      if (withName === undefined) named.set(value.name, (withName = head + "." + graphiteName(value.name)))
+      path = withName
+    }
+    for (const label of value.labelValues) path += "." + graphiteSegment(label)
+    return path
+  }
 }
 
 /** Makes any text a valid Prometheus metric or label name. */

@@ -14,7 +14,7 @@
 import type { Socket } from "bun"
 import * as v from "valibot"
 import { errorMessage } from "../core/log.ts"
-import { graphitePath } from "../core/naming.ts"
+import { graphitePaths } from "../core/naming.ts"
 import { Writer, type WriterContext } from "../core/plugin.ts"
 import type { SourceResult } from "../core/source-result.ts"
 import { PlaintextFrameEncoder } from "../lib/graphite-plaintext.ts"
@@ -118,13 +118,14 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
     let invalid = 0
     let dropped = 0
     for (const result of results) {
+      const path = graphitePaths(result, this.prefix)
       for (const set of result.sets) {
         for (const value of set.values) {
           if (!isFiniteValue(value.value)) {
             invalid++
             continue
           }
-          if (this.ring.push(this.prefix + graphitePath(result, value), result.time, value.value)) dropped++
+          if (this.ring.push(path(value), result.time, value.value)) dropped++
         }
       }
     }

@@ -1,6 +1,6 @@
 /** core/naming.ts: the original's Prometheus names and the snake_case scheme's rules. */
 import { describe, expect, it } from "bun:test"
-import { graphitePath, promBaseUnit, promLabelName, promLabels, promName, promValue } from "../../src/core/naming.ts"
+import { graphitePath, graphitePaths, promBaseUnit, promLabelName, promLabels, promName, promValue } from "../../src/core/naming.ts"
 import { ValueSet, type ValueSetMeta } from "../../src/core/value-set.ts"
 import { resultOf } from "../helpers/context.ts"
 
@@ -77,4 +77,14 @@ describe("promName, names: snake_case", () => {
 it("graphitePath is unchanged: pollect.loadavg.mid", () => {
   const set = new ValueSet(["time"]).add(1, ["mid"])
   expect(graphitePath(resultOf(set, { type: "LoadAvg" }), set.values[0]!)).toBe("pollect.loadavg.mid")
+})
+
+it("graphitePaths (the writer's per-result form) gives graphitePath's paths after the prefix, with names reused", () => {
+  const set = new ValueSet(["disk"]).add(1, ["sda"], "reads.sec").add(2, ["sd/b c"], "reads.sec").add(3, ["x.y"], "io time")
+  const bare = new ValueSet([]).add(4)
+  const result = resultOf([set, bare], { collection: "a b", type: "IO", name: "host.1" })
+  const paths = graphitePaths(result, "servers.web1.")
+  const values = [...set.values, ...bare.values]
+  expect(values.map(paths)).toEqual(["servers.web1.a_b.io.host.1.reads.sec.sda", "servers.web1.a_b.io.host.1.reads.sec.sd_b_c", "servers.web1.a_b.io.host.1.io_time.x_y", "servers.web1.a_b.io.host.1"])
+  expect(values.map((value) => "servers.web1." + graphitePath(result, value))).toEqual(values.map(paths))
 })
