@@ -8,6 +8,7 @@
 import { createHash, randomBytes } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
 import { writeFileAtomic } from "./atomic-file.ts"
+import { jsonErrorFields } from "./json-error-fields.ts"
 
 export interface OAuthToken {
   access_token: string
@@ -88,14 +89,8 @@ export function parseTokenFile(text: string): OAuthToken | undefined {
 /** The `error`/`error_description` of an OAuth error answer, for messages (never a secret). */
 async function oauthError(response: Response): Promise<string> {
   const text = await response.text().catch(() => "")
-  try {
-    const body = JSON.parse(text) as Record<string, unknown>
-    const parts = [body.error, body.error_description ?? body.message].filter((p) => typeof p === "string" && p)
-    if (parts.length) return `HTTP ${response.status}: ${parts.join(": ")}`.slice(0, 200)
-  } catch {
-    // not JSON
-  }
-  return `HTTP ${response.status}`
+  const parts = jsonErrorFields(text, (body) => [body.error, body.error_description ?? body.message])
+  return parts.length ? `HTTP ${response.status}: ${parts.join(": ")}`.slice(0, 200) : `HTTP ${response.status}`
 }
 
 export class ViessmannOAuth {

@@ -8,6 +8,7 @@ import { registerSecret } from "../core/log.ts"
 import { Source, type CommonSourceOptions, type SourceContext } from "../core/plugin.ts"
 import type { ValueSet } from "../core/value-set.ts"
 import { clientAuthToken, clientCharacteristics, HMIP_LOOKUP_URL, homematicValueSets, normalizeAccessPoint, restUrlFromLookup } from "../lib/homematic-ip.ts"
+import { jsonErrorFields } from "../lib/json-error-fields.ts"
 
 const options = v.object({
   authToken: v.pipe(v.string(), v.minLength(1)),
@@ -22,12 +23,8 @@ type Options = v.InferOutput<typeof options>
 
 /** `errorCode` of an HmIP error answer, if it has one. */
 function errorCode(text: string): string {
-  try {
-    const code = (JSON.parse(text) as Record<string, unknown>).errorCode
-    return typeof code === "string" ? `: ${code.slice(0, 80)}` : ""
-  } catch {
-    return ""
-  }
+  const [code] = jsonErrorFields(text, (body) => [body.errorCode])
+  return code ? `: ${code.slice(0, 80)}` : ""
 }
 
 export class HomematicIpSource extends Source<Options> {

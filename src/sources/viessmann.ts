@@ -8,6 +8,7 @@ import * as v from "valibot"
 import { registerSecret } from "../core/log.ts"
 import { Source, type CommonSourceOptions, type SourceContext } from "../core/plugin.ts"
 import type { ValueSet } from "../core/value-set.ts"
+import { jsonErrorFields } from "../lib/json-error-fields.ts"
 import { featureMap, pickDevice, viessmannValueSets, type ViessmannDevicePath } from "../lib/viessmann-features.ts"
 import { ViessmannOAuth } from "../lib/viessmann-oauth.ts"
 
@@ -39,14 +40,8 @@ type Options = v.InferOutput<typeof options>
 
 /** An API error answer's fields worth showing (`errorType`, `message`, `viErrorId`). */
 function apiError(text: string): string {
-  try {
-    const body = JSON.parse(text) as Record<string, unknown>
-    const parts = [body.errorType ?? body.error, body.message, body.viErrorId ? `viErrorId ${body.viErrorId}` : undefined]
-    const shown = parts.filter((p) => typeof p === "string" && p).join(", ")
-    return shown ? `: ${shown}`.slice(0, 240) : ""
-  } catch {
-    return ""
-  }
+  const shown = jsonErrorFields(text, (body) => [body.errorType ?? body.error, body.message, body.viErrorId ? `viErrorId ${body.viErrorId}` : undefined]).join(", ")
+  return shown ? `: ${shown}`.slice(0, 240) : ""
 }
 
 export class ViessmannSource extends Source<Options> {
