@@ -57,7 +57,8 @@ export class Agent {
           stateDir: config.stateDir,
           configDir: config.configDir,
         })
-        const tickTime = spec.config.tickTime ?? exec.tickTime
+        // Never faster than the executor's timer (config validation warns); the timeout defaults to the real interval.
+        const tickTime = Math.max(spec.config.tickTime ?? exec.tickTime, exec.tickTime)
         const timeout = spec.config.timeout ?? spec.cls.defaultTimeout ?? tickTime
         return {
           id: spec.path,
@@ -66,7 +67,7 @@ export class Agent {
           labels: spec.config.labels ?? {},
           source: new spec.cls(spec.config, ctx),
           setSignal,
-          tickTimeMs: Math.max(tickTime, exec.tickTime) * 1000,
+          tickTimeMs: tickTime * 1000,
           timeoutMs: timeout * 1000,
         }
       })

@@ -66,6 +66,14 @@ describe("Agent", () => {
     await expect(new Agent(config, { log: silentLogger }).start()).rejects.toThrow("writer Refusing cannot start: port 9001 is already in use")
   })
 
+  it("a source's tickTime below its executor's is raised to it, and so is the timeout it defaults", async () => {
+    const config = await resolveConfig({ executors: [{ tickTime: 30, sources: [{ type: "LoadAvg", tickTime: 5 }, { type: "LoadAvg", tickTime: 60 }] }] }, registry())
+    expect(config.warnings).toContain("executors[0].sources[0] (LoadAvg): tickTime 5 s is shorter than the executor's 30 s; it is probed every 30 s")
+    const [fast, slow] = new Agent(config, { log: silentLogger }).executors[0]!.slots
+    expect(fast).toMatchObject({ tickTimeMs: 30_000, timeoutMs: 30_000 })
+    expect(slow).toMatchObject({ tickTimeMs: 60_000, timeoutMs: 60_000 })
+  })
+
   it("runOnce() is false when a probe failed", async () => {
     const config = await resolveConfig({ executors: [{ sources: [{ type: "TcpTime", host: "127.0.0.1", port: 1, timeout: 2 }] }] }, registry())
     const agent = new Agent(config, { log: silentLogger })

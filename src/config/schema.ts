@@ -197,10 +197,17 @@ export function validateConfig(raw: unknown, registry: Registry): PollectConfig 
   const globalWriters = writersAt(config, [])
   const executors: ExecutorSpec[] = config.executors.map((exec, e) => {
     const path: PathKey[] = ["executors", e]
+    const tickTime = exec.tickTime || config.tickTime
     const sources: SourceSpec[] = []
     exec.sources.forEach((ref, s) => {
       const checked = checkPlugin("source", registry.sources, ref, [...path, "sources", s], commonSourceSchema)
-      if (checked) sources.push({ path: formatPath([...path, "sources", s]), type: ref.type, cls: checked.cls as SourceClass, config: checked.config as SourceSpec["config"] })
+      if (!checked) return
+      const spec: SourceSpec = { path: formatPath([...path, "sources", s]), type: ref.type, cls: checked.cls as SourceClass, config: checked.config as SourceSpec["config"] }
+      // The executor's timer is the fastest a source can run.
+      if (spec.config.tickTime !== undefined && spec.config.tickTime < tickTime) {
+        warnings.push(`${spec.path} (${spec.type}): tickTime ${spec.config.tickTime} s is shorter than the executor's ${tickTime} s; it is probed every ${tickTime} s`)
+      }
+      sources.push(spec)
     })
     const own = writersAt(exec, path)
     const writers = own.length ? own : globalWriters
@@ -208,7 +215,7 @@ export function validateConfig(raw: unknown, registry: Registry): PollectConfig 
     return {
       path: formatPath(path),
       collection: exec.collection,
-      tickTime: exec.tickTime || config.tickTime,
+      tickTime,
       threads: exec.threads ?? config.threads,
       sources,
       writers,
