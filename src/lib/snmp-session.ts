@@ -29,6 +29,11 @@ export interface SnmpTarget {
   timeoutMs: number
 }
 
+/** The v3 security level: as configured, else the strongest the given keys allow. */
+export function securityLevelOf(t: Pick<SnmpTarget, "securityLevel" | "authKey" | "privKey">): SecurityLevel {
+  return t.securityLevel ?? (t.privKey ? "authPriv" : t.authKey ? "authNoPriv" : "noAuthNoPriv")
+}
+
 /** Agents reject (tooBig) or truncate very large PDUs; 60 OIDs fit a 1500-byte datagram comfortably. */
 const MAX_OIDS_PER_GET = 60
 
@@ -73,7 +78,7 @@ export class SnmpSession {
     const options = { port: t.port, retries: t.retries, timeout: t.timeoutMs, transport: t.host.includes(":") ? "udp6" : "udp4" } as const
     let session: Session
     if (t.version === "3") {
-      const level = t.securityLevel ?? (t.privKey ? "authPriv" : t.authKey ? "authNoPriv" : "noAuthNoPriv")
+      const level = securityLevelOf(t)
       session = snmp.createV3Session(
         t.host,
         {

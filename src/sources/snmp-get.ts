@@ -8,7 +8,7 @@ import * as v from "valibot"
 import { registerSecret } from "../core/log.ts"
 import { Source, type CommonSourceOptions, type SourceContext } from "../core/plugin.ts"
 import { ValueSet } from "../core/value-set.ts"
-import { SnmpSession, type AuthProtocol, type PrivProtocol, type SnmpTarget } from "../lib/snmp-session.ts"
+import { securityLevelOf, SnmpSession, type AuthProtocol, type PrivProtocol, type SnmpTarget } from "../lib/snmp-session.ts"
 import { counterBits, isCounterType, isNumericOid, normaliseOid, toNumber, type SnmpReading } from "../lib/snmp-value.ts"
 import { parseSnmpgetOutput, snmpgetError } from "../lib/snmpget-output.ts"
 
@@ -198,7 +198,7 @@ export function valueSetOf(
 
 function snmpgetAuthArgs(t: SnmpTarget): string[] {
   if (t.version !== "3") return ["-v", t.version, "-c", t.community]
-  const level = t.securityLevel ?? (t.privKey ? "authPriv" : t.authKey ? "authNoPriv" : "noAuthNoPriv")
+  const level = securityLevelOf(t)
   const args = ["-v", "3", "-l", level, "-u", t.user ?? ""]
   if (level !== "noAuthNoPriv") args.push("-a", t.authProtocol ?? "SHA", "-A", t.authKey ?? "")
   if (level === "authPriv") args.push("-x", t.privProtocol ?? "AES", "-X", t.privKey ?? "")
@@ -209,7 +209,7 @@ function snmpgetAuthArgs(t: SnmpTarget): string[] {
 export function checkV3(t: SnmpTarget): string | undefined {
   if (t.version !== "3") return undefined
   if (!t.user) return "SNMPv3 needs `user`"
-  const level = t.securityLevel ?? (t.privKey ? "authPriv" : t.authKey ? "authNoPriv" : "noAuthNoPriv")
+  const level = securityLevelOf(t)
   if (level !== "noAuthNoPriv" && (t.authKey ?? "").length < 8) return `securityLevel ${level} needs \`authKey\` of at least 8 characters`
   if (level === "authPriv" && (t.privKey ?? "").length < 8) return "securityLevel authPriv needs `privKey` of at least 8 characters"
   return undefined
