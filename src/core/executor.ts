@@ -7,7 +7,7 @@ import { FailureLatch } from "./failure-latch.ts"
 import { errorMessage, type Logger } from "./log.ts"
 import type { Source, Writer } from "./plugin.ts"
 import type { SelfMetrics } from "./self-metrics.ts"
-import type { SourceResult } from "./source-result.ts"
+import { describeSource, type SourceResult } from "./source-result.ts"
 import { toValueSets } from "./value-set.ts"
 
 export interface SourceSlot {
@@ -50,6 +50,8 @@ export class Executor {
   private readonly latch: FailureLatch
   private readonly now: () => number
   private readonly wallNow: () => number
+  private readonly partialWriters: Writer[]
+  private readonly batchWriters: Writer[]
 
   constructor(private readonly options: ExecutorOptions) {
     this.collection = options.collection
@@ -57,6 +59,8 @@ export class Executor {
     this.latch = new FailureLatch(options.log)
     this.now = options.now ?? (() => performance.now())
     this.wallNow = options.wallNow ?? (() => Date.now())
+    this.partialWriters = options.writers.filter((writer) => writer.partial)
+    this.batchWriters = options.writers.filter((writer) => !writer.partial)
   }
 
   get writers(): readonly Writer[] {
@@ -91,17 +95,17 @@ export class Executor {
         const result = await this.probe(slot, time)
         if (result.error !== undefined) failed++
         results[index] = result
-        await this.deliver(this.options.writers.filter((w) => w.partial), [result])
+        if (this.partialWriters.length) await this.deliver(this.partialWriters, [result])
       }
     }
     await Promise.all(Array.from({ length: Math.min(this.options.threads, due.length) }, worker))
     const landed = results.filter((r): r is SourceResult => r !== undefined && r.error === undefined && r.sets.length > 0)
-    if (landed.length) await this.deliver(this.options.writers.filter((w) => !w.partial), landed)
+    if (landed.length) await this.deliver(this.batchWriters, landed)
     return { probed: due.length, failed }
   }
 
   private async probe(slot: SourceSlot, time: number): Promise<SourceResult> {
-    const what = `${this.collection} ${slot.type}${slot.name ? ` "${slot.name}"` : ""} (${slot.id})`
+    const what = describeSource({ id: slot.id, collection: this.collection, type: slot.type, name: slot.name })
     const result: SourceResult = {
       id: slot.id,
       collection: this.collection,

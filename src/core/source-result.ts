@@ -18,3 +18,8 @@ export interface SourceResult {
   /** The source's probe timeout, seconds (writers use it to age out values of a failing source). */
   timeoutSeconds: number
 }
+
+/** `pollect Http "local" (executors[0].sources[1])`: a source as the log names it. */
+export function describeSource(source: { id: string; collection: string; type: string; name?: string }): string {
+  return `${source.collection} ${source.type}${source.name ? ` "${source.name}"` : ""} (${source.id})`
+}

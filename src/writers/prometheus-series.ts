@@ -10,7 +10,7 @@
  */
 import type { Logger } from "../core/log.ts"
 import { promLabelName, promLabels, promName, promScaler, type PromNameScheme } from "../core/naming.ts"
-import type { SourceResult } from "../core/source-result.ts"
+import { describeSource, type SourceResult } from "../core/source-result.ts"
 
 interface Family {
   name: string
@@ -69,8 +69,7 @@ export class SeriesStore {
       return
     }
     const drafts = this.render(result)
-    const what = `${result.collection} ${result.type}${result.name !== undefined ? ` "${result.name}"` : ""} (${result.id})`
-    const state: SourceState = this.sources.get(result.id) ?? { series: new Map(), timeoutSeconds: result.timeoutSeconds, what }
+    const state: SourceState = this.sources.get(result.id) ?? { series: new Map(), timeoutSeconds: result.timeoutSeconds, what: describeSource(result) }
     this.sources.set(result.id, state)
     state.failingSince = undefined
     state.timeoutSeconds = result.timeoutSeconds
