@@ -2,6 +2,14 @@
  * include/exclude lists as the system sources take them: each entry is an exact name (as in the
  * original pollect) or a regular expression that must match the whole name (`eth.*`, `sd[a-z]`).
  */
+import * as v from "valibot"
+
+/** The `include` and `exclude` option fields, to spread into a source's options object. */
+export const nameFilterFields = {
+  /** Names or regexes (`eth.*`, `sd[a-z]`); only these are reported, even ones hidden by default. */
+  include: v.optional(v.array(v.string())),
+  exclude: v.optional(v.array(v.string())),
+}
 
 export type NameMatcher = (...names: string[]) => boolean
 

@@ -10,18 +10,15 @@ import * as v from "valibot"
 import { Source } from "../core/plugin.ts"
 import { ValueSet } from "../core/value-set.ts"
 import { procPath } from "../lib/host-paths.ts"
-import { nameFilter } from "../lib/name-filter.ts"
+import { nameFilter, nameFilterFields } from "../lib/name-filter.ts"
 import { readProcFile } from "../lib/proc-read.ts"
 import { PSEUDO_FS_TYPES, parseMounts, type Mount } from "../lib/proc-mounts.ts"
 
-const nameList = v.optional(v.array(v.string()))
-
 const options = v.object({
   /** Mount points, paths or devices (`/dev/sda1`) to report; default: all real mounted filesystems. */
-  disks: nameList,
+  disks: v.optional(v.array(v.string())),
   /** Mount points or devices (names or regexes) to report among the mounted ones. */
-  include: nameList,
-  exclude: nameList,
+  ...nameFilterFields,
 })
 
 export interface DiskTarget {

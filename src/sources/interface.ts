@@ -8,21 +8,19 @@
 import * as v from "valibot"
 import { Source } from "../core/plugin.ts"
 import { ValueSet } from "../core/value-set.ts"
-import { kernelCounterBits } from "../lib/counter-bits.ts"
+import { counterBitsField, kernelCounterBits } from "../lib/counter-bits.ts"
 import { procPath } from "../lib/host-paths.ts"
-import { nameFilter } from "../lib/name-filter.ts"
+import { nameFilter, nameFilterFields } from "../lib/name-filter.ts"
+import { probeRates } from "../lib/probe-rates.ts"
 import { readProcFile } from "../lib/proc-read.ts"
 import { netDevFromNetworkStats, parseNetDev, type NetDevCounters } from "../lib/proc-net-dev.ts"
 
-const nameList = v.optional(v.array(v.string()))
-
 const options = v.object({
   includeTotal: v.optional(v.boolean(), false),
-  /** Interface names or regexes (`eth.*`); only these are reported. */
-  include: nameList,
-  exclude: nameList,
-  /** Width of the kernel's counters: default 64 on 64-bit hosts, else told from the values. */
-  counterBits: v.optional(v.picklist([32, 64])),
+  /** Interface names or regexes (`eth.*`). */
+  ...nameFilterFields,
+  /** Default 64 on 64-bit hosts, else told from the values. */
+  counterBits: counterBitsField,
 })
 
 /** Original value names: counter → (rate name, total name), in the original's order. */
@@ -55,21 +53,19 @@ export class InterfaceSource extends Source<v.InferOutput<typeof options>> {
         sets.push(set)
       }
     }
-    const seen = new Set<string>()
+    const rates = probeRates(this.ctx.rate)
     for (const counter of COUNTERS) {
       const set = new ValueSet(["interface"], { unit: counter.unit ? "bytes_per_second" : undefined, help: `Interface ${counter.rate.replace(/_sec$/, "").replace(/_/g, " ")} per second` })
       for (const [name, counters] of interfaces) {
-        const key = `${name}\0${counter.field}`
-        seen.add(key)
         const value = counters[counter.field]
         if (value === undefined) continue
-        const rate = this.ctx.rate.rate(key, value, { bits: this.bits })
+        const rate = rates.rate(`${name}\0${counter.field}`, value, { bits: this.bits })
         if (rate !== undefined) set.add(rate, [labelOf(name)], counter.rate)
       }
       sets.push(set)
     }
     // An interface that went away starts afresh (no rate) if it comes back.
-    this.ctx.rate.retain((key) => seen.has(key))
+    rates.done()
     return sets
   }
 }

@@ -8,20 +8,18 @@
 import * as v from "valibot"
 import { Source } from "../core/plugin.ts"
 import { ValueSet } from "../core/value-set.ts"
-import { kernelCounterBits } from "../lib/counter-bits.ts"
+import { counterBitsField, kernelCounterBits } from "../lib/counter-bits.ts"
 import { procPath, sysPath } from "../lib/host-paths.ts"
-import { nameFilter } from "../lib/name-filter.ts"
+import { nameFilter, nameFilterFields } from "../lib/name-filter.ts"
+import { probeRates } from "../lib/probe-rates.ts"
 import { readProcDir, readProcFile } from "../lib/proc-read.ts"
 import { DISKSTATS_SECTOR_BYTES, diskstatsFromOsTotals, parseDiskstats, type DiskCounters } from "../lib/proc-diskstats.ts"
 
-const nameList = v.optional(v.array(v.string()))
-
 const options = v.object({
-  /** Device names or regexes (`sd[a-z]`, `nvme0n1p1`); only these are reported. */
-  include: nameList,
-  exclude: nameList,
-  /** Width of the kernel's counters: default 64 on 64-bit hosts, else told from the values. */
-  counterBits: v.optional(v.picklist([32, 64])),
+  /** Device names or regexes (`sd[a-z]`, `nvme0n1p1`). */
+  ...nameFilterFields,
+  /** Default 64 on 64-bit hosts, else told from the values. */
+  counterBits: counterBitsField,
 })
 
 /** Memory-backed and virtual devices that are not disks (as node_exporter's default). */
@@ -45,12 +43,8 @@ export class IOSource extends Source<v.InferOutput<typeof options>> {
     const readBytes = new ValueSet(["disk"], { unit: "bytes_per_second", help: "Bytes read per second" })
     const writeBytes = new ValueSet(["disk"], { unit: "bytes_per_second", help: "Bytes written per second" })
     const busy = new ValueSet(["disk"], { unit: "percent", help: "Share of time the disk had I/O in flight" })
-    const seen = new Set<string>()
-    const rate = (name: string, field: keyof DiskCounters, value: bigint, bits = this.bits) => {
-      const key = `${name}\0${field}`
-      seen.add(key)
-      return this.ctx.rate.rate(key, value, { bits })
-    }
+    const rates = probeRates(this.ctx.rate)
+    const rate = (name: string, field: keyof DiskCounters, value: bigint, bits = this.bits) => rates.rate(`${name}\0${field}`, value, { bits })
     for (const [name, c] of devices) {
       const label = name.replace(/\./g, "_")
       const r = rate(name, "reads", c.reads)
@@ -66,7 +60,7 @@ export class IOSource extends Source<v.InferOutput<typeof options>> {
       if (ticks !== undefined) busy.add(Math.min(100, ticks / 10), [label], "busy_percent")
     }
     // A device that went away starts afresh (no rate) if it comes back.
-    this.ctx.rate.retain((key) => seen.has(key))
+    rates.done()
     return [reads, writes, readBytes, writeBytes, busy]
   }
 }
