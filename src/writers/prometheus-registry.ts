@@ -5,7 +5,7 @@
  * which are wrong under Bun). The metric objects are made once; scrapes only refill them.
  */
 import { Counter, Gauge, Registry } from "prom-client"
-import type { SelfMetrics } from "../core/self-metrics.ts"
+import type { ProbeStat, SelfMetrics, SelfMetricsSnapshot } from "../core/self-metrics.ts"
 import { promSafe } from "../core/naming.ts"
 import { readProcessStats } from "../lib/process-stats.ts"
 
@@ -22,6 +22,9 @@ export interface SelfRegistry {
 export function createSelfRegistry(selfMetrics: SelfMetrics, version: string, options: { processMetrics: boolean }): SelfRegistry {
   const registry = new Registry()
   const registers = [registry]
+  // Taken once per scrape (in metrics()), read by every collect() below.
+  let snapshot = selfMetrics.snapshot()
+  const probeLabels = (probe: ProbeStat) => ({ collection: probe.collection, source: probe.source })
 
   new Gauge({
     name: "pollect_probe_duration_seconds",
@@ -30,7 +33,7 @@ export function createSelfRegistry(selfMetrics: SelfMetrics, version: string, op
     registers,
     collect() {
       this.reset()
-      for (const probe of selfMetrics.snapshot().probes) this.set({ collection: probe.collection, source: probe.source }, probe.durationSeconds)
+      for (const probe of snapshot.probes) this.set(probeLabels(probe), probe.durationSeconds)
     },
   })
   new Counter({
@@ -40,7 +43,7 @@ export function createSelfRegistry(selfMetrics: SelfMetrics, version: string, op
     registers,
     collect() {
       this.reset()
-      for (const probe of selfMetrics.snapshot().probes) this.inc({ collection: probe.collection, source: probe.source }, probe.errors)
+      for (const probe of snapshot.probes) this.inc(probeLabels(probe), probe.errors)
     },
   })
   new Counter({
@@ -50,7 +53,7 @@ export function createSelfRegistry(selfMetrics: SelfMetrics, version: string, op
     registers,
     collect() {
       this.reset()
-      for (const [collection, n] of selfMetrics.snapshot().ticksSkipped) this.inc({ collection }, n)
+      for (const [collection, n] of snapshot.ticksSkipped) this.inc({ collection }, n)
     },
   })
   new Gauge({ name: "pollect_build_info", help: "pollect's version; the value is always 1", labelNames: ["version"], registers }).set({ version }, 1)
@@ -62,7 +65,8 @@ export function createSelfRegistry(selfMetrics: SelfMetrics, version: string, op
     registry,
     names,
     metrics() {
-      refreshFreeCounters(registry, selfMetrics, free, names)
+      snapshot = selfMetrics.snapshot()
+      refreshFreeCounters(registry, snapshot, free, names)
       refreshProcess?.()
       return registry.metrics()
     },
@@ -70,8 +74,8 @@ export function createSelfRegistry(selfMetrics: SelfMetrics, version: string, op
 }
 
 /** Free counters (points dropped, reconnects, ...): one Counter per name, made when first seen, refilled per scrape. */
-function refreshFreeCounters(registry: Registry, selfMetrics: SelfMetrics, free: Map<string, { keys: string; counter: Counter<string> }>, fixed: Set<string>): void {
-  for (const [rawName, series] of selfMetrics.snapshot().counters) {
+function refreshFreeCounters(registry: Registry, snapshot: SelfMetricsSnapshot, free: Map<string, { keys: string; counter: Counter<string> }>, fixed: Set<string>): void {
+  for (const [rawName, series] of snapshot.counters) {
     const name = promSafe(rawName.endsWith("_total") ? rawName : rawName + "_total")
     if (fixed.has(name) && !free.has(name)) continue
     const parsed = [...series].map(([json, value]) => [JSON.parse(json) as Record<string, string>, value] as const)
