@@ -61,51 +61,47 @@ export class PlexSource extends Source<Options> {
 
   private async countSection(section: PlexSection, library: PlexLibrary): Promise<void> {
     const base = `/library/sections/${encodeURIComponent(section.key)}`
-    const total = (type?: number) => this.total(`${base}/all`, type)
+    const all = `${base}/all`
+    const listing = async (path = all) => parseListing(await this.get(path))
+    // Without totalSize (old servers) the counts come from full listings, as the original did.
     let items: number
     switch (section.type) {
       case "movie":
-        items = (await total(TYPE.movie)) ?? parseListing(await this.get(`${base}/all`)).count
+        items = (await this.total(all, TYPE.movie)) ?? (await listing()).count
         library.movies += items
         break
       case "show": {
-        const [shows, seasons, episodes] = await Promise.all([total(TYPE.show), total(TYPE.season), total(TYPE.episode)])
-        if (shows === undefined || seasons === undefined || episodes === undefined) {
-          // No totalSize (old server): count as the original did, from the full listing.
-          const listing = parseListing(await this.get(`${base}/all`))
-          library.shows += listing.count
-          library.seasons += listing.childCount
-          library.episodes += listing.leaves
-          items = listing.count
-        } else {
-          library.shows += shows
-          library.seasons += seasons
-          library.episodes += episodes
-          items = shows
-        }
+        const [shows = 0, seasons = 0, episodes = 0] = await this.totals(all, [TYPE.show, TYPE.season, TYPE.episode], async () => {
+          const shown = await listing()
+          return [shown.count, shown.childCount, shown.leaves]
+        })
+        library.shows += shows
+        library.seasons += seasons
+        library.episodes += episodes
+        items = shows
         break
       }
       case "artist": {
-        const [artists, albums, tracks] = await Promise.all([total(TYPE.artist), total(TYPE.album), total(TYPE.track)])
-        if (artists === undefined || albums === undefined || tracks === undefined) {
-          const [all, albumListing] = await Promise.all([this.get(`${base}/all`), this.get(`${base}/albums`)])
-          const listing = parseListing(albumListing)
-          items = parseListing(all).count
-          library.artists += items
-          library.albums += listing.count
-          library.tracks += listing.leaves
-        } else {
-          library.artists += artists
-          library.albums += albums
-          library.tracks += tracks
-          items = artists
-        }
+        const [artists = 0, albums = 0, tracks = 0] = await this.totals(all, [TYPE.artist, TYPE.album, TYPE.track], async () => {
+          const [artistList, albumList] = await Promise.all([listing(), listing(`${base}/albums`)])
+          return [artistList.count, albumList.count, albumList.leaves]
+        })
+        library.artists += artists
+        library.albums += albums
+        library.tracks += tracks
+        items = artists
         break
       }
       default:
-        items = (await total()) ?? parseListing(await this.get(`${base}/all`)).count
+        items = (await this.total(all)) ?? (await listing()).count
     }
     library.sections.push({ title: section.title, type: section.type, items })
+  }
+
+  /** `totalSize` of each type or, when the server leaves any of them out, the counts `fromListing` makes. */
+  private async totals(path: string, types: number[], fromListing: () => Promise<number[]>): Promise<number[]> {
+    const totals = await Promise.all(types.map((type) => this.total(path, type)))
+    return totals.every((total) => total !== undefined) ? (totals as number[]) : fromListing()
   }
 
   /** `totalSize` of a zero-length page; undefined when the server does not report it. */
