@@ -12,6 +12,7 @@ import * as v from "valibot"
 import { writeFileAtomic } from "../lib/atomic-file.ts"
 import { IdkClient, type IdkTokens } from "../lib/audi-idk-login.ts"
 import { parseVehicleStatus, STATUS_JOBS } from "../lib/audi-vehicle-status.ts"
+import { registerSecret } from "../core/log.ts"
 import { Source } from "../core/plugin.ts"
 import { ValueSet } from "../core/value-set.ts"
 
@@ -132,6 +133,8 @@ export class MMISource extends Source<Options> {
     }
     const pass = parsed.pass ?? parsed.password
     if (typeof parsed.user !== "string" || typeof pass !== "string") throw new Error(`credentials ${path} needs "user" and "pass"`)
+    // Masked in log lines like every other source's password (an error that quotes a form, say).
+    for (const secret of [pass, parsed.qmauth?.secretHex]) if (secret) registerSecret(secret)
     this.#credentials = { user: parsed.user, pass, qmauth: parsed.qmauth }
     return this.#credentials
   }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test"
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { redact } from "../../src/core/log.ts"
 import { graphitePath, promName } from "../../src/core/naming.ts"
 import type { ValueSet } from "../../src/core/value-set.ts"
 import { CookieJar, parseLoginForm, qmauthHeader, scriptHmac } from "../../src/lib/audi-idk-login.ts"
@@ -95,6 +96,16 @@ describe("MMI against the fake myAudi backend", () => {
     const error = await source({ credentials: "wrong.json" }).probe().then(() => null, (e: Error) => e)
     expect(error?.message).toBe("Audi login failed: wrong e-mail or password (login.errors.password_invalid)")
     await expect(source({ credentials: "missing.json" }).probe()).rejects.toThrow(/cannot read credentials .*missing\.json: ENOENT/)
+  })
+
+  it("masks the credentials file's password and QMAuth secret in log lines once it has read them", async () => {
+    // Its own values: the other tests' credentials are registered already.
+    const masked = { user: USER, pass: "only-in-masked.json", qmauth: { clientId: QM.clientId, secretHex: "ffeeddccbbaa99887766554433221100" } }
+    writeFileSync(join(configDir, "masked.json"), JSON.stringify(masked))
+    const line = `form ${masked.pass} hmac ${masked.qmauth.secretHex}`
+    expect(redact(line)).toBe(line)
+    await source({ credentials: "masked.json" }).probe().catch(() => undefined) // wrong password for the fake: fails after reading the file
+    expect(redact(line)).toBe("form *** hmac ***")
   })
 
   it("a token endpoint that wants X-QMAuth names the refused grant", async () => {
