@@ -148,13 +148,34 @@ export function promScaler(set: ValueSet, scheme: PromNameScheme): (value: numbe
   return (value) => value
 }
 
+/**
+ * snake_case names are pure functions of a handful of strings but cost microseconds each (unit
+ * rules, regexes); an exporter renders the same names every tick, so they are remembered. The
+ * bound only guards against value names made from data.
+ */
+const SNAKE_NAMES = new Map<string, string>()
+const SNAKE_NAMES_MAX = 50_000
+
 export function promName(result: SourceResult, set: ValueSet, value: Value, scheme: PromNameScheme): string {
-  if (scheme === "pollect") {
-    let path = `${result.collection}.${result.type}`
-    if (result.name !== undefined) path += "." + result.name
-    if (value.name !== undefined) path += "." + value.name
-    return promSafe(path.replace(/[-.]/g, "_").replace(/!/g, ""))
+  if (scheme === "pollect") return pollectName(result, value)
+  // An absent name is "", a present one starts with "=": the two never meet.
+  const key = `${result.collection}\0${result.type}\0${result.name === undefined ? "" : "=" + result.name}\0${value.name === undefined ? "" : "=" + value.name}\0${set.kind ?? ""}\0${set.unit ?? ""}`
+  let name = SNAKE_NAMES.get(key)
+  if (name === undefined) {
+    if (SNAKE_NAMES.size >= SNAKE_NAMES_MAX) SNAKE_NAMES.clear()
+    SNAKE_NAMES.set(key, (name = snakeCaseName(result, set, value)))
   }
+  return name
+}
+
+function pollectName(result: SourceResult, value: Value): string {
+  let path = `${result.collection}.${result.type}`
+  if (result.name !== undefined) path += "." + result.name
+  if (value.name !== undefined) path += "." + value.name
+  return promSafe(path.replace(/[-.]/g, "_").replace(/!/g, ""))
+}
+
+function snakeCaseName(result: SourceResult, set: ValueSet, value: Value): string {
   const words = (...parts: (string | undefined)[]) => parts.filter((p): p is string => !!p).map(snakeCase).join("_").split("_").filter(Boolean)
   // The rules below rewrite only what the source and its values are called, never collection and type.
   const head = words(result.collection, result.type)

@@ -88,3 +88,12 @@ it("graphitePaths (the writer's per-result form) gives graphitePath's paths afte
   expect(values.map(paths)).toEqual(["servers.web1.a_b.io.host.1.reads.sec.sda", "servers.web1.a_b.io.host.1.reads.sec.sd_b_c", "servers.web1.a_b.io.host.1.io_time.x_y", "servers.web1.a_b.io.host.1"])
   expect(values.map((value) => "servers.web1." + graphitePath(result, value))).toEqual(values.map(paths))
 })
+
+it("snake_case names are remembered per collection, type, names, kind and unit, never mixed up", () => {
+  const calls = [() => name("Io", "reads", { kind: "counter" }), () => name("Io", "reads", {}), () => name("Io", "reads", { unit: "ms" }), () => name("Io", undefined, {}, "x"), () => name("Io", "x", {})]
+  const expected = ["pollect_io_reads_total", "pollect_io_reads", "pollect_io_reads_seconds", "pollect_io_x", "pollect_io_x"]
+  expect(calls.map((call) => call())).toEqual(expected)
+  // Again, in the reverse order: the same answers, now from the cache.
+  expect([...calls].reverse().map((call) => call())).toEqual([...expected].reverse())
+  expect(name("Io", "reads", {}, undefined, "pollect")).toBe("pollect_Io_reads")
+})
