@@ -32,9 +32,10 @@ const RESSTATS_SKIP = new Set(["BucketSize"])
 export class BindSource extends Source<Options> {
   static override readonly options = options
   static readonly defaultTimeout = 10
+  private readonly url = statisticsUrl(this.config.url)
 
   override async probe(): Promise<ValueSet[]> {
-    const url = statisticsUrl(this.config.url)
+    const url = this.url
     const response = await this.ctx.fetch(url, { headers: { accept: "application/json, text/xml;q=0.9" } })
     const body = await response.text()
     if (!response.ok) throw new Error(`${url} answered ${response.status} ${response.statusText}${response.status === 404 ? " (is statistics-channels enabled, and is the path /xml/v3/server or /json/v1/server?)" : ""}`)
