@@ -1,7 +1,7 @@
 /**
  * One timer per job. The first run is at start; later runs land on wall-clock multiples of the
- * interval (a 10 s job at :00, :10, ...) so collections line up, and are then kept in step by a
- * monotonic clock, immune to clock changes. A run that is still going when the next is due
+ * interval (a 10 s job at :00, :10, ...; the first at least half an interval after start) so
+ * collections line up, and are then kept in step by a monotonic clock, immune to clock changes. A run that is still going when the next is due
  * makes that next run skip (counted), so runs of one job never overlap.
  */
 
@@ -42,9 +42,12 @@ export class Scheduler {
     this.stopped = false
     for (const job of this.jobs) {
       const interval = Math.max(1, job.intervalMs)
-      // Monotonic time of the first wall-aligned boundary after now.
+      // Monotonic time of the first wall-aligned boundary after now; one less than half an
+      // interval away is covered by the run at start (it would only skip or probe nothing).
       const wall = this.clock.wallNow()
-      const base = this.clock.now() + (interval - (wall % interval))
+      let untilBoundary = interval - (wall % interval)
+      if (untilBoundary < interval / 2) untilBoundary += interval
+      const base = this.clock.now() + untilBoundary
       this.fire(job)
       this.arm(job, base, interval, 0)
     }

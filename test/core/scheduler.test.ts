@@ -38,6 +38,22 @@ describe("Scheduler", () => {
     await scheduler.stop()
   })
 
+  it("started just before a boundary, the run at start stands for it: no second run (or skip) right after", async () => {
+    // Wall clock 9.999 s past a 10 s boundary, the first run takes 100 ms.
+    const clock = new FakeClock(1_700_000_009_999)
+    const { job, starts, finishAll } = manualJob(clock, 10_000)
+    const skipped: string[] = []
+    const scheduler = new Scheduler([job], (j) => skipped.push(j.name), clock)
+    scheduler.start()
+    await clock.advance(100)
+    finishAll()
+    await clock.advance(10_000)
+    finishAll()
+    expect(skipped).toEqual([])
+    expect(starts).toEqual([0, 10_001])
+    await scheduler.stop()
+  })
+
   it("never overlaps a run with the previous one: the late tick is skipped and counted", async () => {
     const clock = new FakeClock()
     const { job, starts, finishAll } = manualJob(clock, 1_000)
