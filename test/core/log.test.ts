@@ -26,4 +26,14 @@ describe("log", () => {
     createLogger({ write: (l) => lines.push(l) }).warn("got xyzzy-secret back")
     expect(lines[0]).toContain("got *** back")
   })
+
+  it("the password of a URL anywhere in the config is masked, as written and decoded", async () => {
+    await resolveConfig({ executors: [{ sources: [{ type: "Http", url: "http://admin:plugh%40pw@127.0.0.1:1/" }] }] }, builtinRegistry())
+    const lines: string[] = []
+    const log = createLogger({ write: (l) => lines.push(l) })
+    log.warn("GET http://admin:plugh%40pw@127.0.0.1:1/ failed")
+    log.warn("as user admin with plugh@pw")
+    expect(lines[0]).toContain("http://admin:***@127.0.0.1:1/")
+    expect(lines[1]).toContain("with ***")
+  })
 })
