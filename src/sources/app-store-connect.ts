@@ -9,6 +9,7 @@ import { join, resolve } from "node:path"
 import { importPKCS8, SignJWT, type CryptoKey } from "jose"
 import * as v from "valibot"
 import { writeFileAtomic } from "../lib/atomic-file.ts"
+import { readConfigFile } from "../lib/config-file.ts"
 import { parseSalesReport } from "../lib/sales-report.ts"
 import { Source } from "../core/plugin.ts"
 import { ValueSet } from "../core/value-set.ts"
@@ -142,13 +143,7 @@ export class AppStoreConnectSource extends Source<Options> {
 
   async key(): Promise<CryptoKey> {
     if (this.#key) return this.#key
-    const path = resolve(this.ctx.configDir, this.config.keyFile)
-    let pem: string
-    try {
-      pem = readFileSync(path, "utf8")
-    } catch (error) {
-      throw new Error(`cannot read keyFile ${path}: ${(error as NodeJS.ErrnoException).code ?? "error"}`)
-    }
+    const { path, text: pem } = readConfigFile(this.ctx.configDir, this.config.keyFile, "keyFile")
     try {
       this.#key = await importPKCS8(pem.trim(), "ES256")
     } catch {

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { basename, join, resolve } from "node:path"
 import * as v from "valibot"
 import { writeFileAtomic } from "../lib/atomic-file.ts"
+import { readConfigFile } from "../lib/config-file.ts"
 import { GcsClient, type GcsObject } from "../lib/gcs.ts"
 import { parseServiceAccountKey, ServiceAccountTokens } from "../lib/google-service-account.ts"
 import { parseCrashesByVersion, parseOverview, decodeReportText } from "../lib/play-stats.ts"
@@ -154,13 +155,7 @@ export class GdcSource extends Source<Options> {
 
   client(): GcsClient {
     if (this.#client) return this.#client
-    const path = resolve(this.ctx.configDir, this.config.keyFile)
-    let text: string
-    try {
-      text = readFileSync(path, "utf8")
-    } catch (error) {
-      throw new Error(`cannot read keyFile ${path}: ${(error as NodeJS.ErrnoException).code ?? "error"}`)
-    }
+    const { path, text } = readConfigFile(this.ctx.configDir, this.config.keyFile, "keyFile")
     const account = parseServiceAccountKey(text, `keyFile ${path}`)
     const tokenUrl = this.config.tokenUrl ?? account.token_uri ?? "https://oauth2.googleapis.com/token"
     this.#tokens = new ServiceAccountTokens(account, SCOPE, tokenUrl)

@@ -7,9 +7,10 @@
  */
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import * as v from "valibot"
 import { writeFileAtomic } from "../lib/atomic-file.ts"
+import { readConfigFile } from "../lib/config-file.ts"
 import { IdkClient, type IdkTokens } from "../lib/audi-idk-login.ts"
 import { parseVehicleStatus, STATUS_JOBS } from "../lib/audi-vehicle-status.ts"
 import { registerSecret } from "../core/log.ts"
@@ -123,13 +124,12 @@ export class MMISource extends Source<Options> {
 
   private credentials(): Credentials {
     if (this.#credentials) return this.#credentials
-    const path = resolve(this.ctx.configDir, this.config.credentials)
+    const { path, text } = readConfigFile(this.ctx.configDir, this.config.credentials, "credentials")
     let parsed: Partial<Credentials> & { password?: string }
     try {
-      parsed = JSON.parse(readFileSync(path, "utf8")) as typeof parsed
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      throw new Error(code ? `cannot read credentials ${path}: ${code}` : `credentials ${path} is not JSON`)
+      parsed = JSON.parse(text) as typeof parsed
+    } catch {
+      throw new Error(`credentials ${path} is not JSON`)
     }
     const pass = parsed.pass ?? parsed.password
     if (typeof parsed.user !== "string" || typeof pass !== "string") throw new Error(`credentials ${path} needs "user" and "pass"`)
