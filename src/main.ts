@@ -6,7 +6,7 @@ import { WriterStartError } from "./agent.ts"
 import { DEFAULT_CONFIG } from "./config/default.ts"
 import { ConfigError } from "./config/errors.ts"
 import { fullConfigSchema } from "./config/schema.ts"
-import { createLogger, errorMessage, LOG_LEVELS, type LogLevel } from "./core/log.ts"
+import { createLogger, errorMessage, LOG_LEVELS, redact, type LogLevel } from "./core/log.ts"
 import { builtinRegistry } from "./registry.ts"
 import { load, run, VERSION } from "./run.ts"
 
@@ -26,17 +26,21 @@ const logLevelArg: { type: "enum"; options: LogLevel[]; default: LogLevel; descr
   description: "Least severe log level printed to stderr",
 }
 
-/** Prints user mistakes plainly (exit 2) and anything else without a stack unless --log-level debug. */
+/**
+ * Prints user mistakes plainly (exit 2) and anything else without a stack unless --log-level
+ * debug; these lines bypass the logger, so they are masked here.
+ */
 function fail(error: unknown, level: string): never {
+  const print = (text: string) => process.stderr.write(redact(text) + "\n")
   if (error instanceof ConfigError) {
-    process.stderr.write(error.describe() + "\n")
+    print(error.describe())
     process.exit(EXIT_CONFIG)
   }
   if (error instanceof WriterStartError) {
-    process.stderr.write(`pollect: ${error.message}\n`)
+    print(`pollect: ${error.message}`)
     process.exit(EXIT_CONFIG)
   }
-  process.stderr.write(`pollect: ${level === "debug" && error instanceof Error ? error.stack : errorMessage(error)}\n`)
+  print(`pollect: ${level === "debug" && error instanceof Error ? error.stack : errorMessage(error)}`)
   process.exit(1)
 }
 
