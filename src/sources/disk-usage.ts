@@ -74,15 +74,15 @@ export function listedTargets(disks: readonly string[], mounts: readonly Mount[]
 /** Every real mounted filesystem once (bind mounts of the same device show up once, first wins). */
 export function mountedTargets(mounts: readonly Mount[], filter: { include?: string[]; exclude?: string[] }): DiskTarget[] {
   const accept = nameFilter(filter)
+  // A later mount over the same point hides the earlier one: statfs sees the last, so judge that.
+  const visible = new Map<string, Mount>()
+  for (const mount of mounts) visible.set(mount.mountPoint, mount)
   const seenDevices = new Set<string>()
-  const seenMountPoints = new Set<string>()
   const targets: DiskTarget[] = []
-  for (const mount of mounts) {
+  for (const mount of visible.values()) {
     if (!accept([mount.mountPoint, mount.device], PSEUDO_FS_TYPES.has(mount.fsType))) continue
-    // A later mount over the same point hides the earlier one; a device mounted twice counts once.
-    if (seenMountPoints.has(mount.mountPoint)) continue
+    // A device mounted twice (bind mounts) counts once.
     if (!filter.include?.length && seenDevices.has(mount.device)) continue
-    seenMountPoints.add(mount.mountPoint)
     seenDevices.add(mount.device)
     targets.push({ label: sanitizeDiskName(mount.mountPoint), path: mount.mountPoint })
   }

@@ -39,6 +39,18 @@ describe("DiskUsage", () => {
     ])
   })
 
+  it("a mount over another hides it: the one on top is judged and reported", () => {
+    const stacked = parseMounts(`/dev/vda / ext4 rw 0 0
+/dev/sdc1 /mnt/usb ext4 rw 0 0
+tmpfs /mnt/usb tmpfs rw 0 0
+tmpfs /srv tmpfs rw 0 0
+/dev/sdd1 /srv xfs rw 0 0
+`)
+    // statfs(/mnt/usb) reads the tmpfs on top, so it must not be reported as /dev/sdc1's disk.
+    expect(mountedTargets(stacked, {}).map((t) => t.path)).toEqual(["/", "/srv"])
+    expect(mountedTargets(stacked, { exclude: ["/dev/sdd1"] }).map((t) => t.path)).toEqual(["/"])
+  })
+
   it("include lists even tmpfs (names or regexes); exclude by mount point or device", () => {
     expect(mountedTargets(MOUNTS, { include: ["/run", "/etc/.*", "/"] }).map((t) => t.path)).toEqual(["/", "/run", "/etc/hosts"])
     expect(mountedTargets(MOUNTS, { exclude: ["/dev/sdb1", "tank/.*"] }).map((t) => t.path)).toEqual(["/"])
