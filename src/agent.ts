@@ -4,6 +4,7 @@
  */
 import type { LoadedConfig } from "./config/index.ts"
 import type { WriterSpec } from "./config/schema.ts"
+import { withDeadline } from "./core/deadline.ts"
 import { Executor, type SourceSlot } from "./core/executor.ts"
 import { errorMessage, type Logger } from "./core/log.ts"
 import type { Writer } from "./core/plugin.ts"
@@ -125,14 +126,12 @@ export class Agent {
   }
 }
 
-/** Runs `fn`, never longer than `ms`, never throwing. */
+/** Runs `fn`, never longer than `ms` (then silently given up on), never throwing. */
 async function settle(fn: () => unknown, ms: number, onError: (error: unknown) => void): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined
+  const gaveUp = new Error("gave up")
   try {
-    await Promise.race([Promise.resolve().then(fn), new Promise((resolve) => (timer = setTimeout(resolve, ms)))])
+    await withDeadline(fn, ms, () => gaveUp)
   } catch (error) {
-    onError(error)
-  } finally {
-    clearTimeout(timer)
+    if (error !== gaveUp) onError(error)
   }
 }

@@ -3,6 +3,7 @@
  * due, concurrently up to `threads`, each under its own deadline. Partial writers get each
  * source's result as it lands; batch writers get the whole tick, in config order, once all land.
  */
+import { withDeadline } from "./deadline.ts"
 import { FailureLatch } from "./failure-latch.ts"
 import { errorMessage, type Logger } from "./log.ts"
 import type { Source, Writer } from "./plugin.ts"
@@ -118,27 +119,22 @@ export class Executor {
     }
     const controller = new AbortController()
     const started = performance.now()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new Error(`timed out after ${slot.timeoutMs / 1000} s`)
-        controller.abort(error)
-        reject(error)
-      }, slot.timeoutMs)
-    })
     this.busy.add(slot.id)
     slot.setSignal(controller.signal)
     const running = Promise.resolve().then(() => slot.source.probe())
     // A probe that ignores its signal keeps the source busy (not probed again) until it settles.
     running.finally(() => this.busy.delete(slot.id)).catch(() => {})
     try {
-      result.sets = toValueSets(await Promise.race([running, deadline]))
+      const probed = await withDeadline(() => running, slot.timeoutMs, () => {
+        const error = new Error(`timed out after ${slot.timeoutMs / 1000} s`)
+        controller.abort(error)
+        return error
+      })
+      result.sets = toValueSets(probed)
       this.latch.ok(slot.id, what)
     } catch (error) {
       result.error = errorMessage(error)
       this.latch.fail(slot.id, what, result.error)
-    } finally {
-      clearTimeout(timer)
     }
     this.options.selfMetrics.observeProbe(this.collection, slot.name ? `${slot.type}.${slot.name}` : slot.type, (performance.now() - started) / 1000, result.error === undefined)
     return result
@@ -153,17 +149,11 @@ export class Executor {
       writers.map(async (writer) => {
         const key = `writer:${writer.config.type}`
         const what = `writer ${writer.config.type}`
-        let timer: ReturnType<typeof setTimeout> | undefined
-        const hung = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`write did not finish within ${this.tickTimeMs / 1000} s`)), this.tickTimeMs)
-        })
         try {
-          await Promise.race([Promise.resolve().then(() => writer.write(results)), hung])
+          await withDeadline(() => writer.write(results), this.tickTimeMs, () => new Error(`write did not finish within ${this.tickTimeMs / 1000} s`))
           this.latch.ok(key, what)
         } catch (error) {
           this.latch.fail(key, what, errorMessage(error))
-        } finally {
-          clearTimeout(timer)
         }
       }),
     )
