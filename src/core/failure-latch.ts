@@ -20,8 +20,4 @@ export class FailureLatch {
     if (!this.failing.delete(key)) return
     this.log.info(`${what} recovered`)
   }
-
-  isFailing(key: string): boolean {
-    return this.failing.has(key)
-  }
 }
