@@ -13,19 +13,10 @@ import { ValueSet } from "../core/value-set.ts"
 import { procPath } from "../lib/host-paths.ts"
 import { readProcDir, readProcFile } from "../lib/proc-read.ts"
 import { parseProcStat, statusBytes, type PidStat } from "../lib/proc-pid-stat.ts"
+import { regexString } from "../lib/regex-option.ts"
 
 const options = v.object({
-  procRegex: v.pipe(
-    v.string(),
-    v.check((pattern) => {
-      try {
-        new RegExp(pattern)
-        return true
-      } catch {
-        return false
-      }
-    }, "procRegex is not a valid regular expression"),
-  ),
+  procRegex: regexString((_, reason) => `procRegex is not a valid regular expression: ${reason}`),
   memory: v.optional(v.boolean(), true),
   load: v.optional(v.boolean(), true),
 })

@@ -16,6 +16,7 @@ import * as v from "valibot"
 import { errorMessage } from "../core/log.ts"
 import { Source } from "../core/plugin.ts"
 import { ValueSet, type ValueSetMeta } from "../core/value-set.ts"
+import { regexString } from "../lib/regex-option.ts"
 import {
   jsonNotSupported,
   NVME_DATA_UNIT_BYTES,
@@ -27,20 +28,7 @@ import {
   type SmartReading,
 } from "../lib/smartctl-parse.ts"
 
-function regexProblem(pattern: string): string | undefined {
-  try {
-    new RegExp(pattern)
-    return undefined
-  } catch (error) {
-    // JavaScriptCore says "Invalid regular expression: missing terminating ] ..."; keep the reason.
-    return (error as Error).message.replace(/^Invalid regular expression:\s*/i, "")
-  }
-}
-
-const devicePattern = v.pipe(
-  v.string(),
-  v.check((pattern) => regexProblem(pattern) === undefined, (issue) => `invalid regular expression ${JSON.stringify(issue.input)}: ${regexProblem(String(issue.input))}`),
-)
+const devicePattern = regexString((pattern, reason) => `invalid regular expression ${JSON.stringify(pattern)}: ${reason}`)
 
 const options = v.object({
   /** ATA attribute names to report (`Temperature_Celsius`); empty: all of them. */
