@@ -33,12 +33,15 @@ export class HomematicIpSource extends Source<Options> {
 
   private readonly accessPoint: string
   private readonly clientAuth: string
+  /** The request body both calls send (uname() inside): the same for the source's lifetime. */
+  private readonly characteristics: string
   private restUrl?: string
 
   constructor(config: Options & CommonSourceOptions, ctx: SourceContext) {
     super(config, ctx)
     this.accessPoint = normalizeAccessPoint(config.accessPoint)
     this.clientAuth = clientAuthToken(this.accessPoint)
+    this.characteristics = JSON.stringify(clientCharacteristics(this.accessPoint))
     registerSecret(config.authToken)
     registerSecret(this.clientAuth)
     this.restUrl = config.restUrl?.replace(/\/+$/, "")
@@ -59,7 +62,7 @@ export class HomematicIpSource extends Source<Options> {
     const response = await this.ctx.fetch(this.config.lookupUrl, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify(clientCharacteristics(this.accessPoint)),
+      body: this.characteristics,
     })
     const text = await response.text()
     if (!response.ok) throw new Error(`HomematicIP lookup: HTTP ${response.status}${errorCode(text)}`)
@@ -85,7 +88,7 @@ export class HomematicIpSource extends Source<Options> {
         CLIENTAUTH: this.clientAuth,
         "ACCESSPOINT-ID": this.accessPoint,
       },
-      body: JSON.stringify(clientCharacteristics(this.accessPoint)),
+      body: this.characteristics,
     })
     const text = await response.text()
     if (response.status === 403 || response.status === 401) {
