@@ -4,7 +4,7 @@
  * Values print as Python floats (Graphite stores floats), in the order the sources gave them.
  */
 import * as v from "valibot"
-import { graphitePath } from "../core/naming.ts"
+import { graphitePaths } from "../core/naming.ts"
 import { Writer } from "../core/plugin.ts"
 import type { SourceResult } from "../core/source-result.ts"
 import { pyFloat, pyStr } from "../lib/py-repr.ts"
@@ -26,9 +26,10 @@ export class DryRunWriter extends Writer<v.InferOutput<typeof options>> {
 export function formatTick(results: SourceResult[]): string {
   const tuples: string[] = []
   for (const result of results) {
+    const path = graphitePaths(result)
     for (const set of result.sets) {
       for (const value of set.values) {
-        tuples.push(`(${pyStr(graphitePath(result, value))}, (${result.time}, ${pyFloat(value.value)}))`)
+        tuples.push(`(${pyStr(path(value))}, (${result.time}, ${pyFloat(value.value)}))`)
       }
     }
   }
