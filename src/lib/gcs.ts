@@ -5,6 +5,7 @@
  * OAuth token once and retries.
  */
 import type { FetchFn, ServiceAccountTokens } from "./google-service-account.ts"
+import { jsonErrorFields } from "./json-error-fields.ts"
 
 export interface GcsObject {
   name: string
@@ -70,10 +71,6 @@ export class GcsClient {
 
 /** `{"error":{"code":403,"message":"..."}}` → the message; anything else → nothing. */
 async function errorMessage(response: Response): Promise<string> {
-  try {
-    const body = (await response.json()) as { error?: { message?: unknown } }
-    return typeof body.error?.message === "string" ? body.error.message : ""
-  } catch {
-    return ""
-  }
+  const text = await response.text().catch(() => "")
+  return jsonErrorFields(text, (body) => [(body.error as { message?: unknown } | null | undefined)?.message])[0] ?? ""
 }
