@@ -11,6 +11,9 @@ import type { SelfMetrics } from "./self-metrics.ts"
 import { describeSource, type SourceResult } from "./source-result.ts"
 import { toValueSets } from "./value-set.ts"
 
+/** How early a tick may come and still count as on time for a source's own tickTime. */
+const JITTER_SLACK_MS = 250
+
 export interface SourceSlot {
   /** `executors[0].sources[2]` */
   id: string
@@ -72,12 +75,15 @@ export class Executor {
     return this.options.slots
   }
 
-  /** Sources whose own tickTime has come (half a tick of slack absorbs timer jitter). */
+  /**
+   * Sources whose own tickTime has come. The slack absorbs timer jitter only (at most 250 ms,
+   * or half a tick): a 14 s source under a 10 s executor runs every 20 s, never every 10 s.
+   */
   private due(slot: SourceSlot, at: number, all: boolean): boolean {
     if (this.busy.has(slot.id)) return false
     if (all) return true
     const last = this.lastRun.get(slot.id)
-    return last === undefined || at - last >= slot.tickTimeMs - this.tickTimeMs / 2
+    return last === undefined || at - last >= slot.tickTimeMs - Math.min(this.tickTimeMs / 2, JITTER_SLACK_MS)
   }
 
   /** Probes the due sources and hands the results to the writers. `all` probes every source (`--once`). */

@@ -122,6 +122,17 @@ describe("Executor", () => {
     expect(calls).toEqual([6, 2])
   })
 
+  it("never probes a source sooner than its own tickTime, beyond timer jitter", async () => {
+    const calls = [0, 0]
+    // Executor ticks of 1 s: a 1.4 s source is due every second tick; ticks that come 5 ms early still count.
+    const { executor, advance } = setup([() => ++calls[0]!, () => ++calls[1]!], { tickTimes: [1400, 2000] })
+    for (let i = 0; i < 7; i++) {
+      await executor.tick()
+      advance(995)
+    }
+    expect(calls).toEqual([4, 4])
+  })
+
   it("a source still busy with a probe that ignored its deadline is not probed again", async () => {
     let calls = 0
     let release = () => {}
