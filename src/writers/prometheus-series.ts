@@ -117,8 +117,9 @@ export class SeriesStore {
       const first = set.values[0]
       if (!first) continue
       // Without set labels every value has the same label text (the static labels): render it once.
-      const fixedLabels = set.labels.length ? undefined : labelText(promLabels(result, set, first, this.scheme))
-      const labelNames = Object.keys(promLabels(result, set, first, this.scheme)).sort().join(",")
+      const firstLabels = promLabels(result, set, first, this.scheme)
+      const fixedLabels = set.labels.length ? undefined : labelText(firstLabels)
+      const labelNames = Object.keys(firstLabels).sort().join(",")
       const scale = promScaler(set, this.scheme)
       const fast = set.labels.length ? fastLabels(result, set.labels, this.scheme) : undefined
       for (const value of set.values) {
