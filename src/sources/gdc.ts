@@ -85,9 +85,10 @@ export class GdcSource extends Source<Options> {
     const ratings = new ValueSet(["app"], { help: "Play Console ratings overview of the latest day" })
     let latest = 0
     const threshold = now.getTime() / 1000 - STALE_AFTER_S
+    const stored = existsSync(this.dbDir) ? readdirSync(this.dbDir) : [] // listed once, not per app and report
     for (const app of this.config.apps) {
       const label = app.name ?? app.package
-      const crashFile = this.newestFile("crashes", app.package)
+      const crashFile = this.newestFile(stored, "crashes", app.package)
       if (crashFile && this.config.reports.includes("crashes")) {
         const parsed = parseCrashesByVersion(decodeReportText(readFileSync(crashFile)), basename(crashFile))
         const start = dayStart(parsed.date)
@@ -99,7 +100,7 @@ export class GdcSource extends Source<Options> {
         }
       }
       for (const [report, set] of [["installs", installs], ["ratings", ratings]] as const) {
-        const file = this.config.reports.includes(report) ? this.newestFile(report, app.package) : undefined
+        const file = this.config.reports.includes(report) ? this.newestFile(stored, report, app.package) : undefined
         if (!file) continue
         const parsed = parseOverview(decodeReportText(readFileSync(file)), basename(file))
         for (const [name, value] of Object.entries(parsed.values)) set.add(value, [label], name)
@@ -133,12 +134,11 @@ export class GdcSource extends Source<Options> {
     writeFileAtomic(join(this.dbDir, INDEX_FILE), JSON.stringify(index, null, 1))
   }
 
-  /** The newest stored month of a report for a package, as the original picked it. */
-  newestFile(report: Report, pkg: string): string | undefined {
-    if (!existsSync(this.dbDir)) return undefined
+  /** The newest stored month of a report for a package among the `stored` file names, as the original picked it. */
+  newestFile(stored: readonly string[], report: Report, pkg: string): string | undefined {
     const prefix = `${report}_${pkg}_`
     const suffix = `_${SUFFIX[report]}.csv`
-    const months = readdirSync(this.dbDir)
+    const months = stored
       .filter((f) => f.startsWith(prefix) && f.endsWith(suffix) && /^\d{6}$/.test(f.slice(prefix.length, -suffix.length)))
       .sort()
     const newest = months.at(-1)
