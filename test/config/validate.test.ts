@@ -34,6 +34,8 @@ describe("broken configs: every problem, by path", () => {
     ["labels must be strings", exec([{ type: "LoadAvg", labels: { site: 1 } }]), ["executors[0].sources[0] (LoadAvg): labels.site: expected string"]],
     ["threads must be a whole number", { threads: 1.5, executors: [] }, ["threads: expected integer"]],
     ["unknown writer", { writer: { type: "Carbon" }, executors: [] }, ['writer: unknown writer type "Carbon" (known: ' + builtinRegistry().writerTypes().join(", ") + ")"]],
+    ["writer as a list: each entry by index", { writer: [{ type: "DryRun" }, { type: "Carbon" }], executors: [] }, ['writer[1]: unknown writer type "Carbon" (known: ' + builtinRegistry().writerTypes().join(", ") + ")"]],
+    ["writer neither an object nor a list", { writer: "Graphite", executors: [] }, ["writer: expected object or array"]],
     ["TcpTime port out of range", exec([{ type: "TcpTime", host: "localhost", port: 70000 }]), ["executors[0].sources[0] (TcpTime): port: expected <=65535"]],
     [
       "all problems of all executors at once",
@@ -102,6 +104,11 @@ describe("configs that load", () => {
   it("unknown keys are warnings, not errors (old configs keep working)", async () => {
     const config = await resolveConfig(exec([{ type: "LoadAvg", colour: "red" }]), builtinRegistry())
     expect(config.warnings).toContain('executors[0].sources[0] (LoadAvg): unknown key "colour" is ignored')
+  })
+
+  it("writer as a list: every entry, in order, with writers added after", async () => {
+    const config = await resolveConfig({ writer: [{ type: "DryRun" }, { type: "Prometheus", port: 0 }], writers: [{ type: "Graphite" }], ...exec([{ type: "LoadAvg" }]) }, builtinRegistry())
+    expect(config.executors[0]!.writers.map((w) => `${w.path} ${w.type}`)).toEqual(["writer[0] DryRun", "writer[1] Prometheus", "writers[0] Graphite"])
   })
 
   it("a source's tickTime is kept for the scheduler", async () => {
