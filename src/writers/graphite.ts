@@ -57,6 +57,8 @@ type GraphiteSocket = Socket<undefined>
 export class GraphiteWriter extends Writer<GraphiteOptions> {
   static override readonly options = options
 
+  /** The options with their defaults, however the writer was built (pollect parses them; a test or bench may not). */
+  private readonly opts: GraphiteOptions
   private readonly ring: PointRing
   private readonly encoder: FrameEncoder
   private readonly prefix: string
@@ -86,15 +88,16 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
 
   constructor(config: GraphiteOptions & { type: string }, ctx: WriterContext) {
     super(config, ctx)
-    this.ring = new PointRing(config.bufferSize ?? 100_000)
-    this.encoder = config.plaintextPort !== undefined ? new PlaintextFrameEncoder() : new PickleFrameEncoder()
-    this.port = config.plaintextPort ?? config.picklePort ?? 2004
-    this.prefix = config.prefix ? config.prefix.replace(/\.+$/, "") + "." : ""
+    const opts = (this.opts = v.parse(options, config))
+    this.ring = new PointRing(opts.bufferSize)
+    this.encoder = opts.plaintextPort !== undefined ? new PlaintextFrameEncoder() : new PickleFrameEncoder()
+    this.port = opts.plaintextPort ?? opts.picklePort
+    this.prefix = opts.prefix ? opts.prefix.replace(/\.+$/, "") + "." : ""
   }
 
   /** `host:port (pickle)` for messages. */
   get target(): string {
-    return `${this.config.host ?? "localhost"}:${this.port} (${this.config.plaintextPort !== undefined ? "plaintext" : "pickle"})`
+    return `${this.opts.host}:${this.port} (${this.opts.plaintextPort !== undefined ? "plaintext" : "pickle"})`
   }
 
   get connected(): boolean {
@@ -226,12 +229,12 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
 
   /** Keeps a written frame for `resendSeconds` (copied: the encoder reuses its buffer), at most `bufferSize` points. */
   private remember(frame: Frame): void {
-    const keepMs = (this.config.resendSeconds ?? 0) * 1000
+    const keepMs = this.opts.resendSeconds * 1000
     if (keepMs <= 0) return
     const now = Date.now()
     this.recent.push({ bytes: frame.bytes.slice(), offset: 0, points: frame.points, at: now })
     this.recentPoints += frame.points
-    const limit = this.config.bufferSize ?? 100_000
+    const limit = this.opts.bufferSize
     while (this.recent.length > 1 && (this.recentPoints > limit || this.recent[0]!.at < now - keepMs)) {
       this.recentPoints -= this.recent.shift()!.points
     }
@@ -250,7 +253,7 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
       this.failed(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`))
     }, CONNECT_TIMEOUT_MS)
     Bun.connect<undefined>({
-      hostname: this.config.host ?? "localhost",
+      hostname: this.opts.host,
       port: this.port,
       socket: {
         open: (socket) => {
@@ -298,7 +301,7 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
   private failed(error: unknown): void {
     this.connecting = false
     this.failures++
-    const message = `${this.target}: cannot connect (${errorMessage(error)}); keeping up to ${this.config.bufferSize ?? 100_000} points, retrying`
+    const message = `${this.target}: cannot connect (${errorMessage(error)}); keeping up to ${this.opts.bufferSize} points, retrying`
     if (this.failures === 1) this.ctx.log.warn(message)
     else this.ctx.log.debug(message)
     this.scheduleRetry()
@@ -314,7 +317,7 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
     if (head) head.offset = 0
     // The head frame may be a view of the encoder's buffer; resends are copies, so the encoder
     // is not touched until the outbox is empty again.
-    const keepMs = (this.config.resendSeconds ?? 0) * 1000
+    const keepMs = this.opts.resendSeconds * 1000
     const since = Date.now() - keepMs
     const again = this.recent.filter((frame) => frame.at >= since)
     this.recent.length = 0
