@@ -44,12 +44,14 @@ export async function run(options: RunOptions): Promise<number> {
     return ok ? 0 : 1
   }
 
-  await agent.start()
-  log.info(`running ${agent.executors.length} executor(s), ${sources} source(s), ${agent.writers.length} writer(s)`)
-  const signal = await new Promise<string>((resolve) => {
+  // Listening before the first tick starts: a signal during it (or during start) stops cleanly too.
+  const stopSignal = new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"))
     process.once("SIGTERM", () => resolve("SIGTERM"))
   })
+  await agent.start()
+  log.info(`running ${agent.executors.length} executor(s), ${sources} source(s), ${agent.writers.length} writer(s)`)
+  const signal = await stopSignal
   log.info(`${signal}: stopping (waiting for running ticks, flushing writers)`)
   // A second signal while flushing ends at once.
   const force = () => process.exit(1)
