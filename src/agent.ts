@@ -58,9 +58,11 @@ export class Agent {
           stateDir: config.stateDir,
           configDir: config.configDir,
         })
-        // Never faster than the executor's timer (config validation warns); the timeout defaults to the real interval.
+        // Never faster than the executor's timer (config validation warns).
         const tickTime = Math.max(spec.config.tickTime ?? exec.tickTime, exec.tickTime)
-        const timeout = spec.config.timeout ?? spec.cls.defaultTimeout ?? tickTime
+        // A tick waits for its slowest probe: a default timeout longer than the executor's tick
+        // (Http's 15 s under a 10 s tick) would make one hanging server skip every other tick.
+        const timeout = spec.config.timeout ?? Math.min(spec.cls.defaultTimeout ?? tickTime, exec.tickTime)
         return {
           id: spec.path,
           type: spec.type,

@@ -66,12 +66,13 @@ describe("Agent", () => {
     await expect(new Agent(config, { log: silentLogger }).start()).rejects.toThrow("writer Refusing cannot start: port 9001 is already in use")
   })
 
-  it("a source's tickTime below its executor's is raised to it, and so is the timeout it defaults", async () => {
+  it("a source's tickTime below its executor's is raised to it; its default timeout is the executor's tick", async () => {
     const config = await resolveConfig({ executors: [{ tickTime: 30, sources: [{ type: "LoadAvg", tickTime: 5 }, { type: "LoadAvg", tickTime: 60 }] }] }, registry())
     expect(config.warnings).toContain("executors[0].sources[0] (LoadAvg): tickTime 5 s is shorter than the executor's 30 s; it is probed every 30 s")
     const [fast, slow] = new Agent(config, { log: silentLogger }).executors[0]!.slots
     expect(fast).toMatchObject({ tickTimeMs: 30_000, timeoutMs: 30_000 })
-    expect(slow).toMatchObject({ tickTimeMs: 60_000, timeoutMs: 60_000 })
+    // A tick waits for its slowest probe, so a default timeout longer than the tick would skip ticks.
+    expect(slow).toMatchObject({ tickTimeMs: 60_000, timeoutMs: 30_000 })
   })
 
   it("runOnce() is false when a probe failed", async () => {
@@ -80,5 +81,19 @@ describe("Agent", () => {
     ;(agent.writers[0] as DryRunWriter).out = () => {}
     expect(await agent.runOnce()).toBe(false)
     await agent.stop()
+  })
+
+  it("a source's default timeout never outlasts its executor's tick; an explicit one is kept", async () => {
+    const config = await resolveConfig(
+      {
+        executors: [
+          { tickTime: 10, sources: [{ type: "Http", url: "http://127.0.0.1:1/" }, { type: "Http", url: "http://127.0.0.1:1/", timeout: 30 }, { type: "LoadAvg", tickTime: 60 }] },
+          { tickTime: 120, sources: [{ type: "Http", url: "http://127.0.0.1:1/" }] },
+        ],
+      },
+      registry(),
+    )
+    const agent = new Agent(config, { log: silentLogger })
+    expect(agent.executors.map((e) => e.slots.map((s) => s.timeoutMs))).toEqual([[10_000, 30_000, 10_000], [15_000]])
   })
 })
