@@ -38,6 +38,13 @@ export async function run(options: RunOptions): Promise<number> {
   const sources = agent.executors.reduce((n, e) => n + e.slots.length, 0)
 
   if (options.once) {
+    // A signal during the one tick lets it finish (probes are bounded by their timeouts) and flush; a second ends at once.
+    const finish = (signal: string) => () => {
+      log.info(`${signal}: finishing this tick, then flushing`)
+      process.once(signal, () => process.exit(1))
+    }
+    process.once("SIGINT", finish("SIGINT"))
+    process.once("SIGTERM", finish("SIGTERM"))
     await agent.startWriters()
     const ok = await agent.runOnce()
     await agent.stop()

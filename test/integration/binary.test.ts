@@ -111,6 +111,23 @@ describe("compiled binary", () => {
     expect(schema.properties.executors.type).toBe("array")
   })
 
+  it("--once: SIGTERM during the tick lets it finish and flush", async () => {
+    const slow = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: async () => (await Bun.sleep(1500), new Response("ok")) })
+    try {
+      const file = join(dir, "once-slow.json")
+      writeFileSync(file, JSON.stringify({ executors: [{ sources: [{ type: "Http", name: "slow", url: `http://127.0.0.1:${slow.port}/` }] }] }))
+      const child = Bun.spawn([binary, "--config", file, "--once"], { stdout: "pipe", stderr: "pipe" })
+      await Bun.sleep(500)
+      child.kill("SIGTERM")
+      const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
+      expect(stderr).toContain("SIGTERM: finishing this tick, then flushing")
+      expect(code).toBe(0)
+      expect(stdout).toMatch(/^\('pollect\.http\.slow', \(\d+, \d+\.\d+\)\), \('pollect\.http\.slow\.status', \(\d+, 200\.0\)\)$/m)
+    } finally {
+      slow.stop(true)
+    }
+  })
+
   it("SIGTERM stops the timers, flushes and exits 0", async () => {
     const file = join(dir, "fast.json")
     writeFileSync(file, JSON.stringify({ tickTime: 0.5, executors: [{ sources: [{ type: "LoadAvg" }] }] }))
