@@ -8,6 +8,7 @@ import type { Source, SourceClass, Writer, WriterClass, WriterContext } from "..
 import { SelfMetrics } from "../../src/core/self-metrics.ts"
 import { createSourceContext } from "../../src/core/source-context.ts"
 import type { SourceResult } from "../../src/core/source-result.ts"
+import { graphitePath } from "../../src/core/naming.ts"
 import { toValueSets, type ProbeResult } from "../../src/core/value-set.ts"
 
 export function tempDir(prefix = "pollect-test-"): string {
@@ -39,4 +40,12 @@ export function resultOf(probe: ProbeResult, fields: Partial<SourceResult> = {})
     ...fields,
     sets: toValueSets(probe),
   }
+}
+
+/** Graphite path → value of one probe, named as a given source type (`Interface`) would be. */
+export function byGraphitePath(probe: ProbeResult, type: string, name?: string): Map<string, number> {
+  const result = resultOf(probe, { type, name })
+  const out = new Map<string, number>()
+  for (const set of result.sets) for (const value of set.values) out.set(graphitePath(result, value), value.value)
+  return out
 }

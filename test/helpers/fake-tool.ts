@@ -3,6 +3,7 @@
  * temp folder that goes first on PATH, replaying recorded outputs by argument list. Each call's
  * arguments are appended to `calls.log` so a test can check what pollect ran.
  */
+import { afterEach } from "bun:test"
 import { chmodSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { tempDir } from "./context.ts"
@@ -96,4 +97,31 @@ export function processState(pid: number): { state: string; ppid: number } | und
 export function isDead(pid: number): boolean {
   const stat = processState(pid)
   return stat === undefined || (stat.state === "Z" && stat.ppid !== process.pid)
+}
+
+/**
+ * One fake `tool` per test, undone after each: `use(cases)` puts a fake first on PATH, `hide()`
+ * empties PATH so the tool is missing.
+ */
+export function fakeToolPerTest(tool: string): { use(cases: FakeCase[]): FakeTools; hide(): void } {
+  let undo: (() => void) | undefined
+  const reset = () => {
+    undo?.()
+    undo = undefined
+  }
+  afterEach(reset)
+  return {
+    use(cases) {
+      reset()
+      const fake = fakeTools({ [tool]: cases })
+      undo = fake.onPath()
+      return fake
+    },
+    hide() {
+      reset()
+      const old = process.env.PATH
+      process.env.PATH = tempDir()
+      undo = () => (process.env.PATH = old)
+    },
+  }
 }

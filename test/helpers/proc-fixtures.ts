@@ -10,7 +10,7 @@ import type { Source, SourceClass } from "../../src/core/plugin.ts"
 import { RateTracker } from "../../src/core/rate.ts"
 import { createSourceContext } from "../../src/core/source-context.ts"
 import type { SourceResult } from "../../src/core/source-result.ts"
-import { graphitePath, promName } from "../../src/core/naming.ts"
+import { promName } from "../../src/core/naming.ts"
 import { toValueSets, type ProbeResult } from "../../src/core/value-set.ts"
 import { resultOf, tempDir } from "./context.ts"
 
@@ -43,13 +43,7 @@ export function makeClockedSource<S extends Source>(cls: SourceClass, config: Re
   return new cls({ ...config, ...parsed }, clocked) as S
 }
 
-/** Graphite path → value of one probe, named as a given source type (`Interface`) would be. */
-export function byGraphitePath(probe: ProbeResult, type: string, name?: string): Map<string, number> {
-  const result: SourceResult = resultOf(probe, { type, name })
-  const out = new Map<string, number>()
-  for (const set of result.sets) for (const value of set.values) out.set(graphitePath(result, value), value.value)
-  return out
-}
+export { byGraphitePath } from "./context.ts"
 
 /** Original-style Prometheus series (`pollect_Interface_sent_bytes_sec{interface="eth0"}`) → value. */
 export function byPromSeries(probe: ProbeResult, type: string, name?: string): Map<string, number> {

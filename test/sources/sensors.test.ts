@@ -2,13 +2,13 @@
  * Sensors against a fake `sensors` first on PATH replaying recorded output (`-j` of lm-sensors
  * ≥ 3.5, or 3.4's refusal of `-j` and then `-u`), and once against the real lm-sensors.
  */
-import { afterEach, describe, expect, it } from "bun:test"
+import { describe, expect, it } from "bun:test"
 import { join } from "node:path"
-import { graphitePath, promName } from "../../src/core/naming.ts"
+import { promName } from "../../src/core/naming.ts"
 import type { ValueSet } from "../../src/core/value-set.ts"
 import { SensorsSource } from "../../src/sources/sensors.ts"
-import { makeSource, resultOf, tempDir } from "../helpers/context.ts"
-import { fakeTools, type FakeCase } from "../helpers/fake-tool.ts"
+import { byGraphitePath, makeSource, resultOf, tempDir } from "../helpers/context.ts"
+import { fakeToolPerTest, type FakeCase } from "../helpers/fake-tool.ts"
 import { makeLoggedSource } from "../helpers/logged-source.ts"
 import { promtoolCheck, snakeCaseExposition } from "../helpers/prom-exposition.ts"
 import { IN_CI, itWithTools } from "../helpers/tools.ts"
@@ -22,23 +22,9 @@ const LM_SENSORS_34: FakeCase[] = [
   { args: "-u", stdoutFile: f("nct6798-amdgpu-nvme-u.txt") },
 ]
 
-let undo: (() => void) | undefined
-afterEach(() => {
-  undo?.()
-  undo = undefined
-})
+const { use: withFake, hide: hideTool } = fakeToolPerTest("sensors")
 
-function withFake(cases: FakeCase[]) {
-  undo?.()
-  const fake = fakeTools({ sensors: cases })
-  undo = fake.onPath()
-  return fake
-}
-
-function graphite(sets: ValueSet[]): Record<string, number> {
-  const result = resultOf(sets, { type: "Sensors" })
-  return Object.fromEntries(result.sets.flatMap((set) => set.values.map((value) => [graphitePath(result, value), value.value])))
-}
+const graphite = (sets: ValueSet[]) => Object.fromEntries(byGraphitePath(sets, "Sensors"))
 
 function series(sets: ValueSet[], scheme: "pollect" | "snake_case"): Record<string, number> {
   const result = resultOf(sets, { type: "Sensors" })
@@ -107,9 +93,7 @@ describe("Sensors with lm-sensors ≥ 3.5 (sensors -j)", () => {
   })
 
   it("sensors missing: one error naming it and its package", async () => {
-    const old = process.env.PATH
-    process.env.PATH = tempDir()
-    undo = () => (process.env.PATH = old)
+    hideTool()
     const error = await makeSource<SensorsSource>(SensorsSource, { type: "Sensors" })
       .probe()
       .catch((e) => e)

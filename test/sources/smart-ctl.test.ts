@@ -2,16 +2,16 @@
  * SmartCtl against a fake `smartctl` first on PATH that replays recorded outputs (the source
  * finds it exactly as it finds the real one), and once against the real smartctl.
  */
-import { afterEach, describe, expect, it } from "bun:test"
+import { describe, expect, it } from "bun:test"
 import { join } from "node:path"
 import { Registry } from "../../src/core/registry.ts"
-import { graphitePath, promName } from "../../src/core/naming.ts"
+import { promName } from "../../src/core/naming.ts"
 import { validateConfig } from "../../src/config/schema.ts"
 import { attributeUnit, SmartCtlSource } from "../../src/sources/smart-ctl.ts"
 import { builtinSources } from "../../src/sources/index.ts"
 import type { ValueSet } from "../../src/core/value-set.ts"
-import { makeSource, resultOf, tempDir } from "../helpers/context.ts"
-import { fakeTools, type FakeCase } from "../helpers/fake-tool.ts"
+import { byGraphitePath, makeSource, resultOf, tempDir } from "../helpers/context.ts"
+import { fakeToolPerTest, type FakeCase } from "../helpers/fake-tool.ts"
 import { makeLoggedSource } from "../helpers/logged-source.ts"
 import { promtoolCheck, snakeCaseExposition } from "../helpers/prom-exposition.ts"
 import { findTool, IN_CI, itWithTools } from "../helpers/tools.ts"
@@ -36,24 +36,9 @@ const SMARTCTL_6: FakeCase[] = [
   { args: "-i -H -A -n standby -d nvme /dev/nvme0", stdoutFile: f("nvme-6.txt") },
 ]
 
-let undo: (() => void) | undefined
-afterEach(() => {
-  undo?.()
-  undo = undefined
-})
+const { use: withFake, hide: hideTool } = fakeToolPerTest("smartctl")
 
-function withFake(cases: FakeCase[]) {
-  undo?.()
-  const fake = fakeTools({ smartctl: cases })
-  undo = fake.onPath()
-  return fake
-}
-
-/** name → labels → value, in the original's Graphite form. */
-function graphite(sets: ValueSet[]): Record<string, number> {
-  const result = resultOf(sets, { type: "SmartCtl" })
-  return Object.fromEntries(result.sets.flatMap((set) => set.values.map((value) => [graphitePath(result, value), value.value])))
-}
+const graphite = (sets: ValueSet[]) => Object.fromEntries(byGraphitePath(sets, "SmartCtl"))
 
 function series(sets: ValueSet[], scheme: "pollect" | "snake_case"): string[] {
   const result = resultOf(sets, { type: "SmartCtl" })
@@ -221,9 +206,7 @@ describe("SmartCtl with smartctl ≥ 7 (JSON)", () => {
   })
 
   it("smartctl missing: one error naming it and its package", async () => {
-    const old = process.env.PATH
-    process.env.PATH = tempDir()
-    undo = () => (process.env.PATH = old)
+    hideTool()
     const error = await makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl" })
       .probe()
       .catch((e) => e)
