@@ -16,7 +16,7 @@ import * as v from "valibot"
 import { silentLogger } from "../src/core/log.ts"
 import { SelfMetrics } from "../src/core/self-metrics.ts"
 import { ValueSet } from "../src/core/value-set.ts"
-import { PrometheusWriter } from "../src/writers/prometheus.ts"
+import { PrometheusWriter } from "../src/writers/prometheus/index.ts"
 
 const USER_HZ = 100
 

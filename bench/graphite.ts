@@ -13,8 +13,8 @@ import { silentLogger } from "../src/core/log.ts"
 import { SelfMetrics } from "../src/core/self-metrics.ts"
 import type { SourceResult } from "../src/core/source-result.ts"
 import { ValueSet } from "../src/core/value-set.ts"
-import { PickleFrameEncoder } from "../src/lib/pickle.ts"
-import { GraphiteWriter } from "../src/writers/graphite.ts"
+import { PickleFrameEncoder } from "../src/writers/graphite/pickle.ts"
+import { GraphiteWriter } from "../src/writers/graphite/index.ts"
 
 const POINTS = Number(process.argv[2] ?? 1_000_000)
 const ROUNDS = Number(process.argv[3] ?? 5)

@@ -11,7 +11,7 @@ import type { Writer } from "./core/plugin.ts"
 import { Scheduler, systemClock, type Clock } from "./core/scheduler.ts"
 import { SelfMetrics } from "./core/self-metrics.ts"
 import { createSourceContext } from "./core/source-context.ts"
-import { DryRunWriter } from "./writers/dry-run.ts"
+import { DryRunWriter } from "./writers/dry-run/index.ts"
 
 export interface AgentOptions {
   log: Logger

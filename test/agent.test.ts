@@ -6,7 +6,7 @@ import { silentLogger } from "../src/core/log.ts"
 import { Writer } from "../src/core/plugin.ts"
 import type { SourceResult } from "../src/core/source-result.ts"
 import { builtinRegistry } from "../src/registry.ts"
-import { DryRunWriter } from "../src/writers/dry-run.ts"
+import { DryRunWriter } from "../src/writers/dry-run/index.ts"
 
 class CountingWriter extends Writer {
   static override readonly options = v.object({ a: v.optional(v.number()), b: v.optional(v.number()), n: v.optional(v.number()) })

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs"
 import { dirname, isAbsolute, join, resolve } from "node:path"
-import { extensionFiles, loadExtension, type LoadedExtension } from "../core/extensions.ts"
+import { extensionFiles, loadExtension, type LoadedExtension } from "./extensions.ts"
 import type { Registry } from "../core/registry.ts"
 import { substituteEnv } from "./env.ts"
 import { ConfigError } from "./errors.ts"

@@ -1,6 +1,6 @@
 /** Reads a config file into a plain object: JSON with comments (the original's format) or YAML. */
 import { extname } from "node:path"
-import { findJsoncError } from "../lib/jsonc-error.ts"
+import { findJsoncError } from "./jsonc-error.ts"
 import { ConfigError } from "./errors.ts"
 
 export async function readConfigFile(file: string): Promise<unknown> {

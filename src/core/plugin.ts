@@ -8,7 +8,7 @@ import type { RateTracker } from "./rate.ts"
 import type { SelfMetrics } from "./self-metrics.ts"
 import type { SourceResult } from "./source-result.ts"
 import type { ProbeResult } from "./value-set.ts"
-import type { SpawnOptions, SpawnResult } from "../lib/spawn.ts"
+import type { SpawnOptions, SpawnResult } from "./spawn.ts"
 
 /** Keys every source accepts besides its own. */
 export interface CommonSourceOptions {

@@ -1,5 +1,5 @@
 /** Builds the `ctx` a source sees (see SourceContext in plugin.ts). */
-import { spawnTool } from "../lib/spawn.ts"
+import { spawnTool } from "./spawn.ts"
 import type { Logger } from "./log.ts"
 import type { SourceContext } from "./plugin.ts"
 import { RateTracker } from "./rate.ts"

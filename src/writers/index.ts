@@ -1,8 +1,8 @@
 /** The built-in writers, by config `type`. A compiled binary cannot scan folders, so this list is explicit. */
 import type { WriterClass } from "../core/plugin.ts"
-import { DryRunWriter } from "./dry-run.ts"
-import { PrometheusWriter } from "./prometheus.ts"
-import { GraphiteWriter } from "./graphite.ts"
+import { DryRunWriter } from "./dry-run/index.ts"
+import { PrometheusWriter } from "./prometheus/index.ts"
+import { GraphiteWriter } from "./graphite/index.ts"
 
 export const builtinWriters: Record<string, WriterClass> = {
   DryRun: DryRunWriter,

@@ -4,7 +4,7 @@
  */
 import { silentLogger } from "../../src/core/log.ts"
 import type { SourceResult } from "../../src/core/source-result.ts"
-import { SeriesStore } from "../../src/writers/prometheus-series.ts"
+import { SeriesStore } from "../../src/writers/prometheus/series-store.ts"
 
 export function snakeCaseExposition(result: SourceResult): string {
   const store = new SeriesStore("snake_case", silentLogger)

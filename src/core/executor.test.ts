@@ -1,0 +1,172 @@
+import { describe, expect, it } from "bun:test"
+import { Executor, type SourceSlot } from "./executor.ts"
+import { createLogger } from "./log.ts"
+import { Source, Writer } from "./plugin.ts"
+import { SelfMetrics } from "./self-metrics.ts"
+import { createSourceContext } from "./source-context.ts"
+import type { SourceResult } from "./source-result.ts"
+import type { ProbeResult } from "./value-set.ts"
+
+class FnSource extends Source {
+  constructor(readonly fn: (ctx: Source["ctx"]) => ProbeResult | Promise<ProbeResult>, ctx: Source["ctx"]) {
+    super({ type: "Fn" }, ctx)
+  }
+  override probe() {
+    return this.fn(this.ctx)
+  }
+}
+
+class RecordingWriter extends Writer {
+  readonly batches: SourceResult[][] = []
+  constructor(override readonly partial = false, private readonly failWith?: string) {
+    super({ type: partial ? "Partial" : "Batch" }, null as never)
+  }
+  override write(results: SourceResult[]) {
+    if (this.failWith) throw new Error(this.failWith)
+    this.batches.push(results)
+  }
+}
+
+class HangingWriter extends Writer {
+  constructor() {
+    super({ type: "Hanging" }, null as never)
+  }
+  override write() {
+    return new Promise<void>(() => {})
+  }
+}
+
+function setup(fns: ((ctx: Source["ctx"]) => ProbeResult | Promise<ProbeResult>)[], options: { threads?: number; timeoutMs?: number; writers?: Writer[]; tickTimes?: number[] } = {}) {
+  const lines: string[] = []
+  const log = createLogger({ level: "debug", write: (line) => lines.push(line) })
+  let now = 0
+  const slots: SourceSlot[] = fns.map((fn, i) => {
+    const { ctx, setSignal } = createSourceContext({ log, stateDir: "/tmp", configDir: "/tmp" })
+    return { id: `executors[0].sources[${i}]`, type: `S${i}`, labels: {}, source: new FnSource(fn, ctx), setSignal, tickTimeMs: options.tickTimes?.[i] ?? 1000, timeoutMs: options.timeoutMs ?? 1000 }
+  })
+  const writers = options.writers ?? [new RecordingWriter()]
+  const selfMetrics = new SelfMetrics()
+  const executor = new Executor({ collection: "pollect", tickTimeMs: 1000, threads: options.threads ?? 5, slots, writers, log, selfMetrics, now: () => now, wallNow: () => 1_508_478_781_500 })
+  return { executor, writers, lines, selfMetrics, advance: (ms: number) => (now += ms) }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe("Executor", () => {
+  it("hands the merged tick to batch writers in config order, whatever order probes land in", async () => {
+    const { executor, writers } = setup([async () => (await sleep(30), 1), () => 2, async () => (await sleep(10), { a: 3 })])
+    await executor.tick()
+    const batch = (writers[0] as RecordingWriter).batches[0]!
+    expect(batch.map((r) => [r.type, r.time, r.sets[0]!.values[0]!.value])).toEqual([
+      ["S0", 1508478781, 1],
+      ["S1", 1508478781, 2],
+      ["S2", 1508478781, 3],
+    ])
+  })
+
+  it("a probe that throws or times out is left out; the others still go out", async () => {
+    const { executor, writers, lines, selfMetrics } = setup([() => 1, () => { throw new Error("boom") }, () => new Promise(() => {})], { timeoutMs: 50 })
+    const report = await executor.tick()
+    expect(report).toEqual({ probed: 3, failed: 2 })
+    expect((writers[0] as RecordingWriter).batches[0]!.map((r) => r.type)).toEqual(["S0"])
+    expect(lines.filter((l) => l.includes("WARN")).map((l) => l.replace(/^\S+ /, ""))).toEqual([
+      'WARN  pollect S1 (executors[0].sources[1]) failed: boom',
+      "WARN  pollect S2 (executors[0].sources[2]) failed: timed out after 0.05 s",
+    ])
+    expect(selfMetrics.snapshot().probes.map((p) => [p.source, p.errors])).toEqual([["S0", 0], ["S1", 1], ["S2", 1]])
+  })
+
+  it("logs a failure once, not every tick, and logs the recovery", async () => {
+    let fail = true
+    const { executor, lines, advance } = setup([() => { if (fail) throw new Error("down"); return 1 }])
+    for (let i = 0; i < 3; i++) {
+      await executor.tick()
+      advance(1000)
+    }
+    fail = false
+    await executor.tick()
+    expect(lines.map((l) => l.replace(/^\S+ /, ""))).toEqual([
+      "WARN  pollect S0 (executors[0].sources[0]) failed: down",
+      "INFO  pollect S0 (executors[0].sources[0]) recovered",
+    ])
+  })
+
+  it("aborts ctx.signal at the deadline, so the source's own I/O stops", async () => {
+    let aborted: unknown
+    const { executor } = setup([(ctx) => new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject((aborted = ctx.signal.reason))))], { timeoutMs: 30 })
+    await executor.tick()
+    expect(String(aborted)).toContain("timed out after 0.03 s")
+  })
+
+  it("runs at most `threads` probes at once", async () => {
+    let running = 0
+    let peak = 0
+    const slow = async () => {
+      peak = Math.max(peak, ++running)
+      await sleep(20)
+      running--
+      return 1
+    }
+    const { executor } = setup([slow, slow, slow, slow, slow], { threads: 2 })
+    await executor.tick()
+    expect(peak).toBe(2)
+  })
+
+  it("probes a source with its own tickTime only when due", async () => {
+    const calls = [0, 0]
+    const { executor, advance } = setup([() => ++calls[0]!, () => ++calls[1]!], { tickTimes: [1000, 3000] })
+    for (let i = 0; i < 6; i++) {
+      await executor.tick()
+      advance(1000)
+    }
+    expect(calls).toEqual([6, 2])
+  })
+
+  it("never probes a source sooner than its own tickTime, beyond timer jitter", async () => {
+    const calls = [0, 0]
+    // Executor ticks of 1 s: a 1.4 s source is due every second tick; ticks that come 5 ms early still count.
+    const { executor, advance } = setup([() => ++calls[0]!, () => ++calls[1]!], { tickTimes: [1400, 2000] })
+    for (let i = 0; i < 7; i++) {
+      await executor.tick()
+      advance(995)
+    }
+    expect(calls).toEqual([4, 4])
+  })
+
+  it("a source still busy with a probe that ignored its deadline is not probed again", async () => {
+    let calls = 0
+    let release = () => {}
+    const { executor, advance } = setup([() => { calls++; return new Promise((resolve) => (release = () => resolve(1))) }], { timeoutMs: 20 })
+    await executor.tick()
+    advance(1000)
+    await executor.tick()
+    expect(calls).toBe(1)
+    release()
+    await sleep(1)
+    advance(1000)
+    await executor.tick()
+    expect(calls).toBe(2)
+    release()
+  })
+
+  it("partial writers get each result as it lands, failures included; a failing writer does not stop the others", async () => {
+    const partial = new RecordingWriter(true)
+    const batch = new RecordingWriter(false)
+    const broken = new RecordingWriter(false, "disk full")
+    const { executor, lines } = setup([async () => (await sleep(20), 1), () => { throw new Error("x") }], { writers: [broken, partial, batch] })
+    await executor.tick()
+    expect(partial.batches.map((b) => [b[0]!.type, b[0]!.error])).toEqual([["S1", "x"], ["S0", undefined]])
+    expect(batch.batches).toHaveLength(1)
+    expect(lines.some((l) => l.includes("writer Batch failed: disk full"))).toBe(true)
+  })
+
+  it("a writer that never finishes is given up on after a tick's time; the tick ends", async () => {
+    const batch = new RecordingWriter(false)
+    const { executor, lines } = setup([() => 1], { writers: [new HangingWriter(), batch] })
+    const started = performance.now()
+    await executor.tick()
+    expect(performance.now() - started).toBeLessThan(5000)
+    expect(batch.batches).toHaveLength(1)
+    expect(lines.some((l) => l.includes("writer Hanging failed: write did not finish within 1 s"))).toBe(true)
+  })
+})

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "bun:test"
+import { createLogger, registerSecret } from "./log.ts"
+import { resolveConfig } from "../config/index.ts"
+import { builtinRegistry } from "../registry.ts"
+
+describe("log", () => {
+  it("filters by level and scopes child loggers", () => {
+    const lines: string[] = []
+    const log = createLogger({ level: "warn", write: (l) => lines.push(l) }).child("a").child("b")
+    log.info("hidden")
+    log.warn("shown")
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z WARN  \[a\.b\] shown$/)
+  })
+
+  it("masks registered secrets in every line", () => {
+    const lines: string[] = []
+    registerSecret("hunter2-pw")
+    createLogger({ write: (l) => lines.push(l) }).error("login to http://admin:hunter2-pw@box failed")
+    expect(lines[0]).toContain("http://admin:***@box")
+  })
+
+  it("secrets from the config are registered when it loads", async () => {
+    await resolveConfig({ executors: [{ sources: [{ type: "TcpTime", host: "h", port: 1, password: "xyzzy-secret" }] }] }, builtinRegistry())
+    const lines: string[] = []
+    createLogger({ write: (l) => lines.push(l) }).warn("got xyzzy-secret back")
+    expect(lines[0]).toContain("got *** back")
+  })
+
+  it("the password of a URL anywhere in the config is masked, as written and decoded", async () => {
+    await resolveConfig({ executors: [{ sources: [{ type: "Http", url: "http://admin:plugh%40pw@127.0.0.1:1/" }] }] }, builtinRegistry())
+    const lines: string[] = []
+    const log = createLogger({ write: (l) => lines.push(l) })
+    log.warn("GET http://admin:plugh%40pw@127.0.0.1:1/ failed")
+    log.warn("as user admin with plugh@pw")
+    expect(lines[0]).toContain("http://admin:***@127.0.0.1:1/")
+    expect(lines[1]).toContain("with ***")
+  })
+})

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "bun:test"
+import { counterDelta, RateTracker } from "./rate.ts"
+
+describe("RateTracker", () => {
+  const tracker = () => {
+    let now = 0
+    return { rates: new RateTracker(() => now), step: (ms: number) => (now += ms) }
+  }
+
+  it("no rate on the first sample, then delta per second of monotonic time", () => {
+    const { rates, step } = tracker()
+    expect(rates.rate("a", 100)).toBeUndefined()
+    step(2000)
+    expect(rates.rate("a", 300)).toBe(100)
+    step(500)
+    expect(rates.rate("a", 300)).toBe(0)
+  })
+
+  it("no division by zero when no time passed; the older baseline is kept", () => {
+    const { rates, step } = tracker()
+    rates.rate("a", 0)
+    expect(rates.rate("a", 10)).toBeUndefined()
+    step(1000)
+    expect(rates.rate("a", 20)).toBe(20)
+  })
+
+  it("survives 32-bit and 64-bit wrap-around", () => {
+    const { rates, step } = tracker()
+    rates.rate("c32", 2 ** 32 - 100, { bits: 32 })
+    step(1000)
+    expect(rates.rate("c32", 50, { bits: 32 })).toBe(150)
+    rates.rate("c64", 2n ** 64n - 10n, { bits: 64 })
+    step(1000)
+    expect(rates.rate("c64", 5n, { bits: 64 })).toBe(15)
+  })
+
+  it("a reset (counter far from the top went down) emits nothing, then rates from the new baseline", () => {
+    const { rates, step } = tracker()
+    rates.rate("r", 5_000_000, { bits: 64 })
+    step(1000)
+    expect(rates.rate("r", 10, { bits: 64 })).toBeUndefined()
+    step(1000)
+    expect(rates.rate("r", 110, { bits: 64 })).toBe(100)
+  })
+
+  it("keeps 64-bit precision above 2^53", () => {
+    expect(counterDelta(2n ** 60n, 2n ** 60n + 3n)).toBe(3n)
+  })
+
+  it("guesses the width when not told: 32 bit if the old value fits", () => {
+    expect(counterDelta(2n ** 32n - 1n, 0n)).toBe(1n)
+    expect(counterDelta(2n ** 64n - 1n, 1n)).toBe(2n)
+  })
+
+  it("retain() forgets keys of things that disappeared", () => {
+    const { rates } = tracker()
+    rates.rate("eth0", 1)
+    rates.rate("eth1", 1)
+    rates.retain((key) => key === "eth0")
+    expect(rates.size).toBe(1)
+  })
+})

@@ -1,0 +1,117 @@
+/**
+ * `Bind`: statistics of a BIND 9 server from its statistics channel (XML v3 or JSON v1).
+ * The original's values keep their names (per-second rates, label `queryType`):
+ *   server.queries_per_sec{queryType="a"}       queries by type (qtype)
+ *   <view>.queries_per_sec{queryType="v4|v6"}   resolver queries sent (resstats Queryv4/v6)
+ *   <view>.cache_per_sec{queryType="hits|misses"}
+ *   <view>.cache.rrsets{queryType="a"}          RRsets in the cache (gauge)
+ * Beside them: opcodes, rcodes, all server counters (nsstats), all resolver stats and cache
+ * stats, as per-second rates (`counters: "rate"`, like the original), raw totals (`"total"`,
+ * what Prometheus wants) or both.
+ */
+import * as v from "valibot"
+import { Source } from "../../core/plugin.ts"
+import { ValueSet } from "../../core/value-set.ts"
+import { parseBindStats, type BindStats, type Counters } from "./stats.ts"
+
+const options = v.object({
+  /** The statistics channel, e.g. `http://192.168.1.10:8053`; without a path `/xml/v3/server` is read. */
+  url: v.pipe(v.string(), v.url()),
+  /** Views whose resolver and cache statistics are reported. */
+  views: v.optional(v.array(v.string()), ["_default"]),
+  counters: v.optional(v.picklist(["rate", "total", "both"]), "rate"),
+})
+
+type Options = v.InferOutput<typeof options>
+
+/** cachestats entries that are sizes, not counts of events. */
+const CACHE_GAUGES = new Set(["CacheNodes", "CacheNSECNodes", "CacheBuckets", "TreeMemTotal", "TreeMemInUse", "TreeMemMax", "HeapMemTotal", "HeapMemInUse", "HeapMemMax"])
+/** resstats entries that are settings, not counts. */
+const RESSTATS_SKIP = new Set(["BucketSize"])
+
+export class BindSource extends Source<Options> {
+  static override readonly options = options
+  static readonly defaultTimeout = 10
+  private readonly url = statisticsUrl(this.config.url)
+
+  override async probe(): Promise<ValueSet[]> {
+    const url = this.url
+    const response = await this.ctx.fetch(url, { headers: { accept: "application/json, text/xml;q=0.9" } })
+    const body = await response.text()
+    if (!response.ok) throw new Error(`${url} answered ${response.status} ${response.statusText}${response.status === 404 ? " (is statistics-channels enabled, and is the path /xml/v3/server or /json/v1/server?)" : ""}`)
+    const stats = parseBindStats(body)
+    const missing = this.config.views.filter((view) => !(view in stats.views))
+    if (missing.length) this.ctx.log.debug(`views not in the statistics: ${missing.join(", ")} (known: ${Object.keys(stats.views).join(", ")})`)
+    return bindValueSets(stats, this.config.views, this.config.counters, (key, value) => this.ctx.rate.rate(key, value))
+  }
+}
+
+/** `http://host:8053` → `http://host:8053/xml/v3/server`; a URL with a path is used as given. */
+export function statisticsUrl(url: string): string {
+  const parsed = new URL(url)
+  if (parsed.pathname === "" || parsed.pathname === "/") parsed.pathname = "/xml/v3/server"
+  return parsed.toString()
+}
+
+type RateFn = (key: string, value: number) => number | undefined
+
+/** Everything a probe reports, from parsed statistics; `rate` turns a keyed counter into a per-second rate. */
+export function bindValueSets(stats: BindStats, views: string[], counters: Options["counters"], rate: RateFn): ValueSet[] {
+  const sets: ValueSet[] = []
+  const wantRates = counters !== "total"
+  const wantTotals = counters !== "rate"
+
+  /** One group of counters: a rate set (`<name>_per_sec`) and/or a totals set (`<name>`), label values lower-cased. */
+  const group = (name: string, label: string, values: Counters, help: string) => {
+    const entries = Object.entries(values)
+    if (wantRates) {
+      const set = new ValueSet([label], { unit: "per_second", help: `${help}, per second` })
+      for (const [key, value] of entries) {
+        const perSecond = rate(`${name}|${key}`, value)
+        if (perSecond !== undefined) set.add(perSecond, [key.toLowerCase()], `${name}_per_sec`)
+      }
+      if (set.values.length) sets.push(set)
+    }
+    if (wantTotals && entries.length) {
+      const set = new ValueSet([label], { kind: "counter", help })
+      for (const [key, value] of entries) set.add(value, [key.toLowerCase()], name)
+      sets.push(set)
+    }
+  }
+
+  // The original's server-wide value: queries by type.
+  group("server.queries", "queryType", stats.qtypes, "Queries received by type")
+  group("server.opcodes", "opcode", stats.opcodes, "Requests received by opcode")
+  group("server.rcodes", "rcode", stats.rcodes, "Responses sent by rcode")
+  group("server.nsstats", "counter", stats.nsstats, "Name server statistics")
+
+  for (const viewName of views) {
+    const view = stats.views[viewName]
+    if (!view) continue
+    const prefix = viewName.toLowerCase()
+    // The original's per-view values; JSON omits zero counters, so a missing one is 0.
+    group(`${prefix}.queries`, "queryType", { v4: view.resstats.Queryv4 ?? 0, v6: view.resstats.Queryv6 ?? 0 }, "Queries sent by the resolver")
+    group(`${prefix}.cache`, "queryType", { hits: view.cachestats.CacheHits ?? 0, misses: view.cachestats.CacheMisses ?? 0 }, "Cache lookups")
+    group(`${prefix}.resstats`, "counter", pick(view.resstats, (key) => !RESSTATS_SKIP.has(key)), "Resolver statistics")
+    group(`${prefix}.cachestats`, "counter", pick(view.cachestats, (key) => !CACHE_GAUGES.has(key)), "Cache statistics")
+
+    const sizes = new ValueSet(["counter"], { help: "Cache size and memory" })
+    for (const [key, value] of Object.entries(pick(view.cachestats, (key) => CACHE_GAUGES.has(key)))) sizes.add(value, [key.toLowerCase()], `${prefix}.cache.size`)
+    if (sizes.values.length) sets.push(sizes)
+
+    // As the original: `!A` (negative) and `#A` (stale) entries count under `a`.
+    const rrsets = new Map<string, number>()
+    for (const [type, count] of Object.entries(view.cache)) {
+      const label = type.replace(/^[!#~]+/, "").toLowerCase()
+      rrsets.set(label, (rrsets.get(label) ?? 0) + count)
+    }
+    const cache = new ValueSet(["queryType"], { help: "RRsets in the cache by type" })
+    for (const [label, count] of rrsets) cache.add(count, [label], `${prefix}.cache.rrsets`)
+    if (cache.values.length) sets.push(cache)
+  }
+  return sets
+}
+
+function pick(values: Counters, keep: (key: string) => boolean): Counters {
+  return Object.fromEntries(Object.entries(values).filter(([key]) => keep(key)))
+}

@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test"
+import { toValueSets, type ValueSet } from "../../core/value-set.ts"
+import { builtinSources } from "../index.ts"
+import { baseUrlOf, countersFromAddonInfos, FritzboxSource, lastUserFromList, linkFromProperties } from "./index.ts"
+import { resultOf } from "../../../test/helpers/context.ts"
+import { makeLoggedSource } from "../../../test/helpers/logged-source.ts"
+import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
+import { itWithTools } from "../../../test/helpers/tools.ts"
+import { FakeFritzbox } from "./fake-server.ts"
+
+const PASSWORD = "box-Secret-4711"
+
+function values(sets: ValueSet[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const set of sets) for (const value of set.values) out[value.name ?? ""] = value.value
+  return out
+}
+
+/** Two probes with counters moved in between; the rate must lie within the bounds the wall clock allows. */
+async function twoProbes(source: FritzboxSource, move: () => void) {
+  const t0 = performance.now()
+  const first = values(toValueSets(await source.probe()))
+  const t1 = performance.now()
+  await Bun.sleep(30)
+  move()
+  const t2 = performance.now()
+  const second = values(toValueSets(await source.probe()))
+  const t3 = performance.now()
+  const bounds = (delta: number) => [(delta * 1000) / (t3 - t0), (delta * 1000) / (t2 - t1)] as const
+  return { first, second, bounds }
+}
+
+describe("Fritzbox (pure)", () => {
+  it("builds the base URL from ip/host, port and tls", () => {
+    expect(baseUrlOf({ ip: "192.168.178.1", tls: false, verifyTls: false })).toBe("http://192.168.178.1:49000")
+    expect(baseUrlOf({ host: "fritz.box", tls: true, verifyTls: false })).toBe("https://fritz.box:49443")
+    expect(baseUrlOf({ host: "fd00::1", port: 1234, tls: false, verifyTls: false })).toBe("http://[fd00::1]:1234")
+    expect(() => baseUrlOf({ tls: false, verifyTls: false })).toThrow(/needs "ip"/)
+  })
+
+  it("takes 64-bit counters from GetAddonInfos only when present", () => {
+    expect(countersFromAddonInfos({ NewX_AVM_DE_TotalBytesSent64: "18446744073709551000", NewX_AVM_DE_TotalBytesReceived64: "7" })).toEqual({
+      sent: 18446744073709551000n,
+      received: 7n,
+      bits: 64,
+    })
+    expect(countersFromAddonInfos({ NewTotalBytesSent: "1" })).toBeUndefined()
+    expect(() => countersFromAddonInfos({ NewX_AVM_DE_TotalBytesSent64: "x", NewX_AVM_DE_TotalBytesReceived64: "1" })).toThrow(/not a counter/)
+  })
+
+  it("reads link state and the last user", () => {
+    expect(linkFromProperties({ NewPhysicalLinkStatus: "Down", NewLayer1UpstreamMaxBitRate: "1", NewLayer1DownstreamMaxBitRate: "2" })).toEqual({
+      up: false,
+      upstreamMaxBitRate: 1,
+      downstreamMaxBitRate: 2,
+    })
+    expect(lastUserFromList('<List><Username last_user="0">a</Username><Username last_user="1">bob</Username></List>')).toBe("bob")
+    expect(lastUserFromList("<List></List>")).toBeUndefined()
+  })
+
+  it("is registered as Fritzbox and as the original's Fritz", () => {
+    expect(builtinSources.Fritzbox).toBe(FritzboxSource)
+    expect(builtinSources.Fritz).toBe(FritzboxSource)
+  })
+})
+
+describe("Fritzbox against the fake box", () => {
+  const box = new FakeFritzbox({ user: "admin", password: PASSWORD })
+  beforeAll(() => box.start())
+  afterAll(() => box.stop())
+  const make = (extra: Record<string, unknown> = {}) => makeLoggedSource<FritzboxSource>(FritzboxSource, { type: "Fritzbox", url: box.url, user: "admin", pass: PASSWORD, ...extra })
+
+  it("reports 64-bit totals, rates, link state and max rates (GetAddonInfos)", async () => {
+    box.igd = true
+    box.bytesSent = 2n ** 40n
+    box.bytesReceived = 2n ** 41n
+    const { source } = make()
+    const { first, second, bounds } = await twoProbes(source, () => {
+      box.bytesSent += 3_000_000n
+      box.bytesReceived += 9_000_000n
+    })
+    expect(first).toEqual({ recv_bytes: 2 ** 41, sent_bytes: 2 ** 40, upstream_max: 40_000_000, downstream_max: 250_000_000, link_up: 1 })
+    expect(second.recv_bytes).toBe(2 ** 41 + 9_000_000)
+    const [recvLow, recvHigh] = bounds(9_000_000)
+    expect(second.recv_bytes_sec).toBeGreaterThanOrEqual(recvLow)
+    expect(second.recv_bytes_sec).toBeLessThanOrEqual(recvHigh)
+    const [sentLow, sentHigh] = bounds(3_000_000)
+    expect(second.sent_bytes_sec).toBeGreaterThanOrEqual(sentLow)
+    expect(second.sent_bytes_sec).toBeLessThanOrEqual(sentHigh)
+    expect(box.actions).toContain("urn:schemas-upnp-org:service:WANCommonInterfaceConfig:1#GetAddonInfos")
+  })
+
+  it("falls back to 32-bit TR-064 counters and handles their wrap-around", async () => {
+    box.igd = false
+    try {
+      box.bytesSent = 2n ** 32n - 1_000n
+      box.bytesReceived = 2n ** 32n - 500n
+      const { source } = make()
+      const { first, second, bounds } = await twoProbes(source, () => {
+        box.bytesSent += 5_000n // wraps: the box now reports 4000
+        box.bytesReceived += 100_500n
+      })
+      expect(first.sent_bytes).toBe(2 ** 32 - 1_000)
+      expect(second.sent_bytes).toBe(4_000)
+      const [low, high] = bounds(5_000)
+      expect(second.sent_bytes_sec).toBeGreaterThanOrEqual(low)
+      expect(second.sent_bytes_sec).toBeLessThanOrEqual(high)
+      expect(second.recv_bytes).toBe(100_000)
+    } finally {
+      box.igd = true
+    }
+  })
+
+  it("link down is 0", async () => {
+    box.linkStatus = "Down"
+    try {
+      expect(values(toValueSets(await make().source.probe())).link_up).toBe(0)
+    } finally {
+      box.linkStatus = "Up"
+    }
+  })
+
+  it("uses the box's last logged-in user when no user is configured", async () => {
+    const other = new FakeFritzbox({ user: "fritz-user-7", password: PASSWORD, lastUser: "fritz-user-7" }).start()
+    try {
+      const { source } = makeLoggedSource<FritzboxSource>(FritzboxSource, { type: "Fritz", url: other.url, pass: PASSWORD })
+      expect(values(toValueSets(await source.probe())).link_up).toBe(1)
+      expect(other.authHeaders.at(-1)).toContain('username="fritz-user-7"')
+    } finally {
+      other.stop()
+    }
+  })
+
+  it("works with SHA-256 digests", async () => {
+    box.algorithm = "SHA-256"
+    try {
+      expect(values(toValueSets(await make().source.probe())).link_up).toBe(1)
+      expect(box.authHeaders.at(-1)).toContain("algorithm=SHA-256")
+    } finally {
+      box.algorithm = "MD5"
+    }
+  })
+
+  it("a wrong password is a clear error without the password; the right one recovers", async () => {
+    const { source, lines } = make()
+    box.password = "changed-on-the-box"
+    const error = await Promise.resolve(source.probe()).catch((e: unknown) => e as Error)
+    expect(error).toBeInstanceOf(Error)
+    expect((error as Error).message).toMatch(/authentication failed for user "admin"/)
+    expect((error as Error).message).not.toContain(PASSWORD)
+    expect((error as Error).message).not.toContain("changed-on-the-box")
+    box.password = PASSWORD
+    expect(values(toValueSets(await source.probe())).link_up).toBe(1)
+    expect(lines.join("\n")).not.toContain(PASSWORD)
+  })
+
+  it("a 500 or garbage fails that probe clearly; the next probe recovers", async () => {
+    const { source } = make()
+    await source.probe()
+    box.failNext = { mode: "500", count: 1 }
+    await expect(Promise.resolve(source.probe())).rejects.toThrow(/HTTP 500/)
+    expect(values(toValueSets(await source.probe())).link_up).toBe(1)
+    box.failNext = { mode: "garbage", count: 1 }
+    await expect(Promise.resolve(source.probe())).rejects.toThrow(/not valid XML/)
+    expect(values(toValueSets(await source.probe())).link_up).toBe(1)
+  })
+
+  it("an unreachable box is a per-probe error", async () => {
+    const dead = new FakeFritzbox().start()
+    const url = dead.url
+    dead.stop()
+    const { source } = makeLoggedSource<FritzboxSource>(FritzboxSource, { type: "Fritzbox", url, pass: PASSWORD })
+    await expect(Promise.resolve(source.probe())).rejects.toThrow()
+  })
+
+  itWithTools(["promtool"], "snake_case output passes promtool check metrics", async () => {
+    const { source } = make()
+    await twoProbes(source, () => (box.bytesSent += 1000n))
+    const sets = toValueSets(await source.probe())
+    const text = snakeCaseExposition(resultOf(sets, { type: "Fritzbox" }))
+    expect(text).toContain("pollect_fritzbox_recv_bytes_total")
+    // Rates and bit rates end in the base unit (naming.ts turns bits/s into bytes/s).
+    expect(text).toMatch(/^pollect_fritzbox_sent_bytes_per_second \d/m)
+    expect(text).toMatch(/^pollect_fritzbox_downstream_max_bytes_per_second 31250000$/m)
+    expect(await promtoolCheck(text)).toEqual({ code: 0, output: "" })
+  })
+})

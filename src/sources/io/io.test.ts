@@ -1,0 +1,94 @@
+import { describe, expect, it } from "bun:test"
+import { join } from "node:path"
+import { diskstatsFromOsTotals, parseDiskstats } from "./diskstats.ts"
+import { IOSource } from "./index.ts"
+import { byGraphitePath, byPromSeries, FIXTURES, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
+
+const useRoots = useFixtureRoots()
+const disksOf = (series: Map<string, number>) => [...new Set([...series.keys()].map((k) => /disk="([^"]+)"/.exec(k)![1]))].sort()
+
+describe("IO", () => {
+  it("rates from two recordings of this machine: delta / elapsed, sectors × 512, busy ms → percent", async () => {
+    const clock = { now: 0 }
+    const source = makeClockedSource<IOSource>(IOSource, { type: "IO" }, clock)
+    useRoots("proc-host", "sys-host")
+    expect(byPromSeries(await source.probe(), "IO").size).toBe(0) // first probe: no rates
+    useRoots("proc-host-later", "sys-host")
+    clock.now += 1250
+    const series = byPromSeries(await source.probe(), "IO")
+    const a = parseDiskstats(await Bun.file(join(FIXTURES, "proc-host/diskstats")).text()).get("vda")!
+    const b = parseDiskstats(await Bun.file(join(FIXTURES, "proc-host-later/diskstats")).text()).get("vda")!
+    expect(Number(b.writeSectors - a.writeSectors)).toBeGreaterThan(0)
+    expect(series.get('pollect_IO_writes_sec{disk="vda"}')).toBeCloseTo(Number(b.writes - a.writes) / 1.25, 9)
+    expect(series.get('pollect_IO_reads_sec{disk="vda"}')).toBeCloseTo(Number(b.reads - a.reads) / 1.25, 9)
+    expect(series.get('pollect_IO_write_bytes_sec{disk="vda"}')).toBeCloseTo((Number(b.writeSectors - a.writeSectors) * 512) / 1.25, 6)
+    expect(series.get('pollect_IO_read_bytes_sec{disk="vda"}')).toBeCloseTo((Number(b.readSectors - a.readSectors) * 512) / 1.25, 6)
+    expect(series.get('pollect_IO_busy_percent{disk="vda"}')).toBeCloseTo(Number(b.ioTicksMs! - a.ioTicksMs!) / 12.5, 9)
+    // loop and zram devices are not disks by default
+    expect(disksOf(series)).toEqual(["vda"])
+  })
+
+  it("partitions (no /sys/block entry), loop and ram left out; a disk added between probes has no rate yet; busy wraps at 32 bit", async () => {
+    const clock = { now: 0 }
+    const source = makeClockedSource<IOSource>(IOSource, { type: "IO" }, clock)
+    useRoots("proc-edge-a", "sys-edge")
+    await source.probe()
+    useRoots("proc-edge-b", "sys-edge")
+    clock.now += 10_000
+    const result = await source.probe()
+    const series = byPromSeries(result, "IO")
+    expect(disksOf(series)).toEqual(["nvme0n1", "sda"])
+    expect(series.get('pollect_IO_reads_sec{disk="sda"}')).toBe(10)
+    expect(series.get('pollect_IO_writes_sec{disk="sda"}')).toBe(40)
+    expect(series.get('pollect_IO_read_bytes_sec{disk="sda"}')).toBe((2000 * 512) / 10)
+    expect(series.get('pollect_IO_write_bytes_sec{disk="sda"}')).toBe((8000 * 512) / 10)
+    // io_ticks went 2^32 − 1000 → 704: 1704 ms busy in 10 s
+    expect(series.get('pollect_IO_busy_percent{disk="sda"}')).toBeCloseTo(17.04, 9)
+    expect(series.get('pollect_IO_busy_percent{disk="nvme0n1"}')).toBe(0)
+    // Graphite paths as the original: collection.io.valueName.disk
+    expect(byGraphitePath(result, "IO").get("pollect.io.reads_sec.sda")).toBe(10)
+  })
+
+  it("include lists partitions and loop devices explicitly (names or regexes), exclude wins", async () => {
+    const clock = { now: 0 }
+    const source = makeClockedSource<IOSource>(IOSource, { type: "IO", include: ["sd[a-z]1?", "loop0", "nvme0n1p1"], exclude: ["sdb"] }, clock)
+    useRoots("proc-edge-a", "sys-edge")
+    await source.probe()
+    useRoots("proc-edge-b", "sys-edge")
+    clock.now += 10_000
+    const series = byPromSeries(await source.probe(), "IO")
+    expect(disksOf(series)).toEqual(["loop0", "nvme0n1p1", "sda", "sda1"])
+    expect(series.get('pollect_IO_reads_sec{disk="loop0"}')).toBe(10)
+    expect(series.get('pollect_IO_write_bytes_sec{disk="nvme0n1p1"}')).toBe(0)
+  })
+
+  it("without /sys, partitions are told by name", async () => {
+    const clock = { now: 0 }
+    const source = makeClockedSource<IOSource>(IOSource, { type: "IO" }, clock)
+    useRoots("proc-edge-a", "no-such-sys")
+    await source.probe()
+    useRoots("proc-edge-b", "no-such-sys")
+    clock.now += 1000
+    expect(disksOf(byPromSeries(await source.probe(), "IO"))).toEqual(["nvme0n1", "sda"])
+  })
+
+  it("without /proc (macOS) the OS totals from systeminformation as disk=\"all\", no busy time", async () => {
+    useRoots("does-not-exist")
+    const clock = { now: 0 }
+    const source = makeClockedSource<IOSource>(IOSource, { type: "IO" }, clock)
+    await source.probe()
+    clock.now += 1000
+    const series = byPromSeries(await source.probe(), "IO")
+    expect([...series.keys()].sort()).toEqual([
+      'pollect_IO_read_bytes_sec{disk="all"}', 'pollect_IO_reads_sec{disk="all"}', 'pollect_IO_write_bytes_sec{disk="all"}', 'pollect_IO_writes_sec{disk="all"}',
+    ])
+    for (const rate of series.values()) expect(rate).toBeGreaterThanOrEqual(0)
+  })
+
+  it("diskstatsFromOsTotals: operations and bytes (as 512-byte sectors); nothing when a call failed", () => {
+    expect(diskstatsFromOsTotals({ disksIO: { rIO: 121866, wIO: 23446 }, fsStats: { rx: 2871247872, wx: 8006074368 } }).get("all")).toEqual({
+      major: 0, minor: 0, reads: 121866n, writes: 23446n, readSectors: 2871247872n / 512n, writeSectors: 8006074368n / 512n,
+    })
+    expect(diskstatsFromOsTotals({ disksIO: null, fsStats: { rx: 1, wx: 1 } }).size).toBe(0)
+  })
+})

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "bun:test"
+import { join } from "node:path"
+import type { ValueSet } from "../../core/value-set.ts"
+import { memoryFigures, parseMeminfo } from "./meminfo.ts"
+import { MemoryUsageSource } from "./index.ts"
+import { byGraphitePath, byPromSeries, FIXTURES, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
+
+const useRoots = useFixtureRoots()
+
+describe("MemoryUsage", () => {
+  it("the original's series (type=total|available|used|cached) plus the new ones, in bytes", async () => {
+    useRoots("proc-host")
+    const result = await makeClockedSource<MemoryUsageSource>(MemoryUsageSource, { type: "MemoryUsage" }, { now: 0 }).probe()
+    const m = memoryFigures(parseMeminfo(await Bun.file(join(FIXTURES, "proc-host/meminfo")).text()))
+    expect(Object.fromEntries(byPromSeries(result, "MemoryUsage"))).toEqual({
+      'pollect_MemoryUsage{type="total"}': m.total,
+      'pollect_MemoryUsage{type="available"}': m.available,
+      'pollect_MemoryUsage{type="used"}': m.used,
+      'pollect_MemoryUsage{type="cached"}': m.cached,
+      'pollect_MemoryUsage{type="free"}': m.free,
+      'pollect_MemoryUsage{type="buffers"}': m.buffers,
+      'pollect_MemoryUsage{type="swap_total"}': m.swapTotal,
+      'pollect_MemoryUsage{type="swap_used"}': m.swapUsed,
+      pollect_MemoryUsage_percent: m.percent,
+    })
+    const meminfo = parseMeminfo(await Bun.file(join(FIXTURES, "proc-host/meminfo")).text())
+    expect(m.total).toBe(meminfo.get("MemTotal")!)
+    expect(byGraphitePath(result, "MemoryUsage").get("pollect.memoryusage.total")).toBe(m.total)
+    expect((result as ValueSet[]).map((s) => s.unit)).toEqual(["bytes", "percent"])
+  })
+
+  it("without /proc (macOS) the OS figures, same names", async () => {
+    useRoots("does-not-exist")
+    const series = byPromSeries(await makeClockedSource<MemoryUsageSource>(MemoryUsageSource, { type: "MemoryUsage" }, { now: 0 }).probe(), "MemoryUsage")
+    expect([...series.keys()]).toEqual(['pollect_MemoryUsage{type="total"}', 'pollect_MemoryUsage{type="available"}', 'pollect_MemoryUsage{type="used"}', "pollect_MemoryUsage_percent"])
+    expect(series.get('pollect_MemoryUsage{type="total"}')).toBe(require("node:os").totalmem())
+  })
+})

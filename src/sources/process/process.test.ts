@@ -1,0 +1,101 @@
+import { describe, expect, it } from "bun:test"
+import * as v from "valibot"
+import { ProcessSource } from "./index.ts"
+import { byGraphitePath, byPromSeries, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
+
+const useRoots = useFixtureRoots()
+
+describe("Process", () => {
+  it("the original's series by pidx in pid order; CPU percent from utime+stime deltas from the 2nd probe; exited processes drop out", async () => {
+    const clock = { now: 0 }
+    const source = makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", name: "nginx", procRegex: "nginx" }, clock)
+    useRoots("proc-edge-a")
+    // pid 400 is listed but gone (no stat): not an error, not counted
+    expect(Object.fromEntries(byPromSeries(await source.probe(), "Process", "nginx"))).toEqual({
+      'pollect_Process_nginx_virtual_memory{pidx="0"}': 104857600,
+      'pollect_Process_nginx_virtual_memory{pidx="1"}': 105906176,
+      'pollect_Process_nginx_virtual_memory{pidx="2"}': 105906176,
+      'pollect_Process_nginx_resident_memory{pidx="0"}': 8000 * 1024,
+      'pollect_Process_nginx_resident_memory{pidx="1"}': 12000 * 1024,
+      'pollect_Process_nginx_resident_memory{pidx="2"}': 12000 * 1024,
+      'pollect_Process_nginx_process_count{pidx="all"}': 3,
+    })
+    useRoots("proc-edge-b")
+    clock.now += 10_000
+    const result = await source.probe()
+    const series = byPromSeries(result, "Process", "nginx")
+    // pid 100: 150 ticks in 10 s = 15 % of a core; pid 101: 1000 ticks = 100 %; 102 is new; 300 exited
+    expect(series.get('pollect_Process_nginx_load_percent{pidx="0"}')).toBe(15)
+    expect(series.get('pollect_Process_nginx_load_percent{pidx="1"}')).toBe(100)
+    expect(series.has('pollect_Process_nginx_load_percent{pidx="2"}')).toBe(false)
+    expect(series.get('pollect_Process_nginx_resident_memory{pidx="1"}')).toBe(14000 * 1024)
+    expect(series.get('pollect_Process_nginx_process_count{pidx="all"}')).toBe(3)
+    expect(byGraphitePath(result, "Process", "nginx").get("pollect.process.nginx.load_percent.0")).toBe(15)
+  })
+
+  it("searches the whole command line (joined by spaces); kernel threads (no command line) by name", async () => {
+    useRoots("proc-edge-a")
+    const count = async (procRegex: string) =>
+      byPromSeries(await makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex }, { now: 0 }).probe(), "Process").get('pollect_Process_process_count{pidx="all"}')
+    expect(await count("daemon off;")).toBe(1)
+    expect(await count("^kworker/")).toBe(1)
+    expect(await count("my odd --flag")).toBe(1)
+    expect(await count("^nomatch$")).toBe(0)
+  })
+
+  it("memory and load switches", async () => {
+    const clock = { now: 0 }
+    const source = makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex: "nginx", memory: false }, clock)
+    useRoots("proc-edge-a")
+    await source.probe()
+    useRoots("proc-edge-b")
+    clock.now += 10_000
+    expect([...byPromSeries(await source.probe(), "Process").keys()]).toEqual([
+      'pollect_Process_load_percent{pidx="0"}', 'pollect_Process_load_percent{pidx="1"}', 'pollect_Process_process_count{pidx="all"}',
+    ])
+    const noLoad = makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex: "nginx", load: false, memory: false }, clock)
+    expect([...byPromSeries(await noLoad.probe(), "Process").keys()]).toEqual(['pollect_Process_process_count{pidx="all"}'])
+  })
+
+  it("a pid reused by another process is a new process: no CPU delta across the two", async () => {
+    const clock = { now: 0 }
+    const source = makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex: "my odd" }, clock)
+    useRoots("proc-edge-a")
+    await source.probe()
+    useRoots("proc-edge-b") // pid 600 again, but started later: another process with more CPU time
+    clock.now += 10_000
+    const series = byPromSeries(await source.probe(), "Process")
+    expect(series.get('pollect_Process_process_count{pidx="all"}')).toBe(1)
+    expect(series.has('pollect_Process_load_percent{pidx="0"}')).toBe(false)
+    clock.now += 10_000
+    expect(byPromSeries(await source.probe(), "Process").get('pollect_Process_load_percent{pidx="0"}')).toBe(0)
+  })
+
+  it("an invalid procRegex is a config error", () => {
+    expect(v.safeParse(ProcessSource.options, { procRegex: "(" }).issues?.[0]?.message).toMatch(/procRegex is not a valid regular expression/)
+  })
+
+  it("without /proc (macOS) the process list from systeminformation, same names", async () => {
+    useRoots("does-not-exist")
+    const tag = `pollect-si-${process.pid}-${Date.now()}`
+    const child = Bun.spawn(["/bin/sh", "-c", `sleep 30 # ${tag}`], { stdout: "ignore", stderr: "ignore" })
+    try {
+      await Bun.sleep(100)
+      const series = byPromSeries(await makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex: tag }, { now: 0 }).probe(), "Process")
+      expect(series.get('pollect_Process_process_count{pidx="all"}')).toBe(1)
+      expect(series.get('pollect_Process_resident_memory{pidx="0"}')!).toBeGreaterThan(0)
+      expect(series.get('pollect_Process_load_percent{pidx="0"}')!).toBeGreaterThanOrEqual(0)
+    } finally {
+      child.kill()
+    }
+  })
+
+  it("osRows: matches command + params or the name, pid order, kB → bytes", () => {
+    const source = makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex: "nginx: worker|^kernel_task$" }, { now: 0 })
+    const row = (pid: number, name: string, command: string, params: string, cpu: number) => ({ pid, name, command, params, cpu, memVsz: 100, memRss: 10 })
+    expect(source.osRows([row(20, "nginx", "nginx:", "worker process", 1.5), row(3, "kernel_task", "", "", 7), row(9, "nginx", "nginx:", "master process", 0)])).toEqual([
+      { loadPercent: 7, virtualBytes: 102400, residentBytes: 10240 },
+      { loadPercent: 1.5, virtualBytes: 102400, residentBytes: 10240 },
+    ])
+  })
+})

@@ -1,0 +1,89 @@
+/**
+ * `Sensors`: temperatures, fans, voltages, power (and current, energy, humidity) from lm-sensors'
+ * `sensors -j` (lm-sensors ≥ 3.5), falling back to `sensors -u` on older versions.
+ *
+ * Two views of the same readings:
+ * - the original pollect's names, so dashboards keep working: value name = chip, label
+ *   `name` = feature label lower-cased (`pollect.sensors.nct6798-isa-0290.systin`,
+ *   `pollect_Sensors_nct6798_isa_0290{name="systin"}`). Values are in base units (the original
+ *   took `sensors`' display, which switches between mV and V);
+ * - one value per kind with `chip` and `feature` labels and a unit
+ *   (`pollect_sensors_temperature_celsius{chip="nct6798-isa-0290",feature="SYSTIN"}`).
+ */
+import * as v from "valibot"
+import { Source } from "../../core/plugin.ts"
+import { ValueSet } from "../../core/value-set.ts"
+import { originalKey, parseSensorsJson, parseSensorsText, sensorReadings, sensorsJsonNotSupported, type SensorKind, type SensorsChip } from "./parse.ts"
+
+const chipList = v.optional(v.nullable(v.array(v.string())), [])
+
+const options = v.object({
+  /** Chip names or globs (`coretemp-isa-0000`, `nvme-*`); empty: every chip. */
+  include: chipList,
+  /** Chip names or globs to leave out; wins over `include`. */
+  exclude: chipList,
+})
+
+const KINDS: Record<SensorKind, { unit: string; kind?: "counter"; help: string }> = {
+  temperature: { unit: "celsius", help: "Temperature reported by lm-sensors" },
+  voltage: { unit: "volts", help: "Voltage reported by lm-sensors" },
+  fan: { unit: "rpm", help: "Fan speed reported by lm-sensors" },
+  power: { unit: "watts", help: "Power reported by lm-sensors" },
+  current: { unit: "amperes", help: "Current reported by lm-sensors" },
+  energy: { unit: "joules", kind: "counter", help: "Energy reported by lm-sensors" },
+  humidity: { unit: "percent", help: "Relative humidity reported by lm-sensors" },
+}
+
+/** Case-insensitive: the original compared against the lower-cased chip name. */
+function chipMatcher(patterns: readonly string[]): ((chip: string) => boolean) | undefined {
+  if (!patterns.length) return undefined
+  const globs = patterns.map((pattern) => new Bun.Glob(pattern.toLowerCase()))
+  return (chip) => globs.some((glob) => glob.match(chip.toLowerCase()))
+}
+
+export class SensorsSource extends Source<v.InferOutput<typeof options>> {
+  static override readonly options = options
+
+  /** lm-sensors < 3.5 has no `-j`; found out once, then `-u` is used directly. */
+  private textOnly = false
+  private readonly include = chipMatcher(this.config.include ?? [])
+  private readonly exclude = chipMatcher(this.config.exclude ?? [])
+  private warnedNoMatch = false
+
+  override async probe(): Promise<ValueSet[]> {
+    const chips = (await this.readChips()).filter((chip) => (!this.include || this.include(chip.name)) && !this.exclude?.(chip.name))
+    const readings = sensorReadings(chips)
+    if (!chips.length && !this.warnedNoMatch) {
+      this.warnedNoMatch = true
+      this.ctx.log.warn(`include/exclude leave no chip to read`)
+    }
+
+    const original = new ValueSet(["name"], { help: "lm-sensors reading (the original pollect's names)" })
+    const byKind = new Map<SensorKind, ValueSet>()
+    for (const reading of readings) {
+      original.add(reading.value, [originalKey(reading.label)], reading.chip.toLowerCase())
+      let set = byKind.get(reading.kind)
+      if (!set) byKind.set(reading.kind, (set = new ValueSet(["chip", "feature"], KINDS[reading.kind])))
+      set.add(reading.value, [reading.chip, reading.label], reading.kind)
+    }
+    return [original, ...byKind.values()].filter((set) => set.values.length > 0)
+  }
+
+  private async readChips(): Promise<SensorsChip[]> {
+    if (!this.textOnly) {
+      const result = await this.ctx.spawn(["sensors", "-j"], { packageName: "lm-sensors", timeoutMs: 10_000 })
+      if (!sensorsJsonNotSupported(result.stderr)) return this.checked(parseSensorsJson(result.stdout), result.stderr)
+      this.textOnly = true
+      this.ctx.log.info("sensors does not know -j (lm-sensors < 3.5): reading `sensors -u` instead")
+    }
+    const result = await this.ctx.spawn(["sensors", "-u"], { packageName: "lm-sensors", timeoutMs: 10_000 })
+    return this.checked(parseSensorsText(result.stdout), result.stderr)
+  }
+
+  /** No chip at all is a failure the user can act on (kernel modules, sensors-detect). */
+  private checked(chips: SensorsChip[], stderr: string): SensorsChip[] {
+    if (chips.length) return chips
+    const why = stderr.trim().split("\n")[0]
+    throw new Error(`sensors found no chips${why ? `: ${why}` : ""} (load the hwmon drivers; sensors-detect tells which)`)
+  }
+}

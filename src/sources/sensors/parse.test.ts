@@ -1,0 +1,126 @@
+import { describe, expect, it } from "bun:test"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { originalKey, parseSensorsJson, parseSensorsText, sensorReadings, sensorsJsonNotSupported } from "./parse.ts"
+
+const fixture = (name: string) => readFileSync(join(import.meta.dir, "testdata", name), "utf8")
+/** `sensors` as a user sees it (recorded on a real machine). */
+const display = fixture("nct6798-amdgpu-nvme.txt")
+/** `sensors -j` and `sensors -u` derived from it (lm-sensors 3.6 print formats). */
+const json = fixture("nct6798-amdgpu-nvme.json")
+const raw = fixture("nct6798-amdgpu-nvme-u.txt")
+
+const SCALE: Record<string, number> = { V: 1, mV: 1e-3, W: 1, mW: 1e-3, RPM: 1, "°C": 1 }
+
+/** The recorded display: chip → label → [value in base units, tolerance from the printed decimals]. */
+function displayed(text: string): Map<string, Map<string, [number, number]>> {
+  const chips = new Map<string, Map<string, [number, number]>>()
+  let chip: Map<string, [number, number]> | undefined
+  for (const line of text.split("\n")) {
+    if (!line.trim()) {
+      chip = undefined
+      continue
+    }
+    if (!chip) {
+      chips.set(line.trim(), (chip = new Map()))
+      continue
+    }
+    const match = /^([^:(]+):\s+\+?(-?\d+(?:\.(\d+))?)\s*(mV|V|mW|W|RPM|°C)/.exec(line)
+    if (!match) continue
+    const scale = SCALE[match[4]!]!
+    chip.set(match[1]!, [Number(match[2]) * scale, 0.5 * 10 ** -(match[3]?.length ?? 0) * scale + 1e-9])
+  }
+  return chips
+}
+
+describe("sensors output", () => {
+  it("-j: chips, adapters and features in order", () => {
+    const chips = parseSensorsJson(json)
+    expect(chips.map((c) => c.name)).toEqual(["nct6798-isa-0290", "amdgpu-pci-0700", "nvme-pci-0400", "k10temp-pci-00c3", "nvme-pci-0600"])
+    expect(chips[0]!.adapter).toBe("ISA adapter")
+    expect(chips[0]!.features.find((f) => f.label === "SYSTIN")!.values).toEqual({ temp1_input: 35, temp1_max: 80, temp1_max_hyst: 75, temp1_alarm: 0, temp1_type: 4 })
+  })
+
+  it("-u gives exactly what -j gives", () => {
+    expect(parseSensorsText(raw)).toEqual(parseSensorsJson(json))
+  })
+
+  it("every reading matches the recorded display, in base units", () => {
+    const shown = displayed(display)
+    const readings = sensorReadings(parseSensorsJson(json))
+    let compared = 0
+    for (const reading of readings) {
+      const [value, tolerance] = shown.get(reading.chip)?.get(reading.label) ?? [Number.NaN, 0]
+      expect({ ...reading, diff: Math.abs(reading.value - value) <= tolerance }).toEqual({ ...reading, diff: true })
+      compared++
+    }
+    // Every numeric line of the display has a reading (intrusion/beep lines have none).
+    expect(compared).toBe([...shown.values()].reduce((n, chip) => n + chip.size, 0))
+  })
+
+  it("readings: kinds and readable labels", () => {
+    const readings = sensorReadings(parseSensorsJson(json))
+    const count = (kind: string) => readings.filter((r) => r.kind === kind).length
+    expect([count("voltage"), count("fan"), count("temperature"), count("power")]).toEqual([17, 7, 18, 1])
+    expect(readings.find((r) => r.chip === "nct6798-isa-0290" && r.label === "in0")).toEqual({ chip: "nct6798-isa-0290", label: "in0", kind: "voltage", value: 0.36, subfeature: "in0_input" })
+    expect(readings.find((r) => r.label === "slowPPT")).toMatchObject({ kind: "power", value: 0.002, subfeature: "power1_average" })
+    expect(readings.find((r) => r.chip === "nvme-pci-0600" && r.label === "Sensor 2")).toMatchObject({ kind: "temperature", value: 36.85 })
+    expect(readings.some((r) => r.label.startsWith("intrusion") || r.label === "beep_enable")).toBe(false)
+  })
+
+  it("the original pollect's keys: what its regex took from the display", () => {
+    // The seed's parse: lower-cased `label: number` lines of each chip block, spaces → _.
+    const original = new Set<string>()
+    let chip: string | undefined
+    for (const line of display.toLowerCase().split("\n").map((l) => l.trim())) {
+      if (!line) continue
+      if (!line.includes(":")) {
+        chip = line.startsWith("(") ? chip : line
+        continue
+      }
+      const match = /^(.+?):\s+\+?(-?[0-9.]+)/.exec(line)
+      if (match && !line.startsWith("adapter:")) original.add(`${chip}/${match[1]!.replace(/ /g, "_")}`)
+    }
+    const ours = new Set(sensorReadings(parseSensorsJson(json)).map((r) => `${r.chip.toLowerCase()}/${originalKey(r.label)}`))
+    expect(ours).toEqual(original)
+  })
+
+  it("-j quirks of lm-sensors 3.5/3.6 are repaired: trailing comma, `(label)`, nan", () => {
+    const quirky = `{
+   "acpitz-acpi-0":{
+      "Adapter": "ACPI interface",
+   },
+   "coretemp-isa-0000":{
+      "Adapter": "ISA adapter",
+      "Package id 0":{
+         "temp1_input": 45.000,
+         "temp1_max": nan
+      },
+      "fan1":{
+(fan1)
+      }
+   }
+}
+`
+    const chips = parseSensorsJson(quirky)
+    expect(chips.map((c) => c.name)).toEqual(["acpitz-acpi-0", "coretemp-isa-0000"])
+    expect(chips[1]!.features).toEqual([
+      { label: "Package id 0", values: { temp1_input: 45 } },
+      { label: "fan1", values: {} },
+    ])
+  })
+
+  it("no chips: `{}` with a blank line, as lm-sensors 3.6 prints it", () => {
+    expect(parseSensorsJson("{\n\n}\n")).toEqual([])
+    expect(parseSensorsText("")).toEqual([])
+  })
+
+  it("broken JSON is an error that quotes it", () => {
+    expect(() => parseSensorsJson("Usage: sensors [OPTION]... [CHIP]...")).toThrow("sensors -j: not JSON")
+  })
+
+  it("knows lm-sensors 3.4's answer to -j", () => {
+    expect(sensorsJsonNotSupported("sensors: invalid option -- 'j'\nUsage: sensors [OPTION]... [CHIP]...")).toBe(true)
+    expect(sensorsJsonNotSupported("No sensors found!")).toBe(false)
+  })
+})

@@ -1,0 +1,143 @@
+/**
+ * Sensors against a fake `sensors` first on PATH replaying recorded output (`-j` of lm-sensors
+ * ≥ 3.5, or 3.4's refusal of `-j` and then `-u`), and once against the real lm-sensors.
+ */
+import { describe, expect, it } from "bun:test"
+import { join } from "node:path"
+import { promName } from "../../core/naming.ts"
+import type { ValueSet } from "../../core/value-set.ts"
+import { SensorsSource } from "./index.ts"
+import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { fakeToolPerTest, type FakeCase } from "../../../test/helpers/fake-tool.ts"
+import { makeLoggedSource } from "../../../test/helpers/logged-source.ts"
+import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
+import { IN_CI, itWithTools } from "../../../test/helpers/tools.ts"
+
+const FIXTURES = join(import.meta.dir, "testdata")
+const f = (name: string) => join(FIXTURES, name)
+
+const LM_SENSORS_36: FakeCase[] = [{ args: "-j", stdoutFile: f("nct6798-amdgpu-nvme.json") }]
+const LM_SENSORS_34: FakeCase[] = [
+  { args: "-j", stderr: "sensors: invalid option -- 'j'\nUsage: sensors [OPTION]... [CHIP]...", exit: 1 },
+  { args: "-u", stdoutFile: f("nct6798-amdgpu-nvme-u.txt") },
+]
+
+const { use: withFake, hide: hideTool } = fakeToolPerTest("sensors")
+
+const graphite = (sets: ValueSet[]) => Object.fromEntries(byGraphitePath(sets, "Sensors"))
+
+function series(sets: ValueSet[], scheme: "pollect" | "snake_case"): Record<string, number> {
+  const result = resultOf(sets, { type: "Sensors" })
+  return Object.fromEntries(
+    result.sets.flatMap((set) => set.values.map((value) => [`${promName(result, set, value, scheme)}{${set.labels.map((l, i) => `${l}=${value.labelValues[i]}`).join(",")}}`, value.value])),
+  )
+}
+
+describe("Sensors with lm-sensors ≥ 3.5 (sensors -j)", () => {
+  it("the original's names: value name = chip, label name = feature, lower-cased", async () => {
+    withFake(LM_SENSORS_36)
+    const sets = await makeSource<SensorsSource>(SensorsSource, { type: "Sensors" }).probe()
+    const values = graphite(sets)
+    expect(values["pollect.sensors.nct6798-isa-0290.systin"]).toBe(35)
+    expect(values["pollect.sensors.nct6798-isa-0290.smbusmaster_0"]).toBe(31)
+    expect(values["pollect.sensors.nct6798-isa-0290.fan2"]).toBe(1869)
+    expect(values["pollect.sensors.nvme-pci-0400.composite"]).toBe(35.85)
+    expect(values["pollect.sensors.nvme-pci-0600.sensor_2"]).toBe(36.85)
+    // Base units, where the original copied the display (360.00 mV → 360, 2.00 mW → 2).
+    expect(values["pollect.sensors.nct6798-isa-0290.in0"]).toBe(0.36)
+    expect(values["pollect.sensors.amdgpu-pci-0700.slowppt"]).toBe(0.002)
+    expect(series(sets, "pollect")["pollect_Sensors_nct6798_isa_0290{name=systin}"]).toBe(35)
+  })
+
+  it("by kind with chip and feature labels and units", async () => {
+    withFake(LM_SENSORS_36)
+    const sets = await makeSource<SensorsSource>(SensorsSource, { type: "Sensors" }).probe()
+    const snake = series(sets, "snake_case")
+    expect(snake["pollect_sensors_temperature_celsius{chip=nct6798-isa-0290,feature=SYSTIN}"]).toBe(35)
+    expect(snake["pollect_sensors_temperature_celsius{chip=nvme-pci-0400,feature=Sensor 1}"]).toBe(35.85)
+    expect(snake["pollect_sensors_fan_rpm{chip=nct6798-isa-0290,feature=fan3}"]).toBe(1648)
+    expect(snake["pollect_sensors_voltage_volts{chip=amdgpu-pci-0700,feature=vddnb}"]).toBe(0.931)
+    expect(snake["pollect_sensors_power_watts{chip=amdgpu-pci-0700,feature=slowPPT}"]).toBe(0.002)
+    expect(graphite(sets)["pollect.sensors.temperature.k10temp-pci-00c3.Tctl"]).toBe(31)
+    // No alarms or beeps as readings.
+    expect(Object.keys(snake).some((k) => k.includes("intrusion") || k.includes("beep"))).toBe(false)
+  })
+
+  it("include and exclude: chip names or globs, case-insensitive; exclude wins", async () => {
+    withFake(LM_SENSORS_36)
+    const chipsOf = (sets: ValueSet[]) => [...new Set(sets.flatMap((s) => s.values.filter((v) => v.name === "temperature").map((v) => v.labelValues[0])))].sort()
+    const probe = (config: Record<string, unknown>) => makeSource<SensorsSource>(SensorsSource, { type: "Sensors", ...config }).probe()
+    expect(chipsOf(await probe({ include: ["nvme-*"] }))).toEqual(["nvme-pci-0400", "nvme-pci-0600"])
+    expect(chipsOf(await probe({ include: ["K10TEMP-PCI-00C3"] }))).toEqual(["k10temp-pci-00c3"])
+    expect(chipsOf(await probe({ include: ["nvme-*"], exclude: ["nvme-pci-0600"] }))).toEqual(["nvme-pci-0400"])
+    expect(chipsOf(await probe({ include: [], exclude: ["nct*", "amdgpu*"] }))).toEqual(["k10temp-pci-00c3", "nvme-pci-0400", "nvme-pci-0600"])
+  })
+
+  it("the seed's sample (include coretemp-isa-0000) on a machine without it: no values, one warning", async () => {
+    withFake(LM_SENSORS_36)
+    const { source, lines } = makeLoggedSource<SensorsSource>(SensorsSource, { type: "Sensors", tickTime: 60, include: ["coretemp-isa-0000"], exclude: [] })
+    expect(await source.probe()).toEqual([])
+    await source.probe()
+    expect(lines.filter((l) => l.includes("WARN"))).toHaveLength(1)
+  })
+
+  it("no sensors: a failure that says what to do", async () => {
+    // What lm-sensors 3.6 prints on this build machine, which has no hwmon chips.
+    const none = join(tempDir(), "none.json")
+    await Bun.write(none, "{\n\n}\n")
+    withFake([{ args: "-j", stdoutFile: none, stderr: "No sensors found!\nMake sure you loaded all the kernel drivers you need.", exit: 1 }])
+    const error = await makeSource<SensorsSource>(SensorsSource, { type: "Sensors" })
+      .probe()
+      .catch((e) => e)
+    expect(error.message).toBe("sensors found no chips: No sensors found! (load the hwmon drivers; sensors-detect tells which)")
+  })
+
+  it("sensors missing: one error naming it and its package", async () => {
+    hideTool()
+    const error = await makeSource<SensorsSource>(SensorsSource, { type: "Sensors" })
+      .probe()
+      .catch((e) => e)
+    expect(error.message).toBe("sensors not found on PATH (install the lm-sensors package)")
+  })
+
+  itWithTools(["promtool"], "promtool check metrics passes on the snake_case exposition, every value served", async () => {
+    withFake(LM_SENSORS_36)
+    const sets = await makeSource<SensorsSource>(SensorsSource, { type: "Sensors" }).probe()
+    const text = snakeCaseExposition(resultOf(sets, { type: "Sensors" }))
+    const samples = text.split("\n").filter((line) => line && !line.startsWith("#"))
+    expect(samples).toHaveLength(sets.reduce((n, set) => n + set.values.length, 0))
+    expect(await promtoolCheck(text)).toEqual({ code: 0, output: "" })
+  })
+})
+
+describe("Sensors with lm-sensors < 3.5 (no -j)", () => {
+  it("falls back to sensors -u once and gives the same values", async () => {
+    const fake = withFake(LM_SENSORS_34)
+    const { source, lines } = makeLoggedSource<SensorsSource>(SensorsSource, { type: "Sensors" })
+    const text = graphite(await source.probe())
+    await source.probe()
+    expect(fake.calls()).toEqual(["sensors -j", "sensors -u", "sensors -u"])
+    expect(lines.filter((l) => l.includes("lm-sensors < 3.5"))).toHaveLength(1)
+    withFake(LM_SENSORS_36)
+    const json = graphite(await makeSource<SensorsSource>(SensorsSource, { type: "Sensors" }).probe())
+    expect(text).toEqual(json)
+  })
+})
+
+describe("Sensors with the real lm-sensors", () => {
+  itWithTools(["sensors"], "reads this machine's chips, or says there are none", async () => {
+    const result = await makeSource<SensorsSource>(SensorsSource, { type: "Sensors" })
+      .probe()
+      .then((sets) => ({ sets }))
+      .catch((error: Error) => ({ error }))
+    if ("error" in result) {
+      // Containers and VMs often have no hwmon chips: lm-sensors says so, and so do we.
+      expect(result.error.message).toStartWith("sensors found no chips")
+      if (!IN_CI) console.log(`real sensors: ${result.error.message}`)
+      return
+    }
+    const readings = result.sets.flatMap((set) => set.values)
+    expect(readings.length).toBeGreaterThan(0)
+    for (const value of readings) expect(Number.isFinite(value.value)).toBe(true)
+  })
+})

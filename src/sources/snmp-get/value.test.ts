@@ -1,0 +1,134 @@
+import { describe, expect, it } from "bun:test"
+import { RateTracker } from "../../core/rate.ts"
+import { decodeCounter64, isNumericOid, normaliseOid, numberFromText } from "./value.ts"
+import { decodeOpaqueFloat, readingFromVarbind } from "./varbind.ts"
+import { valueSetOf } from "./index.ts"
+
+/** A Counter64 as net-snmp hands it over: the minimal big-endian bytes of the BER integer. */
+function counter64Buffer(value: bigint): Buffer {
+  let hex = value.toString(16)
+  if (hex.length % 2) hex = "0" + hex
+  // BER keeps integers positive with a leading 0x00 when the top bit is set.
+  if (/^[89a-f]/.test(hex)) hex = "00" + hex
+  return Buffer.from(hex, "hex")
+}
+
+describe("OIDs", () => {
+  it("accepts numeric OIDs with iso. or a leading dot and normalises them", () => {
+    for (const oid of ["iso.3.6.1.2.1.16.1.1.1.4.1", ".1.3.6.1.2.1.16.1.1.1.4.1", "1.3.6.1.2.1.16.1.1.1.4.1"]) {
+      expect(isNumericOid(oid)).toBe(true)
+      expect(normaliseOid(oid)).toBe("1.3.6.1.2.1.16.1.1.1.4.1")
+    }
+  })
+  it("tells symbolic OIDs apart", () => {
+    expect(isNumericOid("IF-MIB::ifHCInOctets.1")).toBe(false)
+    expect(isNumericOid("sysUpTime.0")).toBe(false)
+    expect(isNumericOid("isotope.1")).toBe(false)
+  })
+})
+
+describe("Counter64", () => {
+  it("decodes big-endian buffers exactly, beyond 2^53", () => {
+    expect(decodeCounter64(counter64Buffer(2n ** 64n - 1n))).toBe(18446744073709551615n)
+    expect(decodeCounter64(counter64Buffer(2n ** 53n + 1n))).toBe(9007199254740993n)
+    expect(decodeCounter64(Buffer.from([0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).toBe(2n ** 64n - 1n)
+    expect(decodeCounter64(Buffer.from([0x05]))).toBe(5n)
+    expect(decodeCounter64(Buffer.alloc(0))).toBe(0n)
+  })
+  it("becomes a reading of type Counter64", () => {
+    expect(readingFromVarbind({ oid: "1.3", type: 70, value: counter64Buffer(2n ** 63n) })).toEqual({ ok: true, type: "Counter64", value: 2n ** 63n })
+  })
+})
+
+describe("varbinds", () => {
+  it("maps errors and types", () => {
+    expect(readingFromVarbind({ oid: "1.3", type: 128, value: null })).toMatchObject({ ok: false, error: expect.stringContaining("noSuchObject") })
+    expect(readingFromVarbind({ oid: "1.3", type: 129, value: null })).toMatchObject({ ok: false, error: expect.stringContaining("noSuchInstance") })
+    expect(readingFromVarbind({ oid: "1.3", type: 65, value: 4294967295 })).toEqual({ ok: true, type: "Counter32", value: 4294967295n })
+    expect(readingFromVarbind({ oid: "1.3", type: 67, value: 12868 })).toEqual({ ok: true, type: "TimeTicks", value: 12868n })
+    expect(readingFromVarbind({ oid: "1.3", type: 4, value: Buffer.from("42.5") })).toEqual({ ok: true, type: "OctetString", value: 42.5 })
+    expect(readingFromVarbind({ oid: "1.3", type: 4, value: Buffer.from("pollect test agent") })).toMatchObject({ ok: false, error: expect.stringContaining("string") })
+  })
+  it("decodes Net-SNMP's opaque floats", () => {
+    const bytes = Buffer.from([0x9f, 0x78, 0x04, 0, 0, 0, 0])
+    bytes.writeFloatBE(0.25, 3)
+    expect(decodeOpaqueFloat(bytes)).toBe(0.25)
+    expect(decodeOpaqueFloat(Buffer.from([1, 2, 3]))).toBeUndefined()
+  })
+  it("reads numbers from text", () => {
+    expect(numberFromText(' "17" ')).toBe(17)
+    expect(numberFromText("1e3")).toBe(1000)
+    expect(numberFromText("up")).toBeUndefined()
+  })
+})
+
+describe("rates through core/rate.ts", () => {
+  const rateMetric = { name: "throughput", oids: ["1.3.6.1.2.1.31.1.1.1.6.1"], mode: "rate" as const }
+  function tracker() {
+    let now = 0
+    const rates = new RateTracker(() => now)
+    const probe = (type: number, value: unknown, atMs: number) => {
+      now = atMs
+      const reading = readingFromVarbind({ oid: rateMetric.oids[0]!, type, value })
+      return valueSetOf(rateMetric, [reading], (oid, r) => rates.rate(oid, r.value, { bits: r.type === "Counter64" ? 64 : 32 }))
+    }
+    return probe
+  }
+
+  it("wraps a Counter64 at 2^64", () => {
+    const probe = tracker()
+    expect(probe(70, counter64Buffer(2n ** 64n - 1000n), 0)).toBeUndefined()
+    const set = probe(70, counter64Buffer(1000n), 10_000)
+    expect(set?.values[0]?.value).toBe(200) // 2000 in 10 s
+    expect(set?.unit).toBe("per_second")
+  })
+
+  it("wraps a Counter32 at 2^32", () => {
+    const probe = tracker()
+    probe(65, 2 ** 32 - 100, 0)
+    expect(probe(65, 400, 5_000)?.values[0]?.value).toBe(100)
+  })
+
+  it("takes an agent restart (counter back near zero) as a reset, not a huge rate", () => {
+    const probe = tracker()
+    probe(70, counter64Buffer(5_000_000n), 0)
+    expect(probe(70, counter64Buffer(12n), 10_000)).toBeUndefined()
+    expect(probe(70, counter64Buffer(112n), 20_000)?.values[0]?.value).toBe(10)
+  })
+
+  it("sums the rates of several OIDs, each with its own wrap-around", () => {
+    let now = 0
+    const rates = new RateTracker(() => now)
+    const m = { name: "sum", oids: ["1.1", "1.2"], mode: "rate" as const }
+    const rateOf = (oid: string, r: { type: string; value: bigint | number }) => rates.rate(oid, r.value, { bits: r.type === "Counter64" ? 64 : 32 })
+    valueSetOf(m, [readingFromVarbind({ oid: "1.1", type: 65, value: 2 ** 32 - 10 }), readingFromVarbind({ oid: "1.2", type: 70, value: counter64Buffer(100n) })], rateOf)
+    now = 1000
+    const set = valueSetOf(m, [readingFromVarbind({ oid: "1.1", type: 65, value: 10 }), readingFromVarbind({ oid: "1.2", type: 70, value: counter64Buffer(150n) })], rateOf)
+    expect(set?.values[0]?.value).toBe(20 + 50)
+  })
+})
+
+describe("rates of an OID listed twice", () => {
+  it("keeps one baseline per position, so the rate is emitted (doubled)", () => {
+    let now = 0
+    const rates = new RateTracker(() => now)
+    const m = { name: "twice", oids: ["1.1", "1.1"], mode: "rate" as const }
+    const rateOf = (key: string, r: { type: string; value: bigint | number }) => rates.rate(key, r.value, { bits: 32 })
+    const reading = (value: number) => readingFromVarbind({ oid: "1.1", type: 65, value })
+    expect(valueSetOf(m, [reading(100), reading(100)], rateOf)).toBeUndefined()
+    now = 2000
+    expect(valueSetOf(m, [reading(300), reading(300)], rateOf)?.values[0]?.value).toBe(200)
+  })
+})
+
+describe("raw values", () => {
+  it("sums OIDs exactly and marks all-counter sums as counters", () => {
+    const m = { name: "octets", oids: ["1.1", "1.2"], mode: "raw" as const }
+    const set = valueSetOf(m, [readingFromVarbind({ oid: "1.1", type: 70, value: counter64Buffer(2n ** 40n) }), readingFromVarbind({ oid: "1.2", type: 65, value: 5 })], () => undefined)
+    expect(set?.values[0]).toEqual({ value: 2 ** 40 + 5, labelValues: [], name: "octets" })
+    expect(set?.kind).toBe("counter")
+    const gauge = valueSetOf(m, [readingFromVarbind({ oid: "1.1", type: 2, value: 42 }), readingFromVarbind({ oid: "1.2", type: 66, value: 4 })], () => undefined)
+    expect(gauge?.values[0]?.value).toBe(46)
+    expect(gauge?.kind).toBe("gauge")
+  })
+})

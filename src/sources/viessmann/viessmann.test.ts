@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, describe, expect, it, setSystemTime } from "bun:test"
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { toValueSets, type ValueSet } from "../../core/value-set.ts"
+import { featureMap, pickDevice, viessmannValueSets } from "./features.ts"
+import { parseTokenFile, pkcePair } from "./oauth.ts"
+import { builtinSources } from "../index.ts"
+import { ViessmannSource } from "./index.ts"
+import { resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { makeLoggedSource } from "../../../test/helpers/logged-source.ts"
+import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
+import { itWithTools } from "../../../test/helpers/tools.ts"
+import { FakeViessmann, heatPumpFeatures } from "./fake-server.ts"
+
+function values(sets: ValueSet[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const set of sets) for (const value of set.values) out[[value.name, ...value.labelValues].join(".")] = value.value
+  return out
+}
+
+describe("Viessmann (pure)", () => {
+  it("picks the first non-Vitoconnect device, or the configured one", () => {
+    const installations = { data: [{ id: 7, gateways: [{ serial: "g1", devices: [{ id: "gateway", deviceType: "vitoconnect" }, { id: "0", deviceType: "heating" }] }] }] }
+    expect(pickDevice(installations)).toEqual({ installationId: "7", gatewaySerial: "g1", deviceId: "0" })
+    expect(pickDevice({ data: [{ id: 7, gateways: [{ serial: "g1" }] }] }).deviceId).toBe("0")
+    expect(pickDevice(installations, { deviceId: "3" }).deviceId).toBe("3")
+    expect(() => pickDevice({ data: [] })).toThrow(/no installation/)
+    expect(() => pickDevice({ nope: 1 })).toThrow(/no data array/)
+  })
+
+  it("maps features to the original's names, booleans as 1/0, missing ones left out", () => {
+    const sets = viessmannValueSets(featureMap(heatPumpFeatures()))
+    const v = values(sets)
+    expect(v).toMatchObject({
+      return_temperature: 22.7,
+      outside_temperature: -3.4,
+      hot_water_storage_top: 47.9,
+      hot_water_storage: 46.5,
+      supply_temp: 23.4,
+      secondary_supply_temp: 22.1,
+      hot_water_target_temp: 50,
+      program_normal_temp: 22,
+      compressor_active: 1,
+      hot_water_charging: 0,
+      heating_circulation_pump: 1,
+      hot_water_circulation_pump: 0,
+      hot_water_primary_pump: 0,
+      compressor_stats_starts: 6973,
+      compressor_stats_hours: 13651.9,
+      compressor_stats_hours_class_5: 715,
+      "compressor_phase.heating": 1,
+      "compressor_phase.cooling": 0,
+      "compressor_phase.pause": 0,
+    })
+    expect(v.secondary_return_temp).toBeUndefined()
+    expect(v.heating_rod_active).toBeUndefined()
+    expect(sets.find((s) => s.values.some((x) => x.name === "supply_temp"))?.unit).toBe("celsius")
+  })
+
+  it("reads the seed's hot water target and a paused compressor", () => {
+    const v = values(viessmannValueSets(featureMap(heatPumpFeatures({
+      "heating.dhw.temperature.main": {},
+      "heating.dhw.temperature": { value: { type: "number", value: 48 } },
+      "heating.compressors.0": { phase: { type: "string", value: "pause" } },
+    }))))
+    expect(v.hot_water_target_temp).toBe(48)
+    expect(v.compressor_active).toBe(0)
+    expect(v["compressor_phase.pause"]).toBe(1)
+  })
+
+  it("reads our token file and the Python pollect's (expires_in = absolute time)", () => {
+    expect(parseTokenFile('{"access_token":"a","refresh_token":"r","token_type":"Bearer","expires_at":5}')).toEqual({ access_token: "a", refresh_token: "r", token_type: "Bearer", expires_at: 5 })
+    expect(parseTokenFile('{"access_token":"a","refresh_token":"r","token_type":"Bearer","expires_in":1700000000}')?.expires_at).toBe(1700000000)
+    expect(parseTokenFile("garbage")).toBeUndefined()
+  })
+
+  it("makes RFC 7636 PKCE pairs", async () => {
+    const { verifier, challenge } = pkcePair()
+    expect(verifier).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)))
+    expect(challenge).toBe(Buffer.from(digest).toString("base64url"))
+  })
+
+  it("is registered", () => {
+    expect(builtinSources.Viessmann).toBe(ViessmannSource)
+  })
+})
+
+describe("Viessmann against the fake cloud", () => {
+  const cloud = new FakeViessmann({ clientId: "client-4c6f" })
+  beforeAll(() => cloud.start())
+  afterAll(() => {
+    setSystemTime()
+    cloud.stop()
+  })
+  const allLines: string[] = []
+  const errors: string[] = []
+
+  function make(extra: Record<string, unknown> = {}, stateDir = tempDir()) {
+    const made = makeLoggedSource<ViessmannSource>(
+      ViessmannSource,
+      { type: "Viessmann", user: cloud.user, password: cloud.password, clientId: cloud.clientId, ...cloud.endpoints(), ...extra },
+      { stateDir },
+    )
+    return { ...made, lines: made.lines, probe: async () => values(toValueSets(await made.source.probe())) }
+  }
+  async function failure(probe: () => Promise<unknown>): Promise<string> {
+    const message = await probe().then(() => "no error", (e: Error) => e.message)
+    errors.push(message)
+    return message
+  }
+  /** Moves the clock (Date.now for source and fake alike) forward by `seconds()`; reset() undoes it. */
+  const later = (seconds: () => number) => setSystemTime(new Date(Date.now() + seconds() * 1000))
+  const reset = () => {
+    setSystemTime()
+    Object.assign(cloud.calls, { authorize: 0, codeGrants: 0, refreshGrants: 0, api: 0 })
+    cloud.expiresIn = 3600
+    cloud.refuseRefresh = false
+  }
+
+  it("logs in once, caches the token (0600, atomic), and reuses it", async () => {
+    reset()
+    const { source, probe, stateDir, lines } = make()
+    expect((await probe()).supply_temp).toBe(23.4)
+    expect((await probe()).outside_temperature).toBe(-3.4)
+    expect(cloud.calls).toMatchObject({ authorize: 1, codeGrants: 1, refreshGrants: 0 })
+    const file = join(stateDir, "viessmann_token.json")
+    expect(source.tokenPath).toBe(file)
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    expect(readdirSync(stateDir)).toEqual(["viessmann_token.json"]) // no temp file left behind
+    expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ token_type: "Bearer", access_token: expect.stringMatching(/^at\./) })
+    // A second instance (a restart) reads the cache instead of logging in.
+    await make({}, stateDir).probe()
+    expect(cloud.calls.authorize).toBe(1)
+    allLines.push(...lines)
+  })
+
+  it("takes over the Python pollect's token file", async () => {
+    reset()
+    const first = make()
+    await first.probe()
+    const file = join(first.stateDir, "viessmann_token.json")
+    const ours = JSON.parse(readFileSync(file, "utf8"))
+    writeFileSync(file, JSON.stringify({ access_token: ours.access_token, refresh_token: ours.refresh_token, token_type: "Bearer", expires_in: ours.expires_at }))
+    await make({}, first.stateDir).probe()
+    expect(cloud.calls.authorize).toBe(1)
+  })
+
+  it("refreshes an expired token on the next probe, and rewrites the cache with mode 0600", async () => {
+    reset()
+    const { probe, stateDir, lines } = make()
+    await probe()
+    const before = readFileSync(join(stateDir, "viessmann_token.json"), "utf8")
+    later(() => 3601)
+    expect((await probe()).return_temperature).toBe(22.7)
+    expect(cloud.calls).toMatchObject({ authorize: 1, codeGrants: 1, refreshGrants: 1 })
+    const after = readFileSync(join(stateDir, "viessmann_token.json"), "utf8")
+    expect(after).not.toBe(before)
+    expect(JSON.parse(after).refresh_token).toBe(JSON.parse(before).refresh_token) // kept when the answer has none
+    expect(statSync(join(stateDir, "viessmann_token.json")).mode & 0o777).toBe(0o600)
+    expect(lines.some((l) => l.includes("access token refreshed"))).toBe(true)
+    allLines.push(...lines)
+  })
+
+  it("logs in again when the refresh is refused", async () => {
+    reset()
+    const { probe, lines } = make()
+    await probe()
+    cloud.refuseRefresh = true
+    later(() => 3601)
+    expect((await probe()).supply_temp).toBe(23.4)
+    expect(cloud.calls).toMatchObject({ authorize: 2, codeGrants: 2, refreshGrants: 0 })
+    expect(lines.some((l) => /token refresh refused \(HTTP 400: invalid_grant/.test(l))).toBe(true)
+    allLines.push(...lines)
+  })
+
+  it("renews a token the API rejects before its stated expiry", async () => {
+    reset()
+    const { probe, lines } = make()
+    await probe()
+    cloud.expireAccessTokens()
+    expect((await probe()).supply_temp).toBe(23.4)
+    expect(cloud.calls.refreshGrants).toBe(1)
+    allLines.push(...lines)
+  })
+
+  it("a wrong password or client id is a clear error without the secret", async () => {
+    reset()
+    const wrong = make({ password: "not-the-Password-42" })
+    const message = await failure(() => wrong.probe())
+    expect(message).toMatch(/Viessmann login failed .*wrong user or password/)
+    expect(message).not.toContain("not-the-Password-42")
+    const client = make({ clientId: "someone-else" })
+    expect(await failure(() => client.probe())).toMatch(/login refused \(HTTP 401: invalid_client: unknown client\).*clientId/)
+    allLines.push(...wrong.lines, ...client.lines)
+  })
+
+  it("a 500 or a garbage answer fails that probe clearly; the next probe recovers", async () => {
+    reset()
+    const { probe, lines } = make()
+    await probe()
+    cloud.failNext = { mode: "500", count: 1 }
+    expect(await failure(probe)).toBe("Viessmann features: HTTP 500: INTERNAL_ERROR, Internal server error, viErrorId req-dd5644cdb8114bc6b023b5d021a212bc")
+    expect((await probe()).supply_temp).toBe(23.4)
+    cloud.failNext = { mode: "garbage", count: 1 }
+    expect(await failure(probe)).toMatch(/^Viessmann features: the answer is not JSON \(HTTP 200/)
+    expect((await probe()).supply_temp).toBe(23.4)
+    allLines.push(...lines)
+  })
+
+  it("no password or token appears in any log line or error", () => {
+    const secrets = [cloud.password, "not-the-Password-42"]
+    for (const entry of cloud.seen) {
+      const bearer = /Bearer (\S+)/.exec(entry)?.[1]
+      if (bearer) secrets.push(bearer)
+    }
+    expect(secrets.length).toBeGreaterThan(3)
+    expect(allLines.length).toBeGreaterThan(3)
+    for (const text of [...allLines, ...errors]) for (const secret of secrets) expect(text).not.toContain(secret)
+  })
+
+  itWithTools(["promtool"], "snake_case output passes promtool check metrics", async () => {
+    reset()
+    const { source } = make()
+    const text = snakeCaseExposition(resultOf(toValueSets(await source.probe()), { type: "Viessmann" }))
+    expect(text).toMatch(/^pollect_viessmann_supply_temp_celsius 23\.4$/m)
+    expect(text).toMatch(/^pollect_viessmann_compressor_phase\{phase="heating"\} 1$/m)
+    // Hours become seconds, and the word "hours" leaves the name (promtool insists on base units).
+    expect(text).toMatch(/^pollect_viessmann_compressor_stats_class_1_seconds_total 1317600$/m)
+    expect(await promtoolCheck(text)).toEqual({ code: 0, output: "" })
+  })
+})

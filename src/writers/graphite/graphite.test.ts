@@ -1,0 +1,243 @@
+import { afterEach, describe, expect, it } from "bun:test"
+import net from "node:net"
+import type { Socket, TCPSocketListener } from "bun"
+import { createLogger } from "../../core/log.ts"
+import { SelfMetrics } from "../../core/self-metrics.ts"
+import { ValueSet } from "../../core/value-set.ts"
+import { backoffMs, GraphiteWriter } from "./index.ts"
+import { freePort } from "../../../test/helpers/processes.ts"
+import { makeWriter, resultOf } from "../../../test/helpers/context.ts"
+import { concat, unpickleFrames } from "../../../test/helpers/python-pickle.ts"
+import { itWithTools } from "../../../test/helpers/tools.ts"
+
+/** A loopback listener that keeps what each connection sent. */
+function sink(port = 0) {
+  const connections: Uint8Array[][] = []
+  const sockets: Socket<{ id: number }>[] = []
+  const state = { closed: 0 }
+  const listener: TCPSocketListener<{ id: number }> = Bun.listen<{ id: number }>({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      open(socket) {
+        socket.data = { id: connections.push([]) - 1 }
+        sockets.push(socket)
+      },
+      data(socket, chunk) {
+        connections[socket.data.id]!.push(new Uint8Array(chunk))
+      },
+      close() {
+        state.closed++
+      },
+    },
+  })
+  cleanups.push(() => listener.stop(true))
+  return {
+    port: listener.port,
+    connections,
+    sockets,
+    get closed() {
+      return state.closed
+    },
+    bytes: () => concat(connections.flat()),
+  }
+}
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup()
+})
+
+function writer(config: Record<string, unknown>, selfMetrics = new SelfMetrics()) {
+  const w = makeWriter<GraphiteWriter>(GraphiteWriter, { type: "Graphite", host: "127.0.0.1", ...config }, selfMetrics)
+  cleanups.push(() => w.stop(200))
+  return w
+}
+
+function counter(metrics: SelfMetrics, name: string): number {
+  return metrics.snapshot().counters.get(name)?.get(JSON.stringify({ writer: "Graphite" })) ?? 0
+}
+
+async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time")
+    await Bun.sleep(10)
+  }
+}
+
+const T = 1508478781
+const loadAvg = (time: number, mid = 0.5) => resultOf({ short: 0.25, mid, long: 1 }, { type: "LoadAvg", time })
+/** One tick of `n` points `pollect.test.<i>` with value i. */
+const tick = (time: number, n: number, from = 0) => {
+  const set = new ValueSet(["i"])
+  for (let i = 0; i < n; i++) set.add(from + i, [String(from + i)])
+  return resultOf(set, { time })
+}
+
+describe("Graphite writer", () => {
+  it("backs off 0.5 s, 1 s, 2 s ... up to 30 s", () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 20].map(backoffMs)).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000])
+  })
+
+  itWithTools(["python3"], "sends pickle frames of plain tuples, paths as graphitePath with the prefix; NaN is dropped and counted", async () => {
+    const server = sink()
+    const metrics = new SelfMetrics()
+    const w = writer({ picklePort: server.port, prefix: "servers.web1." }, metrics)
+    w.start()
+    w.write([loadAvg(T), resultOf({ ok: 1, bad: NaN, worse: -Infinity }, { type: "Http", name: "local", time: T })])
+    w.write([loadAvg(T + 10, 2 ** 40)])
+    await w.stop()
+    await until(() => server.closed === 1)
+    const decoded = await unpickleFrames(server.bytes())
+    expect(decoded.repr).toEqual([
+      `('servers.web1.pollect.loadavg.short', (${T}, 0.25))`,
+      `('servers.web1.pollect.loadavg.mid', (${T}, 0.5))`,
+      `('servers.web1.pollect.loadavg.long', (${T}, 1))`,
+      `('servers.web1.pollect.http.local.ok', (${T}, 1))`,
+      `('servers.web1.pollect.loadavg.short', (${T + 10}, 0.25))`,
+      `('servers.web1.pollect.loadavg.mid', (${T + 10}, 1099511627776))`,
+      `('servers.web1.pollect.loadavg.long', (${T + 10}, 1))`,
+    ])
+    expect(counter(metrics, "pollect_points_invalid_total")).toBe(2)
+    expect(counter(metrics, "pollect_points_dropped_total")).toBe(0)
+    expect(server.connections).toHaveLength(1)
+  })
+
+  it("write() only enqueues: it returns before anything is sent", () => {
+    const w = writer({ picklePort: freePort() })
+    const returned = w.write([tick(T, 1000)]) as unknown
+    expect(returned).toBeUndefined()
+    expect(w.unsent).toBe(1000)
+  })
+
+  itWithTools(["python3"], "while the backend is down keeps the newest bufferSize points, counts the dropped, sends the rest once it is up", async () => {
+    const port = freePort()
+    const metrics = new SelfMetrics()
+    const w = writer({ picklePort: port, bufferSize: 10 }, metrics)
+    w.start()
+    for (let t = 0; t < 3; t++) w.write([tick(T + t, 5, t * 5)])
+    await Bun.sleep(50)
+    expect(w.connected).toBe(false)
+    expect(w.unsent).toBe(10)
+    expect(counter(metrics, "pollect_points_dropped_total")).toBe(5)
+    const server = sink(port) // the backend comes up on the port the writer retries
+    await until(() => w.connected && w.unsent === 0, 5000)
+    await w.stop()
+    await until(() => server.closed === 1)
+    const decoded = await unpickleFrames(server.bytes())
+    expect(decoded.points.map((p) => p[2])).toEqual([5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+  })
+
+  it("a long outage logs the first drop and the first failed connection, not one line per tick", async () => {
+    const lines: string[] = []
+    const metrics = new SelfMetrics()
+    const ctx = { log: createLogger({ level: "warn", write: (line) => lines.push(line) }), stateDir: "/tmp", configDir: "/tmp", selfMetrics: metrics, once: false }
+    const w = new GraphiteWriter({ type: "Graphite", host: "127.0.0.1", picklePort: freePort(), bufferSize: 2, resendSeconds: 5 }, ctx)
+    cleanups.push(() => w.stop(100))
+    w.start()
+    for (let t = 0; t < 5; t++) {
+      w.write([tick(T + t, 3)])
+      await Bun.sleep(150) // retries happen meanwhile (0.5 s backoff, then 1 s)
+    }
+    expect(counter(metrics, "pollect_points_dropped_total")).toBe(13)
+    expect(lines.filter((line) => line.includes("dropped"))).toHaveLength(1)
+    expect(lines.filter((line) => line.includes("cannot connect"))).toHaveLength(1)
+  })
+
+  itWithTools(["python3"], "a connection the backend closes is reopened and nothing written after it is lost", async () => {
+    const server = sink()
+    const w = writer({ picklePort: server.port, resendSeconds: 0 })
+    w.start()
+    w.write([tick(T, 3)])
+    await until(() => server.bytes().length > 0 && w.unsent === 0)
+    server.sockets[0]!.end() // as carbon does when it stops
+    await until(() => !w.connected)
+    w.write([tick(T + 1, 3, 3)])
+    await until(() => w.connected && w.unsent === 0, 5000)
+    await w.stop()
+    await until(() => server.closed === 2)
+    expect(w.connections).toBe(2)
+    const decoded = await unpickleFrames(server.bytes())
+    expect(decoded.points.map((p) => p[2])).toEqual([0, 1, 2, 3, 4, 5])
+  })
+
+  itWithTools(["python3"], "under backpressure (a backend that does not read) keeps the remainder and sends every point once, in order", async () => {
+    const server = sink()
+    const w = writer({ picklePort: server.port, bufferSize: 300_000 })
+    w.start()
+    await until(() => server.sockets.length === 1)
+    server.sockets[0]!.pause() // read nothing: the socket buffers fill, write() takes less than offered
+    const n = 150_000 // about 7 MB of frames, above what loopback buffers hold (~4 MB)
+    w.write([tick(T, n)])
+    await until(() => w.partialWrites > 0)
+    expect(w.unsent).toBeGreaterThan(0)
+    server.sockets[0]!.resume()
+    await until(() => w.unsent === 0, 15_000)
+    await w.stop()
+    await until(() => server.closed === 1) // the kernel still held the tail when stop() closed
+    const decoded = await unpickleFrames(server.bytes())
+    expect(decoded.frames.length).toBeGreaterThan(3)
+    expect(decoded.points).toHaveLength(n)
+    expect(decoded.points.every((p, i) => p[2] === i && p[0] === `pollect.test.${i}`)).toBe(true)
+  }, 30_000)
+
+  itWithTools(["python3"], "frames written just before a backend drops its unread data are sent again after reconnecting", async () => {
+    // The first connection reads nothing and is then destroyed: what the kernel had buffered is
+    // gone, although write() took it. This is what carbon stopping does to its socket buffer.
+    for (const resendSeconds of [5, 0]) {
+      const received: Buffer[] = []
+      let connection = 0
+      const server = net.createServer((socket) => {
+        if (connection++ === 0) {
+          socket.pause()
+          setTimeout(() => socket.destroy(), 200)
+        } else socket.on("data", (chunk: Buffer) => received.push(chunk))
+      })
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+      const port = (server.address() as net.AddressInfo).port
+      const w = writer({ picklePort: port, resendSeconds })
+      w.start()
+      w.write([tick(T, 4)])
+      await until(() => w.connections === 2 || connection === 2, 5000)
+      w.write([tick(T + 1, 1, 4)])
+      await until(() => w.connected && w.unsent === 0, 5000)
+      await w.stop()
+      await new Promise((resolve) => server.close(resolve))
+      const decoded = await unpickleFrames(concat(received))
+      if (resendSeconds) expect(decoded.points.map((p) => p[2])).toEqual([0, 1, 2, 3, 4])
+      else expect(decoded.points.map((p) => p[2])).toEqual([4]) // without resending they are lost
+    }
+  })
+
+  it("plaintext: one `path value timestamp` line per point to plaintextPort", async () => {
+    const server = sink()
+    const w = writer({ plaintextPort: server.port, prefix: "p" })
+    w.start()
+    w.write([loadAvg(T), resultOf({ neg: -0, big: 1e300, tiny: 0.1 }, { type: "X", time: T + 1 })])
+    await w.stop()
+    await until(() => server.closed === 1)
+    expect(new TextDecoder().decode(server.bytes())).toBe(
+      [
+        `p.pollect.loadavg.short 0.25 ${T}`,
+        `p.pollect.loadavg.mid 0.5 ${T}`,
+        `p.pollect.loadavg.long 1 ${T}`,
+        `p.pollect.x.neg -0 ${T + 1}`,
+        `p.pollect.x.big 1e+300 ${T + 1}`,
+        `p.pollect.x.tiny 0.1 ${T + 1}`,
+        "",
+      ].join("\n"),
+    )
+  })
+
+  it("stop() with the backend down returns within its bound and counts what it could not send", async () => {
+    const metrics = new SelfMetrics()
+    const w = writer({ picklePort: freePort() }, metrics)
+    w.start()
+    w.write([tick(T, 7)])
+    const started = Date.now()
+    await w.stop(1000)
+    expect(Date.now() - started).toBeLessThan(3000)
+    expect(counter(metrics, "pollect_points_dropped_total")).toBe(7)
+  })
+})

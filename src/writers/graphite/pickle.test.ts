@@ -1,0 +1,87 @@
+import { describe, expect, it } from "bun:test"
+import { CARBON_MAX_PICKLE_BYTES, encodePickleFrames, isPickleInt, PickleFrameEncoder } from "./pickle.ts"
+import { itWithTools } from "../../../test/helpers/tools.ts"
+import { concat, unpickleFrames } from "../../../test/helpers/python-pickle.ts"
+
+const T = 1508478781
+
+function points(values: number[], path = (i: number) => `pollect.test.v${i}`) {
+  return values.map((value, i) => ({ path: path(i), time: T, value }))
+}
+
+describe("pickle encoder, read back by Python's pickle.loads", () => {
+  itWithTools(["python3"], "strings: ASCII, Latin-1, BMP and astral UTF-8 paths come back equal", async () => {
+    const paths = ["pollect.loadavg.mid", "pollect.disk.Café_ü", "pollect.temp.温度", "pollect.emoji.😀x", "", "a".repeat(300)]
+    const { frames } = encodePickleFrames(paths.map((path, i) => ({ path, time: T, value: i })))
+    const decoded = await unpickleFrames(concat(frames))
+    expect(decoded.points.map((p) => p[0])).toEqual(paths)
+  })
+
+  itWithTools(["python3"], "integers are Python ints with the exact value, at every width", async () => {
+    const ints = [0, 1, 255, 256, 65535, 65536, -1, -128, -129, -32769, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 32, 2 ** 53, -(2 ** 53), 2 ** 63, -(2 ** 63), 2 ** 64, 2 ** 64 + 2 ** 12, 1e20, -1e20]
+    const { frames } = encodePickleFrames(points(ints))
+    const decoded = await unpickleFrames(concat(frames))
+    const expected = ["0", "1", "255", "256", "65535", "65536", "-1", "-128", "-129", "-32769", "2147483647", "2147483648", "-2147483648", "-2147483649", "4294967296", "9007199254740992", "-9007199254740992", "9223372036854775808", "-9223372036854775808", "18446744073709551616", "18446744073709555712", "100000000000000000000", "-100000000000000000000"]
+    expect(decoded.repr).toEqual(expected.map((v, i) => `('pollect.test.v${i}', (${T}, ${v}))`))
+    expect(decoded.points.every((p) => p[3] === "int")).toBe(true)
+  })
+
+  itWithTools(["python3"], "floats are Python floats with the same bits: 0.1, 1e300, -0.0, subnormals", async () => {
+    const floats = [0.1, 1e300, -0.0, 1.5, -2.5e-300, 5e-324, Number.MAX_VALUE, 1 / 3, 1e21, -1.7976931348623157e308]
+    const { frames } = encodePickleFrames(points(floats))
+    const decoded = await unpickleFrames(concat(frames))
+    const expected = ["0.1", "1e+300", "-0.0", "1.5", "-2.5e-300", "5e-324", "1.7976931348623157e+308", "0.3333333333333333", "1e+21", "-1.7976931348623157e+308"]
+    expect(decoded.repr).toEqual(expected.map((v, i) => `('pollect.test.v${i}', (${T}, ${v}))`))
+    decoded.points.forEach((p, i) => expect(Object.is(p[2], floats[i])).toBe(true))
+    expect(decoded.points.every((p) => p[3] === "float")).toBe(true)
+  })
+
+  itWithTools(["python3"], "timestamps: ints (also past 2038) and fractional seconds", async () => {
+    const times = [0, T, 2 ** 31 + 5, 4102444800, 1508478781.25]
+    const { frames } = encodePickleFrames(times.map((time, i) => ({ path: `p${i}`, time, value: 1 })))
+    const decoded = await unpickleFrames(concat(frames))
+    expect(decoded.repr).toEqual(["('p0', (0, 1))", `('p1', (${T}, 1))`, "('p2', (2147483653, 1))", "('p3', (4102444800, 1))", "('p4', (1508478781.25, 1))"])
+  })
+
+  it("NaN and ±Infinity are dropped and counted, the rest is kept", () => {
+    const { frames, dropped } = encodePickleFrames(points([1, NaN, Infinity, -Infinity, 2]))
+    expect(dropped).toBe(3)
+    expect(frames).toHaveLength(1)
+  })
+
+  itWithTools(["python3"], "frames above carbon's 1 MiB limit are split; every point arrives once, in order", async () => {
+    const n = 40_000
+    const long = (i: number) => `pollect.split.${"x".repeat(60)}.${i}`
+    const { frames, dropped } = encodePickleFrames(Array.from({ length: n }, (_, i) => ({ path: long(i), time: T + i, value: i + 0.5 })))
+    expect(dropped).toBe(0)
+    expect(frames.length).toBeGreaterThan(2)
+    const decoded = await unpickleFrames(concat(frames))
+    expect(decoded.frames.every((size) => size <= CARBON_MAX_PICKLE_BYTES)).toBe(true)
+    // Each frame but the last was filled close to the limit (no needless tiny frames).
+    expect(decoded.frames.slice(0, -1).every((size) => size > CARBON_MAX_PICKLE_BYTES - 200)).toBe(true)
+    expect(decoded.points).toHaveLength(n)
+    decoded.points.forEach((p, i) => {
+      expect(p[0]).toBe(long(i))
+      expect(p[1]).toBe(T + i)
+      expect(p[2]).toBe(i + 0.5)
+    })
+  })
+
+  itWithTools(["python3"], "a point too large for any frame is dropped, not sent; its neighbours are", async () => {
+    const { frames, dropped } = encodePickleFrames([{ path: "ok", time: T, value: 1 }, { path: "x".repeat(2000), time: T, value: 1 }, { path: "ok2", time: T, value: 2 }], 1000)
+    expect(dropped).toBe(1)
+    const decoded = await unpickleFrames(concat(frames))
+    expect(decoded.repr).toEqual([`('ok', (${T}, 1))`, `('ok2', (${T}, 2))`])
+  })
+
+  it("an empty frame is a valid empty list (length, PROTO 2, ], (, e, .)", () => {
+    const encoder = new PickleFrameEncoder()
+    encoder.begin()
+    expect([...encoder.finish()]).toEqual([0, 0, 0, 6, 0x80, 2, 0x5d, 0x28, 0x65, 0x2e])
+  })
+
+  it("isPickleInt: integers JavaScript prints without exponent, not -0", () => {
+    expect([0, 7, -7, 2 ** 63, 1e20].every(isPickleInt)).toBe(true)
+    expect([-0, 0.5, 1e21, 1e300, NaN, Infinity].some(isPickleInt)).toBe(false)
+  })
+})

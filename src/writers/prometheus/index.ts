@@ -1,0 +1,134 @@
+/**
+ * `Prometheus`: serves the latest values of every source at `GET /metrics` (Bun.serve), with
+ * the original pollect's metric names (`names: "pollect"`) or conventional ones
+ * (`names: "snake_case"`). Each source's result replaces only that source's series as it lands
+ * (see prometheus-series.ts); pollect's own metrics come from a prom-client Registry read at
+ * scrape time. Optional TLS and bcrypt basic auth, as node_exporter's web config offers.
+ */
+import { resolve } from "node:path"
+import * as v from "valibot"
+import { errorMessage } from "../../core/log.ts"
+import { Writer } from "../../core/plugin.ts"
+import type { SourceResult } from "../../core/source-result.ts"
+import pkg from "../../../package.json" with { type: "json" }
+import { BasicAuth } from "./auth.ts"
+import { createSelfRegistry, PROM_CONTENT_TYPE, type SelfRegistry } from "./self-registry.ts"
+import { SeriesStore } from "./series-store.ts"
+
+const options = v.object({
+  /** 0 picks a free port (tests); read it back from `writer.port`. */
+  port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535)), 8080),
+  /** Bind address; all interfaces by default. */
+  host: v.optional(v.pipe(v.string(), v.nonEmpty())),
+  path: v.optional(v.pipe(v.string(), v.startsWith("/", "must start with /")), "/metrics"),
+  names: v.optional(v.picklist(["pollect", "snake_case"]), "pollect"),
+  processMetrics: v.optional(v.boolean(), false),
+  tls: v.optional(v.object({ certFile: v.pipe(v.string(), v.nonEmpty()), keyFile: v.pipe(v.string(), v.nonEmpty()) })),
+  basicAuth: v.optional(
+    v.object({
+      user: v.pipe(v.string(), v.nonEmpty()),
+      passwordHash: v.pipe(v.string(), v.regex(/^\$2[aby]?\$\d\d\$[./A-Za-z0-9]{53}$/, "must be a bcrypt hash ($2y$10$...), e.g. from htpasswd -nBC 10 user")),
+    }),
+  ),
+})
+
+export type PrometheusOptions = v.InferOutput<typeof options>
+
+export class PrometheusWriter extends Writer<PrometheusOptions> {
+  static override readonly options = options
+  override readonly partial = true
+
+  /** Wall clock in ms, used to age out the values of failing sources; tests move it. */
+  now: () => number = Date.now
+  private readonly store: SeriesStore
+  private readonly self: SelfRegistry
+  private readonly auth?: BasicAuth
+  private server?: ReturnType<typeof Bun.serve>
+
+  constructor(config: PrometheusOptions & { type: string }, ctx: ConstructorParameters<typeof Writer>[1]) {
+    super(config, ctx)
+    this.self = createSelfRegistry(ctx.selfMetrics, pkg.version, { processMetrics: config.processMetrics })
+    this.store = new SeriesStore(config.names, ctx.log, () => this.now())
+    this.store.reserved = this.self.names
+    if (config.basicAuth) this.auth = new BasicAuth(config.basicAuth.user, config.basicAuth.passwordHash)
+  }
+
+  /** The port listened on (the chosen one when `port` is 0). */
+  get port(): number {
+    return this.server?.port ?? this.config.port
+  }
+
+  get url(): string {
+    const host = this.config.host && this.config.host !== "0.0.0.0" && this.config.host !== "::" ? this.config.host : "127.0.0.1"
+    return `${this.config.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${this.port}`
+  }
+
+  override async start(): Promise<void> {
+    const { port, host, path, tls } = this.config
+    let tlsOptions: { cert: string; key: string } | undefined
+    if (tls) {
+      const certPath = resolve(this.ctx.configDir, tls.certFile)
+      const keyPath = resolve(this.ctx.configDir, tls.keyFile)
+      const read = async (file: string, what: string) => {
+        try {
+          return await Bun.file(file).text()
+        } catch (error) {
+          throw new Error(`cannot read the TLS ${what} ${file}: ${errorMessage(error)}`)
+        }
+      }
+      tlsOptions = { cert: await read(certPath, "certificate"), key: await read(keyPath, "key") }
+    }
+    try {
+      this.server = Bun.serve({
+        port,
+        hostname: host,
+        tls: tlsOptions,
+        fetch: (request) => this.handle(request, path),
+        error: (error) => {
+          this.ctx.log.error(`request failed: ${errorMessage(error)}`)
+          return new Response("internal error\n", { status: 500 })
+        },
+      })
+    } catch (error) {
+      const text = errorMessage(error)
+      const code = (error as { code?: string }).code
+      if (code === "EADDRINUSE" || /in use/i.test(text)) throw new Error(`port ${port} on ${host ?? "all addresses"} is already in use (another exporter or pollect running?)`)
+      throw new Error(`cannot listen on port ${port} on ${host ?? "all addresses"}: ${text}`)
+    }
+    const where = host ? this.url : `${this.config.tls ? "https" : "http"}://*:${this.port}`
+    this.ctx.log.info(`serving ${where}${path} (names: ${this.config.names})`)
+  }
+
+  override write(results: SourceResult[]): void {
+    for (const result of results) this.store.apply(result)
+  }
+
+  override async stop(): Promise<void> {
+    await this.server?.stop(true)
+    this.server = undefined
+  }
+
+  /** The current exposition text: pollect's own metrics, then the sources'. */
+  async metrics(): Promise<string> {
+    return (await this.self.metrics()) + "\n" + this.store.text()
+  }
+
+  private async handle(request: Request, path: string): Promise<Response> {
+    if (this.auth && !(await this.auth.check(request.headers.get("authorization")))) {
+      return new Response("Unauthorized\n", { status: 401, headers: { "WWW-Authenticate": 'Basic realm="pollect", charset="UTF-8"' } })
+    }
+    const url = new URL(request.url)
+    if (request.method !== "GET" && request.method !== "HEAD") return new Response("Method Not Allowed\n", { status: 405, headers: { Allow: "GET, HEAD" } })
+    if (url.pathname === path) return new Response(await this.metrics(), { headers: { "Content-Type": PROM_CONTENT_TYPE } })
+    if (url.pathname === "/") {
+      const href = escapeHtml(path)
+      const page = `<!doctype html>\n<html><head><title>pollect exporter</title></head><body><h1>pollect exporter</h1><p><a href="${href}">Metrics</a></p></body></html>\n`
+      return new Response(page, { headers: { "Content-Type": "text/html; charset=utf-8" } })
+    }
+    return new Response("Not Found\n", { status: 404 })
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
+}
