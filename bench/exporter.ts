@@ -26,12 +26,26 @@ else await main()
 /** Child: an exporter with `n` series; prints its port and the write CPU, then serves until killed. */
 async function serve(n: number, names: string): Promise<void> {
   const config = { ...v.parse(PrometheusWriter.options, { port: 0, host: "127.0.0.1", names }), type: "Prometheus" }
-  const writer = new PrometheusWriter(config, { log: silentLogger, stateDir: "", configDir: "", selfMetrics: new SelfMetrics(), once: false })
+  const writer = new PrometheusWriter(config, {
+    log: silentLogger,
+    stateDir: "",
+    configDir: "",
+    selfMetrics: new SelfMetrics(),
+    once: false,
+  })
   await writer.start()
   const result = (tick: number) => {
     const set = new ValueSet(["instance", "mode"], { help: "Benchmark series" })
     for (let i = 0; i < n; i++) set.add(i * 0.5 + tick, [`host-${i >> 3}`, `m${i & 7}`])
-    return { id: "bench", collection: "pollect", type: "Bench", labels: {}, time: Math.floor(Date.now() / 1000), sets: [set], timeoutSeconds: 10 }
+    return {
+      id: "bench",
+      collection: "pollect",
+      type: "Bench",
+      labels: {},
+      time: Math.floor(Date.now() / 1000),
+      sets: [set],
+      timeoutSeconds: 10,
+    }
   }
   // Updates as a source would: each replaces all n series. The first warms the JIT.
   writer.write([result(0)])
@@ -96,23 +110,39 @@ function flag(name: string, fallback: number): number {
 }
 
 async function main(): Promise<void> {
-  const sizes = process.argv.slice(2).filter((a, i, all) => /^\d+$/.test(a) && !all[i - 1]?.startsWith("--")).map(Number)
+  const sizes = process.argv
+    .slice(2)
+    .filter((a, i, all) => /^\d+$/.test(a) && !all[i - 1]?.startsWith("--"))
+    .map(Number)
   const rounds = flag("--rounds", 3)
   const nodePort = await freePort()
-  const node = Bun.spawn(["/usr/bin/prometheus-node-exporter", `--web.listen-address=127.0.0.1:${nodePort}`, "--log.level=error"], { stdout: "ignore", stderr: "ignore" })
+  const node = Bun.spawn(["/usr/bin/prometheus-node-exporter", `--web.listen-address=127.0.0.1:${nodePort}`, "--log.level=error"], {
+    stdout: "ignore",
+    stderr: "ignore",
+  })
   const rows: string[] = []
   try {
     const nodeUrl = `http://127.0.0.1:${nodePort}/metrics`
     for (let i = 0; i < 50; i++) {
-      if (await fetch(nodeUrl).then((r) => r.ok, () => false)) break
+      if (
+        await fetch(nodeUrl).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break
       await Bun.sleep(100)
     }
-    console.log(`bun ${Bun.version}, node_exporter ${(() => {
-      const out = Bun.spawnSync(["/usr/bin/prometheus-node-exporter", "--version"])
-      return (out.stdout.toString() + out.stderr.toString()).split("\n")[0]
-    })()}`)
+    console.log(
+      `bun ${Bun.version}, node_exporter ${(() => {
+        const out = Bun.spawnSync(["/usr/bin/prometheus-node-exporter", "--version"])
+        return (out.stdout.toString() + out.stderr.toString()).split("\n")[0]
+      })()}`,
+    )
     console.log(`cpus: ${navigator.hardwareConcurrency}, rounds: ${rounds} (median shown)`)
-    console.log("| exporter | series | scrapes | CPU per scrape | CPU per series per scrape | ratio to node_exporter | write CPU per series per update | update + scrape, ratio | RSS |")
+    console.log(
+      "| exporter | series | scrapes | CPU per scrape | CPU per series per scrape | ratio to node_exporter | write CPU per series per update | update + scrape, ratio | RSS |",
+    )
     console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (const n of sizes.length ? sizes : [10_000, 100_000]) {
       const scrapes = flag("--scrapes", n >= 100_000 ? 40 : 300)

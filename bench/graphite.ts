@@ -88,7 +88,9 @@ async function writerEndToEnd(): Promise<{ seconds: number; bytes: number }> {
   for (let t = 0; t < POINTS / PER_TICK; t++) {
     const set = new ValueSet(["n"])
     for (let k = 0; k < PER_TICK; k++) set.add(value(t * PER_TICK + k), [paths[k]!.slice(18)])
-    ticks.push([{ id: "s", collection: "pollect", type: "Interface", labels: {}, time: 1_700_000_000 + t, sets: [set], timeoutSeconds: 10 }])
+    ticks.push([
+      { id: "s", collection: "pollect", type: "Interface", labels: {}, time: 1_700_000_000 + t, sets: [set], timeoutSeconds: 10 },
+    ])
   }
   const start = performance.now()
   for (const tick of ticks) writer.write(tick)
@@ -145,5 +147,7 @@ for (let round = 0; round < ROUNDS; round++) {
 console.log(`${POINTS} points per round, ${ROUNDS} rounds, ${bytesPerPoint.toFixed(1)} bytes per point on the wire`)
 for (const [name, values] of Object.entries(rates)) {
   if (!values.length) continue
-  console.log(`${name.padEnd(21)} median ${(median(values) / 1e6).toFixed(2)} M points/s  (rounds: ${values.map((v) => (v / 1e6).toFixed(2)).join(", ")})`)
+  console.log(
+    `${name.padEnd(21)} median ${(median(values) / 1e6).toFixed(2)} M points/s  (rounds: ${values.map((v) => (v / 1e6).toFixed(2)).join(", ")})`,
+  )
 }

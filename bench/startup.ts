@@ -31,7 +31,14 @@ writeFileSync(config, JSON.stringify({ tickTime: 10, executors: [{ collection: "
 const pollectArgv = [binary, "--config", config, "--dry-run", "--log-level", "warn"]
 // The Python pollect wants a writer in its config; --dry-run replaces it.
 const pyConfig = join(tmpdir(), "pollect-bench-startup-py.json")
-writeFileSync(pyConfig, JSON.stringify({ tickTime: 10, writer: { type: "Graphite", host: "localhost", picklePort: 2004 }, executors: [{ collection: "pollect", sources: [{ type: "LoadAvg" }] }] }))
+writeFileSync(
+  pyConfig,
+  JSON.stringify({
+    tickTime: 10,
+    writer: { type: "Graphite", host: "localhost", picklePort: 2004 },
+    executors: [{ collection: "pollect", sources: [{ type: "LoadAvg" }] }],
+  }),
+)
 const pythonArgv = values.python ? ["/usr/bin/python3", "-u", values.python, "--config", pyConfig, "--dry-run"] : undefined
 
 /** Milliseconds from exec to the first stdout line that contains `marker`. */
@@ -57,7 +64,9 @@ async function startup(name: string, argv: string[], marker?: string): Promise<v
   await firstLineMs(argv, marker) // warm the page cache
   const times: number[] = []
   for (let i = 0; i < runs; i++) times.push(await firstLineMs(argv, marker))
-  console.log(`${name}: exec → first DryRun line: median ${median(times).toFixed(1)} ms of ${runs} (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)})`)
+  console.log(
+    `${name}: exec → first DryRun line: median ${median(times).toFixed(1)} ms of ${runs} (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)})`,
+  )
 }
 
 /** RSS (MB) and CPU seconds of a process after it ran `idleSeconds`. */

@@ -63,10 +63,13 @@ async function forkCount(): Promise<number> {
 // ---- 2. child processes of the binary, by strace --------------------------------------------
 async function straceChildren(config: string, runSeconds: number): Promise<{ processClones: number; execs: number; threadClones: number }> {
   const log = join(work, "strace.log")
-  const child = Bun.spawn(["strace", "-f", "-qq", "-e", "trace=fork,vfork,clone,clone3,execve", "-o", log, binary, "--config", config, "--log-level", "error"], {
-    stdout: "ignore",
-    stderr: "ignore",
-  })
+  const child = Bun.spawn(
+    ["strace", "-f", "-qq", "-e", "trace=fork,vfork,clone,clone3,execve", "-o", log, binary, "--config", config, "--log-level", "error"],
+    {
+      stdout: "ignore",
+      stderr: "ignore",
+    },
+  )
   await Bun.sleep(runSeconds * 1000)
   // Stop the tracee (strace's child), not strace: strace then exits with it and flushes its log.
   const tracees = (await Bun.file(`/proc/${child.pid}/task/${child.pid}/children`).text()).trim().split(/\s+/).filter(Boolean)
@@ -160,14 +163,42 @@ const traced = Bun.which("strace") ? await straceChildren(configB, 8) : undefine
 // Run 3
 const nodePort = await freePort()
 const daemons: Daemon[] = [
-  { name: "pollect (LoadAvg, MemoryUsage, DiskUsage, Interface, IO)", proc: Bun.spawn([binary, "--config", configA, "--log-level", "error"], { stdout: "ignore", stderr: "ignore" }), perSecond: "tick" },
-  { name: "collectd (load, memory, df, interface, disk)", proc: Bun.spawn(["/usr/sbin/collectd", "-f", "-C", collectdConfig("collectd-system", false)], { stdout: "ignore", stderr: "ignore" }), perSecond: "tick" },
-  { name: "pollect + Process", proc: Bun.spawn([binary, "--config", configB, "--log-level", "error"], { stdout: "ignore", stderr: "ignore" }), perSecond: "tick" },
-  { name: "collectd + processes", proc: Bun.spawn(["/usr/sbin/collectd", "-f", "-C", collectdConfig("collectd-system-process", true)], { stdout: "ignore", stderr: "ignore" }), perSecond: "tick" },
+  {
+    name: "pollect (LoadAvg, MemoryUsage, DiskUsage, Interface, IO)",
+    proc: Bun.spawn([binary, "--config", configA, "--log-level", "error"], { stdout: "ignore", stderr: "ignore" }),
+    perSecond: "tick",
+  },
+  {
+    name: "collectd (load, memory, df, interface, disk)",
+    proc: Bun.spawn(["/usr/sbin/collectd", "-f", "-C", collectdConfig("collectd-system", false)], { stdout: "ignore", stderr: "ignore" }),
+    perSecond: "tick",
+  },
+  {
+    name: "pollect + Process",
+    proc: Bun.spawn([binary, "--config", configB, "--log-level", "error"], { stdout: "ignore", stderr: "ignore" }),
+    perSecond: "tick",
+  },
+  {
+    name: "collectd + processes",
+    proc: Bun.spawn(["/usr/sbin/collectd", "-f", "-C", collectdConfig("collectd-system-process", true)], {
+      stdout: "ignore",
+      stderr: "ignore",
+    }),
+    perSecond: "tick",
+  },
   {
     name: "node_exporter (loadavg, meminfo, filesystem, netdev, diskstats)",
     proc: Bun.spawn(
-      ["/usr/bin/prometheus-node-exporter", `--web.listen-address=127.0.0.1:${nodePort}`, "--collector.disable-defaults", "--collector.loadavg", "--collector.meminfo", "--collector.filesystem", "--collector.netdev", "--collector.diskstats"],
+      [
+        "/usr/bin/prometheus-node-exporter",
+        `--web.listen-address=127.0.0.1:${nodePort}`,
+        "--collector.disable-defaults",
+        "--collector.loadavg",
+        "--collector.meminfo",
+        "--collector.filesystem",
+        "--collector.netdev",
+        "--collector.diskstats",
+      ],
       { stdout: "ignore", stderr: "ignore" },
     ),
     perSecond: "scrape",
@@ -188,10 +219,24 @@ try {
   // perf's task-clock is exact; /proc/<pid>/stat counts 10 ms ticks (the fallback).
   const perf = Bun.which("perf")
   const perfRuns = perf
-    ? daemons.map((d) => Bun.spawn([perf, "stat", "-x", ",", "-e", "task-clock", "-p", String(d.proc.pid), "--", "sleep", String(seconds)], { stdout: "ignore", stderr: "pipe" }))
+    ? daemons.map((d) =>
+        Bun.spawn([perf, "stat", "-x", ",", "-e", "task-clock", "-p", String(d.proc.pid), "--", "sleep", String(seconds)], {
+          stdout: "ignore",
+          stderr: "pipe",
+        }),
+      )
     : []
   await Bun.sleep(seconds * 1000)
-  const perfMs = await Promise.all(perfRuns.map(async (run) => Number((await new Response(run.stderr).text()).split("\n").find((l) => l.includes("task-clock"))?.split(",")[0])))
+  const perfMs = await Promise.all(
+    perfRuns.map(async (run) =>
+      Number(
+        (await new Response(run.stderr).text())
+          .split("\n")
+          .find((l) => l.includes("task-clock"))
+          ?.split(",")[0],
+      ),
+    ),
+  )
   const rows = daemons.map((d, i) => {
     const cpuMs = perfMs[i] && Number.isFinite(perfMs[i]) ? perfMs[i]! : ((cpuTicks(d.proc.pid) - d.cpuStart!) * 1000) / CLK_TCK
     return { name: d.name, perTickMs: cpuMs / seconds, rss: rssMb(d.proc.pid), unit: d.perSecond }
@@ -201,18 +246,29 @@ try {
   const a = median(inProcA.map((r) => r.cpuMs))
   const b = median(inProcB.map((r) => r.cpuMs))
   const out: string[] = []
-  out.push(`In-process, ${ticks} ticks × 3 rounds (median): system sources ${a.toFixed(3)} ms CPU/tick (wall ${median(inProcA.map((r) => r.wallMs)).toFixed(3)} ms); + Process ${b.toFixed(3)} ms CPU/tick (wall ${median(inProcB.map((r) => r.wallMs)).toFixed(3)} ms)`)
-  out.push(`Machine-wide forks during the in-process ticks (other users' work included): ${inProcA.map((r) => r.forks).join(", ")} / ${inProcB.map((r) => r.forks).join(", ")}`)
-  if (traced) out.push(`strace -f of the binary (+Process config, 8 s at 1 s ticks): ${traced.processClones} process forks/clones, ${traced.execs} execve after start, ${traced.threadClones} thread clones`)
+  out.push(
+    `In-process, ${ticks} ticks × 3 rounds (median): system sources ${a.toFixed(3)} ms CPU/tick (wall ${median(inProcA.map((r) => r.wallMs)).toFixed(3)} ms); + Process ${b.toFixed(3)} ms CPU/tick (wall ${median(inProcB.map((r) => r.wallMs)).toFixed(3)} ms)`,
+  )
+  out.push(
+    `Machine-wide forks during the in-process ticks (other users' work included): ${inProcA.map((r) => r.forks).join(", ")} / ${inProcB.map((r) => r.forks).join(", ")}`,
+  )
+  if (traced)
+    out.push(
+      `strace -f of the binary (+Process config, 8 s at 1 s ticks): ${traced.processClones} process forks/clones, ${traced.execs} execve after start, ${traced.threadClones} thread clones`,
+    )
   out.push("")
-  out.push(`Daemons side by side, 1 s interval, ${seconds} s measured after ${warmup} s warm-up, CPU by ${perfRuns.length ? "perf stat task-clock" : "/proc/<pid>/stat"} (node_exporter: ${nodeSeries} series per scrape):`)
+  out.push(
+    `Daemons side by side, 1 s interval, ${seconds} s measured after ${warmup} s warm-up, CPU by ${perfRuns.length ? "perf stat task-clock" : "/proc/<pid>/stat"} (node_exporter: ${nodeSeries} series per scrape):`,
+  )
   out.push("")
   out.push("| daemon | CPU per tick/scrape | RSS at end |")
   out.push("| --- | --- | --- |")
   for (const r of rows) out.push(`| ${r.name} | ${r.perTickMs.toFixed(2)} ms/${r.unit} | ${r.rss.toFixed(1)} MB |`)
   const [pA, cA, pB, cB] = rows
   out.push("")
-  out.push(`pollect / collectd CPU: ${(pA!.perTickMs / cA!.perTickMs).toFixed(2)}× (system), ${(pB!.perTickMs / cB!.perTickMs).toFixed(2)}× (+ processes)`)
+  out.push(
+    `pollect / collectd CPU: ${(pA!.perTickMs / cA!.perTickMs).toFixed(2)}× (system), ${(pB!.perTickMs / cB!.perTickMs).toFixed(2)}× (+ processes)`,
+  )
   console.log(out.join("\n"))
 } finally {
   clearInterval(scraper)

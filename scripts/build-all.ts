@@ -54,7 +54,9 @@ export async function fetchRuntime(target: Target, version = Bun.version, cacheD
   try {
     // npm pack checks the tarball against the registry's integrity hash; it ignores os/cpu, which
     // is what we want (an arm64 runtime on an x64 build host).
-    const packed = JSON.parse(await run(["npm", "pack", `${target.npmPackage}@${version}`, "--json", "--pack-destination", work], work)) as { filename: string }[]
+    const packed = JSON.parse(
+      await run(["npm", "pack", `${target.npmPackage}@${version}`, "--json", "--pack-destination", work], work),
+    ) as { filename: string }[]
     const tarball = packed[0]?.filename
     if (!tarball) throw new Error(`npm pack ${target.npmPackage}@${version} returned no tarball`)
     await run(["tar", "-xzf", join(work, tarball), "-C", work, "package/bin/bun"])
@@ -119,6 +121,7 @@ if (import.meta.main) {
   }
   const started = performance.now()
   const built = await buildAll(wanted ? TARGETS.filter((t) => wanted.includes(t.name)) : TARGETS, resolve(values.outdir!))
-  for (const b of built) console.log(`${`pollect-${b.target}`.padEnd(28)} ${(b.bytes / 1e6).toFixed(1).padStart(6)} MB${b.bytecode ? "" : "  (no bytecode)"}`)
+  for (const b of built)
+    console.log(`${`pollect-${b.target}`.padEnd(28)} ${(b.bytes / 1e6).toFixed(1).padStart(6)} MB${b.bytecode ? "" : "  (no bytecode)"}`)
   console.log(`${built.length} binaries and SHA256SUMS in ${values.outdir} (${((performance.now() - started) / 1000).toFixed(1)} s)`)
 }

@@ -9,7 +9,11 @@ import { parseArgs } from "node:util"
  * `executablePath`: the Bun runtime of `target` to embed (scripts/build-all.ts fetches it from npm),
  * so `bun build` never downloads one. `bytecode: false` for targets where bytecode fails.
  */
-export async function compile(outfile: string, target?: string, options: { executablePath?: string; bytecode?: boolean } = {}): Promise<void> {
+export async function compile(
+  outfile: string,
+  target?: string,
+  options: { executablePath?: string; bytecode?: boolean } = {},
+): Promise<void> {
   const argv = [process.execPath, "build", "src/main.ts", "--compile", "--minify", "--format=esm", "--outfile", outfile]
   if (options.bytecode ?? true) argv.push("--bytecode")
   if (target) argv.push(`--target=${target}`)

@@ -27,7 +27,13 @@ export class WriterStartError extends Error {
   override name = "WriterStartError"
 }
 
-const DRY_RUN_SPEC: WriterSpec = { path: "--dry-run", type: "DryRun", cls: DryRunWriter, config: { type: "DryRun" }, key: '{"type":"DryRun"}' }
+const DRY_RUN_SPEC: WriterSpec = {
+  path: "--dry-run",
+  type: "DryRun",
+  cls: DryRunWriter,
+  config: { type: "DryRun" },
+  key: '{"type":"DryRun"}',
+}
 
 export class Agent {
   readonly selfMetrics = new SelfMetrics()
@@ -36,14 +42,22 @@ export class Agent {
   private readonly scheduler: Scheduler
   private readonly log: Logger
 
-  constructor(config: LoadedConfig, private readonly options: AgentOptions) {
+  constructor(
+    config: LoadedConfig,readonly options: AgentOptions,
+  ) {
     this.log = options.log
     const clock = options.clock ?? systemClock
     const writers = new Map<string, Writer>()
     const writerFor = (spec: WriterSpec) => {
       let writer = writers.get(spec.key)
       if (!writer) {
-        const ctx = { log: this.log.child(spec.type), stateDir: config.stateDir, configDir: config.configDir, selfMetrics: this.selfMetrics, once: options.once ?? false }
+        const ctx = {
+          log: this.log.child(spec.type),
+          stateDir: config.stateDir,
+          configDir: config.configDir,
+          selfMetrics: this.selfMetrics,
+          once: options.once ?? false,
+        }
         writer = new spec.cls(spec.config, ctx)
         writers.set(spec.key, writer)
       }
@@ -92,7 +106,9 @@ export class Agent {
       this.executors.map((executor) => ({ name: executor.collection, intervalMs: executor.tickTimeMs, run: () => executor.tick() })),
       (job) => {
         this.selfMetrics.tickSkipped(job.name)
-        this.log.warn(`${job.name}: tick skipped, the previous one is still running (${this.selfMetrics.ticksSkippedFor(job.name)} skipped so far)`)
+        this.log.warn(
+          `${job.name}: tick skipped, the previous one is still running (${this.selfMetrics.ticksSkippedFor(job.name)} skipped so far)`,
+        )
       },
       clock,
     )
@@ -123,8 +139,26 @@ export class Agent {
   /** Stops the timers, lets running ticks finish (bounded), then flushes and closes writers and sources. */
   async stop(waitMs = 10_000): Promise<void> {
     if (!(await this.scheduler.stop(waitMs))) this.log.warn(`ticks still running after ${waitMs / 1000} s; stopping anyway`)
-    await Promise.all(this.writers.map((writer) => settle(() => writer.stop(), waitMs, (e) => this.log.warn(`writer ${writer.config.type}: stop failed: ${errorMessage(e)}`))))
-    await Promise.all(this.executors.flatMap((executor) => executor.slots.map((slot) => settle(() => slot.source.close(), waitMs, () => {}))))
+    await Promise.all(
+      this.writers.map((writer) =>
+        settle(
+          () => writer.stop(),
+          waitMs,
+          (e) => this.log.warn(`writer ${writer.config.type}: stop failed: ${errorMessage(e)}`),
+        ),
+      ),
+    )
+    await Promise.all(
+      this.executors.flatMap((executor) =>
+        executor.slots.map((slot) =>
+          settle(
+            () => slot.source.close(),
+            waitMs,
+            () => {},
+          ),
+        ),
+      ),
+    )
   }
 }
 

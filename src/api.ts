@@ -1,15 +1,58 @@
 /**
- * What extensions see as `import { Source, ValueSet, v } from "pollect"`: the same API the
- * built-in sources and writers use. `v` is valibot, so an extension can declare its options
- * without a node_modules of its own (a compiled binary has none).
+ * The public API: what extensions import as `import { Source, ValueSet, v } from "pollect"`,
+ * and the only door through which the built-in plugins reach pollect (test/architecture.test.ts
+ * fails when a plugin imports core/ directly). `v` is valibot, so an extension can declare its
+ * options without a node_modules of its own (a compiled binary has none).
+ *
+ * @example
+ * import { defineMetrics, Source, ValueSet, v } from "pollect"
+ *
+ * const metrics = defineMetrics({ temperature: { labels: ["room"], unit: "celsius", help: "Room temperature" } })
+ *
+ * export class RoomsSource extends Source<{ url: string }> {
+ *   static override readonly options = v.object({ url: v.pipe(v.string(), v.description("Where the thermostat answers")) })
+ *   static override readonly metrics = metrics
+ *   override async probe() {
+ *     const rooms: Record<string, number> = await (await this.ctx.fetch(this.config.url)).json()
+ *     const set = new ValueSet(metrics.temperature)
+ *     for (const [room, celsius] of Object.entries(rooms)) set.add(celsius, [room])
+ *     return set
+ *   }
+ * }
  */
+import pkg from "../package.json" with { type: "json" }
+
+/** pollect's version, as `pollect --version` prints it. */
+export const version: string = pkg.version
+
+// The plugin contract
 export { Source, Writer } from "./core/plugin.ts"
 export type { CommonSourceOptions, SourceContext, WriterContext, OptionsSchema, SourceClass, WriterClass } from "./core/plugin.ts"
 export { ValueSet, toValueSets } from "./core/value-set.ts"
-export type { Value, ValueKind, ProbeResult } from "./core/value-set.ts"
+export type { Value, ValueKind, ValueSetMeta, ProbeResult } from "./core/value-set.ts"
+export { defineMetrics } from "./core/metrics.ts"
+export type { MetricSpec, MetricSpecs } from "./core/metrics.ts"
 export type { SourceResult } from "./core/source-result.ts"
-export { graphitePath, promName, promLabels, snakeCase } from "./core/naming.ts"
+export { describeSource } from "./core/source-result.ts"
+export type { SpawnOptions, SpawnResult } from "./core/spawn.ts"
+
+// Naming (writers)
+export { graphitePath, graphitePaths, promName, promLabels, promLabelName, promSafe, promScaler, snakeCase } from "./core/naming.ts"
 export type { PromNameScheme } from "./core/naming.ts"
+
+// Helpers a plugin needs
 export { RateTracker, counterDelta } from "./core/rate.ts"
+export type { CounterWidth, RateOptions } from "./core/rate.ts"
+export { errorMessage } from "./core/log.ts"
 export type { Logger } from "./core/log.ts"
+export { FailureLatch } from "./core/failure-latch.ts"
+export { mapConcurrent } from "./core/concurrency.ts"
+export type { ProbeStat, SelfMetrics, SelfMetricsSnapshot } from "./core/self-metrics.ts"
+
+// Option helpers shared by several plugins
+export { nameFilter, nameFilterFields, nameMatcher } from "./lib/options/name-filter.ts"
+export type { NameFilterOptions, NameMatcher } from "./lib/options/name-filter.ts"
+export { regexProblem, regexString } from "./lib/options/regex-option.ts"
+export { counterBitsField, kernelCounterBits } from "./lib/options/counter-bits.ts"
+
 export * as v from "valibot"

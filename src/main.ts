@@ -68,7 +68,10 @@ const schema = defineCommand({
 })
 
 const defaultConfig = defineCommand({
-  meta: { name: "default-config", description: "Print the embedded default config as JSON (install.sh writes it to /etc/pollect/config.json)" },
+  meta: {
+    name: "default-config",
+    description: "Print the embedded default config as JSON (install.sh writes it to /etc/pollect/config.json)",
+  },
   run() {
     process.stdout.write(JSON.stringify(DEFAULT_CONFIG, null, 2) + "\n")
   },
@@ -85,7 +88,10 @@ export const main = defineCommand({
   args: {
     config: configArg,
     "dry-run": { type: "boolean", description: "Replace every writer by DryRun: print the values to stdout instead of sending them" },
-    once: { type: "boolean", description: "Run one tick of every executor with every source, flush, exit (0: all probes succeeded, 1: some failed)" },
+    once: {
+      type: "boolean",
+      description: "Run one tick of every executor with every source, flush, exit (0: all probes succeeded, 1: some failed)",
+    },
     "log-level": logLevelArg,
   },
   subCommands: SUBCOMMANDS,

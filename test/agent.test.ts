@@ -34,7 +34,10 @@ const registry = () => builtinRegistry().addWriters({ Counting: CountingWriter, 
 describe("Agent", () => {
   it("--dry-run replaces every writer by one DryRun", async () => {
     const config = await resolveConfig(
-      { writer: { type: "Counting", n: 1 }, executors: [{ sources: [{ type: "LoadAvg" }] }, { writers: [{ type: "Counting", n: 2 }], sources: [{ type: "LoadAvg" }] }] },
+      {
+        writer: { type: "Counting", n: 1 },
+        executors: [{ sources: [{ type: "LoadAvg" }] }, { writers: [{ type: "Counting", n: 2 }], sources: [{ type: "LoadAvg" }] }],
+      },
       registry(),
     )
     const agent = new Agent(config, { log: silentLogger, dryRun: true })
@@ -46,7 +49,16 @@ describe("Agent", () => {
     const config = await resolveConfig(
       {
         writer: { type: "Counting", a: 1, b: 2 },
-        executors: [{ sources: [{ type: "LoadAvg" }] }, { writers: [{ b: 2, a: 1, type: "Counting" }, { type: "Counting", a: 3 }], sources: [{ type: "LoadAvg" }] }],
+        executors: [
+          { sources: [{ type: "LoadAvg" }] },
+          {
+            writers: [
+              { b: 2, a: 1, type: "Counting" },
+              { type: "Counting", a: 3 },
+            ],
+            sources: [{ type: "LoadAvg" }],
+          },
+        ],
       },
       registry(),
     )
@@ -63,12 +75,29 @@ describe("Agent", () => {
 
   it("a writer that cannot start stops pollect with its reason", async () => {
     const config = await resolveConfig({ writer: { type: "Refusing" }, executors: [{ sources: [{ type: "LoadAvg" }] }] }, registry())
-    await expect(new Agent(config, { log: silentLogger }).start()).rejects.toThrow("writer Refusing cannot start: port 9001 is already in use")
+    await expect(new Agent(config, { log: silentLogger }).start()).rejects.toThrow(
+      "writer Refusing cannot start: port 9001 is already in use",
+    )
   })
 
   it("a source's tickTime below its executor's is raised to it; its default timeout is the executor's tick", async () => {
-    const config = await resolveConfig({ executors: [{ tickTime: 30, sources: [{ type: "LoadAvg", tickTime: 5 }, { type: "LoadAvg", tickTime: 60 }] }] }, registry())
-    expect(config.warnings).toContain("executors[0].sources[0] (LoadAvg): tickTime 5 s is shorter than the executor's 30 s; it is probed every 30 s")
+    const config = await resolveConfig(
+      {
+        executors: [
+          {
+            tickTime: 30,
+            sources: [
+              { type: "LoadAvg", tickTime: 5 },
+              { type: "LoadAvg", tickTime: 60 },
+            ],
+          },
+        ],
+      },
+      registry(),
+    )
+    expect(config.warnings).toContain(
+      "executors[0].sources[0] (LoadAvg): tickTime 5 s is shorter than the executor's 30 s; it is probed every 30 s",
+    )
     const [fast, slow] = new Agent(config, { log: silentLogger }).executors[0]!.slots
     expect(fast).toMatchObject({ tickTimeMs: 30_000, timeoutMs: 30_000 })
     // A tick waits for its slowest probe, so a default timeout longer than the tick would skip ticks.
@@ -76,7 +105,10 @@ describe("Agent", () => {
   })
 
   it("runOnce() is false when a probe failed", async () => {
-    const config = await resolveConfig({ executors: [{ sources: [{ type: "TcpTime", host: "127.0.0.1", port: 1, timeout: 2 }] }] }, registry())
+    const config = await resolveConfig(
+      { executors: [{ sources: [{ type: "TcpTime", host: "127.0.0.1", port: 1, timeout: 2 }] }] },
+      registry(),
+    )
     const agent = new Agent(config, { log: silentLogger })
     ;(agent.writers[0] as DryRunWriter).out = () => {}
     expect(await agent.runOnce()).toBe(false)
@@ -87,7 +119,14 @@ describe("Agent", () => {
     const config = await resolveConfig(
       {
         executors: [
-          { tickTime: 10, sources: [{ type: "Http", url: "http://127.0.0.1:1/" }, { type: "Http", url: "http://127.0.0.1:1/", timeout: 30 }, { type: "LoadAvg", tickTime: 60 }] },
+          {
+            tickTime: 10,
+            sources: [
+              { type: "Http", url: "http://127.0.0.1:1/" },
+              { type: "Http", url: "http://127.0.0.1:1/", timeout: 30 },
+              { type: "LoadAvg", tickTime: 60 },
+            ],
+          },
           { tickTime: 120, sources: [{ type: "Http", url: "http://127.0.0.1:1/" }] },
         ],
       },

@@ -5,8 +5,21 @@ import { builtinRegistry } from "../src/registry.ts"
 
 const samples: Record<string, Record<string, unknown>> = {
   MMI: { type: "MMI", credentials: "credentials.json", vin: "WAUZZZF40NA012345" },
-  Gdc: { type: "Gdc", bucketName: "pubsite_prod_rev_1234", apps: [{ package: "my.app.package", name: "My App" }], keyFile: "api-project-1234.json", dbDir: "db" },
-  AppStoreConnect: { type: "AppStoreConnect", keyId: "ASDH123123", keyFile: "my_api_key.p8", issuerId: "asdasd-123123asd-asd12312-asd", vendorNumber: "882223", dbDir: "db" },
+  Gdc: {
+    type: "Gdc",
+    bucketName: "pubsite_prod_rev_1234",
+    apps: [{ package: "my.app.package", name: "My App" }],
+    keyFile: "api-project-1234.json",
+    dbDir: "db",
+  },
+  AppStoreConnect: {
+    type: "AppStoreConnect",
+    keyId: "ASDH123123",
+    keyFile: "my_api_key.p8",
+    issuerId: "asdasd-123123asd-asd12312-asd",
+    vendorNumber: "882223",
+    dbDir: "db",
+  },
 }
 
 describe("README sample configs", () => {
@@ -17,7 +30,13 @@ describe("README sample configs", () => {
     })
   }
   it("a missing required key is reported by path", async () => {
-    const error = await resolveConfig({ executors: [{ sources: [{ type: "AppStoreConnect", keyId: "x", keyFile: "k.p8", vendorNumber: 1 }] }] }, builtinRegistry()).then(() => null, (e: Error) => e)
+    const error = await resolveConfig(
+      { executors: [{ sources: [{ type: "AppStoreConnect", keyId: "x", keyFile: "k.p8", vendorNumber: 1 }] }] },
+      builtinRegistry(),
+    ).then(
+      () => null,
+      (e: Error) => e,
+    )
     expect(String(error)).toContain("issuerId")
   })
 })

@@ -25,7 +25,10 @@ export class PickySource extends Source {
   )
   const config = join(dir, "config.json")
   writeFileSync(config, JSON.stringify({ executors: [{ sources: [{ type: "Picky", url: "http://admin:xyzzy-pw@127.0.0.1:1/" }] }] }))
-  const child = Bun.spawn([process.execPath, resolve(import.meta.dir, "../src/main.ts"), "--config", config, "--once"], { stdout: "pipe", stderr: "pipe" })
+  const child = Bun.spawn([process.execPath, resolve(import.meta.dir, "../src/main.ts"), "--config", config, "--once"], {
+    stdout: "pipe",
+    stderr: "pipe",
+  })
   const [stderr, code] = await Promise.all([new Response(child.stderr).text(), child.exited])
   expect(code).toBe(1)
   expect(stderr).toContain("pollect: cannot use http://admin:***@127.0.0.1:1/")
@@ -49,8 +52,14 @@ export class SlowSource extends Source {
 `,
   )
   const config = join(work, "config.json")
-  writeFileSync(config, JSON.stringify({ tickTime: 60, writer: { type: "DryRun" }, executors: [{ sources: [{ type: "Slow", timeout: 10 }] }] }))
-  const child = Bun.spawn([process.execPath, resolve(import.meta.dir, "../src/main.ts"), "--config", config], { stdout: "pipe", stderr: "pipe" })
+  writeFileSync(
+    config,
+    JSON.stringify({ tickTime: 60, writer: { type: "DryRun" }, executors: [{ sources: [{ type: "Slow", timeout: 10 }] }] }),
+  )
+  const child = Bun.spawn([process.execPath, resolve(import.meta.dir, "../src/main.ts"), "--config", config], {
+    stdout: "pipe",
+    stderr: "pipe",
+  })
   const stdout = new Response(child.stdout).text()
   let stderr = ""
   const decoder = new TextDecoder()

@@ -39,7 +39,8 @@ class RejectingWriter extends Writer {
   }
 }
 
-const registry = () => builtinRegistry().addSources({ Const: ConstSource }).addWriters({ Throwing: ThrowingWriter, Rejecting: RejectingWriter })
+const registry = () =>
+  builtinRegistry().addSources({ Const: ConstSource }).addWriters({ Throwing: ThrowingWriter, Rejecting: RejectingWriter })
 
 /** A loopback backend that counts connections and keeps their bytes. */
 function backend() {
@@ -92,7 +93,11 @@ describe("multiple writers", () => {
       writers: [graphite],
       executors: [
         { collection: "a", sources: [{ type: "Const", value: 1 }] }, // the global writers
-        { collection: "b", sources: [{ type: "Const", value: 2 }], writers: [{ picklePort: server.port, type: "Graphite", host: "127.0.0.1" }] }, // keys reordered
+        {
+          collection: "b",
+          sources: [{ type: "Const", value: 2 }],
+          writers: [{ picklePort: server.port, type: "Graphite", host: "127.0.0.1" }],
+        }, // keys reordered
         { collection: "c", sources: [{ type: "Const", value: 3 }], writer: { ...graphite, bufferSize: 100_000 } }, // the default spelled out
       ],
     })
@@ -117,8 +122,16 @@ describe("multiple writers", () => {
       writers: [{ type: "Graphite", host: "127.0.0.1", picklePort: one.port }],
       executors: [
         { collection: "a", sources: [{ type: "Const", value: 1 }] },
-        { collection: "b", sources: [{ type: "Const", value: 2 }], writers: [{ type: "Graphite", host: "127.0.0.1", picklePort: two.port }] },
-        { collection: "c", sources: [{ type: "Const", value: 3 }], writers: [{ type: "Graphite", host: "127.0.0.1", picklePort: one.port, prefix: "other" }] },
+        {
+          collection: "b",
+          sources: [{ type: "Const", value: 2 }],
+          writers: [{ type: "Graphite", host: "127.0.0.1", picklePort: two.port }],
+        },
+        {
+          collection: "c",
+          sources: [{ type: "Const", value: 3 }],
+          writers: [{ type: "Graphite", host: "127.0.0.1", picklePort: one.port, prefix: "other" }],
+        },
       ],
     })
     expect(agent.writers).toHaveLength(3)
@@ -135,7 +148,12 @@ describe("multiple writers", () => {
     const lines: string[] = []
     const agent = await agentFor(
       {
-        writers: [{ type: "Throwing" }, { type: "DryRun" }, { type: "Rejecting" }, { type: "Graphite", host: "127.0.0.1", picklePort: server.port }],
+        writers: [
+          { type: "Throwing" },
+          { type: "DryRun" },
+          { type: "Rejecting" },
+          { type: "Graphite", host: "127.0.0.1", picklePort: server.port },
+        ],
         executors: [{ collection: "pollect", sources: [{ type: "Const", value: 7 }] }],
       },
       createLogger({ write: (line) => lines.push(line) }),

@@ -12,7 +12,9 @@ export class JsonLinesWriter extends Writer<v.InferOutput<typeof options>> {
 
   override write(results: SourceResult[]): void {
     const lines = results.flatMap((result) =>
-      result.sets.flatMap((set) => set.values.map((value) => JSON.stringify({ path: graphitePath(result, value), time: result.time, value: value.value }))),
+      result.sets.flatMap((set) =>
+        set.values.map((value) => JSON.stringify({ path: graphitePath(result, value), time: result.time, value: value.value })),
+      ),
     )
     appendFileSync(resolve(this.ctx.configDir, this.config.file), lines.map((line) => line + "\n").join(""))
   }

@@ -5,13 +5,11 @@
  */
 import { formatPath, type PathKey } from "./path.ts"
 
-export function substituteEnv(
-  raw: unknown,
-  env: Record<string, string | undefined> = process.env,
-): { value: unknown; problems: string[] } {
+export function substituteEnv(raw: unknown, env: Record<string, string | undefined> = process.env): { value: unknown; problems: string[] } {
   const problems: string[] = []
   const walk = (node: unknown, path: PathKey[]): unknown => {
-    if (typeof node === "string") return substituteString(node, env, (name) => problems.push(`${formatPath(path)}: environment variable ${name} is not set`))
+    if (typeof node === "string")
+      return substituteString(node, env, (name) => problems.push(`${formatPath(path)}: environment variable ${name} is not set`))
     if (Array.isArray(node)) return node.map((item, i) => walk(item, [...path, i]))
     if (node && typeof node === "object") {
       const out: Record<string, unknown> = {}

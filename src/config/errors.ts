@@ -1,6 +1,9 @@
 /** A user's mistake in the config: every problem at once, each by path. main.ts prints them and exits 2. */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[], readonly file?: string) {
+  constructor(
+    readonly problems: string[],
+    readonly file?: string,
+  ) {
     super(problems.join("\n"))
     this.name = "ConfigError"
   }

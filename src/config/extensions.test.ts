@@ -12,7 +12,7 @@ import { tempDir } from "../../test/helpers/context.ts"
 const examples = join(import.meta.dir, "../../examples")
 
 describe("extensions", () => {
-  it("the examples load from sources/ beside the config and from `extensions`, importing \"pollect\"", async () => {
+  it('the examples load from sources/ beside the config and from `extensions`, importing "pollect"', async () => {
     const dir = tempDir()
     cpSync(examples, dir, { recursive: true })
     const registry = builtinRegistry()
@@ -31,7 +31,10 @@ describe("extensions", () => {
     expect(values[0]![1]).toBeGreaterThanOrEqual(0)
     expect(values[0]![1]).toBeLessThan(100)
     // The writer extension wrote the same tick.
-    const written = (await Bun.file(join(dir, "values.jsonl")).text()).trim().split("\n").map((l) => JSON.parse(l))
+    const written = (await Bun.file(join(dir, "values.jsonl")).text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
     expect(written.map((w) => [w.path, w.value])).toEqual(values.map(([path, value]) => [path, value]))
   })
 

@@ -29,7 +29,11 @@ export async function loadConfigFile(file: string, registry: Registry, options: 
   return resolveConfig(await readConfigFile(file), registry, { ...options, file })
 }
 
-export async function resolveConfig(raw: unknown, registry: Registry, options: LoadOptions & { file?: string } = {}): Promise<LoadedConfig> {
+export async function resolveConfig(
+  raw: unknown,
+  registry: Registry,
+  options: LoadOptions & { file?: string } = {},
+): Promise<LoadedConfig> {
   const file = options.file
   const configDir = file ? dirname(resolve(file)) : process.cwd()
   const fail = (problems: string[]) => new ConfigError(problems, file)

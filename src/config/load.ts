@@ -9,7 +9,14 @@ export async function readConfigFile(file: string): Promise<unknown> {
     text = await Bun.file(file).text()
   } catch (error) {
     const code = (error as { code?: string }).code
-    const reason = code === "ENOENT" ? "file not found" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "is a directory" : String((error as Error).message)
+    const reason =
+      code === "ENOENT"
+        ? "file not found"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "is a directory"
+            : String((error as Error).message)
     throw new ConfigError([`cannot read config: ${reason}`], file)
   }
   return parseConfigText(text, file)

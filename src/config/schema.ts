@@ -189,7 +189,8 @@ export function validateConfig(raw: unknown, registry: Registry): PollectConfig 
     const specs: WriterSpec[] = []
     for (const [ref, at] of refs) {
       const checked = checkPlugin("writer", registry.writers, ref, at)
-      if (checked) specs.push({ path: formatPath(at), type: ref.type, cls: checked.cls, config: checked.config, key: canonical(checked.config) })
+      if (checked)
+        specs.push({ path: formatPath(at), type: ref.type, cls: checked.cls, config: checked.config, key: canonical(checked.config) })
     }
     return specs
   }
@@ -202,10 +203,17 @@ export function validateConfig(raw: unknown, registry: Registry): PollectConfig 
     exec.sources.forEach((ref, s) => {
       const checked = checkPlugin("source", registry.sources, ref, [...path, "sources", s], commonSourceSchema)
       if (!checked) return
-      const spec: SourceSpec = { path: formatPath([...path, "sources", s]), type: ref.type, cls: checked.cls as SourceClass, config: checked.config as SourceSpec["config"] }
+      const spec: SourceSpec = {
+        path: formatPath([...path, "sources", s]),
+        type: ref.type,
+        cls: checked.cls as SourceClass,
+        config: checked.config as SourceSpec["config"],
+      }
       // The executor's timer is the fastest a source can run.
       if (spec.config.tickTime !== undefined && spec.config.tickTime < tickTime) {
-        warnings.push(`${spec.path} (${spec.type}): tickTime ${spec.config.tickTime} s is shorter than the executor's ${tickTime} s; it is probed every ${tickTime} s`)
+        warnings.push(
+          `${spec.path} (${spec.type}): tickTime ${spec.config.tickTime} s is shorter than the executor's ${tickTime} s; it is probed every ${tickTime} s`,
+        )
       }
       sources.push(spec)
     })
@@ -223,7 +231,14 @@ export function validateConfig(raw: unknown, registry: Registry): PollectConfig 
   })
 
   if (problems.length) return { problems }
-  return { tickTime: config.tickTime, threads: config.threads, extensions: config.extensions, stateDir: config.stateDir, executors, warnings }
+  return {
+    tickTime: config.tickTime,
+    threads: config.threads,
+    extensions: config.extensions,
+    stateDir: config.stateDir,
+    executors,
+    warnings,
+  }
 }
 
 /** The whole config as one valibot schema (every known type spelled out), for `pollect schema`. */
@@ -231,7 +246,9 @@ export function fullConfigSchema(registry: Registry): v.GenericSchema {
   const variants = (known: Map<string, SourceClass | WriterClass>, common: Record<string, v.GenericSchema>) =>
     [...known.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([type, cls]) => v.object({ ...common, ...((cls.options as { entries?: v.ObjectEntries }).entries ?? {}), type: v.literal(type) }))
+      .map(([type, cls]) =>
+        v.object({ ...common, ...((cls.options as { entries?: v.ObjectEntries }).entries ?? {}), type: v.literal(type) }),
+      )
   const sourceSchema = v.union(variants(registry.sources, commonSourceEntries))
   const writerSchema = v.union(variants(registry.writers, {}))
   const writerKeys = { writer: v.optional(v.union([writerSchema, v.array(writerSchema)])), writers: v.optional(v.array(writerSchema)) }

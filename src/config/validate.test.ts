@@ -28,15 +28,35 @@ describe("broken configs: every problem, by path", () => {
     ["source without type", exec([{ name: "x" }]), ["executors[0].sources[0].type: expected string"]],
     ["Http without url", exec([{ type: "Http" }]), ["executors[0].sources[0] (Http): url: expected string"]],
     ["Http url of wrong type", exec([{ type: "Http", url: 42 }]), ["executors[0].sources[0] (Http): url: expected string"]],
-    ["unknown type lists the known ones", exec([{ type: "LoadAvg" }, { type: "Nope" }]), [`executors[0].sources[1]: unknown source type "Nope" (known: ${known})`]],
+    [
+      "unknown type lists the known ones",
+      exec([{ type: "LoadAvg" }, { type: "Nope" }]),
+      [`executors[0].sources[1]: unknown source type "Nope" (known: ${known})`],
+    ],
     ["negative tickTime", { tickTime: -1, executors: [] }, ["tickTime: expected >0"]],
     ["zero source timeout", exec([{ type: "LoadAvg", timeout: 0 }]), ["executors[0].sources[0] (LoadAvg): timeout: expected >0"]],
-    ["labels must be strings", exec([{ type: "LoadAvg", labels: { site: 1 } }]), ["executors[0].sources[0] (LoadAvg): labels.site: expected string"]],
+    [
+      "labels must be strings",
+      exec([{ type: "LoadAvg", labels: { site: 1 } }]),
+      ["executors[0].sources[0] (LoadAvg): labels.site: expected string"],
+    ],
     ["threads must be a whole number", { threads: 1.5, executors: [] }, ["threads: expected integer"]],
-    ["unknown writer", { writer: { type: "Carbon" }, executors: [] }, ['writer: unknown writer type "Carbon" (known: ' + builtinRegistry().writerTypes().join(", ") + ")"]],
-    ["writer as a list: each entry by index", { writer: [{ type: "DryRun" }, { type: "Carbon" }], executors: [] }, ['writer[1]: unknown writer type "Carbon" (known: ' + builtinRegistry().writerTypes().join(", ") + ")"]],
+    [
+      "unknown writer",
+      { writer: { type: "Carbon" }, executors: [] },
+      ['writer: unknown writer type "Carbon" (known: ' + builtinRegistry().writerTypes().join(", ") + ")"],
+    ],
+    [
+      "writer as a list: each entry by index",
+      { writer: [{ type: "DryRun" }, { type: "Carbon" }], executors: [] },
+      ['writer[1]: unknown writer type "Carbon" (known: ' + builtinRegistry().writerTypes().join(", ") + ")"],
+    ],
     ["writer neither an object nor a list", { writer: "Graphite", executors: [] }, ["writer: expected object or array"]],
-    ["TcpTime port out of range", exec([{ type: "TcpTime", host: "localhost", port: 70000 }]), ["executors[0].sources[0] (TcpTime): port: expected <=65535"]],
+    [
+      "TcpTime port out of range",
+      exec([{ type: "TcpTime", host: "localhost", port: 70000 }]),
+      ["executors[0].sources[0] (TcpTime): port: expected <=65535"],
+    ],
     [
       "all problems of all executors at once",
       {
@@ -84,7 +104,9 @@ describe("configs that load", () => {
   })
 
   it("YAML with ${VAR} and static labels", async () => {
-    const config = await loadConfigFile(join(fixtures, "local.yaml"), builtinRegistry(), { env: { POLLECT_TEST_URL: "http://127.0.0.1:1/" } })
+    const config = await loadConfigFile(join(fixtures, "local.yaml"), builtinRegistry(), {
+      env: { POLLECT_TEST_URL: "http://127.0.0.1:1/" },
+    })
     const http = config.executors[0]!.sources[1]!
     expect(http.config).toMatchObject({ type: "Http", name: "local", url: "http://127.0.0.1:1/", labels: { site: "lab" } })
     expect(config.threads).toBe(5)
@@ -107,8 +129,15 @@ describe("configs that load", () => {
   })
 
   it("writer as a list: every entry, in order, with writers added after", async () => {
-    const config = await resolveConfig({ writer: [{ type: "DryRun" }, { type: "Prometheus", port: 0 }], writers: [{ type: "Graphite" }], ...exec([{ type: "LoadAvg" }]) }, builtinRegistry())
-    expect(config.executors[0]!.writers.map((w) => `${w.path} ${w.type}`)).toEqual(["writer[0] DryRun", "writer[1] Prometheus", "writers[0] Graphite"])
+    const config = await resolveConfig(
+      { writer: [{ type: "DryRun" }, { type: "Prometheus", port: 0 }], writers: [{ type: "Graphite" }], ...exec([{ type: "LoadAvg" }]) },
+      builtinRegistry(),
+    )
+    expect(config.executors[0]!.writers.map((w) => `${w.path} ${w.type}`)).toEqual([
+      "writer[0] DryRun",
+      "writer[1] Prometheus",
+      "writers[0] Graphite",
+    ])
   })
 
   it("a source's tickTime is kept for the scheduler", async () => {
@@ -128,7 +157,9 @@ describe("config files that cannot be read", () => {
   }
 
   it("missing file", async () => {
-    expect(await read("/nonexistent/pollect.json")).toBe("invalid config in /nonexistent/pollect.json (1 problem):\n  - cannot read config: file not found")
+    expect(await read("/nonexistent/pollect.json")).toBe(
+      "invalid config in /nonexistent/pollect.json (1 problem):\n  - cannot read config: file not found",
+    )
   })
 
   it("broken JSON says where", async () => {

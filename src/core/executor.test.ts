@@ -8,7 +8,10 @@ import type { SourceResult } from "./source-result.ts"
 import type { ProbeResult } from "./value-set.ts"
 
 class FnSource extends Source {
-  constructor(readonly fn: (ctx: Source["ctx"]) => ProbeResult | Promise<ProbeResult>, ctx: Source["ctx"]) {
+  constructor(
+    readonly fn: (ctx: Source["ctx"]) => ProbeResult | Promise<ProbeResult>,
+    ctx: Source["ctx"],
+  ) {
     super({ type: "Fn" }, ctx)
   }
   override probe() {
@@ -18,7 +21,10 @@ class FnSource extends Source {
 
 class RecordingWriter extends Writer {
   readonly batches: SourceResult[][] = []
-  constructor(override readonly partial = false, private readonly failWith?: string) {
+  constructor(
+    override readonly partial = false,
+    private readonly failWith?: string,
+  ) {
     super({ type: partial ? "Partial" : "Batch" }, null as never)
   }
   override write(results: SourceResult[]) {
@@ -36,17 +42,38 @@ class HangingWriter extends Writer {
   }
 }
 
-function setup(fns: ((ctx: Source["ctx"]) => ProbeResult | Promise<ProbeResult>)[], options: { threads?: number; timeoutMs?: number; writers?: Writer[]; tickTimes?: number[] } = {}) {
+function setup(
+  fns: ((ctx: Source["ctx"]) => ProbeResult | Promise<ProbeResult>)[],
+  options: { threads?: number; timeoutMs?: number; writers?: Writer[]; tickTimes?: number[] } = {},
+) {
   const lines: string[] = []
   const log = createLogger({ level: "debug", write: (line) => lines.push(line) })
   let now = 0
   const slots: SourceSlot[] = fns.map((fn, i) => {
     const { ctx, setSignal } = createSourceContext({ log, stateDir: "/tmp", configDir: "/tmp" })
-    return { id: `executors[0].sources[${i}]`, type: `S${i}`, labels: {}, source: new FnSource(fn, ctx), setSignal, tickTimeMs: options.tickTimes?.[i] ?? 1000, timeoutMs: options.timeoutMs ?? 1000 }
+    return {
+      id: `executors[0].sources[${i}]`,
+      type: `S${i}`,
+      labels: {},
+      source: new FnSource(fn, ctx),
+      setSignal,
+      tickTimeMs: options.tickTimes?.[i] ?? 1000,
+      timeoutMs: options.timeoutMs ?? 1000,
+    }
   })
   const writers = options.writers ?? [new RecordingWriter()]
   const selfMetrics = new SelfMetrics()
-  const executor = new Executor({ collection: "pollect", tickTimeMs: 1000, threads: options.threads ?? 5, slots, writers, log, selfMetrics, now: () => now, wallNow: () => 1_508_478_781_500 })
+  const executor = new Executor({
+    collection: "pollect",
+    tickTimeMs: 1000,
+    threads: options.threads ?? 5,
+    slots,
+    writers,
+    log,
+    selfMetrics,
+    now: () => now,
+    wallNow: () => 1_508_478_781_500,
+  })
   return { executor, writers, lines, selfMetrics, advance: (ms: number) => (now += ms) }
 }
 
@@ -65,20 +92,38 @@ describe("Executor", () => {
   })
 
   it("a probe that throws or times out is left out; the others still go out", async () => {
-    const { executor, writers, lines, selfMetrics } = setup([() => 1, () => { throw new Error("boom") }, () => new Promise(() => {})], { timeoutMs: 50 })
+    const { executor, writers, lines, selfMetrics } = setup(
+      [
+        () => 1,
+        () => {
+          throw new Error("boom")
+        },
+        () => new Promise(() => {}),
+      ],
+      { timeoutMs: 50 },
+    )
     const report = await executor.tick()
     expect(report).toEqual({ probed: 3, failed: 2 })
     expect((writers[0] as RecordingWriter).batches[0]!.map((r) => r.type)).toEqual(["S0"])
     expect(lines.filter((l) => l.includes("WARN")).map((l) => l.replace(/^\S+ /, ""))).toEqual([
-      'WARN  pollect S1 (executors[0].sources[1]) failed: boom',
+      "WARN  pollect S1 (executors[0].sources[1]) failed: boom",
       "WARN  pollect S2 (executors[0].sources[2]) failed: timed out after 0.05 s",
     ])
-    expect(selfMetrics.snapshot().probes.map((p) => [p.source, p.errors])).toEqual([["S0", 0], ["S1", 1], ["S2", 1]])
+    expect(selfMetrics.snapshot().probes.map((p) => [p.source, p.errors])).toEqual([
+      ["S0", 0],
+      ["S1", 1],
+      ["S2", 1],
+    ])
   })
 
   it("logs a failure once, not every tick, and logs the recovery", async () => {
     let fail = true
-    const { executor, lines, advance } = setup([() => { if (fail) throw new Error("down"); return 1 }])
+    const { executor, lines, advance } = setup([
+      () => {
+        if (fail) throw new Error("down")
+        return 1
+      },
+    ])
     for (let i = 0; i < 3; i++) {
       await executor.tick()
       advance(1000)
@@ -93,7 +138,10 @@ describe("Executor", () => {
 
   it("aborts ctx.signal at the deadline, so the source's own I/O stops", async () => {
     let aborted: unknown
-    const { executor } = setup([(ctx) => new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject((aborted = ctx.signal.reason))))], { timeoutMs: 30 })
+    const { executor } = setup(
+      [(ctx) => new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject((aborted = ctx.signal.reason))))],
+      { timeoutMs: 30 },
+    )
     await executor.tick()
     expect(String(aborted)).toContain("timed out after 0.03 s")
   })
@@ -136,7 +184,15 @@ describe("Executor", () => {
   it("a source still busy with a probe that ignored its deadline is not probed again", async () => {
     let calls = 0
     let release = () => {}
-    const { executor, advance } = setup([() => { calls++; return new Promise((resolve) => (release = () => resolve(1))) }], { timeoutMs: 20 })
+    const { executor, advance } = setup(
+      [
+        () => {
+          calls++
+          return new Promise((resolve) => (release = () => resolve(1)))
+        },
+      ],
+      { timeoutMs: 20 },
+    )
     await executor.tick()
     advance(1000)
     await executor.tick()
@@ -153,9 +209,20 @@ describe("Executor", () => {
     const partial = new RecordingWriter(true)
     const batch = new RecordingWriter(false)
     const broken = new RecordingWriter(false, "disk full")
-    const { executor, lines } = setup([async () => (await sleep(20), 1), () => { throw new Error("x") }], { writers: [broken, partial, batch] })
+    const { executor, lines } = setup(
+      [
+        async () => (await sleep(20), 1),
+        () => {
+          throw new Error("x")
+        },
+      ],
+      { writers: [broken, partial, batch] },
+    )
     await executor.tick()
-    expect(partial.batches.map((b) => [b[0]!.type, b[0]!.error])).toEqual([["S1", "x"], ["S0", undefined]])
+    expect(partial.batches.map((b) => [b[0]!.type, b[0]!.error])).toEqual([
+      ["S1", "x"],
+      ["S0", undefined],
+    ])
     expect(batch.batches).toHaveLength(1)
     expect(lines.some((l) => l.includes("writer Batch failed: disk full"))).toBe(true)
   })

@@ -4,6 +4,7 @@
  * source's result as it lands; batch writers get the whole tick, in config order, once all land.
  */
 import { withDeadline } from "./deadline.ts"
+import { mapConcurrent } from "./concurrency.ts"
 import { FailureLatch } from "./failure-latch.ts"
 import { errorMessage, type Logger } from "./log.ts"
 import type { Source, Writer } from "./plugin.ts"
@@ -91,22 +92,15 @@ export class Executor {
     const at = this.now()
     const time = Math.floor(this.wallNow() / 1000)
     const due = this.options.slots.filter((slot) => this.due(slot, at, options.all ?? false))
-    const results: (SourceResult | undefined)[] = new Array(due.length)
     let failed = 0
-    let next = 0
-    const worker = async () => {
-      while (next < due.length) {
-        const index = next++
-        const slot = due[index]!
-        this.lastRun.set(slot.id, at)
-        const result = await this.probe(slot, time)
-        if (result.error !== undefined) failed++
-        results[index] = result
-        if (this.partialWriters.length) await this.deliver(this.partialWriters, [result])
-      }
-    }
-    await Promise.all(Array.from({ length: Math.min(this.options.threads, due.length) }, worker))
-    const landed = results.filter((r): r is SourceResult => r !== undefined && r.error === undefined && r.sets.length > 0)
+    const results = await mapConcurrent(due, this.options.threads, async (slot) => {
+      this.lastRun.set(slot.id, at)
+      const result = await this.probe(slot, time)
+      if (result.error !== undefined) failed++
+      if (this.partialWriters.length) await this.deliver(this.partialWriters, [result])
+      return result
+    })
+    const landed = results.filter((r) => r.error === undefined && r.sets.length > 0)
     if (landed.length) await this.deliver(this.batchWriters, landed)
     return { probed: due.length, failed }
   }
@@ -131,18 +125,27 @@ export class Executor {
     // A probe that ignores its signal keeps the source busy (not probed again) until it settles.
     running.finally(() => this.busy.delete(slot.id)).catch(() => {})
     try {
-      const probed = await withDeadline(() => running, slot.timeoutMs, () => {
-        const error = new Error(`timed out after ${slot.timeoutMs / 1000} s`)
-        controller.abort(error)
-        return error
-      })
+      const probed = await withDeadline(
+        () => running,
+        slot.timeoutMs,
+        () => {
+          const error = new Error(`timed out after ${slot.timeoutMs / 1000} s`)
+          controller.abort(error)
+          return error
+        },
+      )
       result.sets = toValueSets(probed)
       this.latch.ok(slot.id, what)
     } catch (error) {
       result.error = errorMessage(error)
       this.latch.fail(slot.id, what, result.error)
     }
-    this.options.selfMetrics.observeProbe(this.collection, slot.name ? `${slot.type}.${slot.name}` : slot.type, (performance.now() - started) / 1000, result.error === undefined)
+    this.options.selfMetrics.observeProbe(
+      this.collection,
+      slot.name ? `${slot.type}.${slot.name}` : slot.type,
+      (performance.now() - started) / 1000,
+      result.error === undefined,
+    )
     return result
   }
 
@@ -156,7 +159,11 @@ export class Executor {
         const key = `writer:${writer.config.type}`
         const what = `writer ${writer.config.type}`
         try {
-          await withDeadline(() => writer.write(results), this.tickTimeMs, () => new Error(`write did not finish within ${this.tickTimeMs / 1000} s`))
+          await withDeadline(
+            () => writer.write(results),
+            this.tickTimeMs,
+            () => new Error(`write did not finish within ${this.tickTimeMs / 1000} s`),
+          )
           this.latch.ok(key, what)
         } catch (error) {
           this.latch.fail(key, what, errorMessage(error))

@@ -6,11 +6,13 @@ import { builtinRegistry } from "../registry.ts"
 describe("log", () => {
   it("filters by level and scopes child loggers", () => {
     const lines: string[] = []
-    const log = createLogger({ level: "warn", write: (l) => lines.push(l) }).child("a").child("b")
+    const log = createLogger({ level: "warn", write: (l) => lines.push(l) })
+      .child("a")
+      .child("b")
     log.info("hidden")
     log.warn("shown")
     expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z WARN  \[a\.b\] shown$/)
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z WARN {2}\[a\.b\] shown$/)
   })
 
   it("masks registered secrets in every line", () => {
@@ -21,7 +23,10 @@ describe("log", () => {
   })
 
   it("secrets from the config are registered when it loads", async () => {
-    await resolveConfig({ executors: [{ sources: [{ type: "TcpTime", host: "h", port: 1, password: "xyzzy-secret" }] }] }, builtinRegistry())
+    await resolveConfig(
+      { executors: [{ sources: [{ type: "TcpTime", host: "h", port: 1, password: "xyzzy-secret" }] }] },
+      builtinRegistry(),
+    )
     const lines: string[] = []
     createLogger({ write: (l) => lines.push(l) }).warn("got xyzzy-secret back")
     expect(lines[0]).toContain("got *** back")

@@ -4,7 +4,13 @@ import { graphitePath, graphitePaths, promBaseUnit, promLabelName, promLabels, p
 import { ValueSet, type ValueSetMeta } from "./value-set.ts"
 import { resultOf } from "../../test/helpers/context.ts"
 
-function name(type: string, valueName: string | undefined, meta: ValueSetMeta = {}, sourceName?: string, scheme: "pollect" | "snake_case" = "snake_case"): string {
+function name(
+  type: string,
+  valueName: string | undefined,
+  meta: ValueSetMeta = {},
+  sourceName?: string,
+  scheme: "pollect" | "snake_case" = "snake_case",
+): string {
   const set = new ValueSet([], meta).add(1, [], valueName)
   return promName(resultOf(set, { type, name: sourceName }), set, set.values[0]!, scheme)
 }
@@ -13,7 +19,9 @@ describe("promName, names: pollect (the original's)", () => {
   it("joins collection, type, name and value name; - and . become _, ! is dropped", () => {
     expect(name("LoadAvg", undefined, {}, undefined, "pollect")).toBe("pollect_LoadAvg")
     expect(name("Http", undefined, { unit: "milliseconds" }, "local", "pollect")).toBe("pollect_Http_local")
-    expect(name("Interface", "total_bytes_sent", { kind: "counter", unit: "bytes" }, undefined, "pollect")).toBe("pollect_Interface_total_bytes_sent")
+    expect(name("Interface", "total_bytes_sent", { kind: "counter", unit: "bytes" }, undefined, "pollect")).toBe(
+      "pollect_Interface_total_bytes_sent",
+    )
     expect(name("Process", "load_percent", {}, "py", "pollect")).toBe("pollect_Process_py_load_percent")
     expect(name("Http", "x", {}, "dev-core.eu!", "pollect")).toBe("pollect_Http_dev_core_eu_x")
   })
@@ -69,7 +77,10 @@ describe("promName, names: snake_case", () => {
     expect(promLabelName("le", "snake_case")).toBe("le_label")
     expect(promLabelName("ifName")).toBe("ifName")
     const set = new ValueSet(["diskName"]).add(1, ["sda"])
-    expect(promLabels(resultOf(set, { labels: { siteName: "home" } }), set, set.values[0]!, "snake_case")).toEqual({ disk_name: "sda", site_name: "home" })
+    expect(promLabels(resultOf(set, { labels: { siteName: "home" } }), set, set.values[0]!, "snake_case")).toEqual({
+      disk_name: "sda",
+      site_name: "home",
+    })
     expect(promLabels(resultOf(set, { labels: { siteName: "home" } }), set, set.values[0]!)).toEqual({ diskName: "sda", siteName: "home" })
   })
 })
@@ -85,12 +96,23 @@ it("graphitePaths (the writer's per-result form) gives graphitePath's paths afte
   const result = resultOf([set, bare], { collection: "a b", type: "IO", name: "host.1" })
   const paths = graphitePaths(result, "servers.web1.")
   const values = [...set.values, ...bare.values]
-  expect(values.map(paths)).toEqual(["servers.web1.a_b.io.host.1.reads.sec.sda", "servers.web1.a_b.io.host.1.reads.sec.sd_b_c", "servers.web1.a_b.io.host.1.io_time.x_y", "servers.web1.a_b.io.host.1"])
+  expect(values.map(paths)).toEqual([
+    "servers.web1.a_b.io.host.1.reads.sec.sda",
+    "servers.web1.a_b.io.host.1.reads.sec.sd_b_c",
+    "servers.web1.a_b.io.host.1.io_time.x_y",
+    "servers.web1.a_b.io.host.1",
+  ])
   expect(values.map((value) => "servers.web1." + graphitePath(result, value))).toEqual(values.map(paths))
 })
 
 it("snake_case names are remembered per collection, type, names, kind and unit, never mixed up", () => {
-  const calls = [() => name("Io", "reads", { kind: "counter" }), () => name("Io", "reads", {}), () => name("Io", "reads", { unit: "ms" }), () => name("Io", undefined, {}, "x"), () => name("Io", "x", {})]
+  const calls = [
+    () => name("Io", "reads", { kind: "counter" }),
+    () => name("Io", "reads", {}),
+    () => name("Io", "reads", { unit: "ms" }),
+    () => name("Io", undefined, {}, "x"),
+    () => name("Io", "x", {}),
+  ]
   const expected = ["pollect_io_reads_total", "pollect_io_reads", "pollect_io_reads_seconds", "pollect_io_x", "pollect_io_x"]
   expect(calls.map((call) => call())).toEqual(expected)
   // Again, in the reverse order: the same answers, now from the cache.

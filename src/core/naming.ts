@@ -98,17 +98,63 @@ const BASE_UNITS: Record<string, { unit: string; mul?: number; div?: number }> =
 
 /** Abbreviations a source may declare (or end a value name with) → the unit's full name. */
 const UNIT_ALIASES: Record<string, string> = {
-  ns: "nanoseconds", us: "microseconds", ms: "milliseconds", millis: "milliseconds",
-  s: "seconds", sec: "seconds", secs: "seconds", second: "seconds",
-  min: "minutes", mins: "minutes", h: "hours", d: "days",
-  pct: "percent", b: "bytes", byte: "bytes", kb: "kilobytes", mb: "megabytes", gb: "gigabytes", tb: "terabytes",
-  kib: "kibibytes", mib: "mebibytes", gib: "gibibytes", tib: "tebibytes",
-  bps: "bits_per_second", per_sec: "per_second", mv: "millivolts", ma: "milliamperes", mw: "milliwatts", kw: "kilowatts",
-  wh: "watt_hours", kwh: "kilowatt_hours", degrees_celsius: "celsius", km: "kilometers",
+  ns: "nanoseconds",
+  us: "microseconds",
+  ms: "milliseconds",
+  millis: "milliseconds",
+  s: "seconds",
+  sec: "seconds",
+  secs: "seconds",
+  second: "seconds",
+  min: "minutes",
+  mins: "minutes",
+  h: "hours",
+  d: "days",
+  pct: "percent",
+  b: "bytes",
+  byte: "bytes",
+  kb: "kilobytes",
+  mb: "megabytes",
+  gb: "gigabytes",
+  tb: "terabytes",
+  kib: "kibibytes",
+  mib: "mebibytes",
+  gib: "gibibytes",
+  tib: "tebibytes",
+  bps: "bits_per_second",
+  per_sec: "per_second",
+  mv: "millivolts",
+  ma: "milliamperes",
+  mw: "milliwatts",
+  kw: "kilowatts",
+  wh: "watt_hours",
+  kwh: "kilowatt_hours",
+  degrees_celsius: "celsius",
+  km: "kilometers",
 }
 
 /** Name segments promtool rejects ("abbreviated units", "should not include type"). */
-const LINT_SEGMENTS = new Set(["s", "ms", "us", "ns", "sec", "b", "kb", "mb", "gb", "tb", "pb", "m", "h", "d", "counter", "gauge", "histogram", "summary", "untyped"])
+const LINT_SEGMENTS = new Set([
+  "s",
+  "ms",
+  "us",
+  "ns",
+  "sec",
+  "b",
+  "kb",
+  "mb",
+  "gb",
+  "tb",
+  "pb",
+  "m",
+  "h",
+  "d",
+  "counter",
+  "gauge",
+  "histogram",
+  "summary",
+  "untyped",
+])
 /** Suffixes promtool reserves for counters, histograms and summaries. */
 const GAUGE_RESERVED_SUFFIX = /_(total|count|sum|bucket)$/
 const RESERVED_LABELS = new Set(["le", "quantile"])
@@ -176,7 +222,13 @@ function pollectName(result: SourceResult, value: Value): string {
 }
 
 function snakeCaseName(result: SourceResult, set: ValueSet, value: Value): string {
-  const words = (...parts: (string | undefined)[]) => parts.filter((p): p is string => !!p).map(snakeCase).join("_").split("_").filter(Boolean)
+  const words = (...parts: (string | undefined)[]) =>
+    parts
+      .filter((p): p is string => !!p)
+      .map(snakeCase)
+      .join("_")
+      .split("_")
+      .filter(Boolean)
   // The rules below rewrite only what the source and its values are called, never collection and type.
   const head = words(result.collection, result.type)
   let rest = words(result.name, value.name)
@@ -207,7 +259,8 @@ function snakeCaseName(result: SourceResult, set: ValueSet, value: Value): strin
   if (set.kind === "counter") name = name.replace(/_total$/, "")
   const appendUnit = unit !== undefined && !name.endsWith("_" + unit)
   // A gauge may not end in a counter's or histogram's suffix; an appended unit moves it off the end.
-  if (set.kind !== "counter" && !appendUnit) while (GAUGE_RESERVED_SUFFIX.test(name) && name.split("_").length > 2) name = name.replace(GAUGE_RESERVED_SUFFIX, "")
+  if (set.kind !== "counter" && !appendUnit)
+    while (GAUGE_RESERVED_SUFFIX.test(name) && name.split("_").length > 2) name = name.replace(GAUGE_RESERVED_SUFFIX, "")
   if (appendUnit) name += "_" + unit
   if (set.kind === "counter") name += "_total"
   return promSafe(name)

@@ -9,6 +9,7 @@ import type { SelfMetrics } from "./self-metrics.ts"
 import type { SourceResult } from "./source-result.ts"
 import type { ProbeResult } from "./value-set.ts"
 import type { SpawnOptions, SpawnResult } from "./spawn.ts"
+import type { MetricSpecs } from "./metrics.ts"
 
 /** Keys every source accepts besides its own. */
 export interface CommonSourceOptions {
@@ -35,6 +36,8 @@ export interface SourceContext {
   spawn(argv: string[], options?: SpawnOptions): Promise<SpawnResult>
   /** fetch() that gives up at the probe's deadline. */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>
+  /** Masks `value` (a password, a token) in every log line from now on. */
+  registerSecret(value: string): void
 }
 
 export interface WriterContext {
@@ -52,6 +55,8 @@ export type OptionsSchema = v.GenericSchema<Record<string, unknown>, object>
 export abstract class Source<Options extends object = object> {
   /** The source's own keys; the common keys (`type`, `name`, ...) are checked by pollect. */
   static readonly options: OptionsSchema = v.object({})
+  /** What the source emits (value names, labels, unit, kind, help); the docs' tables are made from it. */
+  static readonly metrics: MetricSpecs = {}
 
   constructor(
     readonly config: Options & CommonSourceOptions,
@@ -88,6 +93,7 @@ export abstract class Writer<Options extends object = object> {
 export interface SourceClass {
   new (config: any, ctx: SourceContext): Source<any>
   readonly options: OptionsSchema
+  readonly metrics?: MetricSpecs
   /** Probe timeout in seconds when the config sets none; otherwise the tick time. */
   readonly defaultTimeout?: number
 }

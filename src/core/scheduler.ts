@@ -60,10 +60,13 @@ export class Scheduler {
     const next = Math.max(k, Math.ceil((now - base) / interval))
     this.timers.set(
       job,
-      this.clock.setTimeout(() => {
-        this.fire(job)
-        this.arm(job, base, interval, next + 1)
-      }, Math.max(0, base + next * interval - now)),
+      this.clock.setTimeout(
+        () => {
+          this.fire(job)
+          this.arm(job, base, interval, next + 1)
+        },
+        Math.max(0, base + next * interval - now),
+      ),
     )
   }
 

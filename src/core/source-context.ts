@@ -1,6 +1,6 @@
 /** Builds the `ctx` a source sees (see SourceContext in plugin.ts). */
 import { spawnTool } from "./spawn.ts"
-import type { Logger } from "./log.ts"
+import { registerSecret, type Logger } from "./log.ts"
 import type { SourceContext } from "./plugin.ts"
 import { RateTracker } from "./rate.ts"
 
@@ -23,6 +23,7 @@ export function createSourceContext(options: { log: Logger; stateDir: string; co
     },
     spawn: (argv, spawnOptions = {}) => spawnTool(argv, { ...spawnOptions, signal: withDeadline(spawnOptions.signal) }),
     fetch: (input, init = {}) => fetch(input, { ...init, signal: withDeadline(init.signal) }),
+    registerSecret,
   }
   return { ctx, setSignal: (next) => (signal = next) }
 }

@@ -24,14 +24,20 @@ export interface SpawnResult {
 }
 
 export class ToolNotFoundError extends Error {
-  constructor(readonly tool: string, packageName?: string) {
+  constructor(
+    readonly tool: string,
+    packageName?: string,
+  ) {
     super(`${tool} not found on PATH${packageName ? ` (install the ${packageName} package)` : ""}`)
     this.name = "ToolNotFoundError"
   }
 }
 
 export class ToolTimeoutError extends Error {
-  constructor(readonly tool: string, timeoutMs: number) {
+  constructor(
+    readonly tool: string,
+    timeoutMs: number,
+  ) {
     super(`${tool} did not finish within ${timeoutMs} ms and was killed`)
     this.name = "ToolTimeoutError"
   }

@@ -7,7 +7,10 @@ describe("toValueSets", () => {
     expect(toValueSets(true)[0]!.values[0]!.value).toBe(1)
   })
   it("a record is one named value per key, in order", () => {
-    expect(toValueSets({ b: 1, a: false })[0]!.values.map((v) => [v.name, v.value])).toEqual([["b", 1], ["a", 0]])
+    expect(toValueSets({ b: 1, a: false })[0]!.values.map((v) => [v.name, v.value])).toEqual([
+      ["b", 1],
+      ["a", 0],
+    ])
   })
   it("ValueSet and lists pass through; null and undefined are no values", () => {
     const set = new ValueSet(["x"]).add(1, ["y"])

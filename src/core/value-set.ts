@@ -3,9 +3,14 @@
  * a ValueSet has label names; each of its values carries the label values and an optional
  * value name (a path segment / metric-name suffix).
  */
+import type { MetricSpec } from "./metrics.ts"
 
 /** How a value behaves over time; only the snake_case Prometheus names use it (`_total`). */
 export type ValueKind = "gauge" | "counter"
+
+function isSpec(value: readonly string[] | MetricSpec): value is MetricSpec {
+  return !Array.isArray(value)
+}
 
 export interface Value {
   value: number
@@ -29,12 +34,28 @@ export class ValueSet {
   unit?: string
   kind?: ValueKind
   help?: string
+  /** The declaration this set was built from (`new ValueSet(metrics.load)`), if any. */
+  readonly spec?: MetricSpec
 
-  constructor(labels: string[] = [], meta: ValueSetMeta = {}) {
-    this.labels = labels
-    this.unit = meta.unit
-    this.kind = meta.kind
-    this.help = meta.help
+  /**
+   * @example
+   * new ValueSet(metrics.load)                  // labels, unit, kind and help as declared
+   * new ValueSet(metrics.value, { labels })     // a declaration whose labels the config names
+   * new ValueSet(["time"], { help: "Load" })    // undeclared, as extensions of pollect 1.x do
+   */
+  constructor(labelsOrSpec: readonly string[] | MetricSpec = [], meta: ValueSetMeta & { labels?: readonly string[] } = {}) {
+    if (isSpec(labelsOrSpec)) {
+      this.spec = labelsOrSpec
+      this.labels = [...(meta.labels ?? labelsOrSpec.labels ?? [])]
+      this.unit = labelsOrSpec.unit
+      this.kind = labelsOrSpec.kind
+      this.help = labelsOrSpec.help
+    } else {
+      this.labels = [...labelsOrSpec]
+      this.unit = meta.unit
+      this.kind = meta.kind
+      this.help = meta.help
+    }
   }
 
   /** Adds a value; `true`/`false` become 1/0 as in the original. */
@@ -48,14 +69,7 @@ export class ValueSet {
 }
 
 /** Everything a probe may return. */
-export type ProbeResult =
-  | number
-  | boolean
-  | Record<string, number | boolean>
-  | ValueSet
-  | ValueSet[]
-  | null
-  | undefined
+export type ProbeResult = number | boolean | Record<string, number | boolean> | ValueSet | ValueSet[] | null | undefined
 
 /** Turns any ProbeResult into ValueSet[]: a number is one unnamed value, a record one named value per key. */
 export function toValueSets(result: ProbeResult): ValueSet[] {

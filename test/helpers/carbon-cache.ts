@@ -9,7 +9,6 @@ import { join } from "node:path"
 import { tempDir } from "./context.ts"
 import { freePort, stopProcess } from "./processes.ts"
 
-
 async function portOpen(port: number): Promise<boolean> {
   try {
     const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } })
@@ -122,7 +121,13 @@ export class CarbonCache {
   }
 
   /** Polls `fetch` until `done` says so (carbon writes its cache to disk about once a second). */
-  async waitFor(path: string, from: number, until: number, done: (points: Map<number, number>) => boolean, timeoutMs = 15_000): Promise<Map<number, number>> {
+  async waitFor(
+    path: string,
+    from: number,
+    until: number,
+    done: (points: Map<number, number>) => boolean,
+    timeoutMs = 15_000,
+  ): Promise<Map<number, number>> {
     const deadline = Date.now() + timeoutMs
     let points = new Map<number, number>()
     while (Date.now() < deadline) {

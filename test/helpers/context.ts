@@ -16,9 +16,17 @@ export function tempDir(prefix = "pollect-test-"): string {
 }
 
 /** A source with its options validated by its own schema, as pollect would build it. */
-export function makeSource<S extends Source>(cls: SourceClass, config: Record<string, unknown>, dirs: { stateDir?: string; configDir?: string } = {}): S {
+export function makeSource<S extends Source>(
+  cls: SourceClass,
+  config: Record<string, unknown>,
+  dirs: { stateDir?: string; configDir?: string } = {},
+): S {
   const parsed = v.parse(cls.options, config)
-  const { ctx } = createSourceContext({ log: silentLogger, stateDir: dirs.stateDir ?? tempDir(), configDir: dirs.configDir ?? process.cwd() })
+  const { ctx } = createSourceContext({
+    log: silentLogger,
+    stateDir: dirs.stateDir ?? tempDir(),
+    configDir: dirs.configDir ?? process.cwd(),
+  })
   return new cls({ ...config, ...parsed }, ctx) as S
 }
 

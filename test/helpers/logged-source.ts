@@ -5,7 +5,11 @@ import type { Source, SourceClass } from "../../src/core/plugin.ts"
 import { createSourceContext } from "../../src/core/source-context.ts"
 import { tempDir } from "./context.ts"
 
-export function makeLoggedSource<S extends Source>(cls: SourceClass, config: Record<string, unknown>, dirs: { stateDir?: string } = {}): { source: S; lines: string[]; stateDir: string } {
+export function makeLoggedSource<S extends Source>(
+  cls: SourceClass,
+  config: Record<string, unknown>,
+  dirs: { stateDir?: string } = {},
+): { source: S; lines: string[]; stateDir: string } {
   const lines: string[] = []
   const stateDir = dirs.stateDir ?? tempDir()
   const parsed = v.parse(cls.options, config)

@@ -89,7 +89,10 @@ export class Named {
     for (let i = 0; i < 100; i++) {
       if (this.process?.exitCode !== null) return false
       if (this.output.includes("running")) {
-        const ok = await fetch(`${this.statsUrl}/json/v1/server`).then((r) => r.ok, () => false)
+        const ok = await fetch(`${this.statsUrl}/json/v1/server`).then(
+          (r) => r.ok,
+          () => false,
+        )
         if (ok) return true
       }
       await Bun.sleep(100)
@@ -99,7 +102,10 @@ export class Named {
 
   /** `dig @127.0.0.1 -p PORT name type +short` with the real dig; resolves with its output. */
   async dig(name: string, type = "A"): Promise<string> {
-    const proc = Bun.spawn(["dig", "@127.0.0.1", "-p", String(this.dnsPort), name, type, "+short", "+tries=1", "+time=2"], { stdout: "pipe", stderr: "pipe" })
+    const proc = Bun.spawn(["dig", "@127.0.0.1", "-p", String(this.dnsPort), name, type, "+short", "+tries=1", "+time=2"], {
+      stdout: "pipe",
+      stderr: "pipe",
+    })
     const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited])
     if (code !== 0) throw new Error(`dig ${name} ${type} failed (${code}): ${out}`)
     return out.trim()

@@ -57,3 +57,19 @@ export function byPromSeries(probe: ProbeResult, type: string, name?: string): M
   }
   return out
 }
+
+/**
+ * Runs `fn` with /proc and /sys pointed at `<root>/proc` and `<root>/sys` (a golden case's
+ * recorded host), and puts them back after, even when `fn` throws.
+ */
+export async function withHostRoot<T>(root: string, fn: () => T | Promise<T>): Promise<T> {
+  const saved = { proc: process.env.POLLECT_PROCFS, sys: process.env.POLLECT_SYSFS }
+  process.env.POLLECT_PROCFS = join(root, "proc")
+  process.env.POLLECT_SYSFS = join(root, "sys")
+  try {
+    return await fn()
+  } finally {
+    restore("POLLECT_PROCFS", saved.proc)
+    restore("POLLECT_SYSFS", saved.sys)
+  }
+}

@@ -63,7 +63,19 @@ export class Snmpd {
     for (let attempt = 0; attempt < 5; attempt++) {
       this.port = await freeUdpPort()
       this.process = Bun.spawn(
-        [snmpd, "-f", "-C", "-c", conf, "-Lf", join(this.dir, "snmpd.log"), `--persistentDir=${join(this.dir, "persist")}`, "-p", join(this.dir, "snmpd.pid"), `udp:127.0.0.1:${this.port}`],
+        [
+          snmpd,
+          "-f",
+          "-C",
+          "-c",
+          conf,
+          "-Lf",
+          join(this.dir, "snmpd.log"),
+          `--persistentDir=${join(this.dir, "persist")}`,
+          "-p",
+          join(this.dir, "snmpd.pid"),
+          `udp:127.0.0.1:${this.port}`,
+        ],
         { stdin: "ignore", stdout: "ignore", stderr: "ignore", env: { ...process.env, MIBS: "" } },
       )
       if (await this.ready()) return
@@ -75,7 +87,9 @@ export class Snmpd {
   private async ready(): Promise<boolean> {
     for (let i = 0; i < 50; i++) {
       if (this.process?.exitCode !== null) return false
-      const result = await this.snmpget(["-v2c", "-c", SNMP_TEST.community, "-t", "0.2", "-r", "0"], [SNMP_FIXED.answer.oid]).catch(() => undefined)
+      const result = await this.snmpget(["-v2c", "-c", SNMP_TEST.community, "-t", "0.2", "-r", "0"], [SNMP_FIXED.answer.oid]).catch(
+        () => undefined,
+      )
       if (result?.includes(`INTEGER: ${SNMP_FIXED.answer.value}`)) return true
       await Bun.sleep(100)
     }

@@ -19,7 +19,12 @@ beforeAll(async () => {
 afterAll(() => {})
 
 async function pollect(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-  const child = Bun.spawn([binary, ...args], { cwd: options.cwd ?? dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...options.env } })
+  const child = Bun.spawn([binary, ...args], {
+    cwd: options.cwd ?? dir,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, ...options.env },
+  })
   const timer = setTimeout(() => child.kill("SIGKILL"), 30_000)
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
   clearTimeout(timer)
@@ -32,7 +37,9 @@ describe("compiled binary", () => {
   it("runs the seed README's config once with --dry-run: LoadAvg printed in the original's format", async () => {
     const { stdout, stderr, code } = await pollect(["--config", join(fixtures, "seed-readme.json"), "--once", "--dry-run"])
     const line = stdout.split("\n").find((l) => l.includes("pollect.loadavg"))!
-    expect(line).toMatch(/^\('pollect\.loadavg\.short', \(\d{10}, \d+\.\d+\)\), \('pollect\.loadavg\.mid', \(\d{10}, \d+\.\d+\)\), \('pollect\.loadavg\.long', \(\d{10}, \d+\.\d+\)\)$/)
+    expect(line).toMatch(
+      /^\('pollect\.loadavg\.short', \(\d{10}, \d+\.\d+\)\), \('pollect\.loadavg\.mid', \(\d{10}, \d+\.\d+\)\), \('pollect\.loadavg\.long', \(\d{10}, \d+\.\d+\)\)$/,
+    )
     const now = Date.now() / 1000
     for (const [, , time] of line.matchAll(TUPLE)) expect(Math.abs(Number(time) - now)).toBeLessThan(60)
     // This machine has no route to google.com: that probe fails, the rest goes out, exit 1 says so.
@@ -46,7 +53,9 @@ describe("compiled binary", () => {
     const { stdout, stderr, code } = await pollect(["--config", file])
     expect(code).toBe(2)
     expect(stdout).toBe("")
-    expect(stderr).toContain(`invalid config in ${file} (2 problems):\n  - executors[0].sources[0] (Http): url: expected string\n  - executors[0].sources[1]: unknown source type "Bogus"`)
+    expect(stderr).toContain(
+      `invalid config in ${file} (2 problems):\n  - executors[0].sources[0] (Http): url: expected string\n  - executors[0].sources[1]: unknown source type "Bogus"`,
+    )
     expect(stderr).not.toMatch(/\n\s+at /)
   })
 
@@ -54,13 +63,13 @@ describe("compiled binary", () => {
     const good = await pollect(["check", "--config", join(fixtures, "seed-readme.json")])
     expect(good.code).toBe(0)
     expect(good.stdout).toContain("OK (2 executor(s), 2 source(s))")
-    writeFileSync(join(dir, "broken.json"), "{ \"executors\": [ }")
+    writeFileSync(join(dir, "broken.json"), '{ "executors": [ }')
     const bad = await pollect(["check", "--config", join(dir, "broken.json")])
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toContain("not valid JSON at line 1, column 18: unexpected \"}\", expected a value")
+    expect(bad.stderr).toContain('not valid JSON at line 1, column 18: unexpected "}", expected a value')
   })
 
-  it("loads extensions from beside the config, importing \"pollect\" from the binary", async () => {
+  it('loads extensions from beside the config, importing "pollect" from the binary', async () => {
     const ext = tempDir("pollect-ext-")
     cpSync(join(root, "examples"), ext, { recursive: true })
     const { stdout, code } = await pollect(["--config", join(ext, "config.json"), "--once"], { cwd: ext })
@@ -72,19 +81,28 @@ describe("compiled binary", () => {
   it("without --config runs the embedded default (system metrics) and says so first", async () => {
     const { stdout, stderr, code } = await pollect(["--once", "--dry-run"])
     expect(code).toBe(0)
-    expect(stderr.split("\n")[0]).toContain("no --config given, running the embedded default config (LoadAvg, MemoryUsage, DiskUsage, Interface and IO every 10 s on http://*:9001/metrics)")
-    for (const path of ["pollect.loadavg.short", "pollect.memoryusage.total", "pollect.diskusage._.free"]) expect(stdout).toContain(`('${path}`)
+    expect(stderr.split("\n")[0]).toContain(
+      "no --config given, running the embedded default config (LoadAvg, MemoryUsage, DiskUsage, Interface and IO every 10 s on http://*:9001/metrics)",
+    )
+    for (const path of ["pollect.loadavg.short", "pollect.memoryusage.total", "pollect.diskusage._.free"])
+      expect(stdout).toContain(`('${path}`)
   })
 
   it("without --config serves the default on :9001 with snake_case names, if the port is free", async () => {
-    const busy = await fetch("http://127.0.0.1:9001/").then(() => true, () => false)
+    const busy = await fetch("http://127.0.0.1:9001/").then(
+      () => true,
+      () => false,
+    )
     if (busy) return // someone else's exporter; the --dry-run test above covers the config
     const child = Bun.spawn([binary], { cwd: dir, stdout: "pipe", stderr: "pipe" })
     try {
       let text = ""
       for (let i = 0; i < 100 && !text.includes("pollect_load_avg"); i++) {
         await Bun.sleep(100)
-        text = await fetch("http://127.0.0.1:9001/metrics").then((r) => r.text(), () => "")
+        text = await fetch("http://127.0.0.1:9001/metrics").then(
+          (r) => r.text(),
+          () => "",
+        )
       }
       expect(text).toMatch(/^pollect_load_avg\{time="mid"\} [\d.]+$/m)
       expect(text).toMatch(/^pollect_memory_usage_bytes\{type="total"\} \d+$/m)
@@ -115,7 +133,10 @@ describe("compiled binary", () => {
     const slow = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: async () => (await Bun.sleep(1500), new Response("ok")) })
     try {
       const file = join(dir, "once-slow.json")
-      writeFileSync(file, JSON.stringify({ executors: [{ sources: [{ type: "Http", name: "slow", url: `http://127.0.0.1:${slow.port}/` }] }] }))
+      writeFileSync(
+        file,
+        JSON.stringify({ executors: [{ sources: [{ type: "Http", name: "slow", url: `http://127.0.0.1:${slow.port}/` }] }] }),
+      )
       const child = Bun.spawn([binary, "--config", file, "--once"], { stdout: "pipe", stderr: "pipe" })
       await Bun.sleep(500)
       child.kill("SIGTERM")

@@ -93,7 +93,11 @@ describe("cross-compiled binaries", () => {
   it("builds every target as an executable of its OS, CPU and libc", async () => {
     expect(TARGETS.map((t) => t.name).sort()).toEqual(Object.keys(EXPECTED).sort())
     for (const target of TARGETS) {
-      const header = Buffer.from(await Bun.file(join(dir, `pollect-${target.name}`)).slice(0, 65536).arrayBuffer())
+      const header = Buffer.from(
+        await Bun.file(join(dir, `pollect-${target.name}`))
+          .slice(0, 65536)
+          .arrayBuffer(),
+      )
       expect({ target: target.name, kind: executableKind(header) }).toEqual({ target: target.name, kind: EXPECTED[target.name]! })
     }
   })
@@ -109,7 +113,8 @@ describe("cross-compiled binaries", () => {
     ["qemu-aarch64"],
     "linux-arm64 runs --once --dry-run under qemu-aarch64 and prints the same names as linux-x64",
     async () => {
-      if (!existsSync(join(ARM64_ROOT, "lib", "ld-linux-aarch64.so.1"))) throw new Error(`${ARM64_ROOT} is missing: install libc6-arm64-cross`)
+      if (!existsSync(join(ARM64_ROOT, "lib", "ld-linux-aarch64.so.1")))
+        throw new Error(`${ARM64_ROOT} is missing: install libc6-arm64-cross`)
       for (const [name, machine] of Object.entries(ELF_MACHINE)) {
         expect(readFileSync(join(dir, `pollect-${name}`)).readUInt16LE(18)).toBe(machine)
       }
@@ -118,7 +123,15 @@ describe("cross-compiled binaries", () => {
       expect(x64.code).toBe(0)
       expect(arm64.code).toBe(0)
       const names = dryRunNames(x64.stdout)
-      expect(names).toEqual(expect.arrayContaining(["cross.loadavg.short", "cross.loadavg.mid", "cross.loadavg.long", "cross.http.local", "cross.tcptime.local"]))
+      expect(names).toEqual(
+        expect.arrayContaining([
+          "cross.loadavg.short",
+          "cross.loadavg.mid",
+          "cross.loadavg.long",
+          "cross.http.local",
+          "cross.tcptime.local",
+        ]),
+      )
       expect(dryRunNames(arm64.stdout)).toEqual(names)
     },
     60_000,

@@ -3,7 +3,18 @@
  * served over HTTP on loopback, installed with POLLECT_BASE_URL into a temp root under `dash`.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test"
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs"
 import { join, relative } from "node:path"
 import { buildAll, TARGETS } from "../../scripts/build-all.ts"
 import { tempDir } from "../helpers/context.ts"
@@ -21,7 +32,10 @@ const roots: string[] = []
 
 beforeAll(async () => {
   release = tempDir("pollect-release-")
-  await buildAll(TARGETS.filter((t) => t.name === TARGET), release)
+  await buildAll(
+    TARGETS.filter((t) => t.name === TARGET),
+    release,
+  )
   // A release whose binary was changed after SHA256SUMS was written.
   mkdirSync(join(release, "tampered"))
   copyFileSync(join(release, `pollect-${TARGET}`), join(release, "tampered", `pollect-${TARGET}`))
@@ -34,7 +48,10 @@ beforeAll(async () => {
   // A musl release (this machine's binary under the musl name): install.sh must ask for libstdc++.
   mkdirSync(join(release, "musl"))
   copyFileSync(join(release, `pollect-${TARGET}`), join(release, "musl", "pollect-linux-x64-musl"))
-  writeFileSync(join(release, "musl", "SHA256SUMS"), read(join(release, "SHA256SUMS")).replace(`pollect-${TARGET}`, "pollect-linux-x64-musl"))
+  writeFileSync(
+    join(release, "musl", "SHA256SUMS"),
+    read(join(release, "SHA256SUMS")).replace(`pollect-${TARGET}`, "pollect-linux-x64-musl"),
+  )
   server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -76,12 +93,20 @@ async function sh(argv: string[], env: Record<string, string>): Promise<Run> {
 
 /** Runs install.sh under dash with only the given POLLECT_* settings (none leak in from outside). */
 function installSh(env: Record<string, string>, args: string[] = []): Promise<Run> {
-  return sh([findTool("dash") ?? "dash", INSTALL_SH, ...args], { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", POLLECT_BASE_URL: base, ...env })
+  return sh([findTool("dash") ?? "dash", INSTALL_SH, ...args], {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/tmp",
+    POLLECT_BASE_URL: base,
+    ...env,
+  })
 }
 
 /** Every file under `root`, relative, sorted. */
 function filesUnder(root: string): string[] {
-  return (readdirSync(root, { recursive: true }) as string[]).filter((p) => statSync(join(root, p)).isFile()).map((p) => relative(root, join(root, p))).sort()
+  return (readdirSync(root, { recursive: true }) as string[])
+    .filter((p) => statSync(join(root, p)).isFile())
+    .map((p) => relative(root, join(root, p)))
+    .sort()
 }
 
 const read = (path: string) => readFileSync(path, "utf8")
@@ -106,10 +131,15 @@ describe("install.sh", () => {
     expect(statSync(binary).mode & 0o777).toBe(0o755)
     expect(readFileSync(binary).equals(readFileSync(join(release, `pollect-${TARGET}`)))).toBe(true)
     // The embedded default, plus the state dir the hardened service may write to.
-    expect(JSON.parse(read(join(root, "etc/pollect/config.json")))).toEqual({ stateDir: "/var/lib/pollect", ...(await defaultConfigOf(binary)) as object })
+    expect(JSON.parse(read(join(root, "etc/pollect/config.json")))).toEqual({
+      stateDir: "/var/lib/pollect",
+      ...((await defaultConfigOf(binary)) as object),
+    })
     expect(read(join(root, "etc/systemd/system/pollect.service"))).toBe(read(join(REPO, "packaging/pollect.service")))
 
-    const dry = await sh([binary, "--config", join(root, "etc/pollect/config.json"), "--once", "--dry-run"], { PATH: process.env.PATH ?? "" })
+    const dry = await sh([binary, "--config", join(root, "etc/pollect/config.json"), "--once", "--dry-run"], {
+      PATH: process.env.PATH ?? "",
+    })
     expect(dry.code).toBe(0)
     expect(dry.stdout).toContain("('pollect.loadavg.short', (")
   })
@@ -172,13 +202,16 @@ describe("install.sh", () => {
     })
   }
 
-  it.skipIf(existsSync("/usr/lib/libstdc++.so.6") || existsSync("/lib/libstdc++.so.6"))("asks for libstdc++ before installing a musl build on a system without it", async () => {
-    const root = newRoot()
-    const run = await installSh({ POLLECT_ROOT: root, POLLECT_TARGET: "linux-x64-musl", POLLECT_BASE_URL: `${base}/musl` })
-    expect(run.code).toBe(1)
-    expect(run.stderr).toContain("pollect-linux-x64-musl needs libstdc++: apk add libstdc++")
-    expect(filesUnder(root)).toEqual([])
-  })
+  it.skipIf(existsSync("/usr/lib/libstdc++.so.6") || existsSync("/lib/libstdc++.so.6"))(
+    "asks for libstdc++ before installing a musl build on a system without it",
+    async () => {
+      const root = newRoot()
+      const run = await installSh({ POLLECT_ROOT: root, POLLECT_TARGET: "linux-x64-musl", POLLECT_BASE_URL: `${base}/musl` })
+      expect(run.code).toBe(1)
+      expect(run.stderr).toContain("pollect-linux-x64-musl needs libstdc++: apk add libstdc++")
+      expect(filesUnder(root)).toEqual([])
+    },
+  )
 
   itWithTools(["dash"], "--uninstall removes the binary, the service and the state dir, keeps the config", async () => {
     for (const init of ["systemd", "openrc", "procd"]) {
@@ -216,10 +249,17 @@ describe("install.sh", () => {
 
   itWithTools(["dash"], "POLLECT_INSTALL_DIR and POLLECT_CONFIG_DIR move the files and the unit follows", async () => {
     const root = newRoot()
-    const run = await installSh({ POLLECT_ROOT: root, POLLECT_INIT: "systemd", POLLECT_INSTALL_DIR: "/opt/pollect/bin", POLLECT_CONFIG_DIR: "/opt/pollect/etc" })
+    const run = await installSh({
+      POLLECT_ROOT: root,
+      POLLECT_INIT: "systemd",
+      POLLECT_INSTALL_DIR: "/opt/pollect/bin",
+      POLLECT_CONFIG_DIR: "/opt/pollect/etc",
+    })
     expect(run.code).toBe(0)
     expect(filesUnder(root)).toEqual(["etc/systemd/system/pollect.service", "opt/pollect/bin/pollect", "opt/pollect/etc/config.json"])
-    expect(read(join(root, "etc/systemd/system/pollect.service"))).toContain("ExecStart=/opt/pollect/bin/pollect --config /opt/pollect/etc/config.json\n")
+    expect(read(join(root, "etc/systemd/system/pollect.service"))).toContain(
+      "ExecStart=/opt/pollect/bin/pollect --config /opt/pollect/etc/config.json\n",
+    )
   })
 
   itWithTools(["dash"], "POLLECT_NO_SERVICE=1 installs no service", async () => {
@@ -239,7 +279,24 @@ describe("install.sh", () => {
   itWithTools(["dash", "openssl", "curl"], "verifies with openssl where sha256sum and shasum are missing", async () => {
     // A PATH with only the tools install.sh needs, minus sha256sum and shasum.
     const bin = newRoot()
-    for (const tool of ["uname", "mkdir", "cat", "chmod", "mv", "rm", "sed", "awk", "cut", "grep", "ls", "dirname", "mktemp", "getconf", "curl", "openssl"]) {
+    for (const tool of [
+      "uname",
+      "mkdir",
+      "cat",
+      "chmod",
+      "mv",
+      "rm",
+      "sed",
+      "awk",
+      "cut",
+      "grep",
+      "ls",
+      "dirname",
+      "mktemp",
+      "getconf",
+      "curl",
+      "openssl",
+    ]) {
       const path = findTool(tool)
       if (path) symlinkSync(path, join(bin, tool))
     }
@@ -272,7 +329,9 @@ describe("install.sh source", () => {
   })
 
   itWithTools(["shellcheck"], "passes shellcheck as POSIX sh", async () => {
-    const run = await sh(["shellcheck", "--shell=sh", INSTALL_SH, join(REPO, "scripts/embed-packaging.sh")], { PATH: process.env.PATH ?? "" })
+    const run = await sh(["shellcheck", "--shell=sh", INSTALL_SH, join(REPO, "scripts/embed-packaging.sh")], {
+      PATH: process.env.PATH ?? "",
+    })
     expect(run.stdout + run.stderr).toBe("")
     expect(run.code).toBe(0)
   })

@@ -30,7 +30,10 @@ afterAll(async () => {
   await Promise.all(writers.map((w) => w.stop()))
 })
 
-async function exporter(names: "pollect" | "snake_case", processMetrics = false): Promise<{ writer: PrometheusWriter; selfMetrics: SelfMetrics }> {
+async function exporter(
+  names: "pollect" | "snake_case",
+  processMetrics = false,
+): Promise<{ writer: PrometheusWriter; selfMetrics: SelfMetrics }> {
   const selfMetrics = new SelfMetrics()
   const config = { ...v.parse(PrometheusWriter.options, { port: 0, host: "127.0.0.1", names, processMetrics }), type: "Prometheus" }
   const writer = new PrometheusWriter(config, { log: silentLogger, stateDir: "", configDir: "", selfMetrics, once: false })
@@ -81,10 +84,19 @@ function fabricated(type: string, cls: SourceClass): SourceResult[] {
       for (const labels of labelChoices) {
         const sets = ["total", "count", "time_ms", "load_percent", "bytes_sent", "usedMB", "s"].map((valueName, i) => {
           const set = new ValueSet(labels, { unit, kind })
-          set.add(i + 0.5, labels.map((l) => `${l}-value`), valueName)
+          set.add(
+            i + 0.5,
+            labels.map((l) => `${l}-value`),
+            valueName,
+          )
           return set
         })
-        sets.push(new ValueSet(labels, { unit, kind }).add(1, labels.map(() => "x")))
+        sets.push(
+          new ValueSet(labels, { unit, kind }).add(
+            1,
+            labels.map(() => "x"),
+          ),
+        )
         results.push(resultOf(sets, { type, id: `${type}:${n}`, name: `My Thing-${n}.x`, labels: { siteName: "home" } }))
         n++
       }
@@ -102,7 +114,9 @@ describe("promtool check metrics", () => {
       writer.write(results)
       const text = await scrape(writer)
       // Something of this source is served (not an empty page that trivially passes).
-      expect(text.split("\n").filter((l) => /^pollect_/.test(l) && !/^pollect_(build_info|probe_|ticks_)/.test(l)).length).toBeGreaterThan(0)
+      expect(text.split("\n").filter((l) => /^pollect_/.test(l) && !/^pollect_(build_info|probe_|ticks_)/.test(l)).length).toBeGreaterThan(
+        0,
+      )
       const verdict = await promtoolCheck(text)
       expect(verdict.output).toBe("")
       expect(verdict.code).toBe(0)

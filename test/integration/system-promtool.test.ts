@@ -54,11 +54,22 @@ describe("system sources, the original's names on /metrics", () => {
 
   it("serves MemoryUsage, DiskUsage, Interface (includeTotal), IO and Process series as the Python pollect named them", async () => {
     const config = { ...v.parse(PrometheusWriter.options, { port: 0, host: "127.0.0.1" }), type: "Prometheus" }
-    const writer = new PrometheusWriter(config, { log: silentLogger, stateDir: "", configDir: "", selfMetrics: new SelfMetrics(), once: false })
+    const writer = new PrometheusWriter(config, {
+      log: silentLogger,
+      stateDir: "",
+      configDir: "",
+      selfMetrics: new SelfMetrics(),
+      once: false,
+    })
     writers.push(writer)
     await writer.start()
     const clock = { now: 0 }
-    const sources = CASES.map(([type, cls, options], i) => ({ type, name: options.name as string | undefined, id: `executors[0].sources[${i}]`, source: makeClockedSource(cls, { type, ...options }, clock) }))
+    const sources = CASES.map(([type, cls, options], i) => ({
+      type,
+      name: options.name as string | undefined,
+      id: `executors[0].sources[${i}]`,
+      source: makeClockedSource(cls, { type, ...options }, clock),
+    }))
     useRoots("proc-edge-a", "sys-edge")
     for (const s of sources) await s.source.probe()
     useRoots("proc-edge-b", "sys-edge")
@@ -67,7 +78,12 @@ describe("system sources, the original's names on /metrics", () => {
     for (const s of sources) results.push(resultOf(await s.source.probe(), { type: s.type, name: s.name, id: s.id }))
     await writer.write(results)
     const text = await (await fetch(`${writer.url}/metrics`)).text()
-    const series = new Set(text.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.slice(0, l.lastIndexOf(" "))))
+    const series = new Set(
+      text
+        .split("\n")
+        .filter((l) => l && !l.startsWith("#"))
+        .map((l) => l.slice(0, l.lastIndexOf(" "))),
+    )
     for (const expected of [
       'pollect_MemoryUsage{type="total"}',
       'pollect_MemoryUsage{type="available"}',

@@ -4,7 +4,7 @@
  * tells a 32-bit wrap from a reset by the values.
  */
 import * as v from "valibot"
-import type { CounterWidth } from "../../core/rate.ts"
+import type { CounterWidth } from "../../api.ts"
 
 const ARCH_64 = new Set(["x64", "arm64", "ppc64", "s390x", "riscv64", "loong64", "mips64el"])
 

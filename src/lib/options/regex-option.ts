@@ -20,6 +20,9 @@ export function regexProblem(pattern: string): string | undefined {
 export function regexString(message: (pattern: string, reason: string) => string) {
   return v.pipe(
     v.string(),
-    v.check((pattern) => regexProblem(pattern) === undefined, (issue) => message(String(issue.input), regexProblem(String(issue.input)) ?? "")),
+    v.check(
+      (pattern) => regexProblem(pattern) === undefined,
+      (issue) => message(String(issue.input), regexProblem(String(issue.input)) ?? ""),
+    ),
   )
 }

@@ -32,12 +32,29 @@ describe("parseMeminfo / memoryFigures", () => {
   itWithTools([DEBIAN_PYTHON], "matches psutil.virtual_memory() (the original's numbers) on this machine's recorded meminfo", async () => {
     const ours = memoryFigures(parseMeminfo(await fixture("proc-host/meminfo")))
     const theirs = (await psutil("proc-host", "psutil.virtual_memory()._asdict()")) as Record<string, number>
-    expect(ours).toMatchObject({ total: theirs.total, available: theirs.available, used: theirs.used, free: theirs.free, buffers: theirs.buffers, cached: theirs.cached, percent: theirs.percent })
+    expect(ours).toMatchObject({
+      total: theirs.total,
+      available: theirs.available,
+      used: theirs.used,
+      free: theirs.free,
+      buffers: theirs.buffers,
+      cached: theirs.cached,
+      percent: theirs.percent,
+    })
   })
 
   it("an old kernel without MemAvailable: free + buffers + cached; a container where used would go negative", () => {
-    const old = memoryFigures(parseMeminfo("MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 50 kB\nCached: 200 kB\nSwapTotal: 400 kB\nSwapFree: 100 kB\n"))
-    expect(old).toMatchObject({ total: 1024000, available: 350 * 1024, used: 650 * 1024, swapTotal: 400 * 1024, swapUsed: 300 * 1024, percent: 65 })
+    const old = memoryFigures(
+      parseMeminfo("MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 50 kB\nCached: 200 kB\nSwapTotal: 400 kB\nSwapFree: 100 kB\n"),
+    )
+    expect(old).toMatchObject({
+      total: 1024000,
+      available: 350 * 1024,
+      used: 650 * 1024,
+      swapTotal: 400 * 1024,
+      swapUsed: 300 * 1024,
+      percent: 65,
+    })
     const container = memoryFigures(parseMeminfo("MemTotal: 1000 kB\nMemFree: 900 kB\nCached: 500 kB\nMemAvailable: 950 kB\n"))
     expect(container.used).toBe(100 * 1024)
   })
@@ -59,7 +76,13 @@ describe("parseNetDev", () => {
   it("reads every interface of this machine's recording, skipping the two header lines", async () => {
     const text = await fixture("proc-host/net/dev")
     const parsed = parseNetDev(text)
-    expect([...parsed.keys()]).toEqual(text.split("\n").slice(2).filter(Boolean).map((l) => l.split(":")[0]!.trim()))
+    expect([...parsed.keys()]).toEqual(
+      text
+        .split("\n")
+        .slice(2)
+        .filter(Boolean)
+        .map((l) => l.split(":")[0]!.trim()),
+    )
   })
 
   it("keeps 64-bit counters exact and names with dots; old kernels' name glued to the number", async () => {
@@ -70,11 +93,18 @@ describe("parseNetDev", () => {
   })
 
   itWithTools([DEBIAN_PYTHON], "matches psutil.net_io_counters(pernic=True) on this machine's recording", async () => {
-    const theirs = (await psutil("proc-host", "{k: v._asdict() for k, v in psutil.net_io_counters(pernic=True).items()}")) as Record<string, Record<string, number>>
+    const theirs = (await psutil("proc-host", "{k: v._asdict() for k, v in psutil.net_io_counters(pernic=True).items()}")) as Record<
+      string,
+      Record<string, number>
+    >
     const ours = parseNetDev(await fixture("proc-host/net/dev"))
     for (const [name, c] of ours) {
       expect({ name, sent: Number(c.txBytes), recv: Number(c.rxBytes), ps: Number(c.txPackets), pr: Number(c.rxPackets) }).toEqual({
-        name, sent: theirs[name]!.bytes_sent!, recv: theirs[name]!.bytes_recv!, ps: theirs[name]!.packets_sent!, pr: theirs[name]!.packets_recv!,
+        name,
+        sent: theirs[name]!.bytes_sent!,
+        recv: theirs[name]!.bytes_recv!,
+        ps: theirs[name]!.packets_sent!,
+        pr: theirs[name]!.packets_recv!,
       })
     }
     expect(ours.size).toBe(Object.keys(theirs).length)
@@ -84,17 +114,48 @@ describe("parseNetDev", () => {
 describe("parseDiskstats", () => {
   it("reads 20-field lines and the 7-field partition lines of old kernels", async () => {
     const parsed = parseDiskstats(await fixture("proc-edge-a/diskstats"))
-    expect(parsed.get("sda")).toEqual({ major: 8, minor: 0, reads: 1000n, readSectors: 20000n, writes: 2000n, writeSectors: 40000n, ioTicksMs: 4294966296n })
-    expect(parsed.get("nvme0n1p1")).toEqual({ major: 259, minor: 1, reads: 4000n, readSectors: 80000n, writes: 5000n, writeSectors: 190000n, ioTicksMs: 0n })
+    expect(parsed.get("sda")).toEqual({
+      major: 8,
+      minor: 0,
+      reads: 1000n,
+      readSectors: 20000n,
+      writes: 2000n,
+      writeSectors: 40000n,
+      ioTicksMs: 4294966296n,
+    })
+    expect(parsed.get("nvme0n1p1")).toEqual({
+      major: 259,
+      minor: 1,
+      reads: 4000n,
+      readSectors: 80000n,
+      writes: 5000n,
+      writeSectors: 190000n,
+      ioTicksMs: 0n,
+    })
   })
 
   itWithTools([DEBIAN_PYTHON], "matches psutil.disk_io_counters(perdisk=True) on this machine's recording", async () => {
-    const theirs = (await psutil("proc-host", "{k: v._asdict() for k, v in psutil.disk_io_counters(perdisk=True, nowrap=False).items()}")) as Record<string, Record<string, number>>
+    const theirs = (await psutil(
+      "proc-host",
+      "{k: v._asdict() for k, v in psutil.disk_io_counters(perdisk=True, nowrap=False).items()}",
+    )) as Record<string, Record<string, number>>
     const ours = parseDiskstats(await fixture("proc-host/diskstats"))
     expect(ours.size).toBe(Object.keys(theirs).length)
     for (const [name, c] of ours) {
-      expect([name, Number(c.reads), Number(c.writes), Number(c.readSectors) * 512, Number(c.writeSectors) * 512, Number(c.ioTicksMs)]).toEqual([
-        name, theirs[name]!.read_count!, theirs[name]!.write_count!, theirs[name]!.read_bytes!, theirs[name]!.write_bytes!, theirs[name]!.busy_time!,
+      expect([
+        name,
+        Number(c.reads),
+        Number(c.writes),
+        Number(c.readSectors) * 512,
+        Number(c.writeSectors) * 512,
+        Number(c.ioTicksMs),
+      ]).toEqual([
+        name,
+        theirs[name]!.read_count!,
+        theirs[name]!.write_count!,
+        theirs[name]!.read_bytes!,
+        theirs[name]!.write_bytes!,
+        theirs[name]!.busy_time!,
       ])
     }
   })
@@ -105,7 +166,15 @@ describe("parseProcStat", () => {
     const text = await fixture("proc-host/1/stat")
     const stat = parseProcStat(text)
     const fields = text.slice(text.lastIndexOf(")") + 2).split(" ")
-    expect(stat).toMatchObject({ pid: 1, state: fields[0], utime: BigInt(fields[11]!), stime: BigInt(fields[12]!), startTime: BigInt(fields[19]!), vsize: Number(fields[20]), rssPages: Number(fields[21]) })
+    expect(stat).toMatchObject({
+      pid: 1,
+      state: fields[0],
+      utime: BigInt(fields[11]!),
+      stime: BigInt(fields[12]!),
+      startTime: BigInt(fields[19]!),
+      vsize: Number(fields[20]),
+      rssPages: Number(fields[21]),
+    })
   })
 
   it("a name with spaces and parentheses does not shift the fields", async () => {

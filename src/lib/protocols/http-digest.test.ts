@@ -29,8 +29,18 @@ describe("http-digest", () => {
   })
 
   it("computes RFC 2617's example (MD5, qop=auth)", () => {
-    const [challenge] = parseDigestChallenges('Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"')
-    const input = { challenge: challenge!, username: "Mufasa", password: "Circle Of Life", method: "GET", uri: "/dir/index.html", nc: 1, cnonce: "0a4f113b" }
+    const [challenge] = parseDigestChallenges(
+      'Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"',
+    )
+    const input = {
+      challenge: challenge!,
+      username: "Mufasa",
+      password: "Circle Of Life",
+      method: "GET",
+      uri: "/dir/index.html",
+      nc: 1,
+      cnonce: "0a4f113b",
+    }
     expect(digestResponse(input)).toBe("6629fae49393a05397450978507c4ef1")
     const header = digestAuthorization(input)
     expect(header).toStartWith("Digest ")

@@ -51,7 +51,12 @@ export function parseDigestChallenges(header: string): DigestChallenge[] {
       nonce: p.nonce,
       opaque: p.opaque,
       algorithm,
-      qop: p.qop ? p.qop.split(",").map((q) => q.trim().toLowerCase()).filter(Boolean) : [],
+      qop: p.qop
+        ? p.qop
+            .split(",")
+            .map((q) => q.trim().toLowerCase())
+            .filter(Boolean)
+        : [],
       stale: (p.stale ?? "").toLowerCase() === "true",
       userhash: (p.userhash ?? "").toLowerCase() === "true",
     })
@@ -61,7 +66,9 @@ export function parseDigestChallenges(header: string): DigestChallenge[] {
 }
 
 function hashHex(algorithm: string, text: string): string {
-  return createHash(algorithm.startsWith("SHA-256") ? "sha256" : "md5").update(text, "utf8").digest("hex")
+  return createHash(algorithm.startsWith("SHA-256") ? "sha256" : "md5")
+    .update(text, "utf8")
+    .digest("hex")
 }
 
 export interface DigestInput {
@@ -98,9 +105,7 @@ function quote(text: string): string {
 /** The `Authorization` header value answering `input.challenge`. */
 export function digestAuthorization(input: DigestInput): string {
   const { challenge, uri, nc, cnonce } = input
-  const username = challenge.userhash
-    ? hashHex(challenge.algorithm, `${input.username}:${challenge.realm}`)
-    : input.username
+  const username = challenge.userhash ? hashHex(challenge.algorithm, `${input.username}:${challenge.realm}`) : input.username
   const parts = [
     `username=${quote(username)}`,
     `realm=${quote(challenge.realm)}`,

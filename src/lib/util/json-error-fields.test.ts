@@ -5,7 +5,10 @@ describe("jsonErrorFields", () => {
   const oauth = (body: Record<string, unknown>) => [body.error, body.error_description ?? body.message]
 
   it("takes the named string fields, in order", () => {
-    expect(jsonErrorFields('{"error":"invalid_grant","error_description":"Token expired"}', oauth)).toEqual(["invalid_grant", "Token expired"])
+    expect(jsonErrorFields('{"error":"invalid_grant","error_description":"Token expired"}', oauth)).toEqual([
+      "invalid_grant",
+      "Token expired",
+    ])
     expect(jsonErrorFields('{"error":"invalid_grant","message":"gone"}', oauth)).toEqual(["invalid_grant", "gone"])
   })
 

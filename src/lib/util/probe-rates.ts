@@ -3,7 +3,7 @@
  * probe is forgotten at `done()`, so an item that comes back starts afresh (no rate) instead of
  * getting one that spans its absence, and the tracker does not grow with every item ever seen.
  */
-import type { RateOptions, RateTracker } from "../../core/rate.ts"
+import type { RateOptions, RateTracker } from "../../api.ts"
 
 export interface ProbeRates {
   rate(key: string, value: number | bigint, options?: RateOptions): number | undefined

@@ -34,7 +34,15 @@ const yesterday = () => reportDateFor(new Date())
 const source = (extra: Record<string, unknown> = {}, dir = tempDir("pollect-asc-db-")) =>
   makeSource<AppStoreConnectSource>(
     AppStoreConnectSource,
-    { keyId: KEY_ID, keyFile: "AuthKey.p8", issuerId: ISSUER, vendorNumber: Number(VENDOR), dbDir: join(dir, "db"), apiUrl: fake.url, ...extra },
+    {
+      keyId: KEY_ID,
+      keyFile: "AuthKey.p8",
+      issuerId: ISSUER,
+      vendorNumber: Number(VENDOR),
+      dbDir: join(dir, "db"),
+      apiUrl: fake.url,
+      ...extra,
+    },
     { configDir },
   )
 const byName = (sets: ValueSet[], name: string) =>
@@ -112,7 +120,12 @@ describe("AppStoreConnect against the fake API", () => {
 
   it("a wrong key is a clear 401 error without key material", async () => {
     fake.state.reports.set(yesterday(), REPORT)
-    const error = await source({ keyFile: "wrong.p8" }).probe().then(() => null, (e: Error) => e)
+    const error = await source({ keyFile: "wrong.p8" })
+      .probe()
+      .then(
+        () => null,
+        (e: Error) => e,
+      )
     expect(error?.message).toMatch(/rejected the API key \(401 NOT_AUTHORIZED\)/)
     expect(error?.message).not.toContain("PRIVATE KEY")
     expect(error?.message).not.toContain(otherKeyPem.split("\n")[1]!.slice(0, 20))
@@ -121,7 +134,12 @@ describe("AppStoreConnect against the fake API", () => {
   it("an unreadable or malformed keyFile names the file, not its content", async () => {
     await expect(source({ keyFile: "missing.p8" }).probe()).rejects.toThrow(/cannot read keyFile .*missing\.p8: ENOENT/)
     writeFileSync(join(configDir, "bad.p8"), "-----BEGIN PRIVATE KEY-----\nnotakey\n-----END PRIVATE KEY-----\n")
-    const error = await source({ keyFile: "bad.p8" }).probe().then(() => null, (e: Error) => e)
+    const error = await source({ keyFile: "bad.p8" })
+      .probe()
+      .then(
+        () => null,
+        (e: Error) => e,
+      )
     expect(error?.message).toMatch(/is not an App Store Connect API key/)
     expect(error?.message).not.toContain("notakey")
   })

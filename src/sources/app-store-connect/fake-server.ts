@@ -33,7 +33,12 @@ export function startAscFake(opts: AscFakeOptions) {
   }
 
   const unauthorized = () =>
-    errorBody(401, "NOT_AUTHORIZED", "Authentication credentials are missing or invalid.", "Provide a properly configured and signed bearer token, and make sure that it has not expired.")
+    errorBody(
+      401,
+      "NOT_AUTHORIZED",
+      "Authentication credentials are missing or invalid.",
+      "Provide a properly configured and signed bearer token, and make sure that it has not expired.",
+    )
 
   async function authorize(request: Request): Promise<Response | null> {
     const header = request.headers.get("authorization") ?? ""
@@ -42,7 +47,11 @@ export function startAscFake(opts: AscFakeOptions) {
     try {
       const protectedHeader = decodeProtectedHeader(token)
       if (protectedHeader.kid !== opts.keyId || protectedHeader.alg !== "ES256") return unauthorized()
-      const { payload } = await jwtVerify(token, opts.publicKey, { algorithms: ["ES256"], audience: "appstoreconnect-v1", issuer: opts.issuerId })
+      const { payload } = await jwtVerify(token, opts.publicKey, {
+        algorithms: ["ES256"],
+        audience: "appstoreconnect-v1",
+        issuer: opts.issuerId,
+      })
       if (typeof payload.exp !== "number" || typeof payload.iat !== "number" || payload.exp - payload.iat > 20 * 60) return unauthorized()
       state.lastClaims = payload as Record<string, unknown>
       return null
@@ -57,28 +66,59 @@ export function startAscFake(opts: AscFakeOptions) {
     async fetch(request) {
       state.requests++
       const url = new URL(request.url)
-      if (url.pathname !== "/v1/salesReports") return errorBody(404, "NOT_FOUND", "The specified resource does not exist", `The path provided does not match a defined resource type.`)
+      if (url.pathname !== "/v1/salesReports")
+        return errorBody(
+          404,
+          "NOT_FOUND",
+          "The specified resource does not exist",
+          `The path provided does not match a defined resource type.`,
+        )
       const denied = await authorize(request)
       if (denied) return denied
       if (state.failNext > 0) {
         state.failNext--
-        return errorBody(500, "UNEXPECTED_ERROR", "An unexpected error occurred.", "An unexpected error occurred on the server side. If this issue continues, contact us at https://developer.apple.com/contact/.")
+        return errorBody(
+          500,
+          "UNEXPECTED_ERROR",
+          "An unexpected error occurred.",
+          "An unexpected error occurred on the server side. If this issue continues, contact us at https://developer.apple.com/contact/.",
+        )
       }
       if (state.garbageNext > 0) {
         state.garbageNext--
         return new Response("<html>maintenance</html>", { headers: { "content-type": "application/a-gzip" } })
       }
       if ((request.headers.get("accept") ?? "") !== "application/a-gzip") {
-        return errorBody(406, "NOT_ACCEPTABLE", "The specified format is not acceptable.", "The provided Accept header is not supported for this request. Allowed: application/a-gzip")
+        return errorBody(
+          406,
+          "NOT_ACCEPTABLE",
+          "The specified format is not acceptable.",
+          "The provided Accept header is not supported for this request. Allowed: application/a-gzip",
+        )
       }
       const q = url.searchParams
       state.lastQuery = q
-      const expect: Record<string, string> = { "filter[frequency]": "DAILY", "filter[reportType]": "SALES", "filter[reportSubType]": "SUMMARY" }
+      const expect: Record<string, string> = {
+        "filter[frequency]": "DAILY",
+        "filter[reportType]": "SALES",
+        "filter[reportSubType]": "SUMMARY",
+      }
       for (const [key, value] of Object.entries(expect)) {
-        if (q.get(key) !== value) return errorBody(400, "PARAMETER_ERROR.INVALID", "A parameter has an invalid value", `'${q.get(key)}' is not a valid value for ${key}`)
+        if (q.get(key) !== value)
+          return errorBody(
+            400,
+            "PARAMETER_ERROR.INVALID",
+            "A parameter has an invalid value",
+            `'${q.get(key)}' is not a valid value for ${key}`,
+          )
       }
       if (q.get("filter[vendorNumber]") !== opts.vendorNumber) {
-        return errorBody(403, "FORBIDDEN_ERROR", "This request is forbidden for security reasons", "You are not permitted to download reports for this vendor number.")
+        return errorBody(
+          403,
+          "FORBIDDEN_ERROR",
+          "This request is forbidden for security reasons",
+          "You are not permitted to download reports for this vendor number.",
+        )
       }
       const date = q.get("filter[reportDate]") ?? ""
       const entry = state.reports.get(date)
@@ -86,7 +126,12 @@ export function startAscFake(opts: AscFakeOptions) {
         return errorBody(404, "NOT_FOUND", "The specified resource does not exist", "There were no sales for the date specified.")
       }
       if (entry === "not-yet") {
-        return errorBody(404, "NOT_FOUND", "The specified resource does not exist", "Report is not available yet. Daily reports for the Americas are available by 5 am Pacific Time.")
+        return errorBody(
+          404,
+          "NOT_FOUND",
+          "The specified resource does not exist",
+          "Report is not available yet. Daily reports for the Americas are available by 5 am Pacific Time.",
+        )
       }
       state.downloads++
       return new Response(Bun.gzipSync(new TextEncoder().encode(entry)), { headers: { "content-type": "application/a-gzip" } })
@@ -99,14 +144,66 @@ export function startAscFake(opts: AscFakeOptions) {
 /** A Summary Sales Report (version 1_0 columns) for the given rows. */
 export function salesTsv(rows: { sku: string; type: string; units: number; title?: string }[]): string {
   const header = [
-    "Provider", "Provider Country", "SKU", "Developer", "Title", "Version", "Product Type Identifier", "Units",
-    "Developer Proceeds", "Begin Date", "End Date", "Customer Currency", "Country Code", "Currency of Proceeds",
-    "Apple Identifier", "Customer Price", "Promo Code", "Parent Identifier", "Subscription", "Period", "Category",
-    "CMB", "Device", "Supported Platforms", "Proceeds Reason", "Preserved Pricing", "Client", "Order Type",
+    "Provider",
+    "Provider Country",
+    "SKU",
+    "Developer",
+    "Title",
+    "Version",
+    "Product Type Identifier",
+    "Units",
+    "Developer Proceeds",
+    "Begin Date",
+    "End Date",
+    "Customer Currency",
+    "Country Code",
+    "Currency of Proceeds",
+    "Apple Identifier",
+    "Customer Price",
+    "Promo Code",
+    "Parent Identifier",
+    "Subscription",
+    "Period",
+    "Category",
+    "CMB",
+    "Device",
+    "Supported Platforms",
+    "Proceeds Reason",
+    "Preserved Pricing",
+    "Client",
+    "Order Type",
   ]
   const lines = rows.map((r) =>
-    ["APPLE", "US", r.sku, "Example Dev", r.title ?? r.sku, "1.0", r.type, String(r.units), "0", "01/01/2026", "01/01/2026",
-      "USD", "US", "USD", "1234567890", "0", "", "", "", "", "Utilities", "", "iPhone", "iOS", "", "", "", ""].join("\t"),
+    [
+      "APPLE",
+      "US",
+      r.sku,
+      "Example Dev",
+      r.title ?? r.sku,
+      "1.0",
+      r.type,
+      String(r.units),
+      "0",
+      "01/01/2026",
+      "01/01/2026",
+      "USD",
+      "US",
+      "USD",
+      "1234567890",
+      "0",
+      "",
+      "",
+      "",
+      "",
+      "Utilities",
+      "",
+      "iPhone",
+      "iOS",
+      "",
+      "",
+      "",
+      "",
+    ].join("\t"),
   )
   return [header.join("\t"), ...lines].join("\n") + "\n"
 }

@@ -11,8 +11,7 @@ import * as v from "valibot"
 import { writeFileAtomic } from "../../lib/util/atomic-file.ts"
 import { readConfigFile } from "../../lib/util/config-file.ts"
 import { parseSalesReport } from "./sales-report.ts"
-import { Source } from "../../core/plugin.ts"
-import { ValueSet } from "../../core/value-set.ts"
+import { Source, ValueSet } from "../../api.ts"
 
 const options = v.object({
   keyId: v.pipe(v.string(), v.minLength(1)),
@@ -121,7 +120,10 @@ export class AppStoreConnectSource extends Source<Options> {
       this.#token = undefined
       throw new Error(`App Store Connect rejected the API key (401${code ? " " + code : ""}): check keyId, issuerId and keyFile`)
     }
-    if (response.status === 403) throw new Error(`App Store Connect refused the sales report (403): the API key needs the Sales or Finance role${detail ? ` (${detail})` : ""}`)
+    if (response.status === 403)
+      throw new Error(
+        `App Store Connect refused the sales report (403): the API key needs the Sales or Finance role${detail ? ` (${detail})` : ""}`,
+      )
     throw new Error(`App Store Connect answered ${response.status} for the ${date} sales report${detail ? `: ${detail}` : ""}`)
   }
 

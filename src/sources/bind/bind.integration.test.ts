@@ -27,7 +27,10 @@ interface ChannelJson {
   opcodes?: Record<string, number>
   rcodes?: Record<string, number>
   nsstats?: Record<string, number>
-  views: Record<string, { resolver: { stats?: Record<string, number>; cachestats: Record<string, number>; cache?: Record<string, number> } }>
+  views: Record<
+    string,
+    { resolver: { stats?: Record<string, number>; cachestats: Record<string, number>; cache?: Record<string, number> } }
+  >
 }
 
 async function channel(): Promise<ChannelJson> {
@@ -60,7 +63,12 @@ describe("Bind against named", () => {
   for (const format of ["xml/v3/server", "json/v1/server"]) {
     itWithTools(TOOLS, `${format}: totals equal the channel's counters after dig queries`, async () => {
       await queries()
-      const source = makeSource<BindSource>(BindSource, { type: "Bind", url: `${named.statsUrl}/${format}`, views: ["_default"], counters: "total" })
+      const source = makeSource<BindSource>(BindSource, {
+        type: "Bind",
+        url: `${named.statsUrl}/${format}`,
+        views: ["_default"],
+        counters: "total",
+      })
       const values = flat(await source.probe())
       const truth = await channel()
       // Nothing queried between the two reads: every counter must match exactly.
@@ -72,14 +80,16 @@ describe("Bind against named", () => {
       ] as const) {
         const counters = truth[group] ?? {}
         expect(Object.keys(counters).length).toBeGreaterThan(0)
-        for (const [key, value] of Object.entries(counters)) expect([label, key, values[`${name}{${key.toLowerCase()}}`]]).toEqual([label, key, value])
+        for (const [key, value] of Object.entries(counters))
+          expect([label, key, values[`${name}{${key.toLowerCase()}}`]]).toEqual([label, key, value])
       }
       const view = truth.views._default!.resolver
       expect(values["_default.queries{v4}"]).toBe(view.stats?.Queryv4 ?? 0)
       expect(values["_default.queries{v4}"]).toBeGreaterThanOrEqual(3) // a.fwd.test, nxhost.fwd.test, b.fwd.test went upstream
       expect(values["_default.cache{hits}"]).toBe(view.cachestats.CacheHits!)
       expect(values["_default.cache{misses}"]).toBe(view.cachestats.CacheMisses!)
-      for (const [key, value] of Object.entries(view.stats ?? {})) if (key !== "BucketSize") expect(values[`_default.resstats{${key.toLowerCase()}}`]).toBe(value)
+      for (const [key, value] of Object.entries(view.stats ?? {}))
+        if (key !== "BucketSize") expect(values[`_default.resstats{${key.toLowerCase()}}`]).toBe(value)
       expect(values["_default.cache.rrsets{a}"]).toBe(view.cache?.A ?? 0)
       expect(values["_default.cache.rrsets{a}"]).toBeGreaterThanOrEqual(1)
       expect(values["_default.cache.size{cachenodes}"]).toBe(view.cachestats.CacheNodes!)

@@ -10,8 +10,7 @@
  * what Prometheus wants) or both.
  */
 import * as v from "valibot"
-import { Source } from "../../core/plugin.ts"
-import { ValueSet } from "../../core/value-set.ts"
+import { Source, ValueSet } from "../../api.ts"
 import { parseBindStats, type BindStats, type Counters } from "./stats.ts"
 
 const options = v.object({
@@ -25,7 +24,17 @@ const options = v.object({
 type Options = v.InferOutput<typeof options>
 
 /** cachestats entries that are sizes, not counts of events. */
-const CACHE_GAUGES = new Set(["CacheNodes", "CacheNSECNodes", "CacheBuckets", "TreeMemTotal", "TreeMemInUse", "TreeMemMax", "HeapMemTotal", "HeapMemInUse", "HeapMemMax"])
+const CACHE_GAUGES = new Set([
+  "CacheNodes",
+  "CacheNSECNodes",
+  "CacheBuckets",
+  "TreeMemTotal",
+  "TreeMemInUse",
+  "TreeMemMax",
+  "HeapMemTotal",
+  "HeapMemInUse",
+  "HeapMemMax",
+])
 /** resstats entries that are settings, not counts. */
 const RESSTATS_SKIP = new Set(["BucketSize"])
 
@@ -38,10 +47,14 @@ export class BindSource extends Source<Options> {
     const url = this.url
     const response = await this.ctx.fetch(url, { headers: { accept: "application/json, text/xml;q=0.9" } })
     const body = await response.text()
-    if (!response.ok) throw new Error(`${url} answered ${response.status} ${response.statusText}${response.status === 404 ? " (is statistics-channels enabled, and is the path /xml/v3/server or /json/v1/server?)" : ""}`)
+    if (!response.ok)
+      throw new Error(
+        `${url} answered ${response.status} ${response.statusText}${response.status === 404 ? " (is statistics-channels enabled, and is the path /xml/v3/server or /json/v1/server?)" : ""}`,
+      )
     const stats = parseBindStats(body)
     const missing = this.config.views.filter((view) => !(view in stats.views))
-    if (missing.length) this.ctx.log.debug(`views not in the statistics: ${missing.join(", ")} (known: ${Object.keys(stats.views).join(", ")})`)
+    if (missing.length)
+      this.ctx.log.debug(`views not in the statistics: ${missing.join(", ")} (known: ${Object.keys(stats.views).join(", ")})`)
     return bindValueSets(stats, this.config.views, this.config.counters, (key, value) => this.ctx.rate.rate(key, value))
   }
 }
@@ -90,13 +103,34 @@ export function bindValueSets(stats: BindStats, views: string[], counters: Optio
     if (!view) continue
     const prefix = viewName.toLowerCase()
     // The original's per-view values; JSON omits zero counters, so a missing one is 0.
-    group(`${prefix}.queries`, "queryType", { v4: view.resstats.Queryv4 ?? 0, v6: view.resstats.Queryv6 ?? 0 }, "Queries sent by the resolver")
-    group(`${prefix}.cache`, "queryType", { hits: view.cachestats.CacheHits ?? 0, misses: view.cachestats.CacheMisses ?? 0 }, "Cache lookups")
-    group(`${prefix}.resstats`, "counter", pick(view.resstats, (key) => !RESSTATS_SKIP.has(key)), "Resolver statistics")
-    group(`${prefix}.cachestats`, "counter", pick(view.cachestats, (key) => !CACHE_GAUGES.has(key)), "Cache statistics")
+    group(
+      `${prefix}.queries`,
+      "queryType",
+      { v4: view.resstats.Queryv4 ?? 0, v6: view.resstats.Queryv6 ?? 0 },
+      "Queries sent by the resolver",
+    )
+    group(
+      `${prefix}.cache`,
+      "queryType",
+      { hits: view.cachestats.CacheHits ?? 0, misses: view.cachestats.CacheMisses ?? 0 },
+      "Cache lookups",
+    )
+    group(
+      `${prefix}.resstats`,
+      "counter",
+      pick(view.resstats, (key) => !RESSTATS_SKIP.has(key)),
+      "Resolver statistics",
+    )
+    group(
+      `${prefix}.cachestats`,
+      "counter",
+      pick(view.cachestats, (key) => !CACHE_GAUGES.has(key)),
+      "Cache statistics",
+    )
 
     const sizes = new ValueSet(["counter"], { help: "Cache size and memory" })
-    for (const [key, value] of Object.entries(pick(view.cachestats, (key) => CACHE_GAUGES.has(key)))) sizes.add(value, [key.toLowerCase()], `${prefix}.cache.size`)
+    for (const [key, value] of Object.entries(pick(view.cachestats, (key) => CACHE_GAUGES.has(key))))
+      sizes.add(value, [key.toLowerCase()], `${prefix}.cache.size`)
     if (sizes.values.length) sets.push(sizes)
 
     // As the original: `!A` (negative) and `#A` (stale) entries count under `a`.

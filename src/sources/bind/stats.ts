@@ -78,7 +78,8 @@ export function parseBindXml(text: string): BindStats {
   }
   const stats = doc.statistics
   const version = stats?.["@version"]
-  if (version && !version.startsWith("3.")) throw new Error(`BIND XML statistics version ${version} is not supported (v3 is, BIND 9.10 and later)`)
+  if (version && !version.startsWith("3."))
+    throw new Error(`BIND XML statistics version ${version} is not supported (v3 is, BIND 9.10 and later)`)
   if (!stats?.server) throw new Error("not BIND XML v3 statistics (no <statistics><server>); is the URL /xml/v3/server?")
   const group = (list: XmlCounters[] | undefined, type: string) => countersOf(list?.find((c) => c["@type"] === type))
   const server = stats.server.counters
@@ -133,12 +134,17 @@ export function parseBindJson(text: string): BindStats {
   } catch (error) {
     throw new Error(`BIND statistics JSON does not parse: ${(error as Error).message}`)
   }
-  if (!doc || typeof doc !== "object" || !("json-stats-version" in doc)) throw new Error("not BIND JSON statistics (no json-stats-version); is the URL /json/v1/server?")
+  if (!doc || typeof doc !== "object" || !("json-stats-version" in doc))
+    throw new Error("not BIND JSON statistics (no json-stats-version); is the URL /json/v1/server?")
   const numbers = (record: Counters | undefined): Counters =>
     Object.fromEntries(Object.entries(record ?? {}).filter(([, value]) => typeof value === "number"))
   const views: Record<string, BindViewStats> = {}
   for (const [name, view] of Object.entries(doc.views ?? {})) {
-    views[name] = { resstats: numbers(view.resolver?.stats), cachestats: numbers(view.resolver?.cachestats), cache: numbers(view.resolver?.cache) }
+    views[name] = {
+      resstats: numbers(view.resolver?.stats),
+      cachestats: numbers(view.resolver?.cachestats),
+      cache: numbers(view.resolver?.cache),
+    }
   }
   return {
     version: doc.version,

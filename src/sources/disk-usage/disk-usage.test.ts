@@ -3,7 +3,7 @@ import { statfs } from "node:fs/promises"
 import { parseMounts } from "./mounts.ts"
 import { join } from "node:path"
 import { DiskUsageSource, listedTargets, mountedTargets, mountsFromFsSize, sanitizeDiskName } from "./index.ts"
-import { byGraphitePath, byPromSeries, FIXTURES, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
+import { byGraphitePath, byPromSeries, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
 
 const useRoots = useFixtureRoots()
@@ -22,7 +22,10 @@ tank/home /home zfs rw 0 0
 async function df(path: string): Promise<{ total: number; used: number; free: number; percent: number }> {
   const child = Bun.spawn(["df", "-B1", "--output=size,used,avail,pcent", path], { stdout: "pipe" })
   const line = (await new Response(child.stdout).text()).trim().split("\n")[1]!
-  const [total, used, free, percent] = line.trim().split(/\s+/).map((f) => Number(f.replace("%", "")))
+  const [total, used, free, percent] = line
+    .trim()
+    .split(/\s+/)
+    .map((f) => Number(f.replace("%", "")))
   return { total: total!, used: used!, free: free!, percent: percent! }
 }
 
@@ -64,27 +67,38 @@ tmpfs /srv tmpfs rw 0 0
     ])
   })
 
-  itWithTools(["df"], "values match df for the mounted filesystems of a recorded mount table; a vanished mount point is skipped", async () => {
-    useRoots("proc-edge-a")
-    const result = await makeClockedSource<DiskUsageSource>(DiskUsageSource, { type: "DiskUsage" }, { now: 0 }).probe()
-    const series = byPromSeries(result, "DiskUsage")
-    // The recording lists /, /tmp (another device) and an unplugged disk that does not exist here.
-    expect([...new Set([...series.keys()].map((k) => /disk="([^"]+)"/.exec(k)![1]))]).toEqual(["_", "_tmp"])
-    for (const [label, path] of [["_", "/"], ["_tmp", "/tmp"]] as const) {
-      const expected = await df(path)
-      expect(series.get(`pollect_DiskUsage{disk="${label}",type="total"}`)).toBe(expected.total)
-      // used/free move while other engineers write files: allow 64 MiB drift between the two reads
-      expect(Math.abs(series.get(`pollect_DiskUsage{disk="${label}",type="used"}`)! - expected.used)).toBeLessThan(64 * 2 ** 20)
-      expect(Math.abs(series.get(`pollect_DiskUsage{disk="${label}",type="free"}`)! - expected.free)).toBeLessThan(64 * 2 ** 20)
-      // df rounds the percentage up
-      expect(Math.abs(series.get(`pollect_DiskUsage_percent{disk="${label}"}`)! - expected.percent)).toBeLessThanOrEqual(1)
-    }
-    expect(byGraphitePath(result, "DiskUsage").has("pollect.diskusage._.free")).toBe(true)
-  })
+  itWithTools(
+    ["df"],
+    "values match df for the mounted filesystems of a recorded mount table; a vanished mount point is skipped",
+    async () => {
+      useRoots("proc-edge-a")
+      const result = await makeClockedSource<DiskUsageSource>(DiskUsageSource, { type: "DiskUsage" }, { now: 0 }).probe()
+      const series = byPromSeries(result, "DiskUsage")
+      // The recording lists /, /tmp (another device) and an unplugged disk that does not exist here.
+      expect([...new Set([...series.keys()].map((k) => /disk="([^"]+)"/.exec(k)![1]))]).toEqual(["_", "_tmp"])
+      for (const [label, path] of [
+        ["_", "/"],
+        ["_tmp", "/tmp"],
+      ] as const) {
+        const expected = await df(path)
+        expect(series.get(`pollect_DiskUsage{disk="${label}",type="total"}`)).toBe(expected.total)
+        // used/free move while other engineers write files: allow 64 MiB drift between the two reads
+        expect(Math.abs(series.get(`pollect_DiskUsage{disk="${label}",type="used"}`)! - expected.used)).toBeLessThan(64 * 2 ** 20)
+        expect(Math.abs(series.get(`pollect_DiskUsage{disk="${label}",type="free"}`)! - expected.free)).toBeLessThan(64 * 2 ** 20)
+        // df rounds the percentage up
+        expect(Math.abs(series.get(`pollect_DiskUsage_percent{disk="${label}"}`)! - expected.percent)).toBeLessThanOrEqual(1)
+      }
+      expect(byGraphitePath(result, "DiskUsage").has("pollect.diskusage._.free")).toBe(true)
+    },
+  )
 
   it("disks as in the original: only the listed ones, missing ones skipped", async () => {
     useRoots("proc-edge-a")
-    const source = makeClockedSource<DiskUsageSource>(DiskUsageSource, { type: "DiskUsage", name: "root", disks: ["/", "/no/such/dir"] }, { now: 0 })
+    const source = makeClockedSource<DiskUsageSource>(
+      DiskUsageSource,
+      { type: "DiskUsage", name: "root", disks: ["/", "/no/such/dir"] },
+      { now: 0 },
+    )
     const result = await source.probe()
     const s = await statfs("/")
     const series = byPromSeries(result, "DiskUsage", "root")
@@ -105,7 +119,10 @@ tmpfs /srv tmpfs rw 0 0
 
   it("without /proc the fallback runs for real and finds the root filesystem", async () => {
     useRoots("does-not-exist")
-    const series = byPromSeries(await makeClockedSource<DiskUsageSource>(DiskUsageSource, { type: "DiskUsage" }, { now: 0 }).probe(), "DiskUsage")
+    const series = byPromSeries(
+      await makeClockedSource<DiskUsageSource>(DiskUsageSource, { type: "DiskUsage" }, { now: 0 }).probe(),
+      "DiskUsage",
+    )
     expect(series.get('pollect_DiskUsage{disk="_",type="total"}')).toBe((await statfs("/")).blocks * (await statfs("/")).frsize)
   })
 })

@@ -7,8 +7,7 @@
  */
 import { statfs } from "node:fs/promises"
 import * as v from "valibot"
-import { Source } from "../../core/plugin.ts"
-import { ValueSet } from "../../core/value-set.ts"
+import { Source, ValueSet } from "../../api.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
 import { nameFilter, nameFilterFields } from "../../lib/options/name-filter.ts"
 import { readProcFile } from "../../lib/proc/proc-read.ts"

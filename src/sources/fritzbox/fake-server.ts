@@ -69,7 +69,9 @@ const IGDDESC = `<?xml version="1.0"?>
 const parser = new XMLParser({ removeNSPrefix: false, ignoreAttributes: false, parseTagValue: false })
 
 function hash(algorithm: string, text: string): string {
-  return createHash(algorithm === "SHA-256" ? "sha256" : "md5").update(text).digest("hex")
+  return createHash(algorithm === "SHA-256" ? "sha256" : "md5")
+    .update(text)
+    .digest("hex")
 }
 
 function envelope(inner: string): string {
@@ -89,7 +91,8 @@ function soapFault(code: number, description: string): string {
   )
 }
 
-const UNAUTHORIZED_HTML = "<HTML><HEAD><TITLE>401 Unauthorized (ERR_NONE)</TITLE></HEAD><BODY><H1>401 Unauthorized</H1>Unauthorized request.</BODY></HTML>"
+const UNAUTHORIZED_HTML =
+  "<HTML><HEAD><TITLE>401 Unauthorized (ERR_NONE)</TITLE></HEAD><BODY><H1>401 Unauthorized</H1>Unauthorized request.</BODY></HTML>"
 
 export class FakeFritzbox {
   readonly user: string
@@ -153,7 +156,8 @@ export class FakeFritzbox {
     for (const part of m[1]!.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) p[part[1]!.toLowerCase()] = part[2] ?? part[3] ?? ""
     const state = p.nonce ? this.nonces.get(p.nonce) : undefined
     if (!state) return this.challenge()
-    if ((p.algorithm ?? "MD5").toUpperCase() !== this.algorithm || p.realm !== REALM || p.uri !== uri || p.qop !== "auth") return this.challenge()
+    if ((p.algorithm ?? "MD5").toUpperCase() !== this.algorithm || p.realm !== REALM || p.uri !== uri || p.qop !== "auth")
+      return this.challenge()
     const nc = Number.parseInt(p.nc ?? "", 16)
     if (!Number.isFinite(nc) || nc <= state.lastNc || !p.cnonce) return this.challenge() // replayed or missing nc
     const ha1 = hash(this.algorithm, `${p.username}:${REALM}:${this.password}`)
@@ -199,7 +203,8 @@ export class FakeFritzbox {
       if (mode === "500") return new Response("<HTML><BODY>500 Internal Server Error</BODY></HTML>", { status: 500 })
       return new Response("\u0000\u0001 this is not xml <<<", { status: 200, headers: { "content-type": "text/xml" } })
     }
-    if (headerType !== serviceType) return new Response(soapFault(401, "Invalid Action"), { status: 500, headers: { "content-type": "text/xml" } })
+    if (headerType !== serviceType)
+      return new Response(soapFault(401, "Invalid Action"), { status: 500, headers: { "content-type": "text/xml" } })
     // The envelope must carry <u:Action xmlns:u="serviceType"> inside s:Envelope/s:Body.
     let parsed: Record<string, any>
     try {

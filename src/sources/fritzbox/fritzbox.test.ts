@@ -39,17 +39,23 @@ describe("Fritzbox (pure)", () => {
   })
 
   it("takes 64-bit counters from GetAddonInfos only when present", () => {
-    expect(countersFromAddonInfos({ NewX_AVM_DE_TotalBytesSent64: "18446744073709551000", NewX_AVM_DE_TotalBytesReceived64: "7" })).toEqual({
-      sent: 18446744073709551000n,
-      received: 7n,
-      bits: 64,
-    })
+    expect(countersFromAddonInfos({ NewX_AVM_DE_TotalBytesSent64: "18446744073709551000", NewX_AVM_DE_TotalBytesReceived64: "7" })).toEqual(
+      {
+        sent: 18446744073709551000n,
+        received: 7n,
+        bits: 64,
+      },
+    )
     expect(countersFromAddonInfos({ NewTotalBytesSent: "1" })).toBeUndefined()
-    expect(() => countersFromAddonInfos({ NewX_AVM_DE_TotalBytesSent64: "x", NewX_AVM_DE_TotalBytesReceived64: "1" })).toThrow(/not a counter/)
+    expect(() => countersFromAddonInfos({ NewX_AVM_DE_TotalBytesSent64: "x", NewX_AVM_DE_TotalBytesReceived64: "1" })).toThrow(
+      /not a counter/,
+    )
   })
 
   it("reads link state and the last user", () => {
-    expect(linkFromProperties({ NewPhysicalLinkStatus: "Down", NewLayer1UpstreamMaxBitRate: "1", NewLayer1DownstreamMaxBitRate: "2" })).toEqual({
+    expect(
+      linkFromProperties({ NewPhysicalLinkStatus: "Down", NewLayer1UpstreamMaxBitRate: "1", NewLayer1DownstreamMaxBitRate: "2" }),
+    ).toEqual({
       up: false,
       upstreamMaxBitRate: 1,
       downstreamMaxBitRate: 2,
@@ -68,7 +74,8 @@ describe("Fritzbox against the fake box", () => {
   const box = new FakeFritzbox({ user: "admin", password: PASSWORD })
   beforeAll(() => box.start())
   afterAll(() => box.stop())
-  const make = (extra: Record<string, unknown> = {}) => makeLoggedSource<FritzboxSource>(FritzboxSource, { type: "Fritzbox", url: box.url, user: "admin", pass: PASSWORD, ...extra })
+  const make = (extra: Record<string, unknown> = {}) =>
+    makeLoggedSource<FritzboxSource>(FritzboxSource, { type: "Fritzbox", url: box.url, user: "admin", pass: PASSWORD, ...extra })
 
   it("reports 64-bit totals, rates, link state and max rates (GetAddonInfos)", async () => {
     box.igd = true

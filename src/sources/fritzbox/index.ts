@@ -5,9 +5,7 @@
  * (32-bit, they wrap at 4 GiB); both become per-second rates through ctx.rate as the original did.
  */
 import * as v from "valibot"
-import { registerSecret } from "../../core/log.ts"
-import { Source, type CommonSourceOptions, type SourceContext } from "../../core/plugin.ts"
-import { ValueSet } from "../../core/value-set.ts"
+import { Source, ValueSet, type CommonSourceOptions, type SourceContext } from "../../api.ts"
 import { Tr064AuthError, Tr064Client, Tr064Fault, TR064_DEFAULT_PORT, TR064_TLS_PORT } from "./tr064.ts"
 
 const options = v.object({
@@ -76,7 +74,8 @@ export function countersFromAddonInfos(out: Record<string, string>): FritzCounte
 export function linkFromProperties(out: Record<string, string>): FritzLink {
   const number = (key: string) => {
     const n = Number(out[key])
-    if (out[key] === undefined || !Number.isFinite(n)) throw new Error(`GetCommonLinkProperties: ${key} is not a number: ${JSON.stringify(out[key] ?? null)}`)
+    if (out[key] === undefined || !Number.isFinite(n))
+      throw new Error(`GetCommonLinkProperties: ${key} is not a number: ${JSON.stringify(out[key] ?? null)}`)
     return n
   }
   return {
@@ -100,7 +99,7 @@ export class FritzboxSource extends Source<Options> {
 
   constructor(config: Options & CommonSourceOptions, ctx: SourceContext) {
     super(config, ctx)
-    if (config.pass) registerSecret(config.pass)
+    if (config.pass) ctx.registerSecret(config.pass)
   }
 
   override async probe(): Promise<ValueSet[]> {

@@ -6,7 +6,9 @@ import { itWithTools } from "../../../test/helpers/tools.ts"
 describe("tr064 (pure)", () => {
   it("builds an envelope with the action in the service's namespace and escaped arguments", () => {
     const text = soapEnvelope("urn:dslforum-org:service:X:1", "SetIt", { NewName: 'a<b&"c"', NewOn: true })
-    expect(text).toContain('<u:SetIt xmlns:u="urn:dslforum-org:service:X:1"><NewName>a&lt;b&amp;&quot;c&quot;</NewName><NewOn>1</NewOn></u:SetIt>')
+    expect(text).toContain(
+      '<u:SetIt xmlns:u="urn:dslforum-org:service:X:1"><NewName>a&lt;b&amp;&quot;c&quot;</NewName><NewOn>1</NewOn></u:SetIt>',
+    )
     expect(text).toContain('xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"')
   })
 
@@ -27,8 +29,20 @@ describe("tr064 (pure)", () => {
 
   it("finds services by full type, short type (TR-064 first) and serviceId", () => {
     const services = [
-      { serviceType: "urn:schemas-upnp-org:service:WANCommonInterfaceConfig:1", serviceId: "urn:upnp-org:serviceId:WANCommonIFC1", controlURL: "/igd", SCPDURL: "", description: "igddesc.xml" },
-      { serviceType: "urn:dslforum-org:service:WANCommonInterfaceConfig:1", serviceId: "urn:WANCIfConfig-com:serviceId:WANCommonInterfaceConfig1", controlURL: "/tr64", SCPDURL: "", description: "tr64desc.xml" },
+      {
+        serviceType: "urn:schemas-upnp-org:service:WANCommonInterfaceConfig:1",
+        serviceId: "urn:upnp-org:serviceId:WANCommonIFC1",
+        controlURL: "/igd",
+        SCPDURL: "",
+        description: "igddesc.xml",
+      },
+      {
+        serviceType: "urn:dslforum-org:service:WANCommonInterfaceConfig:1",
+        serviceId: "urn:WANCIfConfig-com:serviceId:WANCommonInterfaceConfig1",
+        controlURL: "/tr64",
+        SCPDURL: "",
+        description: "tr64desc.xml",
+      },
     ]
     expect(findService(services, "WANCommonInterfaceConfig:1")?.controlURL).toBe("/tr64")
     expect(findService(services, "WANCommonIFC1")?.controlURL).toBe("/igd")
@@ -61,7 +75,9 @@ describe("tr064 client against the fake box", () => {
 
   it("reports an unknown action as a UPnP fault", async () => {
     const client = new Tr064Client({ baseUrl: box.url, user: "admin", password: "pw-tr064-test" })
-    await expect(client.call("WANCommonInterfaceConfig:1", "GetNothing")).rejects.toThrow(/GetNothing failed: UPnP error 401 \(Invalid Action\)/)
+    await expect(client.call("WANCommonInterfaceConfig:1", "GetNothing")).rejects.toThrow(
+      /GetNothing failed: UPnP error 401 \(Invalid Action\)/,
+    )
   })
 
   it("says authentication failed for a wrong password, without the password", async () => {
@@ -81,7 +97,8 @@ describe("tr064 client against the fake box", () => {
     box.nonceUses = 1
     try {
       const client = new Tr064Client({ baseUrl: box.url, user: "admin", password: "pw-tr064-test" })
-      for (let i = 0; i < 3; i++) expect((await client.call("WANCommonInterfaceConfig:1", "GetTotalBytesSent")).NewTotalBytesSent).toBe("1000000")
+      for (let i = 0; i < 3; i++)
+        expect((await client.call("WANCommonInterfaceConfig:1", "GetTotalBytesSent")).NewTotalBytesSent).toBe("1000000")
     } finally {
       box.nonceUses = 1000
     }
@@ -91,11 +108,29 @@ describe("tr064 client against the fake box", () => {
   itWithTools(["curl"], "the fake box accepts curl --digest with the right password only (MD5 and SHA-256)", async () => {
     for (const algorithm of ["MD5", "SHA-256"] as const) {
       box.algorithm = algorithm
-      for (const [password, expected] of [["pw-tr064-test", "200"], ["nope", "401"]] as const) {
+      for (const [password, expected] of [
+        ["pw-tr064-test", "200"],
+        ["nope", "401"],
+      ] as const) {
         const proc = Bun.spawn(
-          ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--digest", "-u", `admin:${password}`,
-            "-H", "SoapAction: urn:dslforum-org:service:WANCommonInterfaceConfig:1#GetTotalBytesSent", "-H", "Content-Type: text/xml",
-            "-d", soapEnvelope("urn:dslforum-org:service:WANCommonInterfaceConfig:1", "GetTotalBytesSent"), `${box.url}/upnp/control/wancommonifconfig1`],
+          [
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--digest",
+            "-u",
+            `admin:${password}`,
+            "-H",
+            "SoapAction: urn:dslforum-org:service:WANCommonInterfaceConfig:1#GetTotalBytesSent",
+            "-H",
+            "Content-Type: text/xml",
+            "-d",
+            soapEnvelope("urn:dslforum-org:service:WANCommonInterfaceConfig:1", "GetTotalBytesSent"),
+            `${box.url}/upnp/control/wancommonifconfig1`,
+          ],
           { stdout: "pipe" },
         )
         expect(`${algorithm} ${await new Response(proc.stdout).text()}`).toBe(`${algorithm} ${expected}`)

@@ -57,7 +57,8 @@ export function startGcsFake(opts: GcsFakeOptions) {
       if (!match) return gcsError(404, "Not Found", "notFound")
       const auth = request.headers.get("authorization") ?? ""
       const expires = state.tokens.get(auth.replace(/^Bearer /, ""))
-      if (!auth.startsWith("Bearer ") || expires === undefined || expires <= Date.now()) return gcsError(401, "Invalid Credentials", "authError")
+      if (!auth.startsWith("Bearer ") || expires === undefined || expires <= Date.now())
+        return gcsError(401, "Invalid Credentials", "authError")
       if (decodeURIComponent(match[1]!) !== opts.bucket) return gcsError(404, "The specified bucket does not exist.", "notFound")
       if (state.failNext > 0) {
         state.failNext--
@@ -84,14 +85,21 @@ export function startGcsFake(opts: GcsFakeOptions) {
     const form = new URLSearchParams(await request.text())
     const invalid = (description: string) => Response.json({ error: "invalid_grant", error_description: description }, { status: 400 })
     if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer") {
-      return Response.json({ error: "unsupported_grant_type", error_description: "Invalid grant_type: " + form.get("grant_type") }, { status: 400 })
+      return Response.json(
+        { error: "unsupported_grant_type", error_description: "Invalid grant_type: " + form.get("grant_type") },
+        { status: 400 },
+      )
     }
     const assertion = form.get("assertion") ?? ""
     try {
       const header = decodeProtectedHeader(assertion)
       state.lastKid = header.kid
       if (header.alg !== "RS256") return invalid("Invalid JWT: Token must be signed with RS256.")
-      const { payload } = await jwtVerify(assertion, opts.publicKey, { algorithms: ["RS256"], audience: tokenUrl, issuer: opts.clientEmail })
+      const { payload } = await jwtVerify(assertion, opts.publicKey, {
+        algorithms: ["RS256"],
+        audience: tokenUrl,
+        issuer: opts.clientEmail,
+      })
       if (typeof payload.exp !== "number" || typeof payload.iat !== "number" || payload.exp - payload.iat > 3600) {
         return invalid("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.")
       }

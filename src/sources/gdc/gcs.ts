@@ -37,7 +37,8 @@ export class GcsClient {
       } catch {
         throw new Error(`Cloud Storage sent a listing of gs://${this.bucket}/${prefix} that is not JSON`)
       }
-      if (body.items !== undefined && !Array.isArray(body.items)) throw new Error(`Cloud Storage sent a listing of gs://${this.bucket}/${prefix} without an items array`)
+      if (body.items !== undefined && !Array.isArray(body.items))
+        throw new Error(`Cloud Storage sent a listing of gs://${this.bucket}/${prefix} without an items array`)
       for (const item of (body.items ?? []) as Partial<GcsObject>[]) {
         if (typeof item.name === "string" && typeof item.generation === "string") objects.push(item as GcsObject)
       }
@@ -48,7 +49,10 @@ export class GcsClient {
 
   async download(object: GcsObject): Promise<Uint8Array> {
     const query = new URLSearchParams({ alt: "media", generation: object.generation })
-    const response = await this.get(`/storage/v1/b/${encodeURIComponent(this.bucket)}/o/${encodeURIComponent(object.name)}?${query}`, `download ${object.name}`)
+    const response = await this.get(
+      `/storage/v1/b/${encodeURIComponent(this.bucket)}/o/${encodeURIComponent(object.name)}?${query}`,
+      `download ${object.name}`,
+    )
     return new Uint8Array(await response.arrayBuffer())
   }
 

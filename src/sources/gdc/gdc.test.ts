@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test"
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { exportPKCS8, generateKeyPair } from "jose"
 import { graphitePath, promName } from "../../core/naming.ts"
@@ -23,15 +23,25 @@ let configDir: string
 let privatePem: string
 
 const iso = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`
-const daysAgo = (n: number) => { const d = new Date(); d.setDate(d.getDate() - n); return iso(d) }
-const month = (offset = 0) => { const d = new Date(); const m = new Date(d.getFullYear(), d.getMonth() + offset, 1); return `${m.getFullYear()}${String(m.getMonth() + 1).padStart(2, "0")}` }
+const daysAgo = (n: number) => {
+  const d = new Date()
+  d.setDate(d.getDate() - n)
+  return iso(d)
+}
+const month = (offset = 0) => {
+  const d = new Date()
+  const m = new Date(d.getFullYear(), d.getMonth() + offset, 1)
+  return `${m.getFullYear()}${String(m.getMonth() + 1).padStart(2, "0")}`
+}
 
 const crashesCsv = (day: string, before: string) =>
-  "Date,Package Name,App Version Code,Daily Crashes,Daily ANRs\n" +
-  `${before},${PKG},41,9,9\n${day},${PKG},41,3,1\n${day},${PKG},42,7,0\n`
-const INSTALLS_HEADER = "Date,Package Name,Daily Device Installs,Daily Device Uninstalls,Daily Device Upgrades,Total User Installs,Daily User Installs,Daily User Uninstalls,Active Device Installs,Install events,Update events,Uninstall events"
-const installsCsv = (day: string) => `${INSTALLS_HEADER}\n2020-01-01,${PKG},1,1,1,1,1,1,1,1,1,1\n${day},${PKG},25,4,90,15320,21,3,8123,30,95,5\n`
-const ratingsCsv = (day: string) => `Date,Package Name,Daily Average Rating,Total Average Rating\n2020-01-01,${PKG},5,4.1\n${day},${PKG},NA,4.37\n`
+  "Date,Package Name,App Version Code,Daily Crashes,Daily ANRs\n" + `${before},${PKG},41,9,9\n${day},${PKG},41,3,1\n${day},${PKG},42,7,0\n`
+const INSTALLS_HEADER =
+  "Date,Package Name,Daily Device Installs,Daily Device Uninstalls,Daily Device Upgrades,Total User Installs,Daily User Installs,Daily User Uninstalls,Active Device Installs,Install events,Update events,Uninstall events"
+const installsCsv = (day: string) =>
+  `${INSTALLS_HEADER}\n2020-01-01,${PKG},1,1,1,1,1,1,1,1,1,1\n${day},${PKG},25,4,90,15320,21,3,8123,30,95,5\n`
+const ratingsCsv = (day: string) =>
+  `Date,Package Name,Daily Average Rating,Total Average Rating\n2020-01-01,${PKG},5,4.1\n${day},${PKG},NA,4.37\n`
 
 function putReports(m = month(), day = daysAgo(1)) {
   fake.put(`stats/crashes/crashes_${PKG}_${m}_app_version.csv`, utf16le(crashesCsv(day, "2020-01-01")))
@@ -45,14 +55,34 @@ beforeAll(async () => {
   const other = await generateKeyPair("RS256", { extractable: true })
   fake = startGcsFake({ publicKey, clientEmail: EMAIL, privateKeyId: KID, bucket: BUCKET })
   configDir = tempDir("pollect-gdc-")
-  const key = (pem: string) => JSON.stringify({ type: "service_account", project_id: "api-project-1234", private_key_id: KID, private_key: pem, client_email: EMAIL, client_id: "1234", token_uri: fake.tokenUrl })
+  const key = (pem: string) =>
+    JSON.stringify({
+      type: "service_account",
+      project_id: "api-project-1234",
+      private_key_id: KID,
+      private_key: pem,
+      client_email: EMAIL,
+      client_id: "1234",
+      token_uri: fake.tokenUrl,
+    })
   writeFileSync(join(configDir, "api-project-1234.json"), key(privatePem))
   writeFileSync(join(configDir, "wrong-key.json"), key(await exportPKCS8(other.privateKey)))
 })
 afterAll(() => fake?.stop())
 
 const source = (extra: Record<string, unknown> = {}, dir = tempDir("pollect-gdc-db-")) =>
-  makeSource<GdcSource>(GdcSource, { bucketName: BUCKET, apps: [{ package: PKG, name: "My App" }], keyFile: "api-project-1234.json", dbDir: join(dir, "db"), storageUrl: fake.url, ...extra }, { configDir })
+  makeSource<GdcSource>(
+    GdcSource,
+    {
+      bucketName: BUCKET,
+      apps: [{ package: PKG, name: "My App" }],
+      keyFile: "api-project-1234.json",
+      dbDir: join(dir, "db"),
+      storageUrl: fake.url,
+      ...extra,
+    },
+    { configDir },
+  )
 const values = (sets: ValueSet[]) => sets.flatMap((s) => s.values.map((v) => [[v.name, ...v.labelValues].join("|"), v.value] as const))
 
 describe("Play Console CSV parsing (pure)", () => {
@@ -61,12 +91,18 @@ describe("Play Console CSV parsing (pure)", () => {
     expect(decodeReportText(new TextEncoder().encode("\uFEFFDate,x"))).toBe("Date,x")
   })
   it("parses quoted CSV fields", () => {
-    expect(parseCsv('a,"b,c","d ""e"""\r\n1,2,3\n')).toEqual([["a", "b,c", 'd "e"'], ["1", "2", "3"]])
+    expect(parseCsv('a,"b,c","d ""e"""\r\n1,2,3\n')).toEqual([
+      ["a", "b,c", 'd "e"'],
+      ["1", "2", "3"],
+    ])
   })
   it("takes the last day's rows per app version", () => {
     expect(parseCrashesByVersion(crashesCsv("2026-01-09", "2026-01-08"))).toEqual({
       date: "2026-01-09",
-      versions: [{ versionCode: "41", crashes: 3, anrs: 1 }, { versionCode: "42", crashes: 7, anrs: 0 }],
+      versions: [
+        { versionCode: "41", crashes: 3, anrs: 1 },
+        { versionCode: "42", crashes: 7, anrs: 0 },
+      ],
     })
   })
   it("turns overview columns into values and skips NA", () => {
@@ -86,8 +122,13 @@ describe("Gdc against the fake GCS + OAuth server", () => {
     const sets = await src.probe()
     const got = Object.fromEntries(values(sets))
     expect(got).toMatchObject({
-      [`crashes_${PKG}|41|crash`]: 3, [`crashes_${PKG}|41|anr`]: 1, [`crashes_${PKG}|42|crash`]: 7, [`crashes_${PKG}|42|anr`]: 0,
-      "dailyDeviceInstalls|My App": 25, "activeDeviceInstalls|My App": 8123, "totalUserInstalls|My App": 15320,
+      [`crashes_${PKG}|41|crash`]: 3,
+      [`crashes_${PKG}|41|anr`]: 1,
+      [`crashes_${PKG}|42|crash`]: 7,
+      [`crashes_${PKG}|42|anr`]: 0,
+      "dailyDeviceInstalls|My App": 25,
+      "activeDeviceInstalls|My App": 8123,
+      "totalUserInstalls|My App": 15320,
       "totalAverageRating|My App": 4.37,
     })
     expect(got["dailyAverageRating|My App"]).toBeUndefined()
@@ -95,7 +136,11 @@ describe("Gdc against the fake GCS + OAuth server", () => {
     expect(got["latestUpdate"]).toBe(new Date(y, m - 1, d).getTime() / 1000)
 
     // the fake verified the RS256 signature; the claims are Google's
-    expect(fake.state.lastClaims).toMatchObject({ iss: EMAIL, aud: fake.tokenUrl, scope: "https://www.googleapis.com/auth/devstorage.read_only" })
+    expect(fake.state.lastClaims).toMatchObject({
+      iss: EMAIL,
+      aud: fake.tokenUrl,
+      scope: "https://www.googleapis.com/auth/devstorage.read_only",
+    })
     expect(fake.state.lastKid).toBe(KID)
     // files kept in dbDir, still UTF-16 as downloaded
     const stored = readFileSync(join(dir, "db", `installs_${PKG}_${month()}_overview.csv`))
@@ -138,7 +183,12 @@ describe("Gdc against the fake GCS + OAuth server", () => {
 
   it("wrong credentials are a clear error without key material", async () => {
     putReports()
-    const error = await source({ keyFile: "wrong-key.json" }).probe().then(() => null, (e: Error) => e)
+    const error = await source({ keyFile: "wrong-key.json" })
+      .probe()
+      .then(
+        () => null,
+        (e: Error) => e,
+      )
     expect(error?.message).toBe(`Google token endpoint rejected the service account ${EMAIL} (invalid_grant: Invalid JWT Signature.)`)
     await expect(source({ keyFile: "missing.json" }).probe()).rejects.toThrow(/cannot read keyFile .*missing\.json: ENOENT/)
   })
@@ -165,14 +215,18 @@ describe("Gdc against the fake GCS + OAuth server", () => {
     putReports()
     const src = source()
     fake.state.failNext = 1
-    await expect(src.probe()).rejects.toThrow(/Cloud Storage answered 500 to list stats\/crashes\/.* in gs:\/\/pubsite_prod_rev_\d+: Backend Error/)
+    await expect(src.probe()).rejects.toThrow(
+      /Cloud Storage answered 500 to list stats\/crashes\/.* in gs:\/\/pubsite_prod_rev_\d+: Backend Error/,
+    )
     fake.state.garbageNext = 1
     await expect(src.probe()).rejects.toThrow(/listing of gs:\/\/.* that is not JSON/)
     expect(values(await src.probe()).length).toBeGreaterThan(0)
   })
 
   it("a wrong bucket is a clear 404", async () => {
-    await expect(source({ bucketName: "pubsite_prod_rev_0" }).probe()).rejects.toThrow(/404 .*gs:\/\/pubsite_prod_rev_0: The specified bucket does not exist/)
+    await expect(source({ bucketName: "pubsite_prod_rev_0" }).probe()).rejects.toThrow(
+      /404 .*gs:\/\/pubsite_prod_rev_0: The specified bucket does not exist/,
+    )
   })
 
   it("follows nextPageToken when listing", async () => {
@@ -180,7 +234,12 @@ describe("Gdc against the fake GCS + OAuth server", () => {
     fake.state.pageSize = 1
     try {
       const account = { client_email: EMAIL, private_key: privatePem, private_key_id: KID }
-      const client = new GcsClient(fake.url, BUCKET, new ServiceAccountTokens(account, "https://www.googleapis.com/auth/devstorage.read_only", fake.tokenUrl), fetch)
+      const client = new GcsClient(
+        fake.url,
+        BUCKET,
+        new ServiceAccountTokens(account, "https://www.googleapis.com/auth/devstorage.read_only", fake.tokenUrl),
+        fetch,
+      )
       const names = (await client.list("stats/")).map((o) => o.name)
       expect(names.length).toBe(fake.state.objects.size)
       expect(names.length).toBeGreaterThan(1)

@@ -13,8 +13,7 @@ import { readConfigFile } from "../../lib/util/config-file.ts"
 import { GcsClient, type GcsObject } from "./gcs.ts"
 import { parseServiceAccountKey, ServiceAccountTokens } from "./service-account.ts"
 import { parseCrashesByVersion, parseOverview, decodeReportText } from "./play-stats.ts"
-import { Source } from "../../core/plugin.ts"
-import { ValueSet } from "../../core/value-set.ts"
+import { Source, ValueSet } from "../../api.ts"
 
 const REPORTS = ["crashes", "installs", "ratings"] as const
 type Report = (typeof REPORTS)[number]
@@ -23,10 +22,7 @@ const SUFFIX: Record<Report, string> = { crashes: "app_version", installs: "over
 
 const options = v.object({
   bucketName: v.pipe(v.string(), v.minLength(1)),
-  apps: v.pipe(
-    v.array(v.object({ package: v.pipe(v.string(), v.minLength(1)), name: v.optional(v.string()) })),
-    v.minLength(1),
-  ),
+  apps: v.pipe(v.array(v.object({ package: v.pipe(v.string(), v.minLength(1)), name: v.optional(v.string()) })), v.minLength(1)),
   /** Service-account key (JSON), relative to the config file's folder. */
   keyFile: v.pipe(v.string(), v.minLength(1)),
   /** Where the downloaded CSVs are kept, relative to the config file's folder. */
@@ -99,14 +95,21 @@ export class GdcSource extends Source<Options> {
           crashes.add(stale ? 0 : version.anrs, [version.versionCode, "anr"], `crashes_${app.package}`)
         }
       }
-      for (const [report, set] of [["installs", installs], ["ratings", ratings]] as const) {
+      for (const [report, set] of [
+        ["installs", installs],
+        ["ratings", ratings],
+      ] as const) {
         const file = this.config.reports.includes(report) ? this.newestFile(stored, report, app.package) : undefined
         if (!file) continue
         const parsed = parseOverview(decodeReportText(readFileSync(file)), basename(file))
         for (const [name, value] of Object.entries(parsed.values)) set.add(value, [label], name)
       }
     }
-    const meta = new ValueSet([], { unit: "seconds", help: "Day of the newest crash data (unix time)" }).add(Math.trunc(latest), [], "latestUpdate")
+    const meta = new ValueSet([], { unit: "seconds", help: "Day of the newest crash data (unix time)" }).add(
+      Math.trunc(latest),
+      [],
+      "latestUpdate",
+    )
     return [crashes, meta, installs, ratings].filter((set) => set.values.length || set === meta)
   }
 

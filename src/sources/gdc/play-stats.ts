@@ -42,7 +42,7 @@ export class PlayReportError extends Error {}
 /** Header + rows as records keyed by column name; `Date` must be the first column. */
 export function parseReport(text: string, what: string): { columns: string[]; rows: Record<string, string>[] } {
   const [header, ...rows] = parseCsv(text)
-  if (!header || header[0]?.trim() !== "Date") throw new PlayReportError(`${what} is not a Play Console report (no "Date" column first)`)
+  if (header?.[0]?.trim() !== "Date") throw new PlayReportError(`${what} is not a Play Console report (no "Date" column first)`)
   const columns = header.map((h) => h.trim())
   return {
     columns,
@@ -66,7 +66,8 @@ function lastDay(rows: Record<string, string>[], what: string): { date: string; 
 
 function integer(text: string | undefined, column: string, what: string): number {
   const value = Number(text)
-  if (text === undefined || text === "" || !Number.isFinite(value)) throw new PlayReportError(`${what}: "${column}" is not a number (${JSON.stringify(text)})`)
+  if (text === undefined || text === "" || !Number.isFinite(value))
+    throw new PlayReportError(`${what}: "${column}" is not a number (${JSON.stringify(text)})`)
   return value
 }
 

@@ -65,7 +65,10 @@ export class ServiceAccountTokens {
       // handled below
     }
     if (!response.ok) {
-      const reason = typeof body.error === "string" ? `${body.error}${typeof body.error_description === "string" ? ": " + body.error_description : ""}` : `HTTP ${response.status}`
+      const reason =
+        typeof body.error === "string"
+          ? `${body.error}${typeof body.error_description === "string" ? ": " + body.error_description : ""}`
+          : `HTTP ${response.status}`
       throw new Error(`Google token endpoint rejected the service account ${this.account.client_email} (${reason})`)
     }
     if (typeof body.access_token !== "string" || typeof body.expires_in !== "number") {

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto"
 import { release } from "node:os"
-import { ValueSet } from "../../core/value-set.ts"
+import { ValueSet } from "../../api.ts"
 
 export const HMIP_LOOKUP_URL = "https://lookup.homematic.com:48335/getHost"
 /** Salt of the CLIENTAUTH header (homematicip-rest-api, client_token_builder.py). */
@@ -19,7 +19,10 @@ export function normalizeAccessPoint(id: string): string {
 
 /** CLIENTAUTH: SHA-512 of access point id + salt, upper-case hex. */
 export function clientAuthToken(accessPoint: string): string {
-  return createHash("sha512").update(accessPoint + CLIENT_AUTH_SALT, "utf8").digest("hex").toUpperCase()
+  return createHash("sha512")
+    .update(accessPoint + CLIENT_AUTH_SALT, "utf8")
+    .digest("hex")
+    .toUpperCase()
 }
 
 function osType(): string {
@@ -85,7 +88,9 @@ function devicesOf(state: Json): Map<string, Device> {
   for (const [id, value] of Object.entries(obj(state.devices) ?? {})) {
     const device = obj(value)
     if (!device) continue
-    const channels = Object.values(obj(device.functionalChannels) ?? {}).map(obj).filter((c): c is Json => !!c)
+    const channels = Object.values(obj(device.functionalChannels) ?? {})
+      .map(obj)
+      .filter((c): c is Json => !!c)
     devices.set(id, { id, label: typeof device.label === "string" ? device.label : id, channels })
   }
   return devices
@@ -96,7 +101,7 @@ function roomsOf(state: Json): { room: string; deviceIds: string[] }[] {
   const rooms: { room: string; deviceIds: string[] }[] = []
   for (const value of Object.values(obj(state.groups) ?? {})) {
     const group = obj(value)
-    if (!group || group.type !== "META") continue
+    if (group?.type !== "META") continue
     const ids: string[] = []
     for (const channel of Array.isArray(group.channels) ? group.channels : []) {
       const id = obj(channel)?.deviceId

@@ -9,9 +9,18 @@ import { createHash } from "node:crypto"
 export const ACCESS_POINT = "3014F711A0000000000BEEF1"
 export const AUTH_TOKEN = "8A45BAA53BE37E3FCA58E9976EFA4C497DAFE55DB997DB9FD685236E5E63ED7DE"
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json;charset=UTF-8" } })
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json;charset=UTF-8" } })
 
-function wallThermostat(id: string, label: string, group: string, actual: number, target: number, humidity: number, type = "WALL_MOUNTED_THERMOSTAT_PRO") {
+function wallThermostat(
+  id: string,
+  label: string,
+  group: string,
+  actual: number,
+  target: number,
+  humidity: number,
+  type = "WALL_MOUNTED_THERMOSTAT_PRO",
+) {
   return {
     id,
     label,
@@ -22,7 +31,17 @@ function wallThermostat(id: string, label: string, group: string, actual: number
     permanentlyReachable: false,
     serializedGlobalTradeItemNumber: id,
     functionalChannels: {
-      "0": { deviceId: id, functionalChannelType: "DEVICE_OPERATIONLOCK", groupIndex: 0, groups: [group], index: 0, label: "", lowBat: false, rssiDeviceValue: -60, unreach: false },
+      "0": {
+        deviceId: id,
+        functionalChannelType: "DEVICE_OPERATIONLOCK",
+        groupIndex: 0,
+        groups: [group],
+        index: 0,
+        label: "",
+        lowBat: false,
+        rssiDeviceValue: -60,
+        unreach: false,
+      },
       "1": {
         deviceId: id,
         functionalChannelType: "WALL_MOUNTED_THERMOSTAT_PRO_CHANNEL",
@@ -51,7 +70,16 @@ function radiatorThermostat(id: string, label: string, group: string, valve: num
     lastStatusUpdate: 1764000000000,
     serializedGlobalTradeItemNumber: id,
     functionalChannels: {
-      "0": { deviceId: id, functionalChannelType: "DEVICE_OPERATIONLOCK", groupIndex: 0, groups: [group], index: 0, label: "", lowBat: false, unreach: false },
+      "0": {
+        deviceId: id,
+        functionalChannelType: "DEVICE_OPERATIONLOCK",
+        groupIndex: 0,
+        groups: [group],
+        index: 0,
+        label: "",
+        lowBat: false,
+        unreach: false,
+      },
       "1": {
         deviceId: id,
         functionalChannelType: "HEATING_THERMOSTAT_CHANNEL",
@@ -93,11 +121,15 @@ export function homeState(): Record<string, unknown> {
       id: "3014F7110000000000000050",
       label: "Balkontür",
       type: "SHUTTER_CONTACT",
-      functionalChannels: { "1": { deviceId: "3014F7110000000000000050", functionalChannelType: "SHUTTER_CONTACT_CHANNEL", windowState: "CLOSED", index: 1 } },
+      functionalChannels: {
+        "1": { deviceId: "3014F7110000000000000050", functionalChannelType: "SHUTTER_CONTACT_CHANNEL", windowState: "CLOSED", index: 1 },
+      },
     },
   ]
   return {
-    clients: { "00000000-0000-0000-0000-0000000000C1": { id: "00000000-0000-0000-0000-0000000000C1", label: "pollect", clientType: "APP" } },
+    clients: {
+      "00000000-0000-0000-0000-0000000000C1": { id: "00000000-0000-0000-0000-0000000000C1", label: "pollect", clientType: "APP" },
+    },
     devices: Object.fromEntries(devices.map((d) => [d.id, d])),
     groups: {
       "G-LIVING": meta("G-LIVING", "Wohnzimmer", ["3014F7110000000000000022", "3014F7110000000000000011", "3014F7110000000000000022"]),
@@ -114,7 +146,12 @@ export function homeState(): Record<string, unknown> {
         channels: [{ channelIndex: 1, deviceId: "3014F7110000000000000011" }],
       },
     },
-    home: { id: "00000000-0000-0000-0000-000000000001", currentAPVersion: "2.2.18", connected: true, weather: { temperature: 4.5, humidity: 80 } },
+    home: {
+      id: "00000000-0000-0000-0000-000000000001",
+      currentAPVersion: "2.2.18",
+      connected: true,
+      weather: { temperature: 4.5, humidity: 80 },
+    },
   }
 }
 
@@ -164,11 +201,20 @@ export class FakeHomematicIp {
     if (url.pathname === "/getHost") {
       this.calls.lookups++
       if (parsed.id !== this.accessPoint) return json({ errorCode: "INVALID_ACCESSPOINT_ID" }, 400)
-      return json({ urlREST: this.url, urlWebSocket: `ws://127.0.0.1:${this.server!.port}`, apiVersion: "12", primaryAccessPointId: this.accessPoint, requestingAccessPointId: this.accessPoint })
+      return json({
+        urlREST: this.url,
+        urlWebSocket: `ws://127.0.0.1:${this.server!.port}`,
+        apiVersion: "12",
+        primaryAccessPointId: this.accessPoint,
+        requestingAccessPointId: this.accessPoint,
+      })
     }
     if (url.pathname === "/hmip/home/getCurrentState") {
       this.calls.states++
-      const expectedClientAuth = createHash("sha512").update(this.accessPoint + "jiLpVitHvWnIGD1yo7MA").digest("hex").toUpperCase()
+      const expectedClientAuth = createHash("sha512")
+        .update(this.accessPoint + "jiLpVitHvWnIGD1yo7MA")
+        .digest("hex")
+        .toUpperCase()
       if (req.headers.get("authtoken") !== this.authToken || req.headers.get("clientauth") !== expectedClientAuth) {
         return json({ errorCode: "INVALID_AUTHTOKEN" }, 403)
       }

@@ -70,7 +70,13 @@ describe("HomematicIp against the fake cloud", () => {
   beforeAll(() => cloud.start())
   afterAll(() => cloud.stop())
   const make = (extra: Record<string, unknown> = {}) =>
-    makeLoggedSource<HomematicIpSource>(HomematicIpSource, { type: "HomematicIp", authToken: AUTH_TOKEN, accessPoint: "3014-F711-A000-0000-000B-EEF1", lookupUrl: cloud.lookupUrl, ...extra })
+    makeLoggedSource<HomematicIpSource>(HomematicIpSource, {
+      type: "HomematicIp",
+      authToken: AUTH_TOKEN,
+      accessPoint: "3014-F711-A000-0000-000B-EEF1",
+      lookupUrl: cloud.lookupUrl,
+      ...extra,
+    })
   const probe = async (source: HomematicIpSource) => values(toValueSets(await source.probe()))
 
   it("looks the REST server up once, then reads the state with AUTHTOKEN and CLIENTAUTH", async () => {
@@ -83,13 +89,21 @@ describe("HomematicIp against the fake cloud", () => {
     const lookup = cloud.requests.find((r) => r.path === "/getHost")!
     expect(JSON.parse(lookup.body)).toMatchObject({ id: ACCESS_POINT, clientCharacteristics: { apiVersion: "10", deviceType: "Computer" } })
     const state = cloud.requests.findLast((r) => r.path === "/hmip/home/getCurrentState")!
-    expect(state.headers).toMatchObject({ authtoken: AUTH_TOKEN, clientauth: clientAuthToken(ACCESS_POINT), version: "12", "content-type": "application/json" })
+    expect(state.headers).toMatchObject({
+      authtoken: AUTH_TOKEN,
+      clientauth: clientAuthToken(ACCESS_POINT),
+      version: "12",
+      "content-type": "application/json",
+    })
     expect(lines.join("\n")).not.toContain(AUTH_TOKEN)
   })
 
   it("a wrong auth token is a clear error without the token; a fixed token recovers", async () => {
     const { source, lines } = make({ authToken: "WRONG-TOKEN-0123456789" })
-    const message = await Promise.resolve(source.probe()).then(() => "no error", (e: Error) => e.message)
+    const message = await Promise.resolve(source.probe()).then(
+      () => "no error",
+      (e: Error) => e.message,
+    )
     expect(message).toBe("HomematicIP refused the request (HTTP 403: INVALID_AUTHTOKEN): check authToken and accessPoint")
     cloud.authToken = "WRONG-TOKEN-0123456789"
     try {

@@ -4,10 +4,15 @@
  * with the AUTHTOKEN (from hmip_generate_auth_token) and the derived CLIENTAUTH header.
  */
 import * as v from "valibot"
-import { registerSecret } from "../../core/log.ts"
-import { Source, type CommonSourceOptions, type SourceContext } from "../../core/plugin.ts"
-import type { ValueSet } from "../../core/value-set.ts"
-import { clientAuthToken, clientCharacteristics, HMIP_LOOKUP_URL, homematicValueSets, normalizeAccessPoint, restUrlFromLookup } from "./client.ts"
+import { Source, type CommonSourceOptions, type SourceContext, type ValueSet } from "../../api.ts"
+import {
+  clientAuthToken,
+  clientCharacteristics,
+  HMIP_LOOKUP_URL,
+  homematicValueSets,
+  normalizeAccessPoint,
+  restUrlFromLookup,
+} from "./client.ts"
 import { jsonErrorFields } from "../../lib/util/json-error-fields.ts"
 
 const options = v.object({
@@ -42,8 +47,8 @@ export class HomematicIpSource extends Source<Options> {
     this.accessPoint = normalizeAccessPoint(config.accessPoint)
     this.clientAuth = clientAuthToken(this.accessPoint)
     this.characteristics = JSON.stringify(clientCharacteristics(this.accessPoint))
-    registerSecret(config.authToken)
-    registerSecret(this.clientAuth)
+    ctx.registerSecret(config.authToken)
+    ctx.registerSecret(this.clientAuth)
     this.restUrl = config.restUrl?.replace(/\/+$/, "")
   }
 

@@ -4,8 +4,7 @@
  * (its status is the value).
  */
 import * as v from "valibot"
-import { Source } from "../../core/plugin.ts"
-import { ValueSet } from "../../core/value-set.ts"
+import { Source, ValueSet } from "../../api.ts"
 
 const options = v.object({
   url: v.pipe(v.string(), v.url()),

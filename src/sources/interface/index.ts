@@ -6,8 +6,7 @@
  * (packets are not available there).
  */
 import * as v from "valibot"
-import { Source } from "../../core/plugin.ts"
-import { ValueSet } from "../../core/value-set.ts"
+import { Source, ValueSet } from "../../api.ts"
 import { counterBitsField, kernelCounterBits } from "../../lib/options/counter-bits.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
 import { nameFilter, nameFilterFields } from "../../lib/options/name-filter.ts"
@@ -45,7 +44,11 @@ export class InterfaceSource extends Source<v.InferOutput<typeof options>> {
     const sets: ValueSet[] = []
     if (this.config.includeTotal) {
       for (const counter of COUNTERS) {
-        const set = new ValueSet(["interface"], { unit: counter.unit, kind: "counter", help: `Interface ${counter.total.replace(/_/g, " ")}` })
+        const set = new ValueSet(["interface"], {
+          unit: counter.unit,
+          kind: "counter",
+          help: `Interface ${counter.total.replace(/_/g, " ")}`,
+        })
         for (const [name, counters] of interfaces) {
           const value = counters[counter.field]
           if (value !== undefined) set.add(Number(value), [labelOf(name)], counter.total)
@@ -55,7 +58,10 @@ export class InterfaceSource extends Source<v.InferOutput<typeof options>> {
     }
     const rates = probeRates(this.ctx.rate)
     for (const counter of COUNTERS) {
-      const set = new ValueSet(["interface"], { unit: counter.unit ? "bytes_per_second" : undefined, help: `Interface ${counter.rate.replace(/_sec$/, "").replace(/_/g, " ")} per second` })
+      const set = new ValueSet(["interface"], {
+        unit: counter.unit ? "bytes_per_second" : undefined,
+        help: `Interface ${counter.rate.replace(/_sec$/, "").replace(/_/g, " ")} per second`,
+      })
       for (const [name, counters] of interfaces) {
         const value = counters[counter.field]
         if (value === undefined) continue

@@ -32,7 +32,10 @@ describe("Interface", () => {
     useRoots("proc-host-later")
     clock.now += 2500
     const series = byPromSeries(await source.probe(), "Interface")
-    const [a, b] = [parseNetDev(await Bun.file(join(FIXTURES, "proc-host/net/dev")).text()).get("lo")!, parseNetDev(await Bun.file(join(FIXTURES, "proc-host-later/net/dev")).text()).get("lo")!]
+    const [a, b] = [
+      parseNetDev(await Bun.file(join(FIXTURES, "proc-host/net/dev")).text()).get("lo")!,
+      parseNetDev(await Bun.file(join(FIXTURES, "proc-host-later/net/dev")).text()).get("lo")!,
+    ]
     expect(Number(b.txBytes - a.txBytes)).toBeGreaterThan(0)
     expect(series.get('pollect_Interface_sent_bytes_sec{interface="lo"}')).toBeCloseTo(Number(b.txBytes - a.txBytes) / 2.5, 9)
     expect(series.get('pollect_Interface_recv_packets_sec{interface="lo"}')).toBeCloseTo(Number(b.rxPackets! - a.rxPackets!) / 2.5, 9)
@@ -90,25 +93,41 @@ describe("Interface", () => {
 
   it("include/exclude take names and regexes; exclude wins", async () => {
     useRoots("proc-edge-a")
-    const source = makeClockedSource<InterfaceSource>(InterfaceSource, { type: "Interface", includeTotal: true, include: ["eth.*", "lo"], exclude: ["eth2"] }, { now: 0 })
+    const source = makeClockedSource<InterfaceSource>(
+      InterfaceSource,
+      { type: "Interface", includeTotal: true, include: ["eth.*", "lo"], exclude: ["eth2"] },
+      { now: 0 },
+    )
     const names = new Set([...byPromSeries(await source.probe(), "Interface").keys()].map((k) => /interface="([^"]+)"/.exec(k)![1]))
     expect([...names].sort()).toEqual(["eth0", "eth0_100", "eth1", "lo"])
   })
 
   it("declares units and counter kinds for conventional names", async () => {
     useRoots("proc-edge-a")
-    const sets = (await makeClockedSource<InterfaceSource>(InterfaceSource, { type: "Interface", includeTotal: true }, { now: 0 }).probe()) as ValueSet[]
+    const sets = (await makeClockedSource<InterfaceSource>(
+      InterfaceSource,
+      { type: "Interface", includeTotal: true },
+      { now: 0 },
+    ).probe()) as ValueSet[]
     expect(sets.map((s) => [s.values[0]?.name, s.unit, s.kind])).toEqual([
-      ["total_bytes_sent", "bytes", "counter"], ["total_packets_sent", undefined, "counter"],
-      ["total_bytes_recv", "bytes", "counter"], ["total_packets_recv", undefined, "counter"],
-      [undefined, "bytes_per_second", undefined], [undefined, undefined, undefined],
-      [undefined, "bytes_per_second", undefined], [undefined, undefined, undefined],
+      ["total_bytes_sent", "bytes", "counter"],
+      ["total_packets_sent", undefined, "counter"],
+      ["total_bytes_recv", "bytes", "counter"],
+      ["total_packets_recv", undefined, "counter"],
+      [undefined, "bytes_per_second", undefined],
+      [undefined, undefined, undefined],
+      [undefined, "bytes_per_second", undefined],
+      [undefined, undefined, undefined],
     ])
   })
 
   it("without /proc (macOS) the byte counters from systeminformation, same names, no packets", async () => {
     useRoots("does-not-exist")
-    const source = makeClockedSource<InterfaceSource>(InterfaceSource, { type: "Interface", includeTotal: true, include: [".*"] }, { now: 0 })
+    const source = makeClockedSource<InterfaceSource>(
+      InterfaceSource,
+      { type: "Interface", includeTotal: true, include: [".*"] },
+      { now: 0 },
+    )
     const series = byPromSeries(await source.probe(), "Interface")
     const names = [...series.keys()]
     expect(names.length).toBeGreaterThan(0)

@@ -19,10 +19,18 @@ export function parseNetDev(text: string): Map<string, NetDevCounters> {
     const colon = line.lastIndexOf(":")
     if (colon < 0 || line.includes("|")) continue
     const name = line.slice(0, colon).trim()
-    const fields = line.slice(colon + 1).trim().split(/\s+/)
+    const fields = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
     if (!name || fields.length < 16) continue
     try {
-      interfaces.set(name, { rxBytes: BigInt(fields[0]!), rxPackets: BigInt(fields[1]!), txBytes: BigInt(fields[8]!), txPackets: BigInt(fields[9]!) })
+      interfaces.set(name, {
+        rxBytes: BigInt(fields[0]!),
+        rxPackets: BigInt(fields[1]!),
+        txBytes: BigInt(fields[8]!),
+        txPackets: BigInt(fields[9]!),
+      })
     } catch {
       // not a counter line
     }

@@ -52,5 +52,17 @@ export interface OsDiskTotals {
 export function diskstatsFromOsTotals({ disksIO, fsStats }: OsDiskTotals): Map<string, DiskCounters> {
   if (!disksIO || !fsStats || ![disksIO.rIO, disksIO.wIO, fsStats.rx, fsStats.wx].every(Number.isFinite)) return new Map()
   const sectors = (bytes: number) => BigInt(Math.trunc(bytes)) / DISKSTATS_SECTOR_BYTES
-  return new Map([["all", { major: 0, minor: 0, reads: BigInt(disksIO.rIO), writes: BigInt(disksIO.wIO), readSectors: sectors(fsStats.rx), writeSectors: sectors(fsStats.wx) }]])
+  return new Map([
+    [
+      "all",
+      {
+        major: 0,
+        minor: 0,
+        reads: BigInt(disksIO.rIO),
+        writes: BigInt(disksIO.wIO),
+        readSectors: sectors(fsStats.rx),
+        writeSectors: sectors(fsStats.wx),
+      },
+    ],
+  ])
 }

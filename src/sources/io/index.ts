@@ -6,8 +6,7 @@
  * totals of all disks come from systeminformation as `disk="all"` (no busy time there).
  */
 import * as v from "valibot"
-import { Source } from "../../core/plugin.ts"
-import { ValueSet } from "../../core/value-set.ts"
+import { Source, ValueSet } from "../../api.ts"
 import { counterBitsField, kernelCounterBits } from "../../lib/options/counter-bits.ts"
 import { procPath, sysPath } from "../../lib/proc/host-paths.ts"
 import { nameFilter, nameFilterFields } from "../../lib/options/name-filter.ts"
@@ -44,7 +43,8 @@ export class IOSource extends Source<v.InferOutput<typeof options>> {
     const writeBytes = new ValueSet(["disk"], { unit: "bytes_per_second", help: "Bytes written per second" })
     const busy = new ValueSet(["disk"], { unit: "percent", help: "Share of time the disk had I/O in flight" })
     const rates = probeRates(this.ctx.rate)
-    const rate = (name: string, field: keyof DiskCounters, value: bigint, bits = this.bits) => rates.rate(`${name}\0${field}`, value, { bits })
+    const rate = (name: string, field: keyof DiskCounters, value: bigint, bits = this.bits) =>
+      rates.rate(`${name}\0${field}`, value, { bits })
     for (const [name, c] of devices) {
       const label = name.replace(/\./g, "_")
       const r = rate(name, "reads", c.reads)

@@ -51,7 +51,11 @@ describe("IO", () => {
 
   it("include lists partitions and loop devices explicitly (names or regexes), exclude wins", async () => {
     const clock = { now: 0 }
-    const source = makeClockedSource<IOSource>(IOSource, { type: "IO", include: ["sd[a-z]1?", "loop0", "nvme0n1p1"], exclude: ["sdb"] }, clock)
+    const source = makeClockedSource<IOSource>(
+      IOSource,
+      { type: "IO", include: ["sd[a-z]1?", "loop0", "nvme0n1p1"], exclude: ["sdb"] },
+      clock,
+    )
     useRoots("proc-edge-a", "sys-edge")
     await source.probe()
     useRoots("proc-edge-b", "sys-edge")
@@ -72,7 +76,7 @@ describe("IO", () => {
     expect(disksOf(byPromSeries(await source.probe(), "IO"))).toEqual(["nvme0n1", "sda"])
   })
 
-  it("without /proc (macOS) the OS totals from systeminformation as disk=\"all\", no busy time", async () => {
+  it('without /proc (macOS) the OS totals from systeminformation as disk="all", no busy time', async () => {
     useRoots("does-not-exist")
     const clock = { now: 0 }
     const source = makeClockedSource<IOSource>(IOSource, { type: "IO" }, clock)
@@ -80,15 +84,25 @@ describe("IO", () => {
     clock.now += 1000
     const series = byPromSeries(await source.probe(), "IO")
     expect([...series.keys()].sort()).toEqual([
-      'pollect_IO_read_bytes_sec{disk="all"}', 'pollect_IO_reads_sec{disk="all"}', 'pollect_IO_write_bytes_sec{disk="all"}', 'pollect_IO_writes_sec{disk="all"}',
+      'pollect_IO_read_bytes_sec{disk="all"}',
+      'pollect_IO_reads_sec{disk="all"}',
+      'pollect_IO_write_bytes_sec{disk="all"}',
+      'pollect_IO_writes_sec{disk="all"}',
     ])
     for (const rate of series.values()) expect(rate).toBeGreaterThanOrEqual(0)
   })
 
   it("diskstatsFromOsTotals: operations and bytes (as 512-byte sectors); nothing when a call failed", () => {
-    expect(diskstatsFromOsTotals({ disksIO: { rIO: 121866, wIO: 23446 }, fsStats: { rx: 2871247872, wx: 8006074368 } }).get("all")).toEqual({
-      major: 0, minor: 0, reads: 121866n, writes: 23446n, readSectors: 2871247872n / 512n, writeSectors: 8006074368n / 512n,
-    })
+    expect(diskstatsFromOsTotals({ disksIO: { rIO: 121866, wIO: 23446 }, fsStats: { rx: 2871247872, wx: 8006074368 } }).get("all")).toEqual(
+      {
+        major: 0,
+        minor: 0,
+        reads: 121866n,
+        writes: 23446n,
+        readSectors: 2871247872n / 512n,
+        writeSectors: 8006074368n / 512n,
+      },
+    )
     expect(diskstatsFromOsTotals({ disksIO: null, fsStats: { rx: 1, wx: 1 } }).size).toBe(0)
   })
 })

@@ -1,13 +1,24 @@
-import { afterEach, describe, expect, it } from "bun:test"
-import { join } from "node:path"
-import { LoadAvgSource, parseLoadAvg } from "./index.ts"
+import { describe, expect, it } from "bun:test"
+import { sourceConformance } from "../../../test/conformance/source.ts"
 import { makeSource } from "../../../test/helpers/context.ts"
+import { withHostRoot } from "../../../test/helpers/proc-fixtures.ts"
+import { LoadAvgSource, parseLoadAvg } from "./index.ts"
 
-const fixture = join(import.meta.dir, "../../../test/fixtures/proc-host")
-const saved = process.env.POLLECT_PROCFS
-afterEach(() => {
-  if (saved === undefined) delete process.env.POLLECT_PROCFS
-  else process.env.POLLECT_PROCFS = saved
+sourceConformance({
+  type: "LoadAvg",
+  cls: LoadAvgSource,
+  dir: import.meta.dir,
+  golden: (testCase) => withHostRoot(testCase.dir, () => [makeSource<LoadAvgSource>(LoadAvgSource, testCase.config).probe()]),
+  failing: {
+    config: { type: "LoadAvg" },
+    // testdata/unreadable has a /proc/loadavg that is not one (and no config.json: not a golden case).
+    setup: () => {
+      const saved = process.env.POLLECT_PROCFS
+      process.env.POLLECT_PROCFS = `${import.meta.dir}/testdata/unreadable/proc`
+      return () => (saved === undefined ? delete process.env.POLLECT_PROCFS : (process.env.POLLECT_PROCFS = saved))
+    },
+    message: /unexpected \/proc\/loadavg content/,
+  },
 })
 
 describe("LoadAvg", () => {
@@ -16,16 +27,9 @@ describe("LoadAvg", () => {
     expect(() => parseLoadAvg("garbage")).toThrow("unexpected /proc/loadavg content")
   })
 
-  it("reports short, mid, long under the label time, from the recorded file", async () => {
-    process.env.POLLECT_PROCFS = fixture
-    const [short, mid, long] = parseLoadAvg(await Bun.file(join(fixture, "loadavg")).text())
-    const set = makeSource<LoadAvgSource>(LoadAvgSource, { type: "LoadAvg" }).probe()
-    expect(set.labels).toEqual(["time"])
-    expect(set.values.map((v) => [v.labelValues[0], v.value])).toEqual([["short", short], ["mid", mid], ["long", long]])
-  })
-
   it("reads the live /proc with sane values", () => {
     const set = makeSource<LoadAvgSource>(LoadAvgSource, { type: "LoadAvg" }).probe()
+    expect(set.values.map((v) => v.labelValues[0])).toEqual(["short", "mid", "long"])
     for (const value of set.values) {
       expect(value.value).toBeGreaterThanOrEqual(0)
       expect(value.value).toBeLessThan(1000)

@@ -5,8 +5,7 @@
  */
 import { freemem, totalmem } from "node:os"
 import * as v from "valibot"
-import { Source } from "../../core/plugin.ts"
-import { ValueSet } from "../../core/value-set.ts"
+import { Source, ValueSet } from "../../api.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
 import { readProcFile } from "../../lib/proc/proc-read.ts"
 import { memoryFigures, parseMeminfo, type MemoryFigures } from "./meminfo.ts"
@@ -28,7 +27,13 @@ export function memoryValueSets(m: MemoryFigures, linux: boolean): ValueSet[] {
     .add(m.available, ["available"])
     .add(m.used, ["used"])
   // The original reported cached on Linux only; the rest are new.
-  if (linux) bytes.add(m.cached, ["cached"]).add(m.free, ["free"]).add(m.buffers, ["buffers"]).add(m.swapTotal, ["swap_total"]).add(m.swapUsed, ["swap_used"])
+  if (linux)
+    bytes
+      .add(m.cached, ["cached"])
+      .add(m.free, ["free"])
+      .add(m.buffers, ["buffers"])
+      .add(m.swapTotal, ["swap_total"])
+      .add(m.swapUsed, ["swap_used"])
   const percent = new ValueSet([], { unit: "percent", help: "Share of system memory not available" }).add(m.percent, [], "percent")
   return [bytes, percent]
 }

@@ -31,8 +31,16 @@ describe("MemoryUsage", () => {
 
   it("without /proc (macOS) the OS figures, same names", async () => {
     useRoots("does-not-exist")
-    const series = byPromSeries(await makeClockedSource<MemoryUsageSource>(MemoryUsageSource, { type: "MemoryUsage" }, { now: 0 }).probe(), "MemoryUsage")
-    expect([...series.keys()]).toEqual(['pollect_MemoryUsage{type="total"}', 'pollect_MemoryUsage{type="available"}', 'pollect_MemoryUsage{type="used"}', "pollect_MemoryUsage_percent"])
+    const series = byPromSeries(
+      await makeClockedSource<MemoryUsageSource>(MemoryUsageSource, { type: "MemoryUsage" }, { now: 0 }).probe(),
+      "MemoryUsage",
+    )
+    expect([...series.keys()]).toEqual([
+      'pollect_MemoryUsage{type="total"}',
+      'pollect_MemoryUsage{type="available"}',
+      'pollect_MemoryUsage{type="used"}',
+      "pollect_MemoryUsage_percent",
+    ])
     expect(series.get('pollect_MemoryUsage{type="total"}')).toBe(require("node:os").totalmem())
   })
 })

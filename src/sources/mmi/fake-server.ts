@@ -28,8 +28,10 @@ interface Session {
 }
 
 const b64url = (b: Buffer) => b.toString("base64").replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
-const html = (body: string, headers: Record<string, string> = {}) => new Response(`<!DOCTYPE html><html><body>${body}</body></html>`, { headers: { "content-type": "text/html;charset=UTF-8", ...headers } })
-const redirect = (location: string, status = 302, headers: Record<string, string> = {}) => new Response(null, { status, headers: { location, ...headers } })
+const html = (body: string, headers: Record<string, string> = {}) =>
+  new Response(`<!DOCTYPE html><html><body>${body}</body></html>`, { headers: { "content-type": "text/html;charset=UTF-8", ...headers } })
+const redirect = (location: string, status = 302, headers: Record<string, string> = {}) =>
+  new Response(null, { status, headers: { location, ...headers } })
 
 export const VEHICLE_STATUS = (captured = "2026-11-24T18:02:11Z") => ({
   measurements: {
@@ -39,7 +41,14 @@ export const VEHICLE_STATUS = (captured = "2026-11-24T18:02:11Z") => ({
     temperatureOutsideStatus: { value: { carCapturedTimestamp: captured, temperatureOutside_K: 285.65 } },
   },
   fuelStatus: {
-    rangeStatus: { value: { carCapturedTimestamp: captured, carType: "gasoline", primaryEngine: { type: "gasoline", currentSOC_pct: 63, remainingRange_km: 512 }, totalRange_km: 512 } },
+    rangeStatus: {
+      value: {
+        carCapturedTimestamp: captured,
+        carType: "gasoline",
+        primaryEngine: { type: "gasoline", currentSOC_pct: 63, remainingRange_km: 512 },
+        totalRange_km: 512,
+      },
+    },
   },
   oilLevel: { oilLevelStatus: { value: { carCapturedTimestamp: captured, value: 71 } } },
 })
@@ -65,13 +74,20 @@ export function startAudiFake(opts: AudiFakeOptions) {
     const refresh = "refresh-" + randomUUID()
     state.accessTokens.set(access, Date.now() + state.tokenLifetime * 1000)
     state.refreshTokens.add(refresh)
-    return Response.json({ access_token: access, token_type: "bearer", expires_in: state.tokenLifetime, refresh_token: refresh, id_token: "eyJid." + randomUUID() })
+    return Response.json({
+      access_token: access,
+      token_type: "bearer",
+      expires_in: state.tokenLifetime,
+      refresh_token: refresh,
+      id_token: "eyJid." + randomUUID(),
+    })
   }
 
   function qmauthOk(request: Request): boolean {
     if (!opts.qmauth) return true
     const window = Math.floor(Date.now() / 1000 / 100)
-    const hmac = (w: number) => `v1:${opts.qmauth!.clientId}:${createHmac("sha256", Buffer.from(opts.qmauth!.secretHex, "hex")).update(String(w)).digest("hex")}`
+    const hmac = (w: number) =>
+      `v1:${opts.qmauth!.clientId}:${createHmac("sha256", Buffer.from(opts.qmauth!.secretHex, "hex")).update(String(w)).digest("hex")}`
     const got = request.headers.get("x-qmauth")
     return got === hmac(window) || got === hmac(window - 1)
   }
@@ -87,16 +103,35 @@ export function startAudiFake(opts: AudiFakeOptions) {
       const path = url.pathname
 
       if (path === "/login/v1/idk/openid-configuration") {
-        return Response.json({ issuer: `${base}`, authorization_endpoint: `${base}/oidc/v1/authorize`, token_endpoint: `${base}/login/v1/idk/token`, revocation_endpoint: `${base}/login/v1/idk/revoke` })
+        return Response.json({
+          issuer: `${base}`,
+          authorization_endpoint: `${base}/oidc/v1/authorize`,
+          token_endpoint: `${base}/login/v1/idk/token`,
+          revocation_endpoint: `${base}/login/v1/idk/revoke`,
+        })
       }
 
       if (path === "/oidc/v1/authorize") {
         const q = url.searchParams
-        if (q.get("client_id") !== opts.clientId || q.get("redirect_uri") !== "myaudi:///" || q.get("response_type") !== "code" || q.get("code_challenge_method") !== "S256" || !q.get("code_challenge") || !q.get("state")) {
+        if (
+          q.get("client_id") !== opts.clientId ||
+          q.get("redirect_uri") !== "myaudi:///" ||
+          q.get("response_type") !== "code" ||
+          q.get("code_challenge_method") !== "S256" ||
+          !q.get("code_challenge") ||
+          !q.get("state")
+        ) {
           return redirect(`${base}/signin-service/v1/error?error=invalid_request`)
         }
         const id = randomUUID()
-        sessions.set(id, { state: q.get("state")!, challenge: q.get("code_challenge")!, csrf: randomUUID(), relayState: randomUUID().replace(/-/g, ""), hmacEmail: randomUUID().replace(/-/g, ""), hmacPassword: createHash("sha256").update(id).digest("hex") })
+        sessions.set(id, {
+          state: q.get("state")!,
+          challenge: q.get("code_challenge")!,
+          csrf: randomUUID(),
+          relayState: randomUUID().replace(/-/g, ""),
+          hmacEmail: randomUUID().replace(/-/g, ""),
+          hmacPassword: createHash("sha256").update(id).digest("hex"),
+        })
         // The real server redirects to the sign-in page; the session lives in a cookie.
         return redirect(`/signin-service/v1/signin/${opts.clientId}?relayState=x`, 302, { "set-cookie": `SESSION=${id}; Path=/; HttpOnly` })
       }
@@ -115,8 +150,10 @@ export function startAudiFake(opts: AudiFakeOptions) {
       if (path === `/signin-service/v1/${opts.clientId}/login/identifier` && request.method === "POST") {
         const s = sessionOf(request)
         const form = new URLSearchParams(await request.text())
-        if (!s || form.get("_csrf") !== s.csrf || form.get("relayState") !== s.relayState || form.get("hmac") !== s.hmacEmail) return new Response("Forbidden", { status: 403 })
-        if (form.get("email") !== opts.user) return redirect(`/signin-service/v1/${opts.clientId}/login/identifier?error=account.not.found`, 303)
+        if (!s || form.get("_csrf") !== s.csrf || form.get("relayState") !== s.relayState || form.get("hmac") !== s.hmacEmail)
+          return new Response("Forbidden", { status: 403 })
+        if (form.get("email") !== opts.user)
+          return redirect(`/signin-service/v1/${opts.clientId}/login/identifier?error=account.not.found`, 303)
         s.email = form.get("email")!
         return html(`<div id="root"></div><script>
 window._IDK = { templateModel: {"clientLegalEntityModel":{"clientId":"${opts.clientId}"},"emailPasswordForm":{"email":"${s.email}"},"hmac":"${s.hmacPassword}","relayState":"${s.relayState}","postAction":"login/authenticate"}, csrf_parameterName: "_csrf", csrf_token: "${s.csrf}" }
@@ -126,16 +163,30 @@ window._IDK = { templateModel: {"clientLegalEntityModel":{"clientId":"${opts.cli
       if (path === `/signin-service/v1/${opts.clientId}/login/authenticate` && request.method === "POST") {
         const s = sessionOf(request)
         const form = new URLSearchParams(await request.text())
-        if (!s || form.get("_csrf") !== s.csrf || form.get("relayState") !== s.relayState || form.get("hmac") !== s.hmacPassword || form.get("email") !== s.email) return new Response("Forbidden", { status: 403 })
+        if (
+          !s ||
+          form.get("_csrf") !== s.csrf ||
+          form.get("relayState") !== s.relayState ||
+          form.get("hmac") !== s.hmacPassword ||
+          form.get("email") !== s.email
+        )
+          return new Response("Forbidden", { status: 403 })
         if (form.get("password") !== opts.password) {
-          return redirect(`/signin-service/v1/${opts.clientId}/login/authenticate?relayState=${s.relayState}&email=${encodeURIComponent(s.email ?? "")}&error=login.errors.password_invalid`, 303)
+          return redirect(
+            `/signin-service/v1/${opts.clientId}/login/authenticate?relayState=${s.relayState}&email=${encodeURIComponent(s.email ?? "")}&error=login.errors.password_invalid`,
+            303,
+          )
         }
-        return redirect(`${base}/oidc/v1/oauth/sso?clientId=${encodeURIComponent(opts.clientId)}&relayState=${s.relayState}&userId=u1&HMAC=${s.hmacPassword}`)
+        return redirect(
+          `${base}/oidc/v1/oauth/sso?clientId=${encodeURIComponent(opts.clientId)}&relayState=${s.relayState}&userId=u1&HMAC=${s.hmacPassword}`,
+        )
       }
 
       if (path === "/oidc/v1/oauth/sso") {
         if (!sessionOf(request)) return new Response("no session", { status: 400 })
-        return redirect(`/signin-service/v1/consent/users/u1/${encodeURIComponent(opts.clientId)}?relayState=${url.searchParams.get("relayState")}`)
+        return redirect(
+          `/signin-service/v1/consent/users/u1/${encodeURIComponent(opts.clientId)}?relayState=${url.searchParams.get("relayState")}`,
+        )
       }
       if (path.startsWith("/signin-service/v1/consent/users/")) {
         if (!sessionOf(request)) return new Response("no session", { status: 400 })
@@ -151,13 +202,18 @@ window._IDK = { templateModel: {"clientLegalEntityModel":{"clientId":"${opts.cli
 
       if (path === "/login/v1/idk/token" && request.method === "POST") {
         const form = new URLSearchParams(await request.text())
-        if (!qmauthOk(request)) return Response.json({ error: "invalid_request", error_description: "x-qmauth missing or invalid" }, { status: 400 })
+        if (!qmauthOk(request))
+          return Response.json({ error: "invalid_request", error_description: "x-qmauth missing or invalid" }, { status: 400 })
         if (form.get("client_id") !== opts.clientId) return Response.json({ error: "invalid_client" }, { status: 401 })
         if (form.get("grant_type") === "authorization_code") {
           const entry = codes.get(form.get("code") ?? "")
           codes.delete(form.get("code") ?? "")
           const verifier = form.get("code_verifier") ?? ""
-          if (!entry || form.get("redirect_uri") !== "myaudi:///" || b64url(createHash("sha256").update(verifier).digest()) !== entry.challenge) {
+          if (
+            !entry ||
+            form.get("redirect_uri") !== "myaudi:///" ||
+            b64url(createHash("sha256").update(verifier).digest()) !== entry.challenge
+          ) {
             return Response.json({ error: "invalid_grant" }, { status: 400 })
           }
           state.logins++
@@ -177,8 +233,13 @@ window._IDK = { templateModel: {"clientLegalEntityModel":{"clientId":"${opts.cli
         state.statusRequests++
         const token = (request.headers.get("authorization") ?? "").replace(/^Bearer /, "")
         const expires = state.accessTokens.get(token)
-        if (expires === undefined || expires <= Date.now()) return Response.json({ error: { message: "Unauthorized", errorCode: "401" } }, { status: 401 })
-        if (decodeURIComponent(status[1]!) !== opts.vin) return Response.json({ error: { message: "Forbidden", errorCode: "4003", info: "vehicle not in user's garage" } }, { status: 403 })
+        if (expires === undefined || expires <= Date.now())
+          return Response.json({ error: { message: "Unauthorized", errorCode: "401" } }, { status: 401 })
+        if (decodeURIComponent(status[1]!) !== opts.vin)
+          return Response.json(
+            { error: { message: "Forbidden", errorCode: "4003", info: "vehicle not in user's garage" } },
+            { status: 403 },
+          )
         if (state.failNext > 0) {
           state.failNext--
           return Response.json({ error: { message: "Internal Server Error" } }, { status: 500 })

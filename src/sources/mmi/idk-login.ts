@@ -27,7 +27,8 @@ export interface IdkTokens {
 export class AudiLoginError extends Error {}
 
 const REDIRECT_URI = "myaudi:///"
-const SCOPE = "address profile badge birthdate birthplace nationalIdentifier nationality profession email vin phone nickname name picture mbb gallery openid"
+const SCOPE =
+  "address profile badge birthdate birthplace nationalIdentifier nationality profession email vin phone nickname name picture mbb gallery openid"
 
 const b64url = (bytes: Buffer) => bytes.toString("base64").replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
 
@@ -47,7 +48,8 @@ const unescapeHtml = (text: string) => text.replace(/&(amp|lt|gt|quot|#39|apos);
 
 function attributes(tag: string): Record<string, string> {
   const attrs: Record<string, string> = {}
-  for (const m of tag.matchAll(/([a-zA-Z_:-][\w:.-]*)\s*=\s*("([^"]*)"|'([^']*)')/g)) attrs[m[1]!.toLowerCase()] = unescapeHtml(m[3] ?? m[4] ?? "")
+  for (const m of tag.matchAll(/([a-zA-Z_:-][\w:.-]*)\s*=\s*("([^"]*)"|'([^']*)')/g))
+    attrs[m[1]!.toLowerCase()] = unescapeHtml(m[3] ?? m[4] ?? "")
   return attrs
 }
 
@@ -120,8 +122,15 @@ export class IdkClient {
     const jar = new CookieJar()
     const { verifier, challenge } = pkcePair()
     const query = new URLSearchParams({
-      response_type: "code", client_id: this.opts.clientId, redirect_uri: REDIRECT_URI, scope: SCOPE,
-      state: randomUUID(), nonce: randomUUID(), prompt: "login", code_challenge: challenge, code_challenge_method: "S256",
+      response_type: "code",
+      client_id: this.opts.clientId,
+      redirect_uri: REDIRECT_URI,
+      scope: SCOPE,
+      state: randomUUID(),
+      nonce: randomUUID(),
+      prompt: "login",
+      code_challenge: challenge,
+      code_challenge_method: "S256",
     })
     // The authorize URL redirects to the sign-in page: follow it, keeping cookies.
     let page = await this.follow(`${authorization}?${query}`, jar, "GET")
@@ -130,7 +139,8 @@ export class IdkClient {
     if (!emailForm) throw new AudiLoginError("the identity server's sign-in page has no form (its layout changed?)")
 
     page = await this.follow(emailForm.action, jar, "POST", { ...emailForm.hidden, email: user })
-    if (page.location) throw new AudiLoginError(`Audi login failed: ${loginError(page.location) ?? "the e-mail step did not show the password page"}`)
+    if (page.location)
+      throw new AudiLoginError(`Audi login failed: ${loginError(page.location) ?? "the e-mail step did not show the password page"}`)
     const fields: Record<string, string> = { ...emailForm.hidden, email: user }
     let passwordAction: string
     const hmac = scriptHmac(page.body)
@@ -149,12 +159,24 @@ export class IdkClient {
       const reason = page.location ? loginError(page.location) : loginError(page.url)
       throw new AudiLoginError(`Audi login failed: ${reason ?? "no authorization code came back"}`)
     }
-    return this.tokenRequest(token, { client_id: this.opts.clientId, grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, response_type: "token id_token", code_verifier: verifier })
+    return this.tokenRequest(token, {
+      client_id: this.opts.clientId,
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: REDIRECT_URI,
+      response_type: "token id_token",
+      code_verifier: verifier,
+    })
   }
 
   async refresh(refreshToken: string): Promise<IdkTokens> {
     const { token } = await this.endpoints()
-    return this.tokenRequest(token, { client_id: this.opts.clientId, grant_type: "refresh_token", refresh_token: refreshToken, response_type: "token id_token" })
+    return this.tokenRequest(token, {
+      client_id: this.opts.clientId,
+      grant_type: "refresh_token",
+      refresh_token: refreshToken,
+      response_type: "token id_token",
+    })
   }
 
   private async tokenRequest(url: string, form: Record<string, string>): Promise<IdkTokens> {
@@ -178,9 +200,17 @@ export class IdkClient {
    * One request, then its redirects, until a page (body) or an app redirect (`myaudi:`) or an
    * error redirect. Cookies are kept in `jar` for the identity host.
    */
-  private async follow(url: string, jar: CookieJar, method: "GET" | "POST", form?: Record<string, string>): Promise<{ url: string; body: string; location?: string }> {
+  private async follow(
+    url: string,
+    jar: CookieJar,
+    method: "GET" | "POST",
+    form?: Record<string, string>,
+  ): Promise<{ url: string; body: string; location?: string }> {
     let current = url
-    let init: RequestInit = method === "POST" ? { method, body: new URLSearchParams(form).toString(), headers: { "Content-Type": "application/x-www-form-urlencoded" } } : { method }
+    let init: RequestInit =
+      method === "POST"
+        ? { method, body: new URLSearchParams(form).toString(), headers: { "Content-Type": "application/x-www-form-urlencoded" } }
+        : { method }
     for (let hop = 0; hop < 10; hop++) {
       const headers = new Headers(init.headers)
       const cookie = jar.header(current)

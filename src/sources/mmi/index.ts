@@ -13,9 +13,7 @@ import { writeFileAtomic } from "../../lib/util/atomic-file.ts"
 import { readConfigFile } from "../../lib/util/config-file.ts"
 import { IdkClient, type IdkTokens } from "./idk-login.ts"
 import { parseVehicleStatus, STATUS_JOBS } from "./vehicle-status.ts"
-import { registerSecret } from "../../core/log.ts"
-import { Source } from "../../core/plugin.ts"
-import { ValueSet } from "../../core/value-set.ts"
+import { Source, ValueSet } from "../../api.ts"
 
 const options = v.object({
   /** JSON file with `user` and `pass` (as the original), relative to the config file's folder. */
@@ -56,7 +54,8 @@ export class MMISource extends Source<Options> {
     }
     const text = await response.text()
     if (response.status === 401) throw new Error("Audi rejected a fresh token for the vehicle status (401)")
-    if (response.status === 403 || response.status === 404) throw new Error(`vehicle ${vin} is not in this Audi account (${response.status})`)
+    if (response.status === 403 || response.status === 404)
+      throw new Error(`vehicle ${vin} is not in this Audi account (${response.status})`)
     if (!response.ok) throw new Error(`Audi vehicle status answered ${response.status}`)
     let data: unknown
     try {
@@ -85,7 +84,10 @@ export class MMISource extends Source<Options> {
     const tokens = this.#tokens
     if (tokens && !forceRenew && Date.now() < tokens.expiresAt - RENEW_MARGIN_MS) return tokens.accessToken
     const credentials = this.credentials()
-    const client = new IdkClient({ bffUrl: this.config.bffUrl, clientId: this.config.clientId, qmauth: credentials.qmauth }, (input, init) => this.ctx.fetch(input, init))
+    const client = new IdkClient(
+      { bffUrl: this.config.bffUrl, clientId: this.config.clientId, qmauth: credentials.qmauth },
+      (input, init) => this.ctx.fetch(input, init),
+    )
     let next: IdkTokens | undefined
     if (tokens?.refreshToken) {
       try {
@@ -134,7 +136,7 @@ export class MMISource extends Source<Options> {
     const pass = parsed.pass ?? parsed.password
     if (typeof parsed.user !== "string" || typeof pass !== "string") throw new Error(`credentials ${path} needs "user" and "pass"`)
     // Masked in log lines like every other source's password (an error that quotes a form, say).
-    for (const secret of [pass, parsed.qmauth?.secretHex]) if (secret) registerSecret(secret)
+    for (const secret of [pass, parsed.qmauth?.secretHex]) if (secret) this.ctx.registerSecret(secret)
     this.#credentials = { user: parsed.user, pass, qmauth: parsed.qmauth }
     return this.#credentials
   }

@@ -31,7 +31,11 @@ beforeAll(() => {
 afterAll(() => fake?.stop())
 
 const source = (extra: Record<string, unknown> = {}, stateDir = tempDir("pollect-mmi-state-")) =>
-  makeSource<MMISource>(MMISource, { credentials: "credentials.json", vin: VIN.toLowerCase(), bffUrl: fake.url, ...extra }, { configDir, stateDir })
+  makeSource<MMISource>(
+    MMISource,
+    { credentials: "credentials.json", vin: VIN.toLowerCase(), bffUrl: fake.url, ...extra },
+    { configDir, stateDir },
+  )
 const flat = (sets: ValueSet[]) => Object.fromEntries(sets.flatMap((s) => s.values.map((v) => [v.name, v.value])))
 
 describe("pure helpers", () => {
@@ -46,7 +50,10 @@ describe("pure helpers", () => {
   })
   it("reads the sign-in form and the script hmac", () => {
     const page = `<form method="POST" action="/signin-service/v1/c/login/identifier"><input type="hidden" name="_csrf" value="a&amp;b"/><input value="r1" name="relayState" type="hidden"><input name="email" type="email"></form>`
-    expect(parseLoginForm(page, "https://identity.example/signin")).toEqual({ action: "https://identity.example/signin-service/v1/c/login/identifier", hidden: { _csrf: "a&b", relayState: "r1" } })
+    expect(parseLoginForm(page, "https://identity.example/signin")).toEqual({
+      action: "https://identity.example/signin-service/v1/c/login/identifier",
+      hidden: { _csrf: "a&b", relayState: "r1" },
+    })
     expect(scriptHmac(`templateModel: {"hmac" : "9f3a"}`)).toBe("9f3a")
     expect(parseLoginForm("<p>maintenance</p>", "https://x/")).toBeNull()
   })
@@ -56,7 +63,15 @@ describe("pure helpers", () => {
   })
   it("keeps cookies per host", () => {
     const jar = new CookieJar()
-    jar.store("https://a.example/x", new Response(null, { headers: [["set-cookie", "SESSION=1; Path=/"], ["set-cookie", "b=2"]] }))
+    jar.store(
+      "https://a.example/x",
+      new Response(null, {
+        headers: [
+          ["set-cookie", "SESSION=1; Path=/"],
+          ["set-cookie", "b=2"],
+        ],
+      }),
+    )
     expect(jar.header("https://a.example/y")).toBe("SESSION=1; b=2")
     expect(jar.header("https://b.example/")).toBe("")
   })
@@ -68,7 +83,16 @@ describe("MMI against the fake myAudi backend", () => {
     const src = source({}, stateDir)
     const logins = fake.state.logins
     const sets = await src.probe()
-    expect(flat(sets)).toEqual({ kilometers: 45123, "range.total": 512, "range.adblue": 2400, "range.primary": 512, tankLevel: 63, oilLevelPercent: 71, batteryLevel: 63, "temp.outsite": 12 })
+    expect(flat(sets)).toEqual({
+      kilometers: 45123,
+      "range.total": 512,
+      "range.adblue": 2400,
+      "range.primary": 512,
+      tankLevel: 63,
+      oilLevelPercent: 71,
+      batteryLevel: 63,
+      "temp.outsite": 12,
+    })
     expect(fake.state.logins).toBe(logins + 1)
     expect(fake.state.lastJobs.split(",").sort()).toEqual(["charging", "fuelStatus", "measurements", "oilLevel"])
 
@@ -93,23 +117,36 @@ describe("MMI against the fake myAudi backend", () => {
   })
 
   it("a wrong password is a clear error that contains neither password nor e-mail", async () => {
-    const error = await source({ credentials: "wrong.json" }).probe().then(() => null, (e: Error) => e)
+    const error = await source({ credentials: "wrong.json" })
+      .probe()
+      .then(
+        () => null,
+        (e: Error) => e,
+      )
     expect(error?.message).toBe("Audi login failed: wrong e-mail or password (login.errors.password_invalid)")
     await expect(source({ credentials: "missing.json" }).probe()).rejects.toThrow(/cannot read credentials .*missing\.json: ENOENT/)
   })
 
   it("masks the credentials file's password and QMAuth secret in log lines once it has read them", async () => {
     // Its own values: the other tests' credentials are registered already.
-    const masked = { user: USER, pass: "only-in-masked.json", qmauth: { clientId: QM.clientId, secretHex: "ffeeddccbbaa99887766554433221100" } }
+    const masked = {
+      user: USER,
+      pass: "only-in-masked.json",
+      qmauth: { clientId: QM.clientId, secretHex: "ffeeddccbbaa99887766554433221100" },
+    }
     writeFileSync(join(configDir, "masked.json"), JSON.stringify(masked))
     const line = `form ${masked.pass} hmac ${masked.qmauth.secretHex}`
     expect(redact(line)).toBe(line)
-    await source({ credentials: "masked.json" }).probe().catch(() => undefined) // wrong password for the fake: fails after reading the file
+    await source({ credentials: "masked.json" })
+      .probe()
+      .catch(() => undefined) // wrong password for the fake: fails after reading the file
     expect(redact(line)).toBe("form *** hmac ***")
   })
 
   it("a token endpoint that wants X-QMAuth names the refused grant", async () => {
-    await expect(source({ credentials: "no-qmauth.json" }).probe()).rejects.toThrow("Audi token endpoint refused the authorization_code grant (invalid_request)")
+    await expect(source({ credentials: "no-qmauth.json" }).probe()).rejects.toThrow(
+      "Audi token endpoint refused the authorization_code grant (invalid_request)",
+    )
   })
 
   it("refreshes an expired token, and signs in again when the refresh is refused", async () => {
@@ -138,7 +175,9 @@ describe("MMI against the fake myAudi backend", () => {
   })
 
   it("a VIN that is not in the account is a clear error", async () => {
-    await expect(source({ vin: "WAUZZZ00000000000" }).probe()).rejects.toThrow("vehicle WAUZZZ00000000000 is not in this Audi account (403)")
+    await expect(source({ vin: "WAUZZZ00000000000" }).probe()).rejects.toThrow(
+      "vehicle WAUZZZ00000000000 is not in this Audi account (403)",
+    )
   })
 
   itWithTools(["promtool"], "promtool check metrics is clean on the snake_case output", async () => {

@@ -42,7 +42,12 @@ export function parseVehicleStatus(data: unknown): VehicleValues {
   put(out.plain, "range.secondary", num(data, ["fuelStatus", "rangeStatus", "value", "secondaryEngine", "remainingRange_km"]))
   put(out.percent, "tankLevel", num(data, ["measurements", "fuelLevelStatus", "value", "currentFuelLevel_pct"]))
   put(out.percent, "oilLevelPercent", num(data, ["oilLevel", "oilLevelStatus", "value", "value"]))
-  put(out.percent, "batteryLevel", num(data, ["charging", "batteryStatus", "value", "currentSOC_pct"]) ?? num(data, ["fuelStatus", "rangeStatus", "value", "primaryEngine", "currentSOC_pct"]))
+  put(
+    out.percent,
+    "batteryLevel",
+    num(data, ["charging", "batteryStatus", "value", "currentSOC_pct"]) ??
+      num(data, ["fuelStatus", "rangeStatus", "value", "primaryEngine", "currentSOC_pct"]),
+  )
   const kelvin = num(data, ["measurements", "temperatureOutsideStatus", "value", "temperatureOutside_K"])
   // The original reported whole degrees (int(deci-kelvin / 10 - 273)).
   if (kelvin !== undefined) out.celsius["temp.outsite"] = Math.trunc(kelvin - 273)

@@ -8,9 +8,7 @@
  * as the original did. `token` goes in the X-Plex-Token header, never in a URL or a log line.
  */
 import * as v from "valibot"
-import { registerSecret } from "../../core/log.ts"
-import { Source, type CommonSourceOptions, type SourceContext } from "../../core/plugin.ts"
-import { ValueSet } from "../../core/value-set.ts"
+import { Source, ValueSet, type CommonSourceOptions, type SourceContext } from "../../api.ts"
 import { parseListing, parseSections, parseSessions, parseTotalSize, type PlexSection } from "./plex-xml.ts"
 
 const options = v.object({
@@ -43,7 +41,7 @@ export class PlexSource extends Source<Options> {
 
   constructor(config: Options & CommonSourceOptions, ctx: SourceContext) {
     super(config, ctx)
-    if (config.token) registerSecret(config.token)
+    if (config.token) ctx.registerSecret(config.token)
   }
 
   override async probe(): Promise<ValueSet[]> {
@@ -141,7 +139,11 @@ export function plexValueSets(library: PlexLibrary, sessions: ReturnType<typeof 
     .add(sessions.music, [], "streams.musics")
     .add(sessions.total, [], "streams.sessions")
     .add(sessions.transcodes, [], "streams.transcodes")
-  const bandwidth = new ValueSet([], { unit: "bits_per_second", help: "Bandwidth of the Plex sessions" }).add(sessions.bandwidthKbps * 1000, [], "streams.bandwidth")
+  const bandwidth = new ValueSet([], { unit: "bits_per_second", help: "Bandwidth of the Plex sessions" }).add(
+    sessions.bandwidthKbps * 1000,
+    [],
+    "streams.bandwidth",
+  )
   const lib = new ValueSet([], { help: "Items in the Plex libraries" })
     .add(library.movies, [], "lib.movies")
     .add(library.shows, [], "lib.shows")

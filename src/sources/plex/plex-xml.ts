@@ -111,7 +111,8 @@ export function parseSessions(xml: string): PlexSessions {
     const session = first(item.Session)
     sessions.bandwidthKbps += int(session?.["@bandwidth"]) ?? 0
     const transcode = first(item.TranscodeSession)
-    if (transcode && (text(transcode["@videoDecision"]) === "transcode" || text(transcode["@audioDecision"]) === "transcode")) sessions.transcodes++
+    if (transcode && (text(transcode["@videoDecision"]) === "transcode" || text(transcode["@audioDecision"]) === "transcode"))
+      sessions.transcodes++
   }
   return sessions
 }

@@ -15,7 +15,9 @@ const TOKEN = "xPlexT0ken-abc123"
 
 function flat(sets: ValueSet[]): Record<string, number> {
   const out: Record<string, number> = {}
-  for (const set of sets) for (const value of set.values) out[value.labelValues.length ? `${value.name}{${value.labelValues.join(",")}}` : value.name!] = value.value
+  for (const set of sets)
+    for (const value of set.values)
+      out[value.labelValues.length ? `${value.name}{${value.labelValues.join(",")}}` : value.name!] = value.value
   return out
 }
 
@@ -30,8 +32,22 @@ describe("Plex XML", () => {
     expect(parseTotalSize(await read("section-2-all-type-4.xml"))).toBe(2213)
     expect(parseTotalSize(await read("old-section-2-all.xml"))).toBeUndefined()
     expect(parseListing(await read("old-section-2-all.xml"))).toEqual({ count: 2, leaves: 62 + 73, childCount: 6 + 8 })
-    expect(parseSessions(await read("status-sessions.xml"))).toEqual({ movies: 1, shows: 1, music: 1, total: 3, transcodes: 2, bandwidthKbps: 11267 + 4400 + 350 })
-    expect(parseSessions(await read("status-sessions-idle.xml"))).toEqual({ movies: 0, shows: 0, music: 0, total: 0, transcodes: 0, bandwidthKbps: 0 })
+    expect(parseSessions(await read("status-sessions.xml"))).toEqual({
+      movies: 1,
+      shows: 1,
+      music: 1,
+      total: 3,
+      transcodes: 2,
+      bandwidthKbps: 11267 + 4400 + 350,
+    })
+    expect(parseSessions(await read("status-sessions-idle.xml"))).toEqual({
+      movies: 0,
+      shows: 0,
+      music: 0,
+      total: 0,
+      transcodes: 0,
+      bandwidthKbps: 0,
+    })
   })
 
   it("says when an answer is not Plex's", () => {
@@ -75,24 +91,42 @@ describe("Plex against a fake server", () => {
   it("counts from full listings when the server sends no totalSize (as the original)", async () => {
     fake = startFakePlex({ old: true, sessions: "status-sessions-idle.xml" })
     const values = flat(await makeSource<PlexSource>(PlexSource, { type: "Plex", url: fake.url }).probe())
-    expect(values).toMatchObject({ "lib.shows": 2, "lib.shows.seasons": 14, "lib.shows.episodes": 135, "lib.movies": 0, "streams.sessions": 0 })
+    expect(values).toMatchObject({
+      "lib.shows": 2,
+      "lib.shows.seasons": 14,
+      "lib.shows.episodes": 135,
+      "lib.movies": 0,
+      "streams.sessions": 0,
+    })
     expect(fake.seen.every((request) => request.token === null)).toBe(true)
   })
 
   it("a 401 without a token says to set one; a wrong token is named as rejected, never shown", async () => {
     fake = startFakePlex({ token: TOKEN })
-    const without = await makeSource<PlexSource>(PlexSource, { type: "Plex", url: fake.url }).probe().catch((e: Error) => e)
-    expect((without as Error).message).toMatch(/^Plex answered 401 Unauthorized for \/(library\/sections|status\/sessions): set `token` \(X-Plex-Token\)/)
-    const wrong = await makeSource<PlexSource>(PlexSource, { type: "Plex", url: fake.url, token: "wrong-token-999" }).probe().catch((e: Error) => e)
+    const without = await makeSource<PlexSource>(PlexSource, { type: "Plex", url: fake.url })
+      .probe()
+      .catch((e: Error) => e)
+    expect((without as Error).message).toMatch(
+      /^Plex answered 401 Unauthorized for \/(library\/sections|status\/sessions): set `token` \(X-Plex-Token\)/,
+    )
+    const wrong = await makeSource<PlexSource>(PlexSource, { type: "Plex", url: fake.url, token: "wrong-token-999" })
+      .probe()
+      .catch((e: Error) => e)
     expect((wrong as Error).message).toContain("Plex rejected the token (401 Unauthorized")
     expect((wrong as Error).message).not.toContain("wrong-token-999")
   })
 
   it("keeps a base path in the URL (reverse proxy)", async () => {
     let seen = ""
-    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (request) => ((seen = new URL(request.url).pathname), new Response("nope", { status: 404 })) })
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (request) => ((seen = new URL(request.url).pathname), new Response("nope", { status: 404 })),
+    })
     try {
-      const error = await makeSource<PlexSource>(PlexSource, { type: "Plex", url: `http://127.0.0.1:${server.port}/plex/` }).probe().catch((e: Error) => e)
+      const error = await makeSource<PlexSource>(PlexSource, { type: "Plex", url: `http://127.0.0.1:${server.port}/plex/` })
+        .probe()
+        .catch((e: Error) => e)
       expect((error as Error).message).toMatch(/^Plex answered 404 Not Found for \/plex\//)
       expect(seen.startsWith("/plex/")).toBe(true)
     } finally {
@@ -105,7 +139,17 @@ describe("Plex against a fake server", () => {
     const sets = await makeSource<PlexSource>(PlexSource, { type: "Plex", url: fake.url }).probe()
     const result = resultOf(sets, { type: "Plex" })
     const names = sets.flatMap((set) => set.values.map((value) => promName(result, set, value, "pollect")))
-    for (const name of ["streams_movies", "streams_shows", "streams_musics", "lib_movies", "lib_shows", "lib_shows_episodes", "lib_shows_seasons", "lib_music_albums", "lib_music_songs"]) {
+    for (const name of [
+      "streams_movies",
+      "streams_shows",
+      "streams_musics",
+      "lib_movies",
+      "lib_shows",
+      "lib_shows_episodes",
+      "lib_shows_seasons",
+      "lib_music_albums",
+      "lib_music_songs",
+    ]) {
       expect(names).toContain(`pollect_Plex_${name}`)
     }
     expect(graphitePath(result, sets[0]!.values[0]!)).toStartWith("pollect.plex.streams")

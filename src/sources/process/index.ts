@@ -8,8 +8,7 @@
  * systeminformation (it runs `ps`).
  */
 import * as v from "valibot"
-import { Source } from "../../core/plugin.ts"
-import { ValueSet } from "../../core/value-set.ts"
+import { Source, ValueSet } from "../../api.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
 import { readProcDir, readProcFile } from "../../lib/proc/proc-read.ts"
 import { parseProcStat, statusBytes, type PidStat } from "./pid-stat.ts"
@@ -58,7 +57,10 @@ export class ProcessSource extends Source<v.InferOutput<typeof options>> {
       throw new Error(`cannot list ${procPath()}: ${(error as Error).message}`)
     }
     if (entries === undefined) return this.probeOs()
-    const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number).sort((a, b) => a - b)
+    const pids = entries
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number)
+      .sort((a, b) => a - b)
 
     const seen = new Set<string>()
     const matches: Array<{ key: string; stat: PidStat }> = []

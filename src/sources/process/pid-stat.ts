@@ -24,7 +24,10 @@ export function parseProcStat(text: string): PidStat {
   const open = text.indexOf("(")
   const close = text.lastIndexOf(")")
   if (open < 0 || close < open) throw new Error(`unexpected /proc/<pid>/stat content: ${JSON.stringify(text.slice(0, 60))}`)
-  const rest = text.slice(close + 2).trim().split(/\s+/)
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/)
   // rest[0] is field 3 (state); field N is rest[N - 3].
   const field = (n: number) => rest[n - 3] ?? "0"
   return {

@@ -36,7 +36,10 @@ describe("Process", () => {
   it("searches the whole command line (joined by spaces); kernel threads (no command line) by name", async () => {
     useRoots("proc-edge-a")
     const count = async (procRegex: string) =>
-      byPromSeries(await makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex }, { now: 0 }).probe(), "Process").get('pollect_Process_process_count{pidx="all"}')
+      byPromSeries(
+        await makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex }, { now: 0 }).probe(),
+        "Process",
+      ).get('pollect_Process_process_count{pidx="all"}')
     expect(await count("daemon off;")).toBe(1)
     expect(await count("^kworker/")).toBe(1)
     expect(await count("my odd --flag")).toBe(1)
@@ -51,9 +54,15 @@ describe("Process", () => {
     useRoots("proc-edge-b")
     clock.now += 10_000
     expect([...byPromSeries(await source.probe(), "Process").keys()]).toEqual([
-      'pollect_Process_load_percent{pidx="0"}', 'pollect_Process_load_percent{pidx="1"}', 'pollect_Process_process_count{pidx="all"}',
+      'pollect_Process_load_percent{pidx="0"}',
+      'pollect_Process_load_percent{pidx="1"}',
+      'pollect_Process_process_count{pidx="all"}',
     ])
-    const noLoad = makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex: "nginx", load: false, memory: false }, clock)
+    const noLoad = makeClockedSource<ProcessSource>(
+      ProcessSource,
+      { type: "Process", procRegex: "nginx", load: false, memory: false },
+      clock,
+    )
     expect([...byPromSeries(await noLoad.probe(), "Process").keys()]).toEqual(['pollect_Process_process_count{pidx="all"}'])
   })
 
@@ -72,7 +81,9 @@ describe("Process", () => {
   })
 
   it("an invalid procRegex is a config error", () => {
-    expect(v.safeParse(ProcessSource.options, { procRegex: "(" }).issues?.[0]?.message).toMatch(/procRegex is not a valid regular expression/)
+    expect(v.safeParse(ProcessSource.options, { procRegex: "(" }).issues?.[0]?.message).toMatch(
+      /procRegex is not a valid regular expression/,
+    )
   })
 
   it("without /proc (macOS) the process list from systeminformation, same names", async () => {
@@ -81,7 +92,10 @@ describe("Process", () => {
     const child = Bun.spawn(["/bin/sh", "-c", `sleep 30 # ${tag}`], { stdout: "ignore", stderr: "ignore" })
     try {
       await Bun.sleep(100)
-      const series = byPromSeries(await makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex: tag }, { now: 0 }).probe(), "Process")
+      const series = byPromSeries(
+        await makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex: tag }, { now: 0 }).probe(),
+        "Process",
+      )
       expect(series.get('pollect_Process_process_count{pidx="all"}')).toBe(1)
       expect(series.get('pollect_Process_resident_memory{pidx="0"}')!).toBeGreaterThan(0)
       expect(series.get('pollect_Process_load_percent{pidx="0"}')!).toBeGreaterThanOrEqual(0)
@@ -91,9 +105,27 @@ describe("Process", () => {
   })
 
   it("osRows: matches command + params or the name, pid order, kB → bytes", () => {
-    const source = makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex: "nginx: worker|^kernel_task$" }, { now: 0 })
-    const row = (pid: number, name: string, command: string, params: string, cpu: number) => ({ pid, name, command, params, cpu, memVsz: 100, memRss: 10 })
-    expect(source.osRows([row(20, "nginx", "nginx:", "worker process", 1.5), row(3, "kernel_task", "", "", 7), row(9, "nginx", "nginx:", "master process", 0)])).toEqual([
+    const source = makeClockedSource<ProcessSource>(
+      ProcessSource,
+      { type: "Process", procRegex: "nginx: worker|^kernel_task$" },
+      { now: 0 },
+    )
+    const row = (pid: number, name: string, command: string, params: string, cpu: number) => ({
+      pid,
+      name,
+      command,
+      params,
+      cpu,
+      memVsz: 100,
+      memRss: 10,
+    })
+    expect(
+      source.osRows([
+        row(20, "nginx", "nginx:", "worker process", 1.5),
+        row(3, "kernel_task", "", "", 7),
+        row(9, "nginx", "nginx:", "master process", 0),
+      ]),
+    ).toEqual([
       { loadPercent: 7, virtualBytes: 102400, residentBytes: 10240 },
       { loadPercent: 1.5, virtualBytes: 102400, residentBytes: 10240 },
     ])

@@ -11,9 +11,16 @@
  *   (`pollect_sensors_temperature_celsius{chip="nct6798-isa-0290",feature="SYSTIN"}`).
  */
 import * as v from "valibot"
-import { Source } from "../../core/plugin.ts"
-import { ValueSet } from "../../core/value-set.ts"
-import { originalKey, parseSensorsJson, parseSensorsText, sensorReadings, sensorsJsonNotSupported, type SensorKind, type SensorsChip } from "./parse.ts"
+import { Source, ValueSet } from "../../api.ts"
+import {
+  originalKey,
+  parseSensorsJson,
+  parseSensorsText,
+  sensorReadings,
+  sensorsJsonNotSupported,
+  type SensorKind,
+  type SensorsChip,
+} from "./parse.ts"
 
 const chipList = v.optional(v.nullable(v.array(v.string())), [])
 

@@ -38,7 +38,13 @@ describe("sensors output", () => {
     const chips = parseSensorsJson(json)
     expect(chips.map((c) => c.name)).toEqual(["nct6798-isa-0290", "amdgpu-pci-0700", "nvme-pci-0400", "k10temp-pci-00c3", "nvme-pci-0600"])
     expect(chips[0]!.adapter).toBe("ISA adapter")
-    expect(chips[0]!.features.find((f) => f.label === "SYSTIN")!.values).toEqual({ temp1_input: 35, temp1_max: 80, temp1_max_hyst: 75, temp1_alarm: 0, temp1_type: 4 })
+    expect(chips[0]!.features.find((f) => f.label === "SYSTIN")!.values).toEqual({
+      temp1_input: 35,
+      temp1_max: 80,
+      temp1_max_hyst: 75,
+      temp1_alarm: 0,
+      temp1_type: 4,
+    })
   })
 
   it("-u gives exactly what -j gives", () => {
@@ -62,7 +68,13 @@ describe("sensors output", () => {
     const readings = sensorReadings(parseSensorsJson(json))
     const count = (kind: string) => readings.filter((r) => r.kind === kind).length
     expect([count("voltage"), count("fan"), count("temperature"), count("power")]).toEqual([17, 7, 18, 1])
-    expect(readings.find((r) => r.chip === "nct6798-isa-0290" && r.label === "in0")).toEqual({ chip: "nct6798-isa-0290", label: "in0", kind: "voltage", value: 0.36, subfeature: "in0_input" })
+    expect(readings.find((r) => r.chip === "nct6798-isa-0290" && r.label === "in0")).toEqual({
+      chip: "nct6798-isa-0290",
+      label: "in0",
+      kind: "voltage",
+      value: 0.36,
+      subfeature: "in0_input",
+    })
     expect(readings.find((r) => r.label === "slowPPT")).toMatchObject({ kind: "power", value: 0.002, subfeature: "power1_average" })
     expect(readings.find((r) => r.chip === "nvme-pci-0600" && r.label === "Sensor 2")).toMatchObject({ kind: "temperature", value: 36.85 })
     expect(readings.some((r) => r.label.startsWith("intrusion") || r.label === "beep_enable")).toBe(false)
@@ -72,7 +84,10 @@ describe("sensors output", () => {
     // The seed's parse: lower-cased `label: number` lines of each chip block, spaces → _.
     const original = new Set<string>()
     let chip: string | undefined
-    for (const line of display.toLowerCase().split("\n").map((l) => l.trim())) {
+    for (const line of display
+      .toLowerCase()
+      .split("\n")
+      .map((l) => l.trim())) {
       if (!line) continue
       if (!line.includes(":")) {
         chip = line.startsWith("(") ? chip : line

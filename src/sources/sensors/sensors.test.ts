@@ -29,7 +29,12 @@ const graphite = (sets: ValueSet[]) => Object.fromEntries(byGraphitePath(sets, "
 function series(sets: ValueSet[], scheme: "pollect" | "snake_case"): Record<string, number> {
   const result = resultOf(sets, { type: "Sensors" })
   return Object.fromEntries(
-    result.sets.flatMap((set) => set.values.map((value) => [`${promName(result, set, value, scheme)}{${set.labels.map((l, i) => `${l}=${value.labelValues[i]}`).join(",")}}`, value.value])),
+    result.sets.flatMap((set) =>
+      set.values.map((value) => [
+        `${promName(result, set, value, scheme)}{${set.labels.map((l, i) => `${l}=${value.labelValues[i]}`).join(",")}}`,
+        value.value,
+      ]),
+    ),
   )
 }
 
@@ -65,17 +70,27 @@ describe("Sensors with lm-sensors ≥ 3.5 (sensors -j)", () => {
 
   it("include and exclude: chip names or globs, case-insensitive; exclude wins", async () => {
     withFake(LM_SENSORS_36)
-    const chipsOf = (sets: ValueSet[]) => [...new Set(sets.flatMap((s) => s.values.filter((v) => v.name === "temperature").map((v) => v.labelValues[0])))].sort()
+    const chipsOf = (sets: ValueSet[]) =>
+      [...new Set(sets.flatMap((s) => s.values.filter((v) => v.name === "temperature").map((v) => v.labelValues[0])))].sort()
     const probe = (config: Record<string, unknown>) => makeSource<SensorsSource>(SensorsSource, { type: "Sensors", ...config }).probe()
     expect(chipsOf(await probe({ include: ["nvme-*"] }))).toEqual(["nvme-pci-0400", "nvme-pci-0600"])
     expect(chipsOf(await probe({ include: ["K10TEMP-PCI-00C3"] }))).toEqual(["k10temp-pci-00c3"])
     expect(chipsOf(await probe({ include: ["nvme-*"], exclude: ["nvme-pci-0600"] }))).toEqual(["nvme-pci-0400"])
-    expect(chipsOf(await probe({ include: [], exclude: ["nct*", "amdgpu*"] }))).toEqual(["k10temp-pci-00c3", "nvme-pci-0400", "nvme-pci-0600"])
+    expect(chipsOf(await probe({ include: [], exclude: ["nct*", "amdgpu*"] }))).toEqual([
+      "k10temp-pci-00c3",
+      "nvme-pci-0400",
+      "nvme-pci-0600",
+    ])
   })
 
   it("the seed's sample (include coretemp-isa-0000) on a machine without it: no values, one warning", async () => {
     withFake(LM_SENSORS_36)
-    const { source, lines } = makeLoggedSource<SensorsSource>(SensorsSource, { type: "Sensors", tickTime: 60, include: ["coretemp-isa-0000"], exclude: [] })
+    const { source, lines } = makeLoggedSource<SensorsSource>(SensorsSource, {
+      type: "Sensors",
+      tickTime: 60,
+      include: ["coretemp-isa-0000"],
+      exclude: [],
+    })
     expect(await source.probe()).toEqual([])
     await source.probe()
     expect(lines.filter((l) => l.includes("WARN"))).toHaveLength(1)
@@ -85,7 +100,9 @@ describe("Sensors with lm-sensors ≥ 3.5 (sensors -j)", () => {
     // What lm-sensors 3.6 prints on this build machine, which has no hwmon chips.
     const none = join(tempDir(), "none.json")
     await Bun.write(none, "{\n\n}\n")
-    withFake([{ args: "-j", stdoutFile: none, stderr: "No sensors found!\nMake sure you loaded all the kernel drivers you need.", exit: 1 }])
+    withFake([
+      { args: "-j", stdoutFile: none, stderr: "No sensors found!\nMake sure you loaded all the kernel drivers you need.", exit: 1 },
+    ])
     const error = await makeSource<SensorsSource>(SensorsSource, { type: "Sensors" })
       .probe()
       .catch((e) => e)

@@ -13,9 +13,7 @@
  *   entries, critical warning).
  */
 import * as v from "valibot"
-import { errorMessage } from "../../core/log.ts"
-import { Source } from "../../core/plugin.ts"
-import { ValueSet, type ValueSetMeta } from "../../core/value-set.ts"
+import { Source, ValueSet, errorMessage, type ValueSetMeta } from "../../api.ts"
 import { regexString } from "../../lib/options/regex-option.ts"
 import {
   jsonNotSupported,
@@ -91,12 +89,18 @@ export class SmartCtlSource extends Source<v.InferOutput<typeof options>> {
     const type = device.type ? ["-d", device.type] : []
     try {
       if (!this.legacy) {
-        const result = await this.ctx.spawn(["smartctl", "--json", "--all", "-n", "standby", ...type, device.name], { packageName: PACKAGE, timeoutMs: READ_TIMEOUT_MS })
+        const result = await this.ctx.spawn(["smartctl", "--json", "--all", "-n", "standby", ...type, device.name], {
+          packageName: PACKAGE,
+          timeoutMs: READ_TIMEOUT_MS,
+        })
         const reading = parseSmartJson(result.stdout)
         reading.exitStatus ??= result.exitCode
         return this.judge(device, reading)
       }
-      const result = await this.ctx.spawn(["smartctl", "-i", "-H", "-A", "-n", "standby", ...type, device.name], { packageName: PACKAGE, timeoutMs: READ_TIMEOUT_MS })
+      const result = await this.ctx.spawn(["smartctl", "-i", "-H", "-A", "-n", "standby", ...type, device.name], {
+        packageName: PACKAGE,
+        timeoutMs: READ_TIMEOUT_MS,
+      })
       const reading = parseSmartText(result.stdout + "\n" + result.stderr)
       reading.exitStatus = result.exitCode
       return this.judge(device, reading)
@@ -114,7 +118,8 @@ export class SmartCtlSource extends Source<v.InferOutput<typeof options>> {
   private judge(device: SmartDevice, reading: SmartReading): Outcome {
     if (reading.standby) return { device, reading }
     const status = reading.exitStatus ?? 0
-    const gotData = reading.model !== undefined || reading.attributes.length > 0 || reading.nvme !== undefined || reading.healthPassed !== undefined
+    const gotData =
+      reading.model !== undefined || reading.attributes.length > 0 || reading.nvme !== undefined || reading.healthPassed !== undefined
     if (status & 0b11 || !gotData) {
       const why = reading.errors.join("; ") || `smartctl exited with status ${status} and reported no SMART data`
       return { device, error: `${device.name}: ${why}` }
@@ -138,7 +143,11 @@ export class SmartCtlSource extends Source<v.InferOutput<typeof options>> {
     const rawSet = (name: string) => {
       const unit = attributeUnit(name)
       let found = rawSets.get(unit)
-      if (!found) rawSets.set(unit, (found = new ValueSet(["dev"], { unit: unit || undefined, help: "SMART attribute raw value (the original pollect's names)" })))
+      if (!found)
+        rawSets.set(
+          unit,
+          (found = new ValueSet(["dev"], { unit: unit || undefined, help: "SMART attribute raw value (the original pollect's names)" })),
+        )
       return found
     }
     const normalized = new ValueSet([...labels, "attribute"], { help: "SMART attribute normalised value (VALUE column)" })
@@ -179,7 +188,19 @@ export class SmartCtlSource extends Source<v.InferOutput<typeof options>> {
       if (nvme.unsafeShutdowns !== undefined) nvmeCounters.add(nvme.unsafeShutdowns, ids, "unsafe_shutdowns")
       if (nvme.errorLogEntries !== undefined) nvmeCounters.add(nvme.errorLogEntries, ids, "error_log_entries")
     }
-    return [...rawSets.values(), normalized, health, temperature, powerOn, powerCycles, percentUsed, spare, warning, bytes, nvmeCounters].filter((s) => s.values.length > 0)
+    return [
+      ...rawSets.values(),
+      normalized,
+      health,
+      temperature,
+      powerOn,
+      powerCycles,
+      percentUsed,
+      spare,
+      warning,
+      bytes,
+      nvmeCounters,
+    ].filter((s) => s.values.length > 0)
   }
 }
 

@@ -50,7 +50,12 @@ describe("parseSmartJson", () => {
     expect(reading.nvme).toBeUndefined()
     const data = JSON.parse(fixture("sda.json"))
     expect(reading.attributes).toHaveLength(data.ata_smart_attributes.table.length)
-    expect(reading.attributes.find((a) => a.name === "Temperature_Celsius")).toEqual({ id: 194, name: "Temperature_Celsius", normalized: 118, raw: 32 })
+    expect(reading.attributes.find((a) => a.name === "Temperature_Celsius")).toEqual({
+      id: 194,
+      name: "Temperature_Celsius",
+      normalized: 118,
+      raw: 32,
+    })
     expect(reading.attributes.find((a) => a.name === "Power_Cycle_Count")?.raw).toBe(23)
     // The normalised value is passed on as smartctl printed it (this recorded file has 37180691 here).
     expect(reading.attributes.find((a) => a.id === 1)?.normalized).toBe(data.ata_smart_attributes.table[0].value)
@@ -101,7 +106,9 @@ describe("parseSmartJson", () => {
   it("the raw value is read from the raw string, as the original pollect did", () => {
     const data = JSON.parse(fixture("sda.json"))
     // A Seagate's temperature: raw.value packs min/max into one 48-bit number; the string is what counts.
-    data.ata_smart_attributes.table = [{ id: 194, name: "Temperature_Celsius", value: 32, raw: { value: 51539607584, string: "32 (0 12 0 0 0)" } }]
+    data.ata_smart_attributes.table = [
+      { id: 194, name: "Temperature_Celsius", value: 32, raw: { value: 51539607584, string: "32 (0 12 0 0 0)" } },
+    ]
     expect(parseSmartJson(JSON.stringify(data)).attributes[0]?.raw).toBe(32)
   })
 })
@@ -110,8 +117,18 @@ describe("smartctl text (smartctl 6)", () => {
   it("the attribute table: raw value = first number of RAW_VALUE, as the original parsed it", () => {
     const attributes = parseSmartAttributesText(fixture("sda-attributes.txt"))
     expect(attributes).toHaveLength(22)
-    expect(attributes.find((a) => a.name === "Airflow_Temperature_Cel")).toEqual({ id: 190, name: "Airflow_Temperature_Cel", normalized: 68, raw: 32 })
-    expect(attributes.find((a) => a.name === "Temperature_Celsius")).toEqual({ id: 194, name: "Temperature_Celsius", normalized: 32, raw: 32 })
+    expect(attributes.find((a) => a.name === "Airflow_Temperature_Cel")).toEqual({
+      id: 190,
+      name: "Airflow_Temperature_Cel",
+      normalized: 68,
+      raw: 32,
+    })
+    expect(attributes.find((a) => a.name === "Temperature_Celsius")).toEqual({
+      id: 194,
+      name: "Temperature_Celsius",
+      normalized: 32,
+      raw: 32,
+    })
     expect(attributes.find((a) => a.name === "Reallocated_Sector_Ct")?.raw).toBe(2203)
     expect(attributes.find((a) => a.name === "Head_Flying_Hours")?.raw).toBe(57743)
     expect(attributes.find((a) => a.name === "End-to-End_Error")?.raw).toBe(0)

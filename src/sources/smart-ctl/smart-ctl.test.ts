@@ -42,7 +42,11 @@ const graphite = (sets: ValueSet[]) => Object.fromEntries(byGraphitePath(sets, "
 
 function series(sets: ValueSet[], scheme: "pollect" | "snake_case"): string[] {
   const result = resultOf(sets, { type: "SmartCtl" })
-  return result.sets.flatMap((set) => set.values.map((value) => `${promName(result, set, value, scheme)}{${set.labels.map((l, i) => `${l}=${value.labelValues[i]}`).join(",")}}`))
+  return result.sets.flatMap((set) =>
+    set.values.map(
+      (value) => `${promName(result, set, value, scheme)}{${set.labels.map((l, i) => `${l}=${value.labelValues[i]}`).join(",")}}`,
+    ),
+  )
 }
 
 describe("SmartCtl with smartctl ≥ 7 (JSON)", () => {
@@ -62,7 +66,10 @@ describe("SmartCtl with smartctl ≥ 7 (JSON)", () => {
 
   it("the original's names for ATA attributes: raw value, label dev", async () => {
     withFake(SMARTCTL_7)
-    const sets = await makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl", attributes: ["Temperature_Celsius", "Reallocated_Sector_Ct", "Power_Cycle_Count"] }).probe()
+    const sets = await makeSource<SmartCtlSource>(SmartCtlSource, {
+      type: "SmartCtl",
+      attributes: ["Temperature_Celsius", "Reallocated_Sector_Ct", "Power_Cycle_Count"],
+    }).probe()
     const values = graphite(sets)
     expect(values["pollect.smartctl.Temperature_Celsius.sda"]).toBe(32)
     expect(values["pollect.smartctl.Reallocated_Sector_Ct.sda"]).toBe(0)
@@ -102,7 +109,9 @@ describe("SmartCtl with smartctl ≥ 7 (JSON)", () => {
     expect(snake).toContain("pollect_smart_ctl_temperature_celsius{dev=sda}")
     // The original's Power_On_Hours in base units (the Prometheus writer scales it ×3600).
     expect(snake).toContain("pollect_smart_ctl_power_on_seconds{dev=sda}")
-    expect(snake).toContain("pollect_smart_ctl_attribute_normalized{device=sda,model=WDC WD30EFRX-68EUZN0,serial=WD-xxxxxxxx,attribute=Power_On_Hours}")
+    expect(snake).toContain(
+      "pollect_smart_ctl_attribute_normalized{device=sda,model=WDC WD30EFRX-68EUZN0,serial=WD-xxxxxxxx,attribute=Power_On_Hours}",
+    )
   })
 
   it("a failed health check is 0", async () => {
@@ -125,7 +134,14 @@ describe("SmartCtl with smartctl ≥ 7 (JSON)", () => {
   it("attributes sharing a name (Unknown_Attribute): the first keeps it, the others get their ID", async () => {
     const file = join(tempDir(), "unknown.json")
     const data = JSON.parse(await Bun.file(f("sda.json")).text())
-    const unknown = (id: number, raw: number) => ({ id, name: "Unknown_Attribute", value: 100, worst: 100, thresh: 0, raw: { value: raw, string: String(raw) } })
+    const unknown = (id: number, raw: number) => ({
+      id,
+      name: "Unknown_Attribute",
+      value: 100,
+      worst: 100,
+      thresh: 0,
+      raw: { value: raw, string: String(raw) },
+    })
     data.ata_smart_attributes.table = [unknown(16, 7), unknown(17, 9)]
     await Bun.write(file, JSON.stringify(data))
     withFake([
@@ -138,15 +154,17 @@ describe("SmartCtl with smartctl ≥ 7 (JSON)", () => {
   })
 
   it("units from attribute names, so snake_case names come out in base units", () => {
-    expect(["Temperature_Celsius", "Airflow_Temperature_Cel", "Power_On_Hours", "Power_On_Minutes", "Power_On_Hours_and_Msec", "Head_Flying_Hours", "Load_Cycle_Count"].map(attributeUnit)).toEqual([
-      "celsius",
-      "celsius",
-      "hours",
-      "minutes",
-      "hours",
-      "hours",
-      "",
-    ])
+    expect(
+      [
+        "Temperature_Celsius",
+        "Airflow_Temperature_Cel",
+        "Power_On_Hours",
+        "Power_On_Minutes",
+        "Power_On_Hours_and_Msec",
+        "Head_Flying_Hours",
+        "Load_Cycle_Count",
+      ].map(attributeUnit),
+    ).toEqual(["celsius", "celsius", "hours", "minutes", "hours", "hours", ""])
   })
 
   it("devices: regexes at the start of the name, with or without /dev/", async () => {
@@ -155,7 +173,12 @@ describe("SmartCtl with smartctl ≥ 7 (JSON)", () => {
     expect(fake.calls().filter((c) => c.includes("--all"))).toEqual(["smartctl --json --all -n standby -d nvme /dev/nvme0"])
     const fake2 = withFake(SMARTCTL_7)
     await makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl", devices: ["sd[a-z]+$"] }).probe()
-    expect(fake2.calls().filter((c) => c.includes("--all")).sort()).toEqual(["smartctl --json --all -n standby -d sat /dev/sda", "smartctl --json --all -n standby -d sat /dev/sdb"])
+    expect(
+      fake2
+        .calls()
+        .filter((c) => c.includes("--all"))
+        .sort(),
+    ).toEqual(["smartctl --json --all -n standby -d sat /dev/sda", "smartctl --json --all -n standby -d sat /dev/sdb"])
     const fake3 = withFake(SMARTCTL_7)
     await makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl", devices: ["/dev/sda"] }).probe()
     expect(fake3.calls().filter((c) => c.includes("--all"))).toEqual(["smartctl --json --all -n standby -d sat /dev/sda"])
@@ -226,7 +249,10 @@ describe("SmartCtl with smartctl ≥ 7 (JSON)", () => {
 describe("SmartCtl with smartctl 6 (text)", () => {
   it("notices that --json is unknown once, then reads the text output", async () => {
     const fake = withFake(SMARTCTL_6)
-    const { source, lines } = makeLoggedSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl", attributes: ["Temperature_Celsius", "Reallocated_Sector_Ct"] })
+    const { source, lines } = makeLoggedSource<SmartCtlSource>(SmartCtlSource, {
+      type: "SmartCtl",
+      attributes: ["Temperature_Celsius", "Reallocated_Sector_Ct"],
+    })
     const values = graphite(await source.probe())
     await source.probe()
     expect(fake.calls().filter((c) => c.includes("json"))).toEqual(["smartctl --scan --json"])
@@ -250,14 +276,18 @@ describe("SmartCtl with smartctl 6 (text)", () => {
 
 describe("SmartCtl options", () => {
   const registry = new Registry().addSources(builtinSources)
-  const config = (devices: unknown) => ({ executors: [{ collection: "pollect", sources: [{ type: "SmartCtl", attributes: ["Temperature_Celsius"], devices }] }] })
+  const config = (devices: unknown) => ({
+    executors: [{ collection: "pollect", sources: [{ type: "SmartCtl", attributes: ["Temperature_Celsius"], devices }] }],
+  })
 
   it("the seed's sample regex `sd[a-z}+$` is a config error naming it, not a crash", () => {
     const result = validateConfig(config(["sd[a-z}+$"]), registry)
     expect("problems" in result).toBe(true)
     const problems = (result as { problems: string[] }).problems
     expect(problems).toHaveLength(1)
-    expect(problems[0]).toMatch(/^executors\[0\]\.sources\[0\].*devices\[0\]: invalid regular expression "sd\[a-z\}\+\$": missing terminating \]/)
+    expect(problems[0]).toMatch(
+      /^executors\[0\]\.sources\[0\].*devices\[0\]: invalid regular expression "sd\[a-z\}\+\$": missing terminating \]/,
+    )
   })
 
   it("valid regexes and absent lists pass", () => {
@@ -271,7 +301,12 @@ describe("SmartCtl with the real smartctl", () => {
     const sets = await makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl" }).probe()
     const scan = Bun.spawnSync([findTool("smartctl")!, "--scan", "--json"]).stdout.toString()
     // smartctl 6 (no --json) lists disks in its text form.
-    const disks = scan.trimStart().startsWith("{") ? (JSON.parse(scan).devices ?? []).length : Bun.spawnSync([findTool("smartctl")!, "--scan"]).stdout.toString().split("\n").filter((l) => l.startsWith("/")).length
+    const disks = scan.trimStart().startsWith("{")
+      ? (JSON.parse(scan).devices ?? []).length
+      : Bun.spawnSync([findTool("smartctl")!, "--scan"])
+          .stdout.toString()
+          .split("\n")
+          .filter((l) => l.startsWith("/")).length
     if (!disks && !IN_CI) console.log("smartctl --scan found no disks here: nothing to read")
     // As many health values as readable disks (a sleeping disk gives none).
     const health = sets.flatMap((set) => set.values.filter((value) => value.name === "health"))

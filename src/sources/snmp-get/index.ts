@@ -5,9 +5,7 @@
  * fails (noSuchObject, a string, ...) is logged and left out; the probe fails only when all do.
  */
 import * as v from "valibot"
-import { registerSecret } from "../../core/log.ts"
-import { Source, type CommonSourceOptions, type SourceContext } from "../../core/plugin.ts"
-import { ValueSet } from "../../core/value-set.ts"
+import { Source, ValueSet, type CommonSourceOptions, type SourceContext } from "../../api.ts"
 import { securityLevelOf, SnmpSession, type AuthProtocol, type PrivProtocol, type SnmpTarget } from "./session.ts"
 import { counterBits, isCounterType, isNumericOid, normaliseOid, toNumber, type SnmpReading } from "./value.ts"
 import { parseSnmpgetOutput, snmpgetError } from "./snmpget-output.ts"
@@ -16,7 +14,11 @@ const AUTH_PROTOCOLS = ["MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"
 const PRIV_PROTOCOLS = ["DES", "AES"] as const
 
 /** `sha256`, `SHA256`, `sha-256` → `SHA-256`. */
-const protocolName = (text: string) => text.trim().toUpperCase().replace(/^(SHA)-?(\d+)$/, "$1-$2")
+const protocolName = (text: string) =>
+  text
+    .trim()
+    .toUpperCase()
+    .replace(/^(SHA)-?(\d+)$/, "$1-$2")
 
 const version = v.pipe(
   v.union([v.string(), v.number()]),
@@ -90,7 +92,7 @@ export class SnmpGetSource extends Source<Options> {
       // Leave a tenth of the probe's time so the SNMP error, not the executor's timeout, is reported.
       timeoutMs: Math.max(100, Math.floor((timeoutSeconds * 900) / (c.retries + 1))),
     }
-    for (const secret of [this.target.community, this.target.authKey, this.target.privKey]) if (secret) registerSecret(secret)
+    for (const secret of [this.target.community, this.target.authKey, this.target.privKey]) if (secret) ctx.registerSecret(secret)
     this.configError = checkV3(this.target)
     this.session = new SnmpSession(this.target)
   }

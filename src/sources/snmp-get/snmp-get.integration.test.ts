@@ -49,7 +49,14 @@ const stableMetrics = [
 ]
 
 async function expected(auth: string[]): Promise<Record<string, number>> {
-  const out = await snmpd.snmpget(auth, [SNMP_FIXED.answer.oid, SNMP_FIXED.nearWrap.oid, SNMP_FIXED.gauge.oid, IF_NUMBER, LO_MTU, HR_MEMORY_SIZE])
+  const out = await snmpd.snmpget(auth, [
+    SNMP_FIXED.answer.oid,
+    SNMP_FIXED.nearWrap.oid,
+    SNMP_FIXED.gauge.oid,
+    IF_NUMBER,
+    LO_MTU,
+    HR_MEMORY_SIZE,
+  ])
   const n = (oid: string) => Number(snmpgetNumber(out, oid))
   return {
     answer: n(SNMP_FIXED.answer.oid),
@@ -83,7 +90,15 @@ describe("SnmpGet against snmpd", () => {
 
   itWithTools(TOOLS, "v3 authPriv SHA/AES: values equal snmpget's", async () => {
     const s = track(
-      source({ version: "3", user: SNMP_TEST.user, authProtocol: "SHA", authKey: SNMP_TEST.authKey, privProtocol: "AES", privKey: SNMP_TEST.privKey, metrics: stableMetrics }),
+      source({
+        version: "3",
+        user: SNMP_TEST.user,
+        authProtocol: "SHA",
+        authKey: SNMP_TEST.authKey,
+        privProtocol: "AES",
+        privKey: SNMP_TEST.privKey,
+        metrics: stableMetrics,
+      }),
     )
     expect(valuesOf(await s.probe())).toEqual(await expected(v3))
   })
@@ -152,7 +167,15 @@ describe("SnmpGet against snmpd", () => {
       { version: "3", user: SNMP_TEST.user, authKey: SNMP_TEST.authKey, privKey: SNMP_TEST.privKey },
     ]) {
       const lines: string[] = []
-      const s = makeSource<SnmpGetSource>(SnmpGetSource, { type: "SnmpGet", host: "127.0.0.1", port: snmpd.port, timeout: 5, mibDirs: [mibs], metrics, ...auth })
+      const s = makeSource<SnmpGetSource>(SnmpGetSource, {
+        type: "SnmpGet",
+        host: "127.0.0.1",
+        port: snmpd.port,
+        timeout: 5,
+        mibDirs: [mibs],
+        metrics,
+        ...auth,
+      })
       ;(s.ctx as { log: unknown }).log = createLogger({ write: (line) => lines.push(line) })
       track(s)
       const want = await expected(v2c)
@@ -164,31 +187,74 @@ describe("SnmpGet against snmpd", () => {
   })
 
   itWithTools(TOOLS, "noSuchObject fails its metric only; the others are emitted; all failing fails the probe", async () => {
-    const s = track(source({ version: "2c", communityString: SNMP_TEST.community, metrics: [{ name: "missing", oids: [MISSING] }, { name: "answer", oids: [SNMP_FIXED.answer.oid] }] }))
+    const s = track(
+      source({
+        version: "2c",
+        communityString: SNMP_TEST.community,
+        metrics: [
+          { name: "missing", oids: [MISSING] },
+          { name: "answer", oids: [SNMP_FIXED.answer.oid] },
+        ],
+      }),
+    )
     expect(valuesOf(await s.probe())).toEqual({ answer: 42 })
-    const all = track(source({ version: "2c", communityString: SNMP_TEST.community, metrics: [{ name: "missing", oids: [MISSING] }, { name: "instance", oids: ["1.3.6.1.2.1.1.3.1"] }] }))
+    const all = track(
+      source({
+        version: "2c",
+        communityString: SNMP_TEST.community,
+        metrics: [
+          { name: "missing", oids: [MISSING] },
+          { name: "instance", oids: ["1.3.6.1.2.1.1.3.1"] },
+        ],
+      }),
+    )
     const error = (await all.probe().catch((e: Error) => e)) as Error
     expect(error.message).toBe(
       `metric "missing": ${MISSING}: noSuchObject (the agent does not implement this OID); metric "instance": 1.3.6.1.2.1.1.3.1: noSuchInstance (no value at this index)`,
     )
     const v1 = track(source({ communityString: SNMP_TEST.community, metrics: [{ name: "missing", oids: [MISSING] }] }))
-    expect(((await v1.probe().catch((e: Error) => e)) as Error).message).toBe(`metric "missing": noSuchName (the agent has no value at this OID): ${MISSING}`)
+    expect(((await v1.probe().catch((e: Error) => e)) as Error).message).toBe(
+      `metric "missing": noSuchName (the agent has no value at this OID): ${MISSING}`,
+    )
   })
 
   itWithTools(TOOLS, "no agent on the port: a clear timeout, without the community", async () => {
     const port = await freeUdpPort()
-    const s = track(makeSource<SnmpGetSource>(SnmpGetSource, { type: "SnmpGet", host: "127.0.0.1", port, version: "2c", communityString: SNMP_TEST.community, timeout: 1, retries: 0, metrics: [{ name: "x", oids: [IF_NUMBER] }] }))
+    const s = track(
+      makeSource<SnmpGetSource>(SnmpGetSource, {
+        type: "SnmpGet",
+        host: "127.0.0.1",
+        port,
+        version: "2c",
+        communityString: SNMP_TEST.community,
+        timeout: 1,
+        retries: 0,
+        metrics: [{ name: "x", oids: [IF_NUMBER] }],
+      }),
+    )
     const error = (await s.probe().catch((e: Error) => e)) as Error
     expect(error.message).toMatch(new RegExp(`^metric "x": no SNMP response from 127\\.0\\.0\\.1:${port} \\(1 try of 900 ms`))
     // A wrong community is silently dropped by the agent: the same error, and never the secret.
-    const wrong = track(source({ version: "2c", communityString: "not-the-community", timeout: 1, retries: 0, metrics: [{ name: "x", oids: [IF_NUMBER] }] }))
+    const wrong = track(
+      source({ version: "2c", communityString: "not-the-community", timeout: 1, retries: 0, metrics: [{ name: "x", oids: [IF_NUMBER] }] }),
+    )
     const wrongError = (await wrong.probe().catch((e: Error) => e)) as Error
     expect(wrongError.message).toContain("no SNMP response")
     expect(wrongError.message).not.toContain("not-the-community")
   })
 
   itWithTools([...TOOLS, "promtool"], "promtool check metrics passes on its snake_case output", async () => {
-    const s = track(source({ version: "2c", communityString: SNMP_TEST.community, metrics: [...stableMetrics, { name: "throughput", oids: [LO_HC_IN_OCTETS], mode: "rate" }, { name: "octets", oids: [LO_HC_IN_OCTETS] }] }))
+    const s = track(
+      source({
+        version: "2c",
+        communityString: SNMP_TEST.community,
+        metrics: [
+          ...stableMetrics,
+          { name: "throughput", oids: [LO_HC_IN_OCTETS], mode: "rate" },
+          { name: "octets", oids: [LO_HC_IN_OCTETS] },
+        ],
+      }),
+    )
     await s.probe()
     await Bun.sleep(50)
     const result = resultOf(await s.probe(), { collection: "slowData", type: "SnmpGet", name: "Procurve" })

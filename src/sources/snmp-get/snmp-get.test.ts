@@ -44,17 +44,24 @@ describe("SnmpGet config", () => {
   })
 
   it("reports bad options by path", async () => {
-    const text = JSON.stringify({ executors: [{ sources: [{ type: "SnmpGet", host: "h", version: "4", metrics: [{ oids: "1.3", name: "x" }] }] }] })
+    const text = JSON.stringify({
+      executors: [{ sources: [{ type: "SnmpGet", host: "h", version: "4", metrics: [{ oids: "1.3", name: "x" }] }] }],
+    })
     const error = await resolveConfig(JSON.parse(text), registry()).catch((e: Error) => e)
     expect(String(error)).toContain("executors[0].sources[0] (SnmpGet): version")
     expect(String(error)).toContain("metrics[0].oids")
   })
 
   it("accepts versions as numbers and the newer Python pollect's v3 key names", () => {
-    const parse = (input: Record<string, unknown>) => v.parse(SnmpGetSource.options, { host: "h", metrics: [{ oids: ["1.3"], name: "x" }], ...input }) as Record<string, unknown>
+    const parse = (input: Record<string, unknown>) =>
+      v.parse(SnmpGetSource.options, { host: "h", metrics: [{ oids: ["1.3"], name: "x" }], ...input }) as Record<string, unknown>
     expect(parse({ version: 2 }).version).toBe("2c")
     expect(parse({ version: "2C" }).version).toBe("2c")
-    expect(parse({ snmpVersion: 3, authProtocol: "sha256", privacyProtocol: "aes" })).toMatchObject({ snmpVersion: "3", authProtocol: "SHA-256", privacyProtocol: "AES" })
+    expect(parse({ snmpVersion: 3, authProtocol: "sha256", privacyProtocol: "aes" })).toMatchObject({
+      snmpVersion: "3",
+      authProtocol: "SHA-256",
+      privacyProtocol: "AES",
+    })
     expect(parse({}).version).toBeUndefined() // the source then uses "1", as the original did
   })
 })

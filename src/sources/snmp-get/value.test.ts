@@ -36,18 +36,31 @@ describe("Counter64", () => {
     expect(decodeCounter64(Buffer.alloc(0))).toBe(0n)
   })
   it("becomes a reading of type Counter64", () => {
-    expect(readingFromVarbind({ oid: "1.3", type: 70, value: counter64Buffer(2n ** 63n) })).toEqual({ ok: true, type: "Counter64", value: 2n ** 63n })
+    expect(readingFromVarbind({ oid: "1.3", type: 70, value: counter64Buffer(2n ** 63n) })).toEqual({
+      ok: true,
+      type: "Counter64",
+      value: 2n ** 63n,
+    })
   })
 })
 
 describe("varbinds", () => {
   it("maps errors and types", () => {
-    expect(readingFromVarbind({ oid: "1.3", type: 128, value: null })).toMatchObject({ ok: false, error: expect.stringContaining("noSuchObject") })
-    expect(readingFromVarbind({ oid: "1.3", type: 129, value: null })).toMatchObject({ ok: false, error: expect.stringContaining("noSuchInstance") })
+    expect(readingFromVarbind({ oid: "1.3", type: 128, value: null })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("noSuchObject"),
+    })
+    expect(readingFromVarbind({ oid: "1.3", type: 129, value: null })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("noSuchInstance"),
+    })
     expect(readingFromVarbind({ oid: "1.3", type: 65, value: 4294967295 })).toEqual({ ok: true, type: "Counter32", value: 4294967295n })
     expect(readingFromVarbind({ oid: "1.3", type: 67, value: 12868 })).toEqual({ ok: true, type: "TimeTicks", value: 12868n })
     expect(readingFromVarbind({ oid: "1.3", type: 4, value: Buffer.from("42.5") })).toEqual({ ok: true, type: "OctetString", value: 42.5 })
-    expect(readingFromVarbind({ oid: "1.3", type: 4, value: Buffer.from("pollect test agent") })).toMatchObject({ ok: false, error: expect.stringContaining("string") })
+    expect(readingFromVarbind({ oid: "1.3", type: 4, value: Buffer.from("pollect test agent") })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("string"),
+    })
   })
   it("decodes Net-SNMP's opaque floats", () => {
     const bytes = Buffer.from([0x9f, 0x78, 0x04, 0, 0, 0, 0])
@@ -100,10 +113,22 @@ describe("rates through core/rate.ts", () => {
     let now = 0
     const rates = new RateTracker(() => now)
     const m = { name: "sum", oids: ["1.1", "1.2"], mode: "rate" as const }
-    const rateOf = (oid: string, r: { type: string; value: bigint | number }) => rates.rate(oid, r.value, { bits: r.type === "Counter64" ? 64 : 32 })
-    valueSetOf(m, [readingFromVarbind({ oid: "1.1", type: 65, value: 2 ** 32 - 10 }), readingFromVarbind({ oid: "1.2", type: 70, value: counter64Buffer(100n) })], rateOf)
+    const rateOf = (oid: string, r: { type: string; value: bigint | number }) =>
+      rates.rate(oid, r.value, { bits: r.type === "Counter64" ? 64 : 32 })
+    valueSetOf(
+      m,
+      [
+        readingFromVarbind({ oid: "1.1", type: 65, value: 2 ** 32 - 10 }),
+        readingFromVarbind({ oid: "1.2", type: 70, value: counter64Buffer(100n) }),
+      ],
+      rateOf,
+    )
     now = 1000
-    const set = valueSetOf(m, [readingFromVarbind({ oid: "1.1", type: 65, value: 10 }), readingFromVarbind({ oid: "1.2", type: 70, value: counter64Buffer(150n) })], rateOf)
+    const set = valueSetOf(
+      m,
+      [readingFromVarbind({ oid: "1.1", type: 65, value: 10 }), readingFromVarbind({ oid: "1.2", type: 70, value: counter64Buffer(150n) })],
+      rateOf,
+    )
     expect(set?.values[0]?.value).toBe(20 + 50)
   })
 })
@@ -124,10 +149,21 @@ describe("rates of an OID listed twice", () => {
 describe("raw values", () => {
   it("sums OIDs exactly and marks all-counter sums as counters", () => {
     const m = { name: "octets", oids: ["1.1", "1.2"], mode: "raw" as const }
-    const set = valueSetOf(m, [readingFromVarbind({ oid: "1.1", type: 70, value: counter64Buffer(2n ** 40n) }), readingFromVarbind({ oid: "1.2", type: 65, value: 5 })], () => undefined)
+    const set = valueSetOf(
+      m,
+      [
+        readingFromVarbind({ oid: "1.1", type: 70, value: counter64Buffer(2n ** 40n) }),
+        readingFromVarbind({ oid: "1.2", type: 65, value: 5 }),
+      ],
+      () => undefined,
+    )
     expect(set?.values[0]).toEqual({ value: 2 ** 40 + 5, labelValues: [], name: "octets" })
     expect(set?.kind).toBe("counter")
-    const gauge = valueSetOf(m, [readingFromVarbind({ oid: "1.1", type: 2, value: 42 }), readingFromVarbind({ oid: "1.2", type: 66, value: 4 })], () => undefined)
+    const gauge = valueSetOf(
+      m,
+      [readingFromVarbind({ oid: "1.1", type: 2, value: 42 }), readingFromVarbind({ oid: "1.2", type: 66, value: 4 })],
+      () => undefined,
+    )
     expect(gauge?.values[0]?.value).toBe(46)
     expect(gauge?.kind).toBe("gauge")
   })

@@ -4,9 +4,7 @@
  * above 2^53 keeps every bit until it is turned into a rate).
  */
 
-export type SnmpReading =
-  | { ok: true; type: string; value: bigint | number }
-  | { ok: false; error: string }
+export type SnmpReading = { ok: true; type: string; value: bigint | number } | { ok: false; error: string }
 
 /** Types that count up and wrap around: rates over them go through core/rate.ts. */
 const COUNTER_TYPES = new Set(["Counter32", "Counter", "Counter64"])
@@ -29,7 +27,10 @@ export function isNumericOid(oid: string): boolean {
 
 /** `iso.3.6.1` → `1.3.6.1`, `.1.3.6.1` → `1.3.6.1` (net-snmp takes plain numeric OIDs only). */
 export function normaliseOid(oid: string): string {
-  return oid.trim().replace(/^\./, "").replace(/^iso(?=\.|$)/, "1")
+  return oid
+    .trim()
+    .replace(/^\./, "")
+    .replace(/^iso(?=\.|$)/, "1")
 }
 
 /** A Counter64 arrives as a big-endian Buffer of up to 9 bytes (BER may add a leading 0x00). */

@@ -1,7 +1,6 @@
 /** `TcpTime`: milliseconds to open a TCP connection to `host:port`. A refusal or timeout fails the probe. */
 import * as v from "valibot"
-import { Source } from "../../core/plugin.ts"
-import { ValueSet } from "../../core/value-set.ts"
+import { Source, ValueSet } from "../../api.ts"
 
 const options = v.object({
   host: v.pipe(v.string(), v.nonEmpty()),
@@ -33,7 +32,10 @@ export function connectTime(hostname: string, port: number, signal: AbortSignal)
     }
     const onAbort = () => {
       finish(new Error(`connect to ${hostname}:${port} timed out`))
-      pending.then((socket) => socket.end(), () => {})
+      pending.then(
+        (socket) => socket.end(),
+        () => {},
+      )
     }
     signal.addEventListener("abort", onAbort, { once: true })
     const pending = Bun.connect({

@@ -21,7 +21,8 @@ interface IssuedCode {
 }
 
 const b64url = (bytes: Buffer) => bytes.toString("base64").replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } })
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } })
 
 export const INSTALLATION_ID = 2096888
 export const GATEWAY_SERIAL = "7633107093013212"
@@ -52,7 +53,11 @@ export function heatPumpFeatures(overrides: Record<string, Record<string, unknow
     "heating.dhw.pumps.circulation": { status: prop("string", "off") },
     "heating.dhw.pumps.primary": { status: prop("string", "off") },
     "heating.dhw.temperature.main": { value: prop("number", 50, "celsius") },
-    "heating.circuits.0.operating.programs.normal": { active: prop("boolean", true), demand: prop("string", "unknown"), temperature: prop("number", 22, "celsius") },
+    "heating.circuits.0.operating.programs.normal": {
+      active: prop("boolean", true),
+      demand: prop("string", "unknown"),
+      temperature: prop("number", 22, "celsius"),
+    },
     "device.messages.errors.raw": { entries: prop("array", []) },
     ...overrides,
   }
@@ -141,14 +146,22 @@ export class FakeViessmann {
     this.calls.authorize++
     const q = url.searchParams
     if (q.get("client_id") !== this.clientId) return json({ error: "invalid_client", error_description: "unknown client" }, 401)
-    if (q.get("response_type") !== "code" || q.get("code_challenge_method") !== "S256" || !q.get("code_challenge") || !q.get("redirect_uri")) {
+    if (
+      q.get("response_type") !== "code" ||
+      q.get("code_challenge_method") !== "S256" ||
+      !q.get("code_challenge") ||
+      !q.get("redirect_uri")
+    ) {
       return json({ error: "invalid_request" }, 400)
     }
     const basic = /^Basic (.+)$/.exec(req.headers.get("authorization") ?? "")?.[1]
     const [user, ...rest] = basic ? Buffer.from(basic, "base64").toString("utf8").split(":") : []
     if (user !== this.user || rest.join(":") !== this.password) {
       // Wrong credentials: the IAM shows its login page instead of redirecting.
-      return new Response("<html><body><form id='login'>Login</form></body></html>", { status: 200, headers: { "content-type": "text/html" } })
+      return new Response("<html><body><form id='login'>Login</form></body></html>", {
+        status: 200,
+        headers: { "content-type": "text/html" },
+      })
     }
     const code = b64url(randomBytes(18))
     this.codes.set(code, { clientId: this.clientId, redirectUri: q.get("redirect_uri")!, challenge: q.get("code_challenge")! })
@@ -159,7 +172,8 @@ export class FakeViessmann {
   }
 
   private async token(req: Request): Promise<Response> {
-    if (!(req.headers.get("content-type") ?? "").startsWith("application/x-www-form-urlencoded")) return json({ error: "invalid_request" }, 400)
+    if (!(req.headers.get("content-type") ?? "").startsWith("application/x-www-form-urlencoded"))
+      return json({ error: "invalid_request" }, 400)
     const form = new URLSearchParams(await req.text())
     if (form.get("client_id") !== this.clientId) return json({ error: "invalid_client" }, 401)
     if (form.get("grant_type") === "authorization_code") {
@@ -167,13 +181,15 @@ export class FakeViessmann {
       this.codes.delete(form.get("code") ?? "") // one use only
       const verifier = form.get("code_verifier") ?? ""
       const challenge = b64url(createHash("sha256").update(verifier).digest())
-      if (!issued || issued.redirectUri !== form.get("redirect_uri") || issued.challenge !== challenge) return json({ error: "invalid_grant" }, 400)
+      if (!issued || issued.redirectUri !== form.get("redirect_uri") || issued.challenge !== challenge)
+        return json({ error: "invalid_grant" }, 400)
       this.calls.codeGrants++
       return json(this.issue())
     }
     if (form.get("grant_type") === "refresh_token") {
       const refresh = form.get("refresh_token") ?? ""
-      if (this.refuseRefresh || !this.refreshTokens.has(refresh)) return json({ error: "invalid_grant", error_description: "refresh token expired or revoked" }, 400)
+      if (this.refuseRefresh || !this.refreshTokens.has(refresh))
+        return json({ error: "invalid_grant", error_description: "refresh token expired or revoked" }, 400)
       this.calls.refreshGrants++
       const issued = this.issue()
       this.refreshTokens.delete(issued.refresh_token as string)
@@ -191,7 +207,16 @@ export class FakeViessmann {
     if (this.failNext && this.failNext.count > 0) {
       const mode = this.failNext.mode
       if (--this.failNext.count === 0) this.failNext = null
-      if (mode === "500") return json({ viErrorId: "req-dd5644cdb8114bc6b023b5d021a212bc", statusCode: 500, errorType: "INTERNAL_ERROR", message: "Internal server error" }, 500)
+      if (mode === "500")
+        return json(
+          {
+            viErrorId: "req-dd5644cdb8114bc6b023b5d021a212bc",
+            statusCode: 500,
+            errorType: "INTERNAL_ERROR",
+            message: "Internal server error",
+          },
+          500,
+        )
       return new Response("<html>upstream gateway timeout</html>", { status: 200, headers: { "content-type": "text/html" } })
     }
     const path = url.pathname.replace(/^\/iot\/v2/, "")
@@ -218,7 +243,8 @@ export class FakeViessmann {
         cursor: { next: "" },
       })
     }
-    if (path === `/features/installations/${INSTALLATION_ID}/gateways/${GATEWAY_SERIAL}/devices/${DEVICE_ID}/features`) return json(this.features)
+    if (path === `/features/installations/${INSTALLATION_ID}/gateways/${GATEWAY_SERIAL}/devices/${DEVICE_ID}/features`)
+      return json(this.features)
     return json({ viErrorId: "req-2", statusCode: 404, errorType: "NOT_FOUND", message: "Not found" }, 404)
   }
 }

@@ -2,7 +2,7 @@
  * Viessmann API data → pollect values: which installation/gateway/device to read, and the heating
  * features the original pollect reported, under its value names. Pure functions over parsed JSON.
  */
-import { ValueSet } from "../../core/value-set.ts"
+import { ValueSet } from "../../api.ts"
 
 export interface ViessmannDevicePath {
   installationId: string
@@ -29,16 +29,24 @@ export function pickDevice(installations: unknown, wanted: Partial<ViessmannDevi
   if (!obj(installations) || !Array.isArray(obj(installations)!.data)) throw new Error("installations answer has no data array")
   const installation = obj(data.find((i) => wanted.installationId === undefined || String(obj(i)?.id) === wanted.installationId))
   if (!installation || installation.id === undefined) {
-    throw new Error(wanted.installationId ? `installation ${wanted.installationId} not found in the account` : "the account has no installation")
+    throw new Error(
+      wanted.installationId ? `installation ${wanted.installationId} not found in the account` : "the account has no installation",
+    )
   }
   const gateways = list(installation.gateways)
   const gateway = obj(gateways.find((g) => wanted.gatewaySerial === undefined || obj(g)?.serial === wanted.gatewaySerial))
   if (!gateway || typeof gateway.serial !== "string") {
-    throw new Error(wanted.gatewaySerial ? `gateway ${wanted.gatewaySerial} not found in installation ${installation.id}` : `installation ${installation.id} has no gateway`)
+    throw new Error(
+      wanted.gatewaySerial
+        ? `gateway ${wanted.gatewaySerial} not found in installation ${installation.id}`
+        : `installation ${installation.id} has no gateway`,
+    )
   }
   let deviceId = wanted.deviceId
   if (deviceId === undefined) {
-    const device = list(gateway.devices).map(obj).find((d) => d && d.deviceType !== "vitoconnect" && d.id !== undefined)
+    const device = list(gateway.devices)
+      .map(obj)
+      .find((d) => d && d.deviceType !== "vitoconnect" && d.id !== undefined)
     deviceId = device ? String(device.id) : "0"
   }
   return { installationId: String(installation.id), gatewaySerial: gateway.serial, deviceId }

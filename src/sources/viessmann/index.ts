@@ -5,9 +5,7 @@
  */
 import { resolve } from "node:path"
 import * as v from "valibot"
-import { registerSecret } from "../../core/log.ts"
-import { Source, type CommonSourceOptions, type SourceContext } from "../../core/plugin.ts"
-import type { ValueSet } from "../../core/value-set.ts"
+import { Source, type CommonSourceOptions, type SourceContext, type ValueSet } from "../../api.ts"
 import { jsonErrorFields } from "../../lib/util/json-error-fields.ts"
 import { featureMap, pickDevice, viessmannValueSets, type ViessmannDevicePath } from "./features.ts"
 import { ViessmannOAuth } from "./oauth.ts"
@@ -40,7 +38,11 @@ type Options = v.InferOutput<typeof options>
 
 /** An API error answer's fields worth showing (`errorType`, `message`, `viErrorId`). */
 function apiError(text: string): string {
-  const shown = jsonErrorFields(text, (body) => [body.errorType ?? body.error, body.message, body.viErrorId ? `viErrorId ${body.viErrorId}` : undefined]).join(", ")
+  const shown = jsonErrorFields(text, (body) => [
+    body.errorType ?? body.error,
+    body.message,
+    body.viErrorId ? `viErrorId ${body.viErrorId}` : undefined,
+  ]).join(", ")
   return shown ? `: ${shown}`.slice(0, 240) : ""
 }
 
@@ -55,7 +57,7 @@ export class ViessmannSource extends Source<Options> {
   constructor(config: Options & CommonSourceOptions, ctx: SourceContext) {
     super(config, ctx)
     this.tokenPath = resolve(ctx.stateDir, config.tokenFile)
-    registerSecret(config.password)
+    ctx.registerSecret(config.password)
     this.oauth = new ViessmannOAuth({
       user: config.user,
       password: config.password,
@@ -66,7 +68,7 @@ export class ViessmannSource extends Source<Options> {
       tokenUrl: config.tokenUrl,
       tokenFile: this.tokenPath,
       fetch: (input, init) => this.ctx.fetch(input, init),
-      onSecret: registerSecret,
+      onSecret: ctx.registerSecret,
       log: (message) => this.ctx.log.info(message),
     })
   }
@@ -78,7 +80,9 @@ export class ViessmannSource extends Source<Options> {
         gatewaySerial: this.config.gatewaySerial,
         deviceId: this.config.deviceId === undefined ? undefined : String(this.config.deviceId),
       })
-      this.ctx.log.debug(`reading installation ${this.device.installationId}, gateway ${this.device.gatewaySerial}, device ${this.device.deviceId}`)
+      this.ctx.log.debug(
+        `reading installation ${this.device.installationId}, gateway ${this.device.gatewaySerial}, device ${this.device.deviceId}`,
+      )
     }
     const { installationId, gatewaySerial, deviceId } = this.device
     const path = `/features/installations/${encodeURIComponent(installationId)}/gateways/${encodeURIComponent(gatewaySerial)}/devices/${encodeURIComponent(deviceId)}/features`

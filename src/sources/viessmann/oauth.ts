@@ -209,12 +209,19 @@ export class ViessmannOAuth {
     if (error) throw new ViessmannAuthError(`Viessmann login refused: ${error}`.slice(0, 200))
     const code = redirect.searchParams.get("code")
     if (!code) throw new ViessmannAuthError("Viessmann login: the redirect carries no authorization code")
-    if (redirect.searchParams.has("state") && redirect.searchParams.get("state") !== state) throw new ViessmannAuthError("Viessmann login: state mismatch in the redirect")
+    if (redirect.searchParams.has("state") && redirect.searchParams.get("state") !== state)
+      throw new ViessmannAuthError("Viessmann login: state mismatch in the redirect")
 
     const tokenResponse = await this.options.fetch(tokenUrl, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-      body: new URLSearchParams({ grant_type: "authorization_code", client_id: clientId, redirect_uri: redirectUri, code, code_verifier: verifier }).toString(),
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        code,
+        code_verifier: verifier,
+      }).toString(),
     })
     if (!tokenResponse.ok) throw new ViessmannAuthError(`Viessmann token request refused (${await oauthError(tokenResponse)})`)
     const token = tokenFromAnswer(await this.json(tokenResponse, "token request"), this.now())

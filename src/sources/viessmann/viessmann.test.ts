@@ -20,7 +20,22 @@ function values(sets: ValueSet[]): Record<string, number> {
 
 describe("Viessmann (pure)", () => {
   it("picks the first non-Vitoconnect device, or the configured one", () => {
-    const installations = { data: [{ id: 7, gateways: [{ serial: "g1", devices: [{ id: "gateway", deviceType: "vitoconnect" }, { id: "0", deviceType: "heating" }] }] }] }
+    const installations = {
+      data: [
+        {
+          id: 7,
+          gateways: [
+            {
+              serial: "g1",
+              devices: [
+                { id: "gateway", deviceType: "vitoconnect" },
+                { id: "0", deviceType: "heating" },
+              ],
+            },
+          ],
+        },
+      ],
+    }
     expect(pickDevice(installations)).toEqual({ installationId: "7", gatewaySerial: "g1", deviceId: "0" })
     expect(pickDevice({ data: [{ id: 7, gateways: [{ serial: "g1" }] }] }).deviceId).toBe("0")
     expect(pickDevice(installations, { deviceId: "3" }).deviceId).toBe("3")
@@ -58,19 +73,32 @@ describe("Viessmann (pure)", () => {
   })
 
   it("reads the seed's hot water target and a paused compressor", () => {
-    const v = values(viessmannValueSets(featureMap(heatPumpFeatures({
-      "heating.dhw.temperature.main": {},
-      "heating.dhw.temperature": { value: { type: "number", value: 48 } },
-      "heating.compressors.0": { phase: { type: "string", value: "pause" } },
-    }))))
+    const v = values(
+      viessmannValueSets(
+        featureMap(
+          heatPumpFeatures({
+            "heating.dhw.temperature.main": {},
+            "heating.dhw.temperature": { value: { type: "number", value: 48 } },
+            "heating.compressors.0": { phase: { type: "string", value: "pause" } },
+          }),
+        ),
+      ),
+    )
     expect(v.hot_water_target_temp).toBe(48)
     expect(v.compressor_active).toBe(0)
     expect(v["compressor_phase.pause"]).toBe(1)
   })
 
   it("reads our token file and the Python pollect's (expires_in = absolute time)", () => {
-    expect(parseTokenFile('{"access_token":"a","refresh_token":"r","token_type":"Bearer","expires_at":5}')).toEqual({ access_token: "a", refresh_token: "r", token_type: "Bearer", expires_at: 5 })
-    expect(parseTokenFile('{"access_token":"a","refresh_token":"r","token_type":"Bearer","expires_in":1700000000}')?.expires_at).toBe(1700000000)
+    expect(parseTokenFile('{"access_token":"a","refresh_token":"r","token_type":"Bearer","expires_at":5}')).toEqual({
+      access_token: "a",
+      refresh_token: "r",
+      token_type: "Bearer",
+      expires_at: 5,
+    })
+    expect(parseTokenFile('{"access_token":"a","refresh_token":"r","token_type":"Bearer","expires_in":1700000000}')?.expires_at).toBe(
+      1700000000,
+    )
     expect(parseTokenFile("garbage")).toBeUndefined()
   })
 
@@ -105,7 +133,10 @@ describe("Viessmann against the fake cloud", () => {
     return { ...made, lines: made.lines, probe: async () => values(toValueSets(await made.source.probe())) }
   }
   async function failure(probe: () => Promise<unknown>): Promise<string> {
-    const message = await probe().then(() => "no error", (e: Error) => e.message)
+    const message = await probe().then(
+      () => "no error",
+      (e: Error) => e.message,
+    )
     errors.push(message)
     return message
   }
@@ -141,7 +172,15 @@ describe("Viessmann against the fake cloud", () => {
     await first.probe()
     const file = join(first.stateDir, "viessmann_token.json")
     const ours = JSON.parse(readFileSync(file, "utf8"))
-    writeFileSync(file, JSON.stringify({ access_token: ours.access_token, refresh_token: ours.refresh_token, token_type: "Bearer", expires_in: ours.expires_at }))
+    writeFileSync(
+      file,
+      JSON.stringify({
+        access_token: ours.access_token,
+        refresh_token: ours.refresh_token,
+        token_type: "Bearer",
+        expires_in: ours.expires_at,
+      }),
+    )
     await make({}, first.stateDir).probe()
     expect(cloud.calls.authorize).toBe(1)
   })
@@ -200,7 +239,9 @@ describe("Viessmann against the fake cloud", () => {
     const { probe, lines } = make()
     await probe()
     cloud.failNext = { mode: "500", count: 1 }
-    expect(await failure(probe)).toBe("Viessmann features: HTTP 500: INTERNAL_ERROR, Internal server error, viErrorId req-dd5644cdb8114bc6b023b5d021a212bc")
+    expect(await failure(probe)).toBe(
+      "Viessmann features: HTTP 500: INTERNAL_ERROR, Internal server error, viErrorId req-dd5644cdb8114bc6b023b5d021a212bc",
+    )
     expect((await probe()).supply_temp).toBe(23.4)
     cloud.failNext = { mode: "garbage", count: 1 }
     expect(await failure(probe)).toMatch(/^Viessmann features: the answer is not JSON \(HTTP 200/)

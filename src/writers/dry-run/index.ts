@@ -4,9 +4,7 @@
  * Values print as Python floats (Graphite stores floats), in the order the sources gave them.
  */
 import * as v from "valibot"
-import { graphitePaths } from "../../core/naming.ts"
-import { Writer } from "../../core/plugin.ts"
-import type { SourceResult } from "../../core/source-result.ts"
+import { Writer, graphitePaths, type SourceResult } from "../../api.ts"
 import { pyFloat, pyStr } from "./py-repr.ts"
 
 const options = v.object({})

@@ -3,7 +3,26 @@ import { pyFloat, pyStr } from "./py-repr.ts"
 
 describe("pyFloat matches Python's repr(float(x))", () => {
   // Pairs checked against python3 in the test below.
-  const cases = [0, -0, 0.01, 0.1 + 0.2, 1, 200, -3.5, 1e-4, 1e-5, 123456789012345.6, 1e16, 1.5e16, 2 ** 53, 1e300, 5e-324, NaN, Infinity, -Infinity]
+  const cases = [
+    0,
+    -0,
+    0.01,
+    0.1 + 0.2,
+    1,
+    200,
+    -3.5,
+    1e-4,
+    1e-5,
+    123456789012345.6,
+    1e16,
+    1.5e16,
+    2 ** 53,
+    1e300,
+    5e-324,
+    NaN,
+    Infinity,
+    -Infinity,
+  ]
   it("for every case, as python3 prints it", async () => {
     const script = `import math\nfor x in [${cases.map((n) => (Number.isNaN(n) ? "math.nan" : n === Infinity ? "math.inf" : n === -Infinity ? "-math.inf" : Object.is(n, -0) ? "-0.0" : n.toString())).join(", ")}]: print(repr(float(x)))`
     const proc = Bun.spawnSync(["python3", "-c", script])

@@ -55,7 +55,12 @@ function writer(config: Record<string, unknown>, selfMetrics = new SelfMetrics()
 }
 
 function counter(metrics: SelfMetrics, name: string): number {
-  return metrics.snapshot().counters.get(name)?.get(JSON.stringify({ writer: "Graphite" })) ?? 0
+  return (
+    metrics
+      .snapshot()
+      .counters.get(name)
+      ?.get(JSON.stringify({ writer: "Graphite" })) ?? 0
+  )
 }
 
 async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -80,29 +85,33 @@ describe("Graphite writer", () => {
     expect([1, 2, 3, 4, 5, 6, 7, 20].map(backoffMs)).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000])
   })
 
-  itWithTools(["python3"], "sends pickle frames of plain tuples, paths as graphitePath with the prefix; NaN is dropped and counted", async () => {
-    const server = sink()
-    const metrics = new SelfMetrics()
-    const w = writer({ picklePort: server.port, prefix: "servers.web1." }, metrics)
-    w.start()
-    w.write([loadAvg(T), resultOf({ ok: 1, bad: NaN, worse: -Infinity }, { type: "Http", name: "local", time: T })])
-    w.write([loadAvg(T + 10, 2 ** 40)])
-    await w.stop()
-    await until(() => server.closed === 1)
-    const decoded = await unpickleFrames(server.bytes())
-    expect(decoded.repr).toEqual([
-      `('servers.web1.pollect.loadavg.short', (${T}, 0.25))`,
-      `('servers.web1.pollect.loadavg.mid', (${T}, 0.5))`,
-      `('servers.web1.pollect.loadavg.long', (${T}, 1))`,
-      `('servers.web1.pollect.http.local.ok', (${T}, 1))`,
-      `('servers.web1.pollect.loadavg.short', (${T + 10}, 0.25))`,
-      `('servers.web1.pollect.loadavg.mid', (${T + 10}, 1099511627776))`,
-      `('servers.web1.pollect.loadavg.long', (${T + 10}, 1))`,
-    ])
-    expect(counter(metrics, "pollect_points_invalid_total")).toBe(2)
-    expect(counter(metrics, "pollect_points_dropped_total")).toBe(0)
-    expect(server.connections).toHaveLength(1)
-  })
+  itWithTools(
+    ["python3"],
+    "sends pickle frames of plain tuples, paths as graphitePath with the prefix; NaN is dropped and counted",
+    async () => {
+      const server = sink()
+      const metrics = new SelfMetrics()
+      const w = writer({ picklePort: server.port, prefix: "servers.web1." }, metrics)
+      w.start()
+      w.write([loadAvg(T), resultOf({ ok: 1, bad: NaN, worse: -Infinity }, { type: "Http", name: "local", time: T })])
+      w.write([loadAvg(T + 10, 2 ** 40)])
+      await w.stop()
+      await until(() => server.closed === 1)
+      const decoded = await unpickleFrames(server.bytes())
+      expect(decoded.repr).toEqual([
+        `('servers.web1.pollect.loadavg.short', (${T}, 0.25))`,
+        `('servers.web1.pollect.loadavg.mid', (${T}, 0.5))`,
+        `('servers.web1.pollect.loadavg.long', (${T}, 1))`,
+        `('servers.web1.pollect.http.local.ok', (${T}, 1))`,
+        `('servers.web1.pollect.loadavg.short', (${T + 10}, 0.25))`,
+        `('servers.web1.pollect.loadavg.mid', (${T + 10}, 1099511627776))`,
+        `('servers.web1.pollect.loadavg.long', (${T + 10}, 1))`,
+      ])
+      expect(counter(metrics, "pollect_points_invalid_total")).toBe(2)
+      expect(counter(metrics, "pollect_points_dropped_total")).toBe(0)
+      expect(server.connections).toHaveLength(1)
+    },
+  )
 
   it("write() only enqueues: it returns before anything is sent", () => {
     const w = writer({ picklePort: freePort() })
@@ -111,28 +120,38 @@ describe("Graphite writer", () => {
     expect(w.unsent).toBe(1000)
   })
 
-  itWithTools(["python3"], "while the backend is down keeps the newest bufferSize points, counts the dropped, sends the rest once it is up", async () => {
-    const port = freePort()
-    const metrics = new SelfMetrics()
-    const w = writer({ picklePort: port, bufferSize: 10 }, metrics)
-    w.start()
-    for (let t = 0; t < 3; t++) w.write([tick(T + t, 5, t * 5)])
-    await Bun.sleep(50)
-    expect(w.connected).toBe(false)
-    expect(w.unsent).toBe(10)
-    expect(counter(metrics, "pollect_points_dropped_total")).toBe(5)
-    const server = sink(port) // the backend comes up on the port the writer retries
-    await until(() => w.connected && w.unsent === 0, 5000)
-    await w.stop()
-    await until(() => server.closed === 1)
-    const decoded = await unpickleFrames(server.bytes())
-    expect(decoded.points.map((p) => p[2])).toEqual([5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
-  })
+  itWithTools(
+    ["python3"],
+    "while the backend is down keeps the newest bufferSize points, counts the dropped, sends the rest once it is up",
+    async () => {
+      const port = freePort()
+      const metrics = new SelfMetrics()
+      const w = writer({ picklePort: port, bufferSize: 10 }, metrics)
+      w.start()
+      for (let t = 0; t < 3; t++) w.write([tick(T + t, 5, t * 5)])
+      await Bun.sleep(50)
+      expect(w.connected).toBe(false)
+      expect(w.unsent).toBe(10)
+      expect(counter(metrics, "pollect_points_dropped_total")).toBe(5)
+      const server = sink(port) // the backend comes up on the port the writer retries
+      await until(() => w.connected && w.unsent === 0, 5000)
+      await w.stop()
+      await until(() => server.closed === 1)
+      const decoded = await unpickleFrames(server.bytes())
+      expect(decoded.points.map((p) => p[2])).toEqual([5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+    },
+  )
 
   it("a long outage logs the first drop and the first failed connection, not one line per tick", async () => {
     const lines: string[] = []
     const metrics = new SelfMetrics()
-    const ctx = { log: createLogger({ level: "warn", write: (line) => lines.push(line) }), stateDir: "/tmp", configDir: "/tmp", selfMetrics: metrics, once: false }
+    const ctx = {
+      log: createLogger({ level: "warn", write: (line) => lines.push(line) }),
+      stateDir: "/tmp",
+      configDir: "/tmp",
+      selfMetrics: metrics,
+      once: false,
+    }
     const w = new GraphiteWriter({ type: "Graphite", host: "127.0.0.1", picklePort: freePort(), bufferSize: 2, resendSeconds: 5 }, ctx)
     cleanups.push(() => w.stop(100))
     w.start()
@@ -162,25 +181,30 @@ describe("Graphite writer", () => {
     expect(decoded.points.map((p) => p[2])).toEqual([0, 1, 2, 3, 4, 5])
   })
 
-  itWithTools(["python3"], "under backpressure (a backend that does not read) keeps the remainder and sends every point once, in order", async () => {
-    const server = sink()
-    const w = writer({ picklePort: server.port, bufferSize: 300_000 })
-    w.start()
-    await until(() => server.sockets.length === 1)
-    server.sockets[0]!.pause() // read nothing: the socket buffers fill, write() takes less than offered
-    const n = 150_000 // about 7 MB of frames, above what loopback buffers hold (~4 MB)
-    w.write([tick(T, n)])
-    await until(() => w.partialWrites > 0)
-    expect(w.unsent).toBeGreaterThan(0)
-    server.sockets[0]!.resume()
-    await until(() => w.unsent === 0, 15_000)
-    await w.stop()
-    await until(() => server.closed === 1) // the kernel still held the tail when stop() closed
-    const decoded = await unpickleFrames(server.bytes())
-    expect(decoded.frames.length).toBeGreaterThan(3)
-    expect(decoded.points).toHaveLength(n)
-    expect(decoded.points.every((p, i) => p[2] === i && p[0] === `pollect.test.${i}`)).toBe(true)
-  }, 30_000)
+  itWithTools(
+    ["python3"],
+    "under backpressure (a backend that does not read) keeps the remainder and sends every point once, in order",
+    async () => {
+      const server = sink()
+      const w = writer({ picklePort: server.port, bufferSize: 300_000 })
+      w.start()
+      await until(() => server.sockets.length === 1)
+      server.sockets[0]!.pause() // read nothing: the socket buffers fill, write() takes less than offered
+      const n = 150_000 // about 7 MB of frames, above what loopback buffers hold (~4 MB)
+      w.write([tick(T, n)])
+      await until(() => w.partialWrites > 0)
+      expect(w.unsent).toBeGreaterThan(0)
+      server.sockets[0]!.resume()
+      await until(() => w.unsent === 0, 15_000)
+      await w.stop()
+      await until(() => server.closed === 1) // the kernel still held the tail when stop() closed
+      const decoded = await unpickleFrames(server.bytes())
+      expect(decoded.frames.length).toBeGreaterThan(3)
+      expect(decoded.points).toHaveLength(n)
+      expect(decoded.points.every((p, i) => p[2] === i && p[0] === `pollect.test.${i}`)).toBe(true)
+    },
+    30_000,
+  )
 
   itWithTools(["python3"], "frames written just before a backend drops its unread data are sent again after reconnecting", async () => {
     // The first connection reads nothing and is then destroyed: what the kernel had buffered is

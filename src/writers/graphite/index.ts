@@ -13,10 +13,7 @@
  */
 import type { Socket } from "bun"
 import * as v from "valibot"
-import { errorMessage } from "../../core/log.ts"
-import { graphitePaths } from "../../core/naming.ts"
-import { Writer, type WriterContext } from "../../core/plugin.ts"
-import type { SourceResult } from "../../core/source-result.ts"
+import { Writer, errorMessage, graphitePaths, type SourceResult, type WriterContext } from "../../api.ts"
 import { PlaintextFrameEncoder } from "./plaintext.ts"
 import { isFiniteValue, PickleFrameEncoder, type FrameEncoder } from "./pickle.ts"
 import { PointRing } from "./point-ring.ts"

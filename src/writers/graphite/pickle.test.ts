@@ -18,10 +18,58 @@ describe("pickle encoder, read back by Python's pickle.loads", () => {
   })
 
   itWithTools(["python3"], "integers are Python ints with the exact value, at every width", async () => {
-    const ints = [0, 1, 255, 256, 65535, 65536, -1, -128, -129, -32769, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 32, 2 ** 53, -(2 ** 53), 2 ** 63, -(2 ** 63), 2 ** 64, 2 ** 64 + 2 ** 12, 1e20, -1e20]
+    const ints = [
+      0,
+      1,
+      255,
+      256,
+      65535,
+      65536,
+      -1,
+      -128,
+      -129,
+      -32769,
+      2 ** 31 - 1,
+      2 ** 31,
+      -(2 ** 31),
+      -(2 ** 31) - 1,
+      2 ** 32,
+      2 ** 53,
+      -(2 ** 53),
+      2 ** 63,
+      -(2 ** 63),
+      2 ** 64,
+      2 ** 64 + 2 ** 12,
+      1e20,
+      -1e20,
+    ]
     const { frames } = encodePickleFrames(points(ints))
     const decoded = await unpickleFrames(concat(frames))
-    const expected = ["0", "1", "255", "256", "65535", "65536", "-1", "-128", "-129", "-32769", "2147483647", "2147483648", "-2147483648", "-2147483649", "4294967296", "9007199254740992", "-9007199254740992", "9223372036854775808", "-9223372036854775808", "18446744073709551616", "18446744073709555712", "100000000000000000000", "-100000000000000000000"]
+    const expected = [
+      "0",
+      "1",
+      "255",
+      "256",
+      "65535",
+      "65536",
+      "-1",
+      "-128",
+      "-129",
+      "-32769",
+      "2147483647",
+      "2147483648",
+      "-2147483648",
+      "-2147483649",
+      "4294967296",
+      "9007199254740992",
+      "-9007199254740992",
+      "9223372036854775808",
+      "-9223372036854775808",
+      "18446744073709551616",
+      "18446744073709555712",
+      "100000000000000000000",
+      "-100000000000000000000",
+    ]
     expect(decoded.repr).toEqual(expected.map((v, i) => `('pollect.test.v${i}', (${T}, ${v}))`))
     expect(decoded.points.every((p) => p[3] === "int")).toBe(true)
   })
@@ -30,7 +78,18 @@ describe("pickle encoder, read back by Python's pickle.loads", () => {
     const floats = [0.1, 1e300, -0.0, 1.5, -2.5e-300, 5e-324, Number.MAX_VALUE, 1 / 3, 1e21, -1.7976931348623157e308]
     const { frames } = encodePickleFrames(points(floats))
     const decoded = await unpickleFrames(concat(frames))
-    const expected = ["0.1", "1e+300", "-0.0", "1.5", "-2.5e-300", "5e-324", "1.7976931348623157e+308", "0.3333333333333333", "1e+21", "-1.7976931348623157e+308"]
+    const expected = [
+      "0.1",
+      "1e+300",
+      "-0.0",
+      "1.5",
+      "-2.5e-300",
+      "5e-324",
+      "1.7976931348623157e+308",
+      "0.3333333333333333",
+      "1e+21",
+      "-1.7976931348623157e+308",
+    ]
     expect(decoded.repr).toEqual(expected.map((v, i) => `('pollect.test.v${i}', (${T}, ${v}))`))
     decoded.points.forEach((p, i) => expect(Object.is(p[2], floats[i])).toBe(true))
     expect(decoded.points.every((p) => p[3] === "float")).toBe(true)
@@ -40,7 +99,13 @@ describe("pickle encoder, read back by Python's pickle.loads", () => {
     const times = [0, T, 2 ** 31 + 5, 4102444800, 1508478781.25]
     const { frames } = encodePickleFrames(times.map((time, i) => ({ path: `p${i}`, time, value: 1 })))
     const decoded = await unpickleFrames(concat(frames))
-    expect(decoded.repr).toEqual(["('p0', (0, 1))", `('p1', (${T}, 1))`, "('p2', (2147483653, 1))", "('p3', (4102444800, 1))", "('p4', (1508478781.25, 1))"])
+    expect(decoded.repr).toEqual([
+      "('p0', (0, 1))",
+      `('p1', (${T}, 1))`,
+      "('p2', (2147483653, 1))",
+      "('p3', (4102444800, 1))",
+      "('p4', (1508478781.25, 1))",
+    ])
   })
 
   it("NaN and ±Infinity are dropped and counted, the rest is kept", () => {
@@ -68,7 +133,14 @@ describe("pickle encoder, read back by Python's pickle.loads", () => {
   })
 
   itWithTools(["python3"], "a point too large for any frame is dropped, not sent; its neighbours are", async () => {
-    const { frames, dropped } = encodePickleFrames([{ path: "ok", time: T, value: 1 }, { path: "x".repeat(2000), time: T, value: 1 }, { path: "ok2", time: T, value: 2 }], 1000)
+    const { frames, dropped } = encodePickleFrames(
+      [
+        { path: "ok", time: T, value: 1 },
+        { path: "x".repeat(2000), time: T, value: 1 },
+        { path: "ok2", time: T, value: 2 },
+      ],
+      1000,
+    )
     expect(dropped).toBe(1)
     const decoded = await unpickleFrames(concat(frames))
     expect(decoded.repr).toEqual([`('ok', (${T}, 1))`, `('ok2', (${T}, 2))`])

@@ -214,7 +214,10 @@ export interface PicklePoint {
  * Encodes points into as many frames as it takes (each a copy), dropping what Graphite cannot
  * store: non-finite values, and a point too large for a frame on its own.
  */
-export function encodePickleFrames(points: Iterable<PicklePoint>, maxPayload = CARBON_MAX_PICKLE_BYTES): { frames: Uint8Array[]; dropped: number } {
+export function encodePickleFrames(
+  points: Iterable<PicklePoint>,
+  maxPayload = CARBON_MAX_PICKLE_BYTES,
+): { frames: Uint8Array[]; dropped: number } {
   return encodeFrames(new PickleFrameEncoder(maxPayload), points)
 }
 

@@ -13,7 +13,14 @@ afterAll(async () => {
 
 function writeConfig(port: number, names = "pollect"): string {
   const file = join(tempDir(), "config.json")
-  writeFileSync(file, JSON.stringify({ tickTime: 1, writer: { type: "Prometheus", host: "127.0.0.1", port, names }, executors: [{ collection: "pollect", sources: [{ type: "LoadAvg" }] }] }))
+  writeFileSync(
+    file,
+    JSON.stringify({
+      tickTime: 1,
+      writer: { type: "Prometheus", host: "127.0.0.1", port, names },
+      executors: [{ collection: "pollect", sources: [{ type: "LoadAvg" }] }],
+    }),
+  )
   return file
 }
 
@@ -37,7 +44,10 @@ it("serves the sources' values at /metrics until stopped", async () => {
   let text = ""
   for (let i = 0; i < 50 && !text.includes("pollect_load_avg{"); i++) {
     await Bun.sleep(100)
-    text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "")
+    text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+      (r) => r.text(),
+      () => "",
+    )
   }
   expect(text).toMatch(/^pollect_load_avg\{time="mid"\} \d+(\.\d+)?$/m)
   expect(text).toMatch(/^pollect_probe_duration_seconds\{collection="pollect",source="LoadAvg"\} /m)

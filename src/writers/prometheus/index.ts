@@ -7,10 +7,7 @@
  */
 import { resolve } from "node:path"
 import * as v from "valibot"
-import { errorMessage } from "../../core/log.ts"
-import { Writer } from "../../core/plugin.ts"
-import type { SourceResult } from "../../core/source-result.ts"
-import pkg from "../../../package.json" with { type: "json" }
+import { Writer, errorMessage, type SourceResult, version } from "../../api.ts"
 import { BasicAuth } from "./auth.ts"
 import { createSelfRegistry, PROM_CONTENT_TYPE, type SelfRegistry } from "./self-registry.ts"
 import { SeriesStore } from "./series-store.ts"
@@ -27,7 +24,10 @@ const options = v.object({
   basicAuth: v.optional(
     v.object({
       user: v.pipe(v.string(), v.nonEmpty()),
-      passwordHash: v.pipe(v.string(), v.regex(/^\$2[aby]?\$\d\d\$[./A-Za-z0-9]{53}$/, "must be a bcrypt hash ($2y$10$...), e.g. from htpasswd -nBC 10 user")),
+      passwordHash: v.pipe(
+        v.string(),
+        v.regex(/^\$2[aby]?\$\d\d\$[./A-Za-z0-9]{53}$/, "must be a bcrypt hash ($2y$10$...), e.g. from htpasswd -nBC 10 user"),
+      ),
     }),
   ),
 })
@@ -47,7 +47,7 @@ export class PrometheusWriter extends Writer<PrometheusOptions> {
 
   constructor(config: PrometheusOptions & { type: string }, ctx: ConstructorParameters<typeof Writer>[1]) {
     super(config, ctx)
-    this.self = createSelfRegistry(ctx.selfMetrics, pkg.version, { processMetrics: config.processMetrics })
+    this.self = createSelfRegistry(ctx.selfMetrics, version, { processMetrics: config.processMetrics })
     this.store = new SeriesStore(config.names, ctx.log, () => this.now())
     this.store.reserved = this.self.names
     if (config.basicAuth) this.auth = new BasicAuth(config.basicAuth.user, config.basicAuth.passwordHash)
@@ -92,7 +92,8 @@ export class PrometheusWriter extends Writer<PrometheusOptions> {
     } catch (error) {
       const text = errorMessage(error)
       const code = (error as { code?: string }).code
-      if (code === "EADDRINUSE" || /in use/i.test(text)) throw new Error(`port ${port} on ${host ?? "all addresses"} is already in use (another exporter or pollect running?)`)
+      if (code === "EADDRINUSE" || /in use/i.test(text))
+        throw new Error(`port ${port} on ${host ?? "all addresses"} is already in use (another exporter or pollect running?)`)
       throw new Error(`cannot listen on port ${port} on ${host ?? "all addresses"}: ${text}`)
     }
     const where = host ? this.url : `${this.config.tls ? "https" : "http"}://*:${this.port}`
@@ -118,7 +119,8 @@ export class PrometheusWriter extends Writer<PrometheusOptions> {
       return new Response("Unauthorized\n", { status: 401, headers: { "WWW-Authenticate": 'Basic realm="pollect", charset="UTF-8"' } })
     }
     const url = new URL(request.url)
-    if (request.method !== "GET" && request.method !== "HEAD") return new Response("Method Not Allowed\n", { status: 405, headers: { Allow: "GET, HEAD" } })
+    if (request.method !== "GET" && request.method !== "HEAD")
+      return new Response("Method Not Allowed\n", { status: 405, headers: { Allow: "GET, HEAD" } })
     if (url.pathname === path) return new Response(await this.metrics(), { headers: { "Content-Type": PROM_CONTENT_TYPE } })
     if (url.pathname === "/") {
       const href = escapeHtml(path)

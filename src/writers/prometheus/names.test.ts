@@ -52,7 +52,13 @@ it("serves the original pollect's names for LoadAvg, Http and TcpTime", async ()
     const writer = agent.writers[0] as PrometheusWriter
     const ours = seriesShapes(await (await fetch(`${writer.url}/metrics`)).text())
     const original = seriesShapes(readFileSync(FIXTURE, "utf8"))
-    expect(original.series).toEqual(['pollect_Http_local', 'pollect_LoadAvg{time="long"}', 'pollect_LoadAvg{time="mid"}', 'pollect_LoadAvg{time="short"}', "pollect_TcpTime_tcp"])
+    expect(original.series).toEqual([
+      "pollect_Http_local",
+      'pollect_LoadAvg{time="long"}',
+      'pollect_LoadAvg{time="mid"}',
+      'pollect_LoadAvg{time="short"}',
+      "pollect_TcpTime_tcp",
+    ])
     // Everything the original served, served the same; the port's additions come beside them.
     const selfMetrics = /^pollect_(probe_|ticks_skipped|build_info)/
     expect(ours.series.filter((s) => !selfMetrics.test(s) && s !== "pollect_Http_local_status")).toEqual(original.series)
@@ -72,7 +78,12 @@ it("two executors with the same Prometheus writer config share one exporter and 
       tickTime: 1,
       executors: [
         { collection: "fast", writer, sources: [{ type: "LoadAvg" }] },
-        { collection: "slow", tickTime: 2, writers: [{ ...writer }], sources: [{ type: "TcpTime", name: "local", host: "127.0.0.1", port: target.port }] },
+        {
+          collection: "slow",
+          tickTime: 2,
+          writers: [{ ...writer }],
+          sources: [{ type: "TcpTime", name: "local", host: "127.0.0.1", port: target.port }],
+        },
       ],
     }),
   )

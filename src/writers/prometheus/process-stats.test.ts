@@ -5,7 +5,8 @@ import { parseBootTime, parseMaxFds, parseStartTicks, parseStatusMemory, readPro
 import { parseBasic } from "./auth.ts"
 
 // /proc/<pid>/stat of a process whose name holds a space and a parenthesis.
-const STAT = "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 1210 0 0 0 30 4 0 0 20 0 7 0 76649 6638366720 8843 18446744073709551615 1 1 0 0 0 0 0 4096 1088 0 0 0 17 1 0 0 0 0 0"
+const STAT =
+  "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 1210 0 0 0 30 4 0 0 20 0 7 0 76649 6638366720 8843 18446744073709551615 1 1 0 0 0 0 0 4096 1088 0 0 0 17 1 0 0 0 0 0"
 
 describe("process stats parsers", () => {
   it("start ticks from /proc/self/stat even when the name holds ') ('", () => {
@@ -16,10 +17,14 @@ describe("process stats parsers", () => {
     expect(parseBootTime("cpu  1 2 3\nintr 1\nctxt 99\nbtime 1795500000\nprocesses 10\n")).toBe(1795500000)
   })
   it("VmRSS and VmSize from /proc/self/status, in bytes", () => {
-    expect(parseStatusMemory("Name:\tbun\nVmSize:\t 6482780 kB\nVmRSS:\t   35372 kB\n")).toEqual({ residentBytes: 35372 * 1024, virtualBytes: 6482780 * 1024 })
+    expect(parseStatusMemory("Name:\tbun\nVmSize:\t 6482780 kB\nVmRSS:\t   35372 kB\n")).toEqual({
+      residentBytes: 35372 * 1024,
+      virtualBytes: 6482780 * 1024,
+    })
   })
   it("the soft open-files limit from /proc/self/limits", () => {
-    const limits = "Limit                     Soft Limit           Hard Limit           Units     \nMax processes             127663               127663               processes \nMax open files            20000                1048576              files     \n"
+    const limits =
+      "Limit                     Soft Limit           Hard Limit           Units     \nMax processes             127663               127663               processes \nMax open files            20000                1048576              files     \n"
     expect(parseMaxFds(limits)).toBe(20000)
     expect(parseMaxFds(limits.replace("20000  ", "unlimited"))).toBeUndefined()
   })

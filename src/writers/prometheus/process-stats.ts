@@ -68,7 +68,10 @@ export function readProcessStats(): ProcessStats {
     const stat = read("/proc/self/stat")
     const procStat = read("/proc/stat")
     // Without /proc (macOS): the uptime Bun keeps, good to the millisecond.
-    startTime = stat && procStat ? parseBootTime(procStat) + parseStartTicks(stat) / USER_HZ : Math.round((Date.now() / 1000 - process.uptime()) * 100) / 100
+    startTime =
+      stat && procStat
+        ? parseBootTime(procStat) + parseStartTicks(stat) / USER_HZ
+        : Math.round((Date.now() / 1000 - process.uptime()) * 100) / 100
   }
   let openFds: number | undefined
   try {

@@ -25,7 +25,14 @@ function recordingLogger(lines: string[]): Logger {
 async function startWriter(config: Record<string, unknown> = {}, extra: Partial<WriterContext> = {}): Promise<PrometheusWriter> {
   const full = { type: "Prometheus", port: 0, host: "127.0.0.1", ...config }
   const parsed = v.parse(PrometheusWriter.options, full) as PrometheusOptions
-  const ctx: WriterContext = { log: silentLogger, stateDir: tempDir(), configDir: process.cwd(), selfMetrics: new SelfMetrics(), once: false, ...extra }
+  const ctx: WriterContext = {
+    log: silentLogger,
+    stateDir: tempDir(),
+    configDir: process.cwd(),
+    selfMetrics: new SelfMetrics(),
+    once: false,
+    ...extra,
+  }
   const writer = new PrometheusWriter({ ...parsed, type: "Prometheus" }, ctx)
   await writer.start()
   started.push(writer)
@@ -40,7 +47,15 @@ async function scrape(writer: PrometheusWriter, path = "/metrics"): Promise<stri
 
 /** Sample lines (no comments) whose name starts with `prefix`. */
 function samples(text: string, prefix = "pollect_"): string[] {
-  return text.split("\n").filter((line) => line.startsWith(prefix) && !line.startsWith("pollect_probe_") && !line.startsWith("pollect_ticks_") && !line.startsWith("pollect_build_"))
+  return text
+    .split("\n")
+    .filter(
+      (line) =>
+        line.startsWith(prefix) &&
+        !line.startsWith("pollect_probe_") &&
+        !line.startsWith("pollect_ticks_") &&
+        !line.startsWith("pollect_build_"),
+    )
 }
 
 function loadAvg(short: number, mid: number, long: number): ValueSet {
@@ -50,7 +65,12 @@ function loadAvg(short: number, mid: number, long: number): ValueSet {
 describe("Prometheus writer", () => {
   it("is registered as a built-in writer and partial", () => {
     expect(builtinWriters.Prometheus).toBe(PrometheusWriter)
-    expect(new PrometheusWriter({ ...v.parse(PrometheusWriter.options, {}), type: "Prometheus" }, { log: silentLogger, stateDir: "", configDir: "", selfMetrics: new SelfMetrics(), once: false }).partial).toBe(true)
+    expect(
+      new PrometheusWriter(
+        { ...v.parse(PrometheusWriter.options, {}), type: "Prometheus" },
+        { log: silentLogger, stateDir: "", configDir: "", selfMetrics: new SelfMetrics(), once: false },
+      ).partial,
+    ).toBe(true)
   })
 
   it("defaults: port 8080, path /metrics, the original's names, no process metrics", () => {
@@ -67,7 +87,11 @@ describe("Prometheus writer", () => {
     expect(response.status).toBe(200)
     expect(response.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8")
     const text = await response.text()
-    expect(samples(text)).toEqual(['pollect_LoadAvg{time="short"} 0.5', 'pollect_LoadAvg{time="mid"} 0.25', 'pollect_LoadAvg{time="long"} 0.125'])
+    expect(samples(text)).toEqual([
+      'pollect_LoadAvg{time="short"} 0.5',
+      'pollect_LoadAvg{time="mid"} 0.25',
+      'pollect_LoadAvg{time="long"} 0.125',
+    ])
     expect(text).toContain("# HELP pollect_LoadAvg System load average\n# TYPE pollect_LoadAvg gauge\n")
 
     const index = await fetch(writer.url + "/")
@@ -81,8 +105,18 @@ describe("Prometheus writer", () => {
   it("names: pollect gives the original's names and raw values; snake_case conventional names in base units", async () => {
     const results = (time = 1508478781) => [
       resultOf(loadAvg(1, 2, 3), { type: "LoadAvg", id: "a", time }),
-      resultOf([new ValueSet([], { unit: "milliseconds", help: "HTTP response time" }).add(12.5), new ValueSet([], { help: "HTTP status code" }).add(200, [], "status")], { type: "Http", name: "local-dev.1!", id: "b", time }),
-      resultOf(new ValueSet(["interface"], { unit: "bytes", kind: "counter" }).add(42, ["eth0"], "total_bytes_sent"), { type: "Interface", id: "c", time }),
+      resultOf(
+        [
+          new ValueSet([], { unit: "milliseconds", help: "HTTP response time" }).add(12.5),
+          new ValueSet([], { help: "HTTP status code" }).add(200, [], "status"),
+        ],
+        { type: "Http", name: "local-dev.1!", id: "b", time },
+      ),
+      resultOf(new ValueSet(["interface"], { unit: "bytes", kind: "counter" }).add(42, ["eth0"], "total_bytes_sent"), {
+        type: "Interface",
+        id: "c",
+        time,
+      }),
       resultOf(new ValueSet(["pidx"], { unit: "percent" }).add(50, ["0"], "load_percent"), { type: "Process", name: "py", id: "d", time }),
     ]
     const original = await startWriter()
@@ -125,7 +159,12 @@ describe("Prometheus writer", () => {
 
     // Source b now reports only `sent`: `received` goes; source a is untouched.
     writer.write([resultOf({ sent: 11 }, { type: "Net", id: "b" })])
-    expect(samples(await scrape(writer))).toEqual(['pollect_LoadAvg{time="short"} 1', 'pollect_LoadAvg{time="mid"} 2', 'pollect_LoadAvg{time="long"} 3', "pollect_Net_sent 11"])
+    expect(samples(await scrape(writer))).toEqual([
+      'pollect_LoadAvg{time="short"} 1',
+      'pollect_LoadAvg{time="mid"} 2',
+      'pollect_LoadAvg{time="long"} 3',
+      "pollect_Net_sent 11",
+    ])
 
     // A label value that disappears goes too.
     writer.write([resultOf(new ValueSet(["time"]).add(4, ["short"]), { type: "LoadAvg", id: "a" })])
@@ -155,7 +194,9 @@ describe("Prometheus writer", () => {
     // ...past that they go, at scrape time even without a further result; the other source stays.
     now += 1
     expect(samples(await scrape(writer))).toEqual(["pollect_Other_other 7"])
-    expect(lines).toEqual(["pollect LoadAvg (a): failing for over twice its timeout (2 × 5 s): its series are removed from /metrics until it recovers"])
+    expect(lines).toEqual([
+      "pollect LoadAvg (a): failing for over twice its timeout (2 × 5 s): its series are removed from /metrics until it recovers",
+    ])
 
     // A later success brings them back.
     writer.write([resultOf(loadAvg(4, 5, 6), { type: "LoadAvg", id: "a", time: t0 + 30, timeoutSeconds: 5 })])
@@ -244,12 +285,21 @@ describe("Prometheus writer", () => {
 
   it("start() fails with an error naming the port when it is in use", async () => {
     const first = await startWriter()
-    const second = new PrometheusWriter({ ...v.parse(PrometheusWriter.options, { port: first.port, host: "127.0.0.1" }), type: "Prometheus" }, { log: silentLogger, stateDir: "", configDir: "", selfMetrics: new SelfMetrics(), once: false })
+    const second = new PrometheusWriter(
+      { ...v.parse(PrometheusWriter.options, { port: first.port, host: "127.0.0.1" }), type: "Prometheus" },
+      { log: silentLogger, stateDir: "", configDir: "", selfMetrics: new SelfMetrics(), once: false },
+    )
     expect(second.start()).rejects.toThrow(new RegExp(`port ${first.port} .*in use`))
   })
 
   it("a missing TLS file is a clear start error", async () => {
-    const writer = new PrometheusWriter({ ...v.parse(PrometheusWriter.options, { port: 0, host: "127.0.0.1", tls: { certFile: "nope.crt", keyFile: "nope.key" } }), type: "Prometheus" }, { log: silentLogger, stateDir: "", configDir: "/nonexistent-dir", selfMetrics: new SelfMetrics(), once: false })
+    const writer = new PrometheusWriter(
+      {
+        ...v.parse(PrometheusWriter.options, { port: 0, host: "127.0.0.1", tls: { certFile: "nope.crt", keyFile: "nope.key" } }),
+        type: "Prometheus",
+      },
+      { log: silentLogger, stateDir: "", configDir: "/nonexistent-dir", selfMetrics: new SelfMetrics(), once: false },
+    )
     expect(writer.start()).rejects.toThrow("/nonexistent-dir/nope.crt")
   })
 })
@@ -259,32 +309,63 @@ describe("Prometheus writer with TLS and basic auth", () => {
   const hash = Bun.password.hashSync("s3cret pass", { algorithm: "bcrypt", cost: 4 })
   afterAll(() => {})
 
-  itWithTools(["openssl"], "serves over TLS (relative cert paths from the config dir); 401 with WWW-Authenticate on missing or wrong credentials", async () => {
-    const openssl = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stderr: "pipe" })
-    expect(openssl.exitCode).toBe(0)
-    const writer = await startWriter({ tls: { certFile: "cert.pem", keyFile: "key.pem" }, basicAuth: { user: "prom", passwordHash: hash } }, { configDir: dir })
-    writer.write([resultOf(loadAvg(1, 2, 3), { type: "LoadAvg" })])
-    expect(writer.url).toStartWith("https://127.0.0.1:")
-    const ca = readFileSync(join(dir, "cert.pem"), "utf8")
-    const get = (auth?: string) => fetch(writer.url + "/metrics", { headers: auth ? { Authorization: auth } : {}, tls: { ca } } as RequestInit)
-    const basic = (user: string, password: string) => "Basic " + Buffer.from(`${user}:${password}`).toString("base64")
+  itWithTools(
+    ["openssl"],
+    "serves over TLS (relative cert paths from the config dir); 401 with WWW-Authenticate on missing or wrong credentials",
+    async () => {
+      const openssl = Bun.spawnSync(
+        [
+          "openssl",
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+          "-addext",
+          "subjectAltName=IP:127.0.0.1",
+          "-keyout",
+          join(dir, "key.pem"),
+          "-out",
+          join(dir, "cert.pem"),
+        ],
+        { stderr: "pipe" },
+      )
+      expect(openssl.exitCode).toBe(0)
+      const writer = await startWriter(
+        { tls: { certFile: "cert.pem", keyFile: "key.pem" }, basicAuth: { user: "prom", passwordHash: hash } },
+        { configDir: dir },
+      )
+      writer.write([resultOf(loadAvg(1, 2, 3), { type: "LoadAvg" })])
+      expect(writer.url).toStartWith("https://127.0.0.1:")
+      const ca = readFileSync(join(dir, "cert.pem"), "utf8")
+      const get = (auth?: string) =>
+        fetch(writer.url + "/metrics", { headers: auth ? { Authorization: auth } : {}, tls: { ca } } as RequestInit)
+      const basic = (user: string, password: string) => "Basic " + Buffer.from(`${user}:${password}`).toString("base64")
 
-    const missing = await get()
-    expect(missing.status).toBe(401)
-    expect(missing.headers.get("www-authenticate")).toStartWith("Basic realm=")
-    expect(await missing.text()).not.toContain("pollect_LoadAvg")
-    expect((await get(basic("prom", "wrong"))).status).toBe(401)
-    expect((await get(basic("other", "s3cret pass"))).status).toBe(401)
-    expect((await get("Bearer abc")).status).toBe(401)
-    expect((await fetch(writer.url + "/", { tls: { ca } } as RequestInit)).status).toBe(401)
+      const missing = await get()
+      expect(missing.status).toBe(401)
+      expect(missing.headers.get("www-authenticate")).toStartWith("Basic realm=")
+      expect(await missing.text()).not.toContain("pollect_LoadAvg")
+      expect((await get(basic("prom", "wrong"))).status).toBe(401)
+      expect((await get(basic("other", "s3cret pass"))).status).toBe(401)
+      expect((await get("Bearer abc")).status).toBe(401)
+      expect((await fetch(writer.url + "/", { tls: { ca } } as RequestInit)).status).toBe(401)
 
-    for (let i = 0; i < 2; i++) {
-      const ok = await get(basic("prom", "s3cret pass"))
-      expect(ok.status).toBe(200)
-      expect(await ok.text()).toContain('pollect_LoadAvg{time="mid"} 2')
-    }
-    // Plain HTTP on the TLS port gets no metrics.
-    const plain = await fetch(writer.url.replace("https", "http") + "/metrics").then((r) => r.status, () => "refused")
-    expect(plain).not.toBe(200)
-  })
+      for (let i = 0; i < 2; i++) {
+        const ok = await get(basic("prom", "s3cret pass"))
+        expect(ok.status).toBe(200)
+        expect(await ok.text()).toContain('pollect_LoadAvg{time="mid"} 2')
+      }
+      // Plain HTTP on the TLS port gets no metrics.
+      const plain = await fetch(writer.url.replace("https", "http") + "/metrics").then(
+        (r) => r.status,
+        () => "refused",
+      )
+      expect(plain).not.toBe(200)
+    },
+  )
 })

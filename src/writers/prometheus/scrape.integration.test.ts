@@ -20,7 +20,11 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup()
 })
 
-async function startExporter(names: "pollect" | "snake_case", extra: Record<string, unknown> = {}, configDir = ""): Promise<PrometheusWriter> {
+async function startExporter(
+  names: "pollect" | "snake_case",
+  extra: Record<string, unknown> = {},
+  configDir = "",
+): Promise<PrometheusWriter> {
   const config = { ...v.parse(PrometheusWriter.options, { port: 0, host: "127.0.0.1", names, ...extra }), type: "Prometheus" }
   const selfMetrics = new SelfMetrics()
   selfMetrics.observeProbe("pollect", "LoadAvg", 0.002, true)
@@ -28,7 +32,10 @@ async function startExporter(names: "pollect" | "snake_case", extra: Record<stri
   await writer.start()
   cleanups.push(() => writer.stop())
   const results = [
-    resultOf(new ValueSet(["time"], { help: "System load average" }).add(0.5, ["short"]).add(0.25, ["mid"]).add(0.125, ["long"]), { type: "LoadAvg", id: "a" }),
+    resultOf(new ValueSet(["time"], { help: "System load average" }).add(0.5, ["short"]).add(0.25, ["mid"]).add(0.125, ["long"]), {
+      type: "LoadAvg",
+      id: "a",
+    }),
     resultOf(new ValueSet([], { unit: "milliseconds", help: "HTTP response time" }).add(12.5), { type: "Http", name: "local", id: "b" }),
   ]
   writer.write(results)
@@ -53,12 +60,36 @@ itWithTools(
   async () => {
     const dir = tempDir("pollect-prometheus-")
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-    const openssl = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stderr: "pipe" })
+    const openssl = Bun.spawnSync(
+      [
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stderr: "pipe" },
+    )
     expect(openssl.exitCode).toBe(0)
     const original = await startExporter("pollect")
     const snake = await startExporter("snake_case")
     const passwordHash = Bun.password.hashSync("scrape-me", { algorithm: "bcrypt", cost: 4 })
-    const secured = await startExporter("snake_case", { tls: { certFile: "cert.pem", keyFile: "key.pem" }, basicAuth: { user: "prometheus", passwordHash } }, dir)
+    const secured = await startExporter(
+      "snake_case",
+      { tls: { certFile: "cert.pem", keyFile: "key.pem" }, basicAuth: { user: "prometheus", passwordHash } },
+      dir,
+    )
     writeFileSync(
       join(dir, "prometheus.yml"),
       [
@@ -83,7 +114,13 @@ itWithTools(
     )
     const port = freePort()
     const proc = Bun.spawn(
-      [findTool("prometheus")!, `--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"],
+      [
+        findTool("prometheus")!,
+        `--config.file=${join(dir, "prometheus.yml")}`,
+        `--storage.tsdb.path=${join(dir, "data")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        "--log.level=warn",
+      ],
       { stdout: "pipe", stderr: "pipe" },
     )
     cleanups.push(async () => {
@@ -101,9 +138,11 @@ itWithTools(
       if (loaded.length === 3) break
       await Bun.sleep(500)
     }
-    if (up.length !== 2) throw new Error(`Prometheus did not scrape both exporters within 30 s: ${await new Response(proc.stderr).text().catch(() => "")}`)
+    if (up.length !== 2)
+      throw new Error(`Prometheus did not scrape both exporters within 30 s: ${await new Response(proc.stderr).text().catch(() => "")}`)
 
-    const values = async (promql: string) => Object.fromEntries((await query(base, promql)).map((s) => [s.metric.time ?? s.metric.__name__ ?? "", Number(s.value[1])]))
+    const values = async (promql: string) =>
+      Object.fromEntries((await query(base, promql)).map((s) => [s.metric.time ?? s.metric.__name__ ?? "", Number(s.value[1])]))
     expect(await values("pollect_LoadAvg")).toEqual({ short: 0.5, mid: 0.25, long: 0.125 })
     expect(await values('pollect_load_avg{job="pollect"}')).toEqual({ short: 0.5, mid: 0.25, long: 0.125 })
     // Through TLS and basic auth too (it may need a moment longer: the first bcrypt check).
@@ -120,7 +159,9 @@ itWithTools(
     expect((await query(base, "pollect_build_info")).map((s) => s.value[1])).toEqual(["1", "1", "1"])
 
     // A few more scrapes: a changed value arrives, and Prometheus saw no scrape errors.
-    snake.write([resultOf(new ValueSet(["time"]).add(0.75, ["short"]).add(0.25, ["mid"]).add(0.125, ["long"]), { type: "LoadAvg", id: "a" })])
+    snake.write([
+      resultOf(new ValueSet(["time"]).add(0.75, ["short"]).add(0.25, ["mid"]).add(0.125, ["long"]), { type: "LoadAvg", id: "a" }),
+    ])
     const until = Date.now() + 10_000
     let short = 0
     while (Date.now() < until && short !== 0.75) {

@@ -5,8 +5,7 @@
  * which are wrong under Bun). The metric objects are made once; scrapes only refill them.
  */
 import { Counter, Gauge, Registry } from "prom-client"
-import type { ProbeStat, SelfMetrics, SelfMetricsSnapshot } from "../../core/self-metrics.ts"
-import { promSafe } from "../../core/naming.ts"
+import { promSafe, type ProbeStat, type SelfMetrics, type SelfMetricsSnapshot } from "../../api.ts"
 import { readProcessStats } from "./process-stats.ts"
 
 export const PROM_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE
@@ -56,7 +55,10 @@ export function createSelfRegistry(selfMetrics: SelfMetrics, version: string, op
       for (const [collection, n] of snapshot.ticksSkipped) this.inc({ collection }, n)
     },
   })
-  new Gauge({ name: "pollect_build_info", help: "pollect's version; the value is always 1", labelNames: ["version"], registers }).set({ version }, 1)
+  new Gauge({ name: "pollect_build_info", help: "pollect's version; the value is always 1", labelNames: ["version"], registers }).set(
+    { version },
+    1,
+  )
 
   const refreshProcess = options.processMetrics ? registerProcessMetrics(registry) : undefined
   const free = new Map<string, { keys: string; counter: Counter<string> }>()
@@ -74,7 +76,12 @@ export function createSelfRegistry(selfMetrics: SelfMetrics, version: string, op
 }
 
 /** Free counters (points dropped, reconnects, ...): one Counter per name, made when first seen, refilled per scrape. */
-function refreshFreeCounters(registry: Registry, snapshot: SelfMetricsSnapshot, free: Map<string, { keys: string; counter: Counter<string> }>, fixed: Set<string>): void {
+function refreshFreeCounters(
+  registry: Registry,
+  snapshot: SelfMetricsSnapshot,
+  free: Map<string, { keys: string; counter: Counter<string> }>,
+  fixed: Set<string>,
+): void {
   for (const [rawName, series] of snapshot.counters) {
     const name = promSafe(rawName.endsWith("_total") ? rawName : rawName + "_total")
     if (fixed.has(name) && !free.has(name)) continue
@@ -83,7 +90,12 @@ function refreshFreeCounters(registry: Registry, snapshot: SelfMetricsSnapshot, 
     let entry = free.get(name)
     if (!entry || entry.keys !== keys.join(",")) {
       if (entry) registry.removeSingleMetric(name)
-      const counter = new Counter({ name, help: `pollect's ${name.replace(/^pollect_|_total$/g, "").replace(/_/g, " ")} counter`, labelNames: keys, registers: [registry] })
+      const counter = new Counter({
+        name,
+        help: `pollect's ${name.replace(/^pollect_|_total$/g, "").replace(/_/g, " ")} counter`,
+        labelNames: keys,
+        registers: [registry],
+      })
       entry = { keys: keys.join(","), counter }
       free.set(name, entry)
       fixed.add(name)
@@ -127,7 +139,11 @@ function registerProcessMetrics(registry: Registry): () => void {
     })
   counter("process_cpu_user_seconds_total", "Total user CPU time spent in seconds.", () => fresh().cpuUserSeconds)
   counter("process_cpu_system_seconds_total", "Total system CPU time spent in seconds.", () => fresh().cpuSystemSeconds)
-  counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", () => fresh().cpuUserSeconds + fresh().cpuSystemSeconds)
+  counter(
+    "process_cpu_seconds_total",
+    "Total user and system CPU time spent in seconds.",
+    () => fresh().cpuUserSeconds + fresh().cpuSystemSeconds,
+  )
   gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", () => fresh().startTimeSeconds)
   gauge("process_resident_memory_bytes", "Resident memory size in bytes.", () => fresh().residentMemoryBytes)
   gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", () => fresh().virtualMemoryBytes)

@@ -8,9 +8,16 @@
  * loses those values, logged once, and everything else is served. A failed probe keeps the
  * source's last values until the failure has lasted twice the probe's timeout.
  */
-import type { Logger } from "../../core/log.ts"
-import { promLabelName, promLabels, promName, promScaler, type PromNameScheme } from "../../core/naming.ts"
-import { describeSource, type SourceResult } from "../../core/source-result.ts"
+import {
+  describeSource,
+  promLabelName,
+  promLabels,
+  promName,
+  promScaler,
+  type Logger,
+  type PromNameScheme,
+  type SourceResult,
+} from "../../api.ts"
 
 interface Family {
   name: string
@@ -69,7 +76,11 @@ export class SeriesStore {
       return
     }
     const drafts = this.render(result)
-    const state: SourceState = this.sources.get(result.id) ?? { series: new Map(), timeoutSeconds: result.timeoutSeconds, what: describeSource(result) }
+    const state: SourceState = this.sources.get(result.id) ?? {
+      series: new Map(),
+      timeoutSeconds: result.timeoutSeconds,
+      what: describeSource(result),
+    }
     this.sources.set(result.id, state)
     state.failingSince = undefined
     state.timeoutSeconds = result.timeoutSeconds
@@ -105,7 +116,9 @@ export class SeriesStore {
     if (state.failingSince === undefined || !state.series.size) return
     if (this.now() - state.failingSince <= 2 * state.timeoutSeconds * 1000) return
     for (const name of [...state.series.keys()]) this.drop(id, state, name)
-    this.log.warn(`${state.what}: failing for over twice its timeout (2 × ${state.timeoutSeconds} s): its series are removed from /metrics until it recovers`)
+    this.log.warn(
+      `${state.what}: failing for over twice its timeout (2 × ${state.timeoutSeconds} s): its series are removed from /metrics until it recovers`,
+    )
   }
 
   private render(result: SourceResult): Map<string, Draft> {
@@ -128,7 +141,10 @@ export class SeriesStore {
         let draft = drafts.get(name)
         if (!draft) drafts.set(name, (draft = { type, help: set.help ?? name, shape: labelNames, lines: new Map() }))
         else if (draft.shape !== labelNames || draft.type !== type) {
-          this.warnOnce(`${result.id}\0${name}\0shape`, `${result.id}: values of ${name} with different label names (${draft.shape || "none"} vs ${labelNames || "none"}) or types; serving the first only`)
+          this.warnOnce(
+            `${result.id}\0${name}\0shape`,
+            `${result.id}: values of ${name} with different label names (${draft.shape || "none"} vs ${labelNames || "none"}) or types; serving the first only`,
+          )
           continue
         }
         const labels = fixedLabels ?? (fast ? fast(value.labelValues) : labelText(promLabels(result, set, value, this.scheme)))
@@ -176,7 +192,10 @@ export class SeriesStore {
     for (const [key, line] of draft.lines) {
       const taken = others.find(([, lines]) => lines.has(key))
       if (taken) {
-        this.warnOnce(`${id}\0${name}\0taken`, `${id}: ${name}${key} is already served by ${taken[0]}; add a label or a name to tell them apart`)
+        this.warnOnce(
+          `${id}\0${name}\0taken`,
+          `${id}: ${name}${key} is already served by ${taken[0]}; add a label or a name to tell them apart`,
+        )
         draft.lines.delete(key)
         continue
       }

@@ -1,0 +1,55 @@
+/**
+ * Golden cases: `testdata/<case>/` holds `config.json` (the source's config entry), the recorded
+ * inputs the plugin's test replays (tool output, server replies, a /proc tree) and
+ * `expected.txt`, the values those inputs must give, one `graphite.path value` line each, per
+ * probe. `UPDATE_GOLDEN=1 npm test` rewrites the expectations when a change is intended.
+ */
+import { expect } from "bun:test"
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import type { SourceResult } from "../../src/api.ts"
+import { graphitePaths } from "../../src/api.ts"
+
+export interface GoldenCase {
+  name: string
+  /** The case's folder: the recorded inputs are read from here. */
+  dir: string
+  /** config.json: the source's config entry (`type` and its options). */
+  config: Record<string, unknown>
+  /** Compares the results with expected.txt (or writes it under UPDATE_GOLDEN=1). */
+  compare(results: SourceResult[]): void
+}
+
+/** `# probe 1` then `path value` per value, for each probe. */
+export function goldenText(results: SourceResult[]): string {
+  const lines: string[] = []
+  results.forEach((result, i) => {
+    lines.push(`# probe ${i + 1}`)
+    const path = graphitePaths(result)
+    for (const set of result.sets) for (const value of set.values) lines.push(`${path(value)} ${value.value}`)
+  })
+  return lines.join("\n") + "\n"
+}
+
+export function goldenCases(pluginDir: string): GoldenCase[] {
+  const root = join(pluginDir, "testdata")
+  if (!existsSync(root)) return []
+  return readdirSync(root)
+    .filter((name) => statSync(join(root, name)).isDirectory() && existsSync(join(root, name, "config.json")))
+    .sort()
+    .map((name) => {
+      const dir = join(root, name)
+      const expectedFile = join(dir, "expected.txt")
+      return {
+        name,
+        dir,
+        config: JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as Record<string, unknown>,
+        compare(results) {
+          const actual = goldenText(results)
+          if (process.env.UPDATE_GOLDEN === "1") writeFileSync(expectedFile, actual)
+          if (!existsSync(expectedFile)) throw new Error(`${expectedFile} is missing: run UPDATE_GOLDEN=1 npm test -- ${pluginDir}`)
+          expect(actual).toBe(readFileSync(expectedFile, "utf8"))
+        },
+      }
+    })
+}
