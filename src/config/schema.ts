@@ -11,11 +11,11 @@ import { formatPath, type PathKey } from "./path.ts"
 const seconds = v.pipe(v.number(), v.gtValue(0))
 
 export const commonSourceEntries = {
-  type: v.string(),
-  name: v.optional(v.string()),
-  labels: v.optional(v.record(v.string(), v.string())),
-  tickTime: v.optional(seconds),
-  timeout: v.optional(seconds),
+  type: v.pipe(v.string(), v.description("The source type (LoadAvg, Http, ...), or an extension's XSource as X")),
+  name: v.optional(v.pipe(v.string(), v.description("Part of every metric name of this source: pollect.http.<name>, pollect_Http_<name>"))),
+  labels: v.optional(v.pipe(v.record(v.string(), v.string()), v.description("Static labels added to every value (Prometheus)"))),
+  tickTime: v.optional(v.pipe(v.number(), v.gtValue(0), v.description("Seconds between probes; a multiple of the executor's tickTime"))),
+  timeout: v.optional(v.pipe(v.number(), v.gtValue(0), v.description("Seconds a probe may take; default: the source's own default, at most the tick"))),
 }
 const commonSourceSchema = v.object(commonSourceEntries)
 
