@@ -38,8 +38,10 @@ export async function resolveConfig(
   const configDir = file ? dirname(resolve(file)) : process.cwd()
   const fail = (problems: string[]) => new ConfigError(problems, file)
 
-  const { value, problems } = substituteEnv(raw, options.env)
-  if (problems.length) throw fail(problems)
+  // Every stage runs even when an earlier one found problems, so one report lists them all: an
+  // unset ${VAR} stays as written (and the schema checks the rest), a missing extension leaves
+  // its types unknown (reported where they are used).
+  const { value, problems: envProblems } = substituteEnv(raw, options.env)
   registerSecrets(value)
 
   const loadedExtensions: LoadedExtension[] = []
@@ -56,12 +58,20 @@ export async function resolveConfig(
       extensionProblems.push(`${where}: ${(error as Error).message}`)
     }
   }
-  if (extensionProblems.length) throw fail(extensionProblems)
-
   const validated = validateConfig(value, registry)
-  if ("problems" in validated) throw fail(validated.problems)
+  // A value whose ${VAR} is unset is reported for that; what the schema says of the placeholder is noise.
+  const unsetAt = new Set(envProblems.map((problem) => problem.slice(0, problem.indexOf(": "))))
+  const invalid = ("problems" in validated ? validated.problems : []).filter((problem) => !unsetAt.has(problemPath(problem)))
+  const problems = [...envProblems, ...extensionProblems, ...invalid]
+  if (problems.length || "problems" in validated) throw fail(problems)
   const stateDir = validated.stateDir ? resolveFrom(configDir, validated.stateDir) : configDir
   return { ...validated, file, configDir, stateDir, loadedExtensions }
+}
+
+/** The path a problem is about: `executors[0].sources[1] (Http): url: ...` → `executors[0].sources[1].url`. */
+function problemPath(problem: string): string {
+  const plugin = /^(.*?) \([^)]*\): (.*?): /.exec(problem)
+  return plugin ? `${plugin[1]}.${plugin[2]}` : problem.slice(0, problem.indexOf(": "))
 }
 
 /** `sources/` and `writers/` beside the config file, then the config's `extensions` list. */

@@ -147,9 +147,10 @@ function canonical(value: unknown): string {
 export function validateConfig(raw: unknown, registry: Registry): PollectConfig | { problems: string[] } {
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) return { problems: ["(top level): expected object"] }
   const top = issuesOf(configSchema, raw)
-  if (!top.output) return { problems: top.problems }
-  const config = top.output as v.InferOutput<typeof configSchema>
-  const problems: string[] = []
+  // A config whose structure has problems is still checked source by source, writer by writer,
+  // as far as its shape allows, so the report lists every problem at once.
+  const config = (top.output ?? salvage(raw as Record<string, unknown>)) as v.InferOutput<typeof configSchema>
+  const problems: string[] = [...top.problems]
   const warnings: string[] = []
 
   const checkPlugin = <C extends SourceClass | WriterClass>(
@@ -188,6 +189,7 @@ export function validateConfig(raw: unknown, registry: Registry): PollectConfig 
     owner.writers?.forEach((w, i) => refs.push([w, [...path, "writers", i]]))
     const specs: WriterSpec[] = []
     for (const [ref, at] of refs) {
+      if (ref === SKIP) continue
       const checked = checkPlugin("writer", registry.writers, ref, at)
       if (checked)
         specs.push({ path: formatPath(at), type: ref.type, cls: checked.cls, config: checked.config, key: canonical(checked.config) })
@@ -201,6 +203,7 @@ export function validateConfig(raw: unknown, registry: Registry): PollectConfig 
     const tickTime = exec.tickTime || config.tickTime
     const sources: SourceSpec[] = []
     exec.sources.forEach((ref, s) => {
+      if (ref === SKIP) return
       const checked = checkPlugin("source", registry.sources, ref, [...path, "sources", s], commonSourceSchema)
       if (!checked) return
       const spec: SourceSpec = {
@@ -240,6 +243,41 @@ export function validateConfig(raw: unknown, registry: Registry): PollectConfig 
     warnings,
   }
 }
+
+/**
+ * What of a structurally broken config can still be checked: executors that are objects, their
+ * sources and writers that are objects with a string `type`; wrong scalars take their defaults
+ * (their own problems are already reported by the structure check).
+ */
+function salvage(raw: Record<string, unknown>): v.InferOutput<typeof configSchema> {
+  const isObject = (x: unknown): x is Record<string, unknown> => !!x && typeof x === "object" && !Array.isArray(x)
+  const refs = (x: unknown) => (Array.isArray(x) ? x.map((r) => (isObject(r) && typeof r.type === "string" ? (r as PluginRef) : SKIP)) : [])
+  const writerRef = (x: unknown) => (Array.isArray(x) ? refs(x) : isObject(x) && typeof x.type === "string" ? (x as PluginRef) : undefined)
+  const positive = (x: unknown) => (typeof x === "number" && x > 0 ? x : undefined)
+  const executors = Array.isArray(raw.executors) ? raw.executors : []
+  return {
+    tickTime: positive(raw.tickTime) ?? 10,
+    threads: positive(raw.threads) ?? 5,
+    extensions: [],
+    executors: executors.map((e) => {
+      const exec = isObject(e) ? e : {}
+      return {
+        collection: typeof exec.collection === "string" ? exec.collection : "pollect",
+        tickTime: positive(exec.tickTime),
+        threads: positive(exec.threads),
+        // Keeps its index: a source's path must stay the one the user sees.
+        sources: Array.isArray(exec.sources) ? exec.sources.map((r) => (isObject(r) && typeof r.type === "string" ? r : SKIP)) : [],
+        writer: writerRef(exec.writer),
+        writers: refs(exec.writers),
+      }
+    }),
+    writer: writerRef(raw.writer),
+    writers: refs(raw.writers),
+  } as v.InferOutput<typeof configSchema>
+}
+
+/** A source entry the structure check already reported (no object, no string type). */
+const SKIP = { type: "\0skip" } as PluginRef
 
 /** The whole config as one valibot schema (every known type spelled out), for `pollect schema`. */
 export function fullConfigSchema(registry: Registry): v.GenericSchema {
