@@ -42,7 +42,16 @@ describe("every problem at once", () => {
   })
 
   it("an unset ${VAR} does not hide the other problems, nor is its placeholder reported again", async () => {
-    const raw = { executors: [{ sources: [{ type: "Http", url: "${NOT_SET}" }, { type: "TcpTime", host: "h", port: -1 }] }] }
+    const raw = {
+      executors: [
+        {
+          sources: [
+            { type: "Http", url: "${NOT_SET}" },
+            { type: "TcpTime", host: "h", port: -1 },
+          ],
+        },
+      ],
+    }
     expect(await problemsOf(raw)).toEqual([
       "executors[0].sources[0].url: environment variable NOT_SET is not set",
       "executors[0].sources[1] (TcpTime): port: expected >=1",

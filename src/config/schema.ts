@@ -15,7 +15,9 @@ export const commonSourceEntries = {
   name: v.optional(v.pipe(v.string(), v.description("Part of every metric name of this source: pollect.http.<name>, pollect_Http_<name>"))),
   labels: v.optional(v.pipe(v.record(v.string(), v.string()), v.description("Static labels added to every value (Prometheus)"))),
   tickTime: v.optional(v.pipe(v.number(), v.gtValue(0), v.description("Seconds between probes; a multiple of the executor's tickTime"))),
-  timeout: v.optional(v.pipe(v.number(), v.gtValue(0), v.description("Seconds a probe may take; default: the source's own default, at most the tick"))),
+  timeout: v.optional(
+    v.pipe(v.number(), v.gtValue(0), v.description("Seconds a probe may take; default: the source's own default, at most the tick")),
+  ),
 }
 const commonSourceSchema = v.object(commonSourceEntries)
 
