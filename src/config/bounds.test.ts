@@ -1,0 +1,105 @@
+/**
+ * Hostile config files end in exit 2 with a clear message, fast and small: devices, FIFOs,
+ * oversized files, deep nesting, recursive or exploding YAML aliases, long strings (the secret
+ * scan used to be quadratic).
+ */
+import { describe, expect, it } from "bun:test"
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { bracketDepth, MAX_CONFIG_BYTES, treeProblem, yamlProblem } from "./bounds.ts"
+import { ConfigError } from "./errors.ts"
+import { parseConfigText, readConfigFile } from "./load.ts"
+import { urlPasswords } from "./secrets.ts"
+
+const dir = mkdtempSync(join(tmpdir(), "pollect-bounds-"))
+const file = (name: string, text: string) => {
+  const path = join(dir, name)
+  writeFileSync(path, text)
+  return path
+}
+
+async function problemOf(read: () => unknown): Promise<string> {
+  try {
+    await read()
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.join("\n")
+    throw error
+  }
+  return ""
+}
+
+describe("config bounds", () => {
+  it("a device, a FIFO: not a regular file, at once (a FIFO is never opened)", async () => {
+    expect(await problemOf(() => readConfigFile("/dev/zero"))).toBe("cannot read config: not a regular file (a device, FIFO or socket)")
+    const fifo = join(dir, "config.fifo")
+    execFileSync("mkfifo", [fifo])
+    const started = performance.now()
+    expect(await problemOf(() => readConfigFile(fifo))).toContain("not a regular file")
+    expect(performance.now() - started).toBeLessThan(1000)
+  })
+
+  it("a file over 1 MiB is refused before it is read", async () => {
+    const big = file("big.json", " ".repeat(MAX_CONFIG_BYTES + 1))
+    expect(await problemOf(() => readConfigFile(big))).toBe(
+      `cannot read config: ${MAX_CONFIG_BYTES + 1} bytes; a config may have at most ${MAX_CONFIG_BYTES} (1 MiB)`,
+    )
+  })
+
+  it("10,000 nested arrays: too deep, before the parser recurses", async () => {
+    const deep = file("deep.json", "[".repeat(10_000) + "]".repeat(10_000))
+    expect(await problemOf(() => readConfigFile(deep))).toBe("config too complex: nested deeper than 64 levels")
+    expect(await problemOf(() => parseConfigText("[".repeat(65) + "]".repeat(65)))).toContain("deeper than 64")
+    expect(await problemOf(() => parseConfigText("[".repeat(60) + "]".repeat(60)))).toBe("")
+  })
+
+  it("brackets inside strings and comments do not count", () => {
+    expect(bracketDepth(`{"a": "[[[[[[", "b": ["]]]"]} // {{{{`)).toBe(2)
+    expect(bracketDepth(`{"a": "\\"[[["}`)).toBe(1)
+  })
+
+  it("a recursive YAML alias is refused instead of recursing until the stack overflows", async () => {
+    expect(await problemOf(() => parseConfigText("a: &a [*a]\n", "c.yaml"))).toBe(
+      "config too complex: the alias *a is used inside the node it names (it would repeat without end)",
+    )
+    expect(yamlProblem("a: &a\n  b: *a\n")).toContain("inside the node it names")
+    // Used after its node ended: fine, as YAML merge keys are used in real configs.
+    expect(yamlProblem("defaults: &d {tickTime: 5}\nexecutors:\n  - <<: *d\n    sources: []\n")).toBeUndefined()
+    expect(yamlProblem("a: &a\n  x: 1\nb: *a\n")).toBeUndefined()
+  })
+
+  it("a billion laughs is refused (more than 100 aliases, or too many values once expanded)", async () => {
+    const lines = ["a0: &a0 [1,2,3,4,5,6,7,8,9,10]"]
+    for (let i = 1; i < 12; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(",")}]`,
+      )
+    expect(yamlProblem(lines.join("\n"))).toBe("more than 100 aliases")
+    const shared = [1, 2, 3]
+    const wide = Array.from({ length: 40_000 }, () => shared)
+    expect(treeProblem(wide)).toBe("more than 100000 values (with aliases expanded)")
+  })
+
+  it("a value that contains itself is refused", () => {
+    const loop: unknown[] = []
+    loop.push(loop)
+    expect(treeProblem(loop)).toBe("a value contains itself")
+    expect(treeProblem({ a: [1, { b: 2 }], c: "x" })).toBeUndefined()
+  })
+
+  it("NUL bytes: not a text file", async () => {
+    expect(await problemOf(() => parseConfigText('{"a": 1}\0\0'))).toBe("not a text file (it holds NUL bytes)")
+  })
+
+  it("finding URL passwords is linear: 1 MB of letters in well under a second", () => {
+    expect(urlPasswords("http://admin:hunter2@box/ and ftp://u:p%40ss@h:21/")).toEqual(["hunter2", "p%40ss"])
+    expect(urlPasswords("no scheme ://a:b@c, mailto:x@y, http://user@host/")).toEqual([])
+    const started = performance.now()
+    urlPasswords(`${"a".repeat(1_000_000)}://${"b".repeat(1000)}`)
+    urlPasswords("a://".repeat(250_000))
+    expect(performance.now() - started).toBeLessThan(500)
+  })
+})
