@@ -1,21 +1,77 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test"
-import { existsSync, readdirSync, writeFileSync } from "node:fs"
+import { afterAll, beforeAll, describe, expect, it, setSystemTime } from "bun:test"
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { exportPKCS8, generateKeyPair } from "jose"
-import { graphitePath, promName } from "../../core/naming.ts"
-import { AppStoreConnectSource, decodeReport, reportDateFor } from "./index.ts"
-import { parseSalesReport } from "./sales-report.ts"
-import { salesTsv, startAscFake } from "./fake-server.ts"
-import { makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { graphitePath, promName, type ProbeResult } from "../../api.ts"
+import { sourceConformance } from "../../../test/conformance/source.ts"
+import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { serveFake } from "../../../test/helpers/fake-server.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
-import type { ValueSet } from "../../core/value-set.ts"
+import { salesTsv, startFakeAsc } from "./fake-server.ts"
+import { AppStoreConnectSource, decodeReport, reportDateFor } from "./index.ts"
+import { parseSalesReport } from "./sales-report.ts"
 
 const KEY_ID = "ABC123DEFG"
 const ISSUER = "57246542-96fe-1a63-e053-0824d011072a"
 const VENDOR = "88222333"
 
-let fake: ReturnType<typeof startAscFake>
+/** The golden cases' clock: they replay the report of 2026-03-01 ("yesterday", local time, so UTC). */
+const GOLDEN_NOW = new Date("2026-03-02T12:00:00Z")
+
+/** A config folder holding a new ES256 key as `file`; the public key for the fake. */
+async function keyFolder(file: string) {
+  const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true })
+  const dir = tempDir("pollect-asc-")
+  writeFileSync(join(dir, file), await exportPKCS8(privateKey))
+  return { publicKey, dir }
+}
+
+const failing: Record<string, unknown> = { type: "AppStoreConnect", keyId: KEY_ID, issuerId: ISSUER, vendorNumber: VENDOR }
+
+sourceConformance({
+  type: "AppStoreConnect",
+  cls: AppStoreConnectSource,
+  dir: import.meta.dir,
+  golden: async (testCase) => {
+    const tz = process.env.TZ
+    process.env.TZ = "UTC"
+    setSystemTime(GOLDEN_NOW)
+    let api: ReturnType<typeof startFakeAsc> | undefined
+    try {
+      const key = await keyFolder(testCase.config.keyFile as string)
+      // A case without report.tsv is a day Apple has no report for yet.
+      const report = join(testCase.dir, "report.tsv")
+      api = startFakeAsc({
+        publicKey: key.publicKey,
+        keyId: testCase.config.keyId as string,
+        issuerId: testCase.config.issuerId as string,
+        vendorNumber: String(testCase.config.vendorNumber),
+        reports: { [reportDateFor(GOLDEN_NOW)]: existsSync(report) ? readFileSync(report, "utf8") : "not-yet" },
+      })
+      const config = { ...testCase.config, apiUrl: api.url }
+      return [await makeSource<AppStoreConnectSource>(AppStoreConnectSource, config, { configDir: key.dir }).probe()]
+    } finally {
+      await api?.stop()
+      setSystemTime()
+      if (tz === undefined) delete process.env.TZ
+      else process.env.TZ = tz
+    }
+  },
+  failing: {
+    config: failing,
+    // The API is down: a closed loopback port.
+    setup: async () => {
+      const down = serveFake(() => new Response())
+      await down.stop()
+      const key = await keyFolder("AuthKey.p8")
+      Object.assign(failing, { keyFile: join(key.dir, "AuthKey.p8"), dbDir: join(key.dir, "db"), apiUrl: down.url })
+    },
+    message: /Unable to connect/,
+  },
+})
+
+let fake: ReturnType<typeof startFakeAsc>
 let configDir: string
 let otherKeyPem: string
 
@@ -26,7 +82,7 @@ beforeAll(async () => {
   configDir = tempDir("pollect-asc-")
   writeFileSync(join(configDir, "AuthKey.p8"), await exportPKCS8(privateKey))
   writeFileSync(join(configDir, "wrong.p8"), otherKeyPem)
-  fake = startAscFake({ publicKey, keyId: KEY_ID, issuerId: ISSUER, vendorNumber: VENDOR })
+  fake = startFakeAsc({ publicKey, keyId: KEY_ID, issuerId: ISSUER, vendorNumber: VENDOR })
 })
 afterAll(() => fake?.stop())
 
@@ -45,8 +101,15 @@ const source = (extra: Record<string, unknown> = {}, dir = tempDir("pollect-asc-
     },
     { configDir },
   )
-const byName = (sets: ValueSet[], name: string) =>
-  Object.fromEntries(sets.flatMap((s) => s.values.filter((v) => v.name === name).map((v) => [v.labelValues[0] ?? "", v.value])))
+/** SKU (Graphite level) → value of the values named `name`: `pollect.appstoreconnect.<name>[.<sku>]`. */
+const byName = (probe: ProbeResult, name: string) => {
+  const prefix = `pollect.appstoreconnect.${name}`
+  return Object.fromEntries(
+    [...byGraphitePath(probe, "AppStoreConnect")]
+      .filter(([path]) => path === prefix || path.startsWith(`${prefix}.`))
+      .map(([path, value]) => [path.slice(prefix.length + 1), value]),
+  )
+}
 
 const REPORT = salesTsv([
   { sku: "com.example.app", type: "1F", units: 12 },
@@ -84,8 +147,8 @@ describe("AppStoreConnect against the fake API", () => {
     const before = fake.state.downloads
     const sets = (await src.probe())!
     expect(fake.state.downloads).toBe(before + 1)
-    expect(byName(sets, "units")).toEqual({ "com.example.app": 15, "com.example.pro": 4, "com.example.mac": 0 })
-    expect(byName(sets, "downloads")).toEqual({ "com.example.app": 17, "com.example.pro": 0, "com.example.mac": 6 })
+    expect(byName(sets, "units")).toEqual({ com_example_app: 15, com_example_pro: 4, com_example_mac: 0 })
+    expect(byName(sets, "downloads")).toEqual({ com_example_app: 17, com_example_pro: 0, com_example_mac: 6 })
     const [y, m, d] = yesterday().split("-").map(Number) as [number, number, number]
     expect(byName(sets, "latestUpdate")[""]).toBe(new Date(y, m - 1, d).getTime() / 1000)
 
@@ -156,7 +219,7 @@ describe("AppStoreConnect against the fake API", () => {
     expect(existsSync(join(dir, "db", `report_${VENDOR}_${yesterday()}.tsv`))).toBe(false)
     // the report lands: the next probe has it
     fake.state.reports.set(yesterday(), REPORT)
-    expect(byName((await src.probe())!, "units")["com.example.app"]).toBe(15)
+    expect(byName((await src.probe())!, "units").com_example_app).toBe(15)
   })
 
   it("a 500 or garbage fails that probe clearly; the next probe recovers", async () => {
@@ -166,7 +229,7 @@ describe("AppStoreConnect against the fake API", () => {
     await expect(src.probe()).rejects.toThrow(/answered 500 .*unexpected error occurred on the server side/)
     fake.state.garbageNext = 1
     await expect(src.probe()).rejects.toThrow(/not gzip data/)
-    expect(byName((await src.probe())!, "units")["com.example.app"]).toBe(15)
+    expect(byName((await src.probe())!, "units").com_example_app).toBe(15)
   })
 
   it("a vendor number the key may not read is a clear 403", async () => {

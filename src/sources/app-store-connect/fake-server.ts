@@ -2,34 +2,50 @@
  * A fake App Store Connect API on loopback: GET /v1/salesReports with Apple's filters, bearer
  * JWT checked like Apple documents it (ES256, `kid` header, iss = issuer ID,
  * aud "appstoreconnect-v1", exp at most 20 minutes after iat), gzip TSV bodies
- * (application/a-gzip) and Apple's JSON error bodies.
+ * (application/a-gzip) and Apple's JSON error bodies. The reports it serves are set by the test
+ * or a golden case's recorded `report.tsv`.
  */
 import { decodeProtectedHeader, jwtVerify, type CryptoKey } from "jose"
+import { type FakeServer, serveFake } from "../../../test/helpers/fake-server.ts"
 
 export interface AscFakeOptions {
   publicKey: CryptoKey
   keyId: string
   issuerId: string
   vendorNumber: string
+  /** Report TSV text (or a 404 reason) per reportDate (YYYY-MM-DD) at start. */
+  reports?: Record<string, ReportEntry>
 }
 
 export type ReportEntry = string | "no-sales" | "not-yet"
 
+export interface AscFake extends FakeServer {
+  readonly state: {
+    /** Report TSV text per reportDate, or a 404 reason. */
+    reports: Map<string, ReportEntry>
+    downloads: number
+    requests: number
+    /** The next N requests answer 500. */
+    failNext: number
+    /** The next N requests answer 200 with bytes that are not gzip. */
+    garbageNext: number
+    lastClaims: Record<string, unknown> | undefined
+    lastQuery: URLSearchParams | undefined
+  }
+}
+
 const errorBody = (status: number, code: string, title: string, detail: string) =>
   Response.json({ errors: [{ id: crypto.randomUUID(), status: String(status), code, title, detail }] }, { status })
 
-export function startAscFake(opts: AscFakeOptions) {
-  const state = {
-    /** Report TSV text per reportDate, or a 404 reason. */
-    reports: new Map<string, ReportEntry>(),
+export function startFakeAsc(opts: AscFakeOptions): AscFake {
+  const state: AscFake["state"] = {
+    reports: new Map<string, ReportEntry>(Object.entries(opts.reports ?? {})),
     downloads: 0,
     requests: 0,
-    /** The next N requests answer 500. */
     failNext: 0,
-    /** The next N requests answer 200 with bytes that are not gzip. */
     garbageNext: 0,
-    lastClaims: undefined as Record<string, unknown> | undefined,
-    lastQuery: undefined as URLSearchParams | undefined,
+    lastClaims: undefined,
+    lastQuery: undefined,
   }
 
   const unauthorized = () =>
@@ -60,85 +76,80 @@ export function startAscFake(opts: AscFakeOptions) {
     }
   }
 
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(request) {
-      state.requests++
-      const url = new URL(request.url)
-      if (url.pathname !== "/v1/salesReports")
+  const server = serveFake(async (request, url) => {
+    state.requests++
+    if (url.pathname !== "/v1/salesReports")
+      return errorBody(
+        404,
+        "NOT_FOUND",
+        "The specified resource does not exist",
+        `The path provided does not match a defined resource type.`,
+      )
+    const denied = await authorize(request)
+    if (denied) return denied
+    if (state.failNext > 0) {
+      state.failNext--
+      return errorBody(
+        500,
+        "UNEXPECTED_ERROR",
+        "An unexpected error occurred.",
+        "An unexpected error occurred on the server side. If this issue continues, contact us at https://developer.apple.com/contact/.",
+      )
+    }
+    if (state.garbageNext > 0) {
+      state.garbageNext--
+      return new Response("<html>maintenance</html>", { headers: { "content-type": "application/a-gzip" } })
+    }
+    if ((request.headers.get("accept") ?? "") !== "application/a-gzip") {
+      return errorBody(
+        406,
+        "NOT_ACCEPTABLE",
+        "The specified format is not acceptable.",
+        "The provided Accept header is not supported for this request. Allowed: application/a-gzip",
+      )
+    }
+    const q = url.searchParams
+    state.lastQuery = q
+    const expect: Record<string, string> = {
+      "filter[frequency]": "DAILY",
+      "filter[reportType]": "SALES",
+      "filter[reportSubType]": "SUMMARY",
+    }
+    for (const [key, value] of Object.entries(expect)) {
+      if (q.get(key) !== value)
         return errorBody(
-          404,
-          "NOT_FOUND",
-          "The specified resource does not exist",
-          `The path provided does not match a defined resource type.`,
+          400,
+          "PARAMETER_ERROR.INVALID",
+          "A parameter has an invalid value",
+          `'${q.get(key)}' is not a valid value for ${key}`,
         )
-      const denied = await authorize(request)
-      if (denied) return denied
-      if (state.failNext > 0) {
-        state.failNext--
-        return errorBody(
-          500,
-          "UNEXPECTED_ERROR",
-          "An unexpected error occurred.",
-          "An unexpected error occurred on the server side. If this issue continues, contact us at https://developer.apple.com/contact/.",
-        )
-      }
-      if (state.garbageNext > 0) {
-        state.garbageNext--
-        return new Response("<html>maintenance</html>", { headers: { "content-type": "application/a-gzip" } })
-      }
-      if ((request.headers.get("accept") ?? "") !== "application/a-gzip") {
-        return errorBody(
-          406,
-          "NOT_ACCEPTABLE",
-          "The specified format is not acceptable.",
-          "The provided Accept header is not supported for this request. Allowed: application/a-gzip",
-        )
-      }
-      const q = url.searchParams
-      state.lastQuery = q
-      const expect: Record<string, string> = {
-        "filter[frequency]": "DAILY",
-        "filter[reportType]": "SALES",
-        "filter[reportSubType]": "SUMMARY",
-      }
-      for (const [key, value] of Object.entries(expect)) {
-        if (q.get(key) !== value)
-          return errorBody(
-            400,
-            "PARAMETER_ERROR.INVALID",
-            "A parameter has an invalid value",
-            `'${q.get(key)}' is not a valid value for ${key}`,
-          )
-      }
-      if (q.get("filter[vendorNumber]") !== opts.vendorNumber) {
-        return errorBody(
-          403,
-          "FORBIDDEN_ERROR",
-          "This request is forbidden for security reasons",
-          "You are not permitted to download reports for this vendor number.",
-        )
-      }
-      const date = q.get("filter[reportDate]") ?? ""
-      const entry = state.reports.get(date)
-      if (entry === undefined || entry === "no-sales") {
-        return errorBody(404, "NOT_FOUND", "The specified resource does not exist", "There were no sales for the date specified.")
-      }
-      if (entry === "not-yet") {
-        return errorBody(
-          404,
-          "NOT_FOUND",
-          "The specified resource does not exist",
-          "Report is not available yet. Daily reports for the Americas are available by 5 am Pacific Time.",
-        )
-      }
-      state.downloads++
-      return new Response(Bun.gzipSync(new TextEncoder().encode(entry)), { headers: { "content-type": "application/a-gzip" } })
-    },
+    }
+    if (q.get("filter[vendorNumber]") !== opts.vendorNumber) {
+      return errorBody(
+        403,
+        "FORBIDDEN_ERROR",
+        "This request is forbidden for security reasons",
+        "You are not permitted to download reports for this vendor number.",
+      )
+    }
+    const date = q.get("filter[reportDate]") ?? ""
+    const entry = state.reports.get(date)
+    if (entry === undefined || entry === "no-sales") {
+      return errorBody(404, "NOT_FOUND", "The specified resource does not exist", "There were no sales for the date specified.")
+    }
+    if (entry === "not-yet") {
+      return errorBody(
+        404,
+        "NOT_FOUND",
+        "The specified resource does not exist",
+        "Report is not available yet. Daily reports for the Americas are available by 5 am Pacific Time.",
+      )
+    }
+    state.downloads++
+    return new Response(Bun.gzipSync(new TextEncoder().encode(entry)), { headers: { "content-type": "application/a-gzip" } })
   })
 
-  return { state, url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) }
+  return { ...server, state }
 }
 
 /** A Summary Sales Report (version 1_0 columns) for the given rows. */

@@ -12,18 +12,27 @@ import { writeFileAtomic } from "../../lib/util/atomic-file.ts"
 import { readConfigFile } from "../../lib/util/config-file.ts"
 import { parseSalesReport } from "./sales-report.ts"
 import { Source, ValueSet } from "../../api.ts"
+import { metrics } from "./metrics.ts"
 
 const options = v.object({
-  keyId: v.pipe(v.string(), v.minLength(1)),
-  /** The API key (.p8, PKCS#8 PEM), relative to the config file's folder. */
-  keyFile: v.pipe(v.string(), v.minLength(1)),
-  issuerId: v.pipe(v.string(), v.minLength(1)),
-  vendorNumber: v.pipe(v.union([v.string(), v.number()]), v.transform(String)),
-  /** Where reports are kept, relative to the config file's folder. */
-  dbDir: v.optional(v.string(), "db"),
-  apiUrl: v.optional(v.pipe(v.string(), v.url()), "https://api.appstoreconnect.apple.com"),
-  /** `filter[version]` of the SALES/SUMMARY report. */
-  reportVersion: v.optional(v.string(), "1_0"),
+  keyId: v.pipe(
+    v.string(),
+    v.minLength(1),
+    v.description("Key ID of the API key (App Store Connect → Users and Access → Integrations → Team Keys)"),
+  ),
+  keyFile: v.pipe(v.string(), v.minLength(1), v.description("The key's `.p8` file (PKCS#8 PEM), relative to the config file's folder")),
+  issuerId: v.pipe(v.string(), v.minLength(1), v.description("Issuer ID shown above the team keys")),
+  vendorNumber: v.pipe(
+    v.union([v.string(), v.number()]),
+    v.transform(String),
+    v.description("Vendor number (Payments and Financial Reports). A number or a string"),
+  ),
+  dbDir: v.optional(v.pipe(v.string(), v.description("Folder for the downloaded reports, relative to the config file's folder")), "db"),
+  apiUrl: v.optional(
+    v.pipe(v.string(), v.url(), v.description("API base URL (tests point it at a local fake)")),
+    "https://api.appstoreconnect.apple.com",
+  ),
+  reportVersion: v.optional(v.pipe(v.string(), v.description("`filter[version]` of the SALES/SUMMARY report")), "1_0"),
 })
 
 type Options = v.InferOutput<typeof options>
@@ -57,6 +66,7 @@ function isNoReport(detail: string | undefined): boolean {
 
 export class AppStoreConnectSource extends Source<Options> {
   static override readonly options = options
+  static override readonly metrics = metrics
   static readonly defaultTimeout = 60
 
   #key?: CryptoKey
@@ -85,14 +95,14 @@ export class AppStoreConnectSource extends Source<Options> {
       writeFileAtomic(path, text)
     }
 
-    const units = new ValueSet(["sku"], { help: "App downloads (1F) and in-app purchases (IA1) of the day, as the original counted" })
-    const downloads = new ValueSet(["sku"], { help: "First-time app downloads of the day (all download product types)" })
+    const units = new ValueSet(metrics.units)
+    const downloads = new ValueSet(metrics.downloads)
     for (const [sku, entry] of parseSalesReport(text)) {
       units.add(entry.units, [sku], "units")
       downloads.add(entry.downloads, [sku], "downloads")
     }
     const [y, m, d] = date.split("-").map(Number) as [number, number, number]
-    const meta = new ValueSet([], { unit: "seconds", help: "Day of the latest sales report (unix time)" })
+    const meta = new ValueSet(metrics.latestUpdate)
     meta.add(Math.floor(new Date(y, m - 1, d).getTime() / 1000), [], "latestUpdate")
     return [units, downloads, meta]
   }

@@ -8,15 +8,64 @@
  *   generation, md5Hash (base64), etag, updated; paged with nextPageToken.
  * - GET /storage/v1/b/<bucket>/o/<name>?alt=media&generation=: the object's bytes.
  * - A missing, unknown or expired bearer token: 401 `{"error":{"code":401,"message":"Invalid Credentials"}}`.
+ * The bucket's objects are put by the test, or a golden case's recorded `bucket/` folder.
  */
 import { createHash } from "node:crypto"
+import { readdirSync, readFileSync, statSync } from "node:fs"
+import { join, relative } from "node:path"
 import { decodeProtectedHeader, jwtVerify, type CryptoKey } from "jose"
+import { type FakeServer, serveFake } from "../../../test/helpers/fake-server.ts"
 
 export interface GcsFakeOptions {
   publicKey: CryptoKey
   clientEmail: string
   privateKeyId: string
   bucket: string
+  /** Objects in the bucket at start, name → bytes (see `recordedBucket`). */
+  objects?: Record<string, Uint8Array>
+}
+
+export interface GcsFake extends FakeServer {
+  readonly state: {
+    objects: Map<string, StoredObject>
+    tokens: Map<string, number>
+    /** Seconds an issued access token lives (Google: 3599). */
+    tokenLifetime: number
+    tokenRequests: number
+    listRequests: number
+    downloads: Map<string, number>
+    pageSize: number
+    /** The next n storage requests answer 500 / an HTML page. */
+    failNext: number
+    garbageNext: number
+    lastClaims: Record<string, unknown> | undefined
+    lastKid: string | undefined
+  }
+  /** Stores (or replaces, with a new generation) an object. */
+  put(name: string, bytes: Uint8Array): void
+  /** `${url}/token`, the endpoint the JWT's `aud` must name. */
+  readonly tokenUrl: string
+  /** Makes every issued token invalid, as if Google had expired them early. */
+  expireTokens(): void
+}
+
+/**
+ * A golden case's recorded bucket: every file under `<dir>/bucket/` is an object named by its
+ * path there (`stats/installs/installs_<package>_<YYYYMM>_overview.csv`). The CSVs are kept as
+ * UTF-8 text and served UTF-16LE with a byte-order mark, as Google writes them.
+ */
+export function recordedBucket(dir: string): Record<string, Uint8Array> {
+  const root = join(dir, "bucket")
+  const objects: Record<string, Uint8Array> = {}
+  const walk = (folder: string) => {
+    for (const entry of readdirSync(folder).sort()) {
+      const path = join(folder, entry)
+      if (statSync(path).isDirectory()) walk(path)
+      else objects[relative(root, path)] = utf16le(readFileSync(path, "utf8"))
+    }
+  }
+  walk(root)
+  return objects
 }
 
 interface StoredObject {
@@ -29,8 +78,8 @@ interface StoredObject {
 const gcsError = (code: number, message: string, reason: string) =>
   Response.json({ error: { code, message, errors: [{ message, domain: "global", reason }] } }, { status: code })
 
-export function startGcsFake(opts: GcsFakeOptions) {
-  const state = {
+export function startFakeGcs(opts: GcsFakeOptions): GcsFake {
+  const state: GcsFake["state"] = {
     objects: new Map<string, StoredObject>(),
     tokens: new Map<string, number>(),
     /** Seconds an issued access token lives (Google: 3599). */
@@ -41,48 +90,43 @@ export function startGcsFake(opts: GcsFakeOptions) {
     pageSize: 1000,
     failNext: 0,
     garbageNext: 0,
-    lastClaims: undefined as Record<string, unknown> | undefined,
-    lastKid: undefined as string | undefined,
+    lastClaims: undefined,
+    lastKid: undefined,
   }
   let generation = 1_700_000_000_000_000
 
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(request) {
-      const url = new URL(request.url)
-      if (url.pathname === "/token" && request.method === "POST") return token(request)
+  const server = serveFake((request, url, body) => {
+    if (url.pathname === "/token" && request.method === "POST") return token(body)
 
-      const match = url.pathname.match(/^\/storage\/v1\/b\/([^/]+)\/o(?:\/(.+))?$/)
-      if (!match) return gcsError(404, "Not Found", "notFound")
-      const auth = request.headers.get("authorization") ?? ""
-      const expires = state.tokens.get(auth.replace(/^Bearer /, ""))
-      if (!auth.startsWith("Bearer ") || expires === undefined || expires <= Date.now())
-        return gcsError(401, "Invalid Credentials", "authError")
-      if (decodeURIComponent(match[1]!) !== opts.bucket) return gcsError(404, "The specified bucket does not exist.", "notFound")
-      if (state.failNext > 0) {
-        state.failNext--
-        return gcsError(500, "Backend Error", "backendError")
-      }
-      if (state.garbageNext > 0) {
-        state.garbageNext--
-        return new Response("<html><body>502 Bad Gateway</body></html>", { status: 200, headers: { "content-type": "text/html" } })
-      }
-      if (match[2] === undefined) return list(url)
-      const name = decodeURIComponent(match[2])
-      const object = state.objects.get(name)
-      if (!object || url.searchParams.get("alt") !== "media") return gcsError(404, `No such object: ${opts.bucket}/${name}`, "notFound")
-      const wanted = url.searchParams.get("generation")
-      if (wanted && wanted !== object.generation) return gcsError(404, `No such object: ${opts.bucket}/${name}`, "notFound")
-      state.downloads.set(name, (state.downloads.get(name) ?? 0) + 1)
-      return new Response(object.bytes, { headers: { "content-type": "text/csv", "x-goog-generation": object.generation } })
-    },
+    const match = url.pathname.match(/^\/storage\/v1\/b\/([^/]+)\/o(?:\/(.+))?$/)
+    if (!match) return gcsError(404, "Not Found", "notFound")
+    const auth = request.headers.get("authorization") ?? ""
+    const expires = state.tokens.get(auth.replace(/^Bearer /, ""))
+    if (!auth.startsWith("Bearer ") || expires === undefined || expires <= Date.now())
+      return gcsError(401, "Invalid Credentials", "authError")
+    if (decodeURIComponent(match[1]!) !== opts.bucket) return gcsError(404, "The specified bucket does not exist.", "notFound")
+    if (state.failNext > 0) {
+      state.failNext--
+      return gcsError(500, "Backend Error", "backendError")
+    }
+    if (state.garbageNext > 0) {
+      state.garbageNext--
+      return new Response("<html><body>502 Bad Gateway</body></html>", { status: 200, headers: { "content-type": "text/html" } })
+    }
+    if (match[2] === undefined) return list(url)
+    const name = decodeURIComponent(match[2])
+    const object = state.objects.get(name)
+    if (!object || url.searchParams.get("alt") !== "media") return gcsError(404, `No such object: ${opts.bucket}/${name}`, "notFound")
+    const wanted = url.searchParams.get("generation")
+    if (wanted && wanted !== object.generation) return gcsError(404, `No such object: ${opts.bucket}/${name}`, "notFound")
+    state.downloads.set(name, (state.downloads.get(name) ?? 0) + 1)
+    return new Response(object.bytes, { headers: { "content-type": "text/csv", "x-goog-generation": object.generation } })
   })
-  const tokenUrl = `http://127.0.0.1:${server.port}/token`
+  const tokenUrl = `${server.url}/token`
 
-  async function token(request: Request): Promise<Response> {
+  async function token(body: string): Promise<Response> {
     state.tokenRequests++
-    const form = new URLSearchParams(await request.text())
+    const form = new URLSearchParams(body)
     const invalid = (description: string) => Response.json({ error: "invalid_grant", error_description: description }, { status: 400 })
     if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer") {
       return Response.json(
@@ -156,14 +200,14 @@ export function startGcsFake(opts: GcsFakeOptions) {
     })
   }
 
+  for (const [name, bytes] of Object.entries(opts.objects ?? {})) put(name, bytes)
+
   return {
+    ...server,
     state,
     put,
-    url: `http://127.0.0.1:${server.port}`,
     tokenUrl,
-    /** Makes every issued token invalid, as if Google had expired them early. */
     expireTokens: () => state.tokens.clear(),
-    stop: () => server.stop(true),
   }
 }
 

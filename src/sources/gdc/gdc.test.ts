@@ -1,24 +1,92 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test"
+import { afterAll, beforeAll, describe, expect, it, setSystemTime } from "bun:test"
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { exportPKCS8, generateKeyPair } from "jose"
-import { graphitePath, promName } from "../../core/naming.ts"
-import type { ValueSet } from "../../core/value-set.ts"
-import { GcsClient } from "./gcs.ts"
-import { ServiceAccountTokens } from "./service-account.ts"
-import { columnToName, decodeReportText, parseCrashesByVersion, parseCsv, parseOverview } from "./play-stats.ts"
-import { GdcSource } from "./index.ts"
-import { startGcsFake, utf16le } from "./fake-server.ts"
-import { makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { graphitePath, promName, type ProbeResult } from "../../api.ts"
+import { sourceConformance } from "../../../test/conformance/source.ts"
+import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { serveFake } from "../../../test/helpers/fake-server.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
+import { recordedBucket, startFakeGcs, utf16le } from "./fake-server.ts"
+import { GcsClient } from "./gcs.ts"
+import { GdcSource } from "./index.ts"
+import { columnToName, decodeReportText, parseCrashesByVersion, parseCsv, parseOverview } from "./play-stats.ts"
+import { ServiceAccountTokens } from "./service-account.ts"
 
 const BUCKET = "pubsite_prod_rev_01234567890987654321"
 const EMAIL = "pollect@api-project-1234.iam.gserviceaccount.com"
 const KID = "3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a"
 const PKG = "my.app.package"
 
-let fake: ReturnType<typeof startGcsFake>
+/** A service-account key file's text, as the Cloud console downloads it. */
+const serviceAccountKey = (pem: string, tokenUri: string) =>
+  JSON.stringify({
+    type: "service_account",
+    project_id: "api-project-1234",
+    private_key_id: KID,
+    private_key: pem,
+    client_email: EMAIL,
+    client_id: "1234",
+    token_uri: tokenUri,
+  })
+
+/** A config folder holding a new key pair's key file as `file`; the public key for the fake. */
+async function keyFolder(file: string, tokenUri: () => string) {
+  const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true })
+  const dir = tempDir("pollect-gdc-")
+  const pem = await exportPKCS8(privateKey)
+  return { publicKey, dir, write: () => writeFileSync(join(dir, file), serviceAccountKey(pem, tokenUri())) }
+}
+
+/** The golden cases' clock: their reports end on 2026-03-01 (or earlier); dates are local, so UTC. */
+const GOLDEN_NOW = new Date("2026-03-02T12:00:00Z")
+
+const failing: Record<string, unknown> = { type: "Gdc", bucketName: BUCKET, apps: [{ package: PKG }] }
+
+sourceConformance({
+  type: "Gdc",
+  cls: GdcSource,
+  dir: import.meta.dir,
+  golden: async (testCase) => {
+    const tz = process.env.TZ
+    process.env.TZ = "UTC"
+    setSystemTime(GOLDEN_NOW)
+    let gcs: ReturnType<typeof startFakeGcs> | undefined
+    try {
+      const key = await keyFolder(testCase.config.keyFile as string, () => gcs!.tokenUrl)
+      gcs = startFakeGcs({
+        publicKey: key.publicKey,
+        clientEmail: EMAIL,
+        privateKeyId: KID,
+        bucket: testCase.config.bucketName as string,
+        objects: recordedBucket(testCase.dir),
+      })
+      key.write()
+      const config = { ...testCase.config, storageUrl: gcs.url }
+      return [await makeSource<GdcSource>(GdcSource, config, { configDir: key.dir }).probe()]
+    } finally {
+      await gcs?.stop()
+      setSystemTime()
+      if (tz === undefined) delete process.env.TZ
+      else process.env.TZ = tz
+    }
+  },
+  failing: {
+    config: failing,
+    // Google is down: a closed loopback port for the token endpoint and the storage API.
+    setup: async () => {
+      const down = serveFake(() => new Response())
+      await down.stop()
+      const key = await keyFolder("key.json", () => `${down.url}/token`)
+      key.write()
+      Object.assign(failing, { keyFile: join(key.dir, "key.json"), storageUrl: down.url })
+    },
+    message: /Unable to connect/,
+  },
+})
+
+let fake: ReturnType<typeof startFakeGcs>
 let configDir: string
 let privatePem: string
 
@@ -53,20 +121,10 @@ beforeAll(async () => {
   const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true })
   privatePem = await exportPKCS8(privateKey)
   const other = await generateKeyPair("RS256", { extractable: true })
-  fake = startGcsFake({ publicKey, clientEmail: EMAIL, privateKeyId: KID, bucket: BUCKET })
+  fake = startFakeGcs({ publicKey, clientEmail: EMAIL, privateKeyId: KID, bucket: BUCKET })
   configDir = tempDir("pollect-gdc-")
-  const key = (pem: string) =>
-    JSON.stringify({
-      type: "service_account",
-      project_id: "api-project-1234",
-      private_key_id: KID,
-      private_key: pem,
-      client_email: EMAIL,
-      client_id: "1234",
-      token_uri: fake.tokenUrl,
-    })
-  writeFileSync(join(configDir, "api-project-1234.json"), key(privatePem))
-  writeFileSync(join(configDir, "wrong-key.json"), key(await exportPKCS8(other.privateKey)))
+  writeFileSync(join(configDir, "api-project-1234.json"), serviceAccountKey(privatePem, fake.tokenUrl))
+  writeFileSync(join(configDir, "wrong-key.json"), serviceAccountKey(await exportPKCS8(other.privateKey), fake.tokenUrl))
 })
 afterAll(() => fake?.stop())
 
@@ -83,7 +141,8 @@ const source = (extra: Record<string, unknown> = {}, dir = tempDir("pollect-gdc-
     },
     { configDir },
   )
-const values = (sets: ValueSet[]) => sets.flatMap((s) => s.values.map((v) => [[v.name, ...v.labelValues].join("|"), v.value] as const))
+/** Graphite path → value. */
+const values = (probe: ProbeResult) => byGraphitePath(probe, "Gdc")
 
 describe("Play Console CSV parsing (pure)", () => {
   it("decodes UTF-16LE with BOM (as Google writes the reports) and UTF-8", () => {
@@ -122,18 +181,18 @@ describe("Gdc against the fake GCS + OAuth server", () => {
     const sets = await src.probe()
     const got = Object.fromEntries(values(sets))
     expect(got).toMatchObject({
-      [`crashes_${PKG}|41|crash`]: 3,
-      [`crashes_${PKG}|41|anr`]: 1,
-      [`crashes_${PKG}|42|crash`]: 7,
-      [`crashes_${PKG}|42|anr`]: 0,
-      "dailyDeviceInstalls|My App": 25,
-      "activeDeviceInstalls|My App": 8123,
-      "totalUserInstalls|My App": 15320,
-      "totalAverageRating|My App": 4.37,
+      [`pollect.gdc.crashes_${PKG}.41.crash`]: 3,
+      [`pollect.gdc.crashes_${PKG}.41.anr`]: 1,
+      [`pollect.gdc.crashes_${PKG}.42.crash`]: 7,
+      [`pollect.gdc.crashes_${PKG}.42.anr`]: 0,
+      "pollect.gdc.dailyDeviceInstalls.My_App": 25,
+      "pollect.gdc.activeDeviceInstalls.My_App": 8123,
+      "pollect.gdc.totalUserInstalls.My_App": 15320,
+      "pollect.gdc.totalAverageRating.My_App": 4.37,
     })
-    expect(got["dailyAverageRating|My App"]).toBeUndefined()
+    expect(got["pollect.gdc.dailyAverageRating.My_App"]).toBeUndefined()
     const [y, m, d] = daysAgo(1).split("-").map(Number) as [number, number, number]
-    expect(got["latestUpdate"]).toBe(new Date(y, m - 1, d).getTime() / 1000)
+    expect(got["pollect.gdc.latestUpdate"]).toBe(new Date(y, m - 1, d).getTime() / 1000)
 
     // the fake verified the RS256 signature; the claims are Google's
     expect(fake.state.lastClaims).toMatchObject({
@@ -170,15 +229,15 @@ describe("Gdc against the fake GCS + OAuth server", () => {
     fake.put(name, utf16le(installsCsv(daysAgo(0)).replace(",25,", ",26,")))
     const sets = await src.probe()
     expect(fake.state.downloads.get(name)).toBe(before + 2)
-    expect(Object.fromEntries(values(sets))["dailyDeviceInstalls|My App"]).toBe(26)
+    expect(Object.fromEntries(values(sets))["pollect.gdc.dailyDeviceInstalls.My_App"]).toBe(26)
   })
 
   it("uses last month's file early in a month, and reports stale crash data as 0", async () => {
     fake.state.objects.clear()
     putReports(month(-1), daysAgo(10))
     const got = Object.fromEntries(values(await source().probe()))
-    expect(got[`crashes_${PKG}|42|crash`]).toBe(0)
-    expect(got["dailyDeviceInstalls|My App"]).toBe(25)
+    expect(got[`pollect.gdc.crashes_${PKG}.42.crash`]).toBe(0)
+    expect(got["pollect.gdc.dailyDeviceInstalls.My_App"]).toBe(25)
   })
 
   it("wrong credentials are a clear error without key material", async () => {
@@ -207,7 +266,7 @@ describe("Gdc against the fake GCS + OAuth server", () => {
     expect(src.tokenGrants).toBe(2)
     fake.expireTokens() // Google says 401 before our clock expected it: renew once and go on
     const requests = fake.state.tokenRequests
-    expect(values(await src.probe()).length).toBeGreaterThan(0)
+    expect(values(await src.probe()).size).toBeGreaterThan(0)
     expect(fake.state.tokenRequests).toBe(requests + 1)
   })
 
@@ -220,7 +279,7 @@ describe("Gdc against the fake GCS + OAuth server", () => {
     )
     fake.state.garbageNext = 1
     await expect(src.probe()).rejects.toThrow(/listing of gs:\/\/.* that is not JSON/)
-    expect(values(await src.probe()).length).toBeGreaterThan(0)
+    expect(values(await src.probe()).size).toBeGreaterThan(0)
   })
 
   it("a wrong bucket is a clear 404", async () => {

@@ -14,6 +14,7 @@ import { GcsClient, type GcsObject } from "./gcs.ts"
 import { parseServiceAccountKey, ServiceAccountTokens } from "./service-account.ts"
 import { parseCrashesByVersion, parseOverview, decodeReportText } from "./play-stats.ts"
 import { Source, ValueSet } from "../../api.ts"
+import { metrics } from "./metrics.ts"
 
 const REPORTS = ["crashes", "installs", "ratings"] as const
 type Report = (typeof REPORTS)[number]
@@ -21,17 +22,44 @@ type Report = (typeof REPORTS)[number]
 const SUFFIX: Record<Report, string> = { crashes: "app_version", installs: "overview", ratings: "overview" }
 
 const options = v.object({
-  bucketName: v.pipe(v.string(), v.minLength(1)),
-  apps: v.pipe(v.array(v.object({ package: v.pipe(v.string(), v.minLength(1)), name: v.optional(v.string()) })), v.minLength(1)),
-  /** Service-account key (JSON), relative to the config file's folder. */
-  keyFile: v.pipe(v.string(), v.minLength(1)),
-  /** Where the downloaded CSVs are kept, relative to the config file's folder. */
-  dbDir: v.optional(v.string(), "db"),
-  storageUrl: v.optional(v.pipe(v.string(), v.url()), "https://storage.googleapis.com"),
-  /** Default: the key file's `token_uri`, else https://oauth2.googleapis.com/token. */
-  tokenUrl: v.optional(v.pipe(v.string(), v.url())),
-  /** Which reports to read; all by default. */
-  reports: v.optional(v.array(v.picklist(REPORTS)), [...REPORTS]),
+  bucketName: v.pipe(
+    v.string(),
+    v.minLength(1),
+    v.description('The bucket ID from "Download reports" in the Play Console (`pubsite_prod_rev_01234567890987654321`)'),
+  ),
+  apps: v.pipe(
+    v.array(
+      v.object({
+        package: v.pipe(v.string(), v.minLength(1), v.description("The app's package name")),
+        name: v.optional(v.pipe(v.string(), v.description("The `app` label of installs/ratings; default: the package"))),
+      }),
+    ),
+    v.minLength(1),
+    v.description('The apps to report: `[{ "package": "my.app.package", "name": "My App" }]`'),
+  ),
+  keyFile: v.pipe(
+    v.string(),
+    v.minLength(1),
+    v.description("Service-account key (JSON), relative to the config file's folder. The account needs Play Console access to the reports"),
+  ),
+  dbDir: v.optional(
+    v.pipe(
+      v.string(),
+      v.description("Folder for the downloaded CSVs and `gdc-objects.json` (the generations seen), relative to the config file's folder"),
+    ),
+    "db",
+  ),
+  storageUrl: v.optional(v.pipe(v.string(), v.url(), v.description("Cloud Storage JSON API base URL")), "https://storage.googleapis.com"),
+  tokenUrl: v.optional(
+    v.pipe(
+      v.string(),
+      v.url(),
+      v.description(
+        "OAuth2 token endpoint (also the JWT's `aud`); default: the key file's `token_uri`, else `https://oauth2.googleapis.com/token`",
+      ),
+    ),
+  ),
+  reports: v.optional(v.pipe(v.array(v.picklist(REPORTS)), v.description("Which reports to read")), [...REPORTS]),
 })
 type Options = v.InferOutput<typeof options>
 
@@ -54,6 +82,7 @@ function dayStart(date: string): number {
 
 export class GdcSource extends Source<Options> {
   static override readonly options = options
+  static override readonly metrics = metrics
   static readonly defaultTimeout = 120
 
   #client?: GcsClient
@@ -76,9 +105,9 @@ export class GdcSource extends Source<Options> {
       for (const report of this.config.reports) await this.sync(client, index, report, app.package, now)
     }
 
-    const crashes = new ValueSet(["versionCode", "type"], { help: "Crashes and ANRs of the latest day, per app version" })
-    const installs = new ValueSet(["app"], { help: "Play Console installs overview of the latest day" })
-    const ratings = new ValueSet(["app"], { help: "Play Console ratings overview of the latest day" })
+    const crashes = new ValueSet(metrics.crashes)
+    const installs = new ValueSet(metrics.installs)
+    const ratings = new ValueSet(metrics.ratings)
     let latest = 0
     const threshold = now.getTime() / 1000 - STALE_AFTER_S
     const stored = existsSync(this.dbDir) ? readdirSync(this.dbDir) : [] // listed once, not per app and report
@@ -105,11 +134,7 @@ export class GdcSource extends Source<Options> {
         for (const [name, value] of Object.entries(parsed.values)) set.add(value, [label], name)
       }
     }
-    const meta = new ValueSet([], { unit: "seconds", help: "Day of the newest crash data (unix time)" }).add(
-      Math.trunc(latest),
-      [],
-      "latestUpdate",
-    )
+    const meta = new ValueSet(metrics.latestUpdate).add(Math.trunc(latest), [], "latestUpdate")
     return [crashes, meta, installs, ratings].filter((set) => set.values.length || set === meta)
   }
 

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto"
 import { release } from "node:os"
 import { ValueSet } from "../../api.ts"
+import { metrics } from "./metrics.ts"
 
 export const HMIP_LOOKUP_URL = "https://lookup.homematic.com:48335/getHost"
 /** Salt of the CLIENTAUTH header (homematicip-rest-api, client_token_builder.py). */
@@ -125,11 +126,11 @@ export function homematicValueSets(answer: unknown): ValueSet[] {
   if (!state || !obj(state.devices) || !obj(state.groups)) throw new Error("getCurrentState answer has no devices/groups")
   const devices = devicesOf(state)
 
-  const roomTemps = new ValueSet(["room"], { unit: "celsius", help: "Room temperature (climate display)" })
-  const roomHumidity = new ValueSet(["room"], { unit: "percent", help: "Room relative humidity (climate display)" })
-  const deviceTemps = new ValueSet(["room", "device"], { unit: "celsius", help: "Temperature per HomematicIP device" })
-  const deviceHumidity = new ValueSet(["room", "device"], { unit: "percent", help: "Relative humidity per HomematicIP device" })
-  const valves = new ValueSet(["room", "device"], { unit: "ratio", help: "Radiator valve opening, 0..1" })
+  const roomTemps = new ValueSet(metrics.roomTemperature)
+  const roomHumidity = new ValueSet(metrics.roomHumidity)
+  const deviceTemps = new ValueSet(metrics.deviceTemperature)
+  const deviceHumidity = new ValueSet(metrics.deviceHumidity)
+  const valves = new ValueSet(metrics.valvePosition)
 
   for (const { room, deviceIds } of roomsOf(state)) {
     let roomDone = false

@@ -1,19 +1,52 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test"
-import { toValueSets, type ValueSet } from "../../core/value-set.ts"
-import { clientAuthToken, escapeLabel, homematicValueSets, normalizeAccessPoint, restUrlFromLookup } from "./client.ts"
-import { builtinSources } from "../index.ts"
-import { HomematicIpSource } from "./index.ts"
-import { resultOf } from "../../../test/helpers/context.ts"
+import { afterAll, describe, expect, it } from "bun:test"
+import { toValueSets, type ProbeResult } from "../../api.ts"
+import { sourceConformance } from "../../../test/conformance/source.ts"
+import { byGraphitePath, makeSource, resultOf } from "../../../test/helpers/context.ts"
+import { serveFake } from "../../../test/helpers/fake-server.ts"
 import { makeLoggedSource } from "../../../test/helpers/logged-source.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
-import { ACCESS_POINT, AUTH_TOKEN, FakeHomematicIp, homeState } from "./fake-server.ts"
+import { builtinSources } from "../index.ts"
+import { clientAuthToken, escapeLabel, homematicValueSets, normalizeAccessPoint, restUrlFromLookup } from "./client.ts"
+import { ACCESS_POINT, AUTH_TOKEN, homeState, recordedState, startFakeHomematicIp } from "./fake-server.ts"
+import { HomematicIpSource } from "./index.ts"
 
-function values(sets: ValueSet[]): Record<string, number> {
+/** `<value name>.<room>[.<device>]` → value, from the Graphite paths `pollect.homematicip.…`. */
+function values(probe: ProbeResult): Record<string, number> {
   const out: Record<string, number> = {}
-  for (const set of sets) for (const value of set.values) out[[value.name, ...value.labelValues].join(".")] = value.value
+  for (const [path, value] of byGraphitePath(probe, "HomematicIp")) out[path.replace(/^pollect\.homematicip\./, "")] = value
   return out
 }
+
+const failing: Record<string, unknown> = { type: "HomematicIp", authToken: AUTH_TOKEN, accessPoint: ACCESS_POINT }
+
+sourceConformance({
+  type: "HomematicIp",
+  cls: HomematicIpSource,
+  dir: import.meta.dir,
+  golden: async (testCase) => {
+    const cloud = startFakeHomematicIp({
+      authToken: testCase.config.authToken as string,
+      accessPoint: normalizeAccessPoint(testCase.config.accessPoint as string),
+      state: recordedState(testCase.dir),
+    })
+    try {
+      return [await makeSource<HomematicIpSource>(HomematicIpSource, { ...testCase.config, lookupUrl: cloud.lookupUrl }).probe()]
+    } finally {
+      await cloud.stop()
+    }
+  },
+  failing: {
+    config: failing,
+    // The lookup host is down: a closed loopback port.
+    setup: async () => {
+      const down = serveFake(() => new Response())
+      await down.stop()
+      failing.lookupUrl = `${down.url}/getHost`
+    },
+    message: /Unable to connect/,
+  },
+})
 
 describe("HomematicIp (pure)", () => {
   it("derives CLIENTAUTH as SHA-512(accessPoint + salt), upper-case (vector computed with Python's hashlib)", () => {
@@ -66,8 +99,7 @@ describe("HomematicIp (pure)", () => {
 })
 
 describe("HomematicIp against the fake cloud", () => {
-  const cloud = new FakeHomematicIp()
-  beforeAll(() => cloud.start())
+  const cloud = startFakeHomematicIp()
   afterAll(() => cloud.stop())
   const make = (extra: Record<string, unknown> = {}) =>
     makeLoggedSource<HomematicIpSource>(HomematicIpSource, {
@@ -77,7 +109,7 @@ describe("HomematicIp against the fake cloud", () => {
       lookupUrl: cloud.lookupUrl,
       ...extra,
     })
-  const probe = async (source: HomematicIpSource) => values(toValueSets(await source.probe()))
+  const probe = async (source: HomematicIpSource) => values(await source.probe())
 
   it("looks the REST server up once, then reads the state with AUTHTOKEN and CLIENTAUTH", async () => {
     const before = { ...cloud.calls }
@@ -86,10 +118,10 @@ describe("HomematicIp against the fake cloud", () => {
     expect((await probe(source))["valve_position.bad_oben.heizkoerper"]).toBe(1)
     expect(cloud.calls.lookups - before.lookups).toBe(1)
     expect(cloud.calls.states - before.states).toBe(2)
-    const lookup = cloud.requests.find((r) => r.path === "/getHost")!
+    const lookup = cloud.seen("/getHost")[0]!
     expect(JSON.parse(lookup.body)).toMatchObject({ id: ACCESS_POINT, clientCharacteristics: { apiVersion: "10", deviceType: "Computer" } })
-    const state = cloud.requests.findLast((r) => r.path === "/hmip/home/getCurrentState")!
-    expect(state.headers).toMatchObject({
+    const state = cloud.seen("/hmip/home/getCurrentState").at(-1)!
+    expect(Object.fromEntries(state.headers)).toMatchObject({
       authtoken: AUTH_TOKEN,
       clientauth: clientAuthToken(ACCESS_POINT),
       version: "12",

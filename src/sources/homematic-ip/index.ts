@@ -14,14 +14,26 @@ import {
   restUrlFromLookup,
 } from "./client.ts"
 import { jsonErrorFields } from "../../lib/util/json-error-fields.ts"
+import { metrics } from "./metrics.ts"
 
 const options = v.object({
-  authToken: v.pipe(v.string(), v.minLength(1)),
-  /** The access point's SGTIN (printed on it), with or without dashes. */
-  accessPoint: v.pipe(v.string(), v.minLength(1)),
-  lookupUrl: v.optional(v.pipe(v.string(), v.url()), HMIP_LOOKUP_URL),
-  /** Skip the lookup and use this REST server (the lookup's `urlREST`). */
-  restUrl: v.optional(v.pipe(v.string(), v.url())),
+  authToken: v.pipe(
+    v.string(),
+    v.minLength(1),
+    v.description(
+      "Auth token of a client registered at the access point, e.g. made with `hmip_generate_auth_token` of the homematicip package (masked in logs)",
+    ),
+  ),
+  accessPoint: v.pipe(
+    v.string(),
+    v.minLength(1),
+    v.description("The access point's SGTIN (printed on it), with or without dashes, e.g. `3014-F711-A000-0000-000B-EEF1`"),
+  ),
+  lookupUrl: v.optional(
+    v.pipe(v.string(), v.url(), v.description("Lookup host that says which REST server serves the access point")),
+    HMIP_LOOKUP_URL,
+  ),
+  restUrl: v.optional(v.pipe(v.string(), v.url(), v.description("Skip the lookup and use this REST server (the lookup's `urlREST`)"))),
 })
 
 type Options = v.InferOutput<typeof options>
@@ -34,6 +46,7 @@ function errorCode(text: string): string {
 
 export class HomematicIpSource extends Source<Options> {
   static override readonly options = options
+  static override readonly metrics = metrics
   static readonly defaultTimeout = 20
 
   private readonly accessPoint: string

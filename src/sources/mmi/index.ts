@@ -14,14 +14,29 @@ import { readConfigFile } from "../../lib/util/config-file.ts"
 import { IdkClient, type IdkTokens } from "./idk-login.ts"
 import { parseVehicleStatus, STATUS_JOBS } from "./vehicle-status.ts"
 import { Source, ValueSet } from "../../api.ts"
+import { metrics } from "./metrics.ts"
 
 const options = v.object({
-  /** JSON file with `user` and `pass` (as the original), relative to the config file's folder. */
-  credentials: v.pipe(v.string(), v.minLength(1)),
-  vin: v.pipe(v.string(), v.minLength(1)),
-  bffUrl: v.optional(v.pipe(v.string(), v.url()), "https://emea.bff.cariad.digital"),
-  /** The myAudi app's OAuth client (audi_connect_ha's default for Europe). */
-  clientId: v.optional(v.string(), "09b6cbec-cd19-4589-82fd-363dfa8c24da@apps_vw-dilab_com"),
+  credentials: v.pipe(
+    v.string(),
+    v.minLength(1),
+    v.description("JSON file with the myAudi login (`user`, `pass`, optional `qmauth`), relative to the config file's folder"),
+  ),
+  vin: v.pipe(v.string(), v.minLength(1), v.description("VIN of the car to read")),
+  bffUrl: v.optional(
+    v.pipe(
+      v.string(),
+      v.url(),
+      v.description(
+        "CARIAD backend (sign-in configuration, token endpoint, vehicle status). North America: `https://na.bff.cariad.digital`",
+      ),
+    ),
+    "https://emea.bff.cariad.digital",
+  ),
+  clientId: v.optional(
+    v.pipe(v.string(), v.description("The myAudi app's OAuth client ID (audi_connect_ha's default for Europe)")),
+    "09b6cbec-cd19-4589-82fd-363dfa8c24da@apps_vw-dilab_com",
+  ),
 })
 type Options = v.InferOutput<typeof options>
 
@@ -36,6 +51,7 @@ const RENEW_MARGIN_MS = 60_000
 
 export class MMISource extends Source<Options> {
   static override readonly options = options
+  static override readonly metrics = metrics
   static readonly defaultTimeout = 60
 
   #tokens?: IdkTokens
@@ -64,11 +80,11 @@ export class MMISource extends Source<Options> {
       throw new Error("Audi vehicle status answered 200 with something that is not JSON")
     }
     const values = parseVehicleStatus(data)
-    const plain = new ValueSet([], { unit: "kilometers", help: "Audi vehicle: mileage and ranges" })
+    const plain = new ValueSet(metrics.distances)
     for (const [name, value] of Object.entries(values.plain)) plain.add(value, [], name)
-    const percent = new ValueSet([], { unit: "percent", help: "Audi vehicle: tank, battery and oil level" })
+    const percent = new ValueSet(metrics.levels)
     for (const [name, value] of Object.entries(values.percent)) percent.add(value, [], name)
-    const celsius = new ValueSet([], { unit: "celsius", help: "Audi vehicle: outside temperature" })
+    const celsius = new ValueSet(metrics.temperature)
     for (const [name, value] of Object.entries(values.celsius)) celsius.add(value, [], name)
     return [plain, percent, celsius].filter((set) => set.values.length)
   }

@@ -1,28 +1,71 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test"
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { graphitePath, promName, type ProbeResult, type ValueSet } from "../../api.ts"
 import { redact } from "../../core/log.ts"
-import { graphitePath, promName } from "../../core/naming.ts"
-import type { ValueSet } from "../../core/value-set.ts"
-import { CookieJar, parseLoginForm, qmauthHeader, scriptHmac } from "./idk-login.ts"
-import { parseVehicleStatus } from "./vehicle-status.ts"
-import { MMISource } from "./index.ts"
-import { startAudiFake, VEHICLE_STATUS } from "./fake-server.ts"
-import { makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { sourceConformance } from "../../../test/conformance/source.ts"
+import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { serveFake } from "../../../test/helpers/fake-server.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
+import { recordedStatus, startFakeAudi, VEHICLE_STATUS } from "./fake-server.ts"
+import { CookieJar, parseLoginForm, qmauthHeader, scriptHmac } from "./idk-login.ts"
+import { MMISource } from "./index.ts"
+import { parseVehicleStatus } from "./vehicle-status.ts"
 
 const USER = "driver@example.com"
 const PASS = "s3cret-Passw0rd"
 const CLIENT = "09b6cbec-cd19-4589-82fd-363dfa8c24da@apps_vw-dilab_com"
 const VIN = "WAUZZZF40NA012345"
+/** Our own X-QMAuth pair: the app's real secret is not shipped; the fake demands this one. */
 const QM = { clientId: "01abcdef", secretHex: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff" }
 
-let fake: ReturnType<typeof startAudiFake>
+/** A config folder with the credentials file the golden cases' config.json names. */
+function credentialsDir(file = "audi-credentials.json"): string {
+  const dir = tempDir("pollect-mmi-")
+  writeFileSync(join(dir, file), JSON.stringify({ user: USER, pass: PASS, qmauth: QM }))
+  return dir
+}
+
+const failing: Record<string, unknown> = { type: "MMI", vin: VIN }
+
+sourceConformance({
+  type: "MMI",
+  cls: MMISource,
+  dir: import.meta.dir,
+  golden: async (testCase) => {
+    const audi = startFakeAudi({
+      user: USER,
+      password: PASS,
+      clientId: (testCase.config.clientId as string | undefined) ?? CLIENT,
+      vin: testCase.config.vin as string,
+      qmauth: QM,
+      vehicleStatus: recordedStatus(testCase.dir),
+    })
+    try {
+      const config = { ...testCase.config, bffUrl: audi.url }
+      return [await makeSource<MMISource>(MMISource, config, { configDir: credentialsDir(testCase.config.credentials as string) }).probe()]
+    } finally {
+      await audi.stop()
+    }
+  },
+  failing: {
+    config: failing,
+    // The backend is down: a closed loopback port.
+    setup: async () => {
+      const down = serveFake(() => new Response())
+      await down.stop()
+      Object.assign(failing, { bffUrl: down.url, credentials: join(credentialsDir(), "audi-credentials.json") })
+    },
+    message: /Unable to connect/,
+  },
+})
+
+let fake: ReturnType<typeof startFakeAudi>
 let configDir: string
 
 beforeAll(() => {
-  fake = startAudiFake({ user: USER, password: PASS, clientId: CLIENT, vin: VIN, qmauth: QM })
+  fake = startFakeAudi({ user: USER, password: PASS, clientId: CLIENT, vin: VIN, qmauth: QM })
   configDir = tempDir("pollect-mmi-")
   writeFileSync(join(configDir, "credentials.json"), JSON.stringify({ user: USER, pass: PASS, qmauth: QM }))
   writeFileSync(join(configDir, "wrong.json"), JSON.stringify({ user: USER, pass: "not-the-password", qmauth: QM }))
@@ -36,7 +79,9 @@ const source = (extra: Record<string, unknown> = {}, stateDir = tempDir("pollect
     { credentials: "credentials.json", vin: VIN.toLowerCase(), bffUrl: fake.url, ...extra },
     { configDir, stateDir },
   )
-const flat = (sets: ValueSet[]) => Object.fromEntries(sets.flatMap((s) => s.values.map((v) => [v.name, v.value])))
+/** Value name → value, from the Graphite paths `pollect.mmi.<name>`. */
+const flat = (probe: ProbeResult) =>
+  Object.fromEntries([...byGraphitePath(probe, "MMI")].map(([path, value]) => [path.replace(/^pollect\.mmi\./, ""), value]))
 
 describe("pure helpers", () => {
   it("maps selectivestatus JSON to the original's values", () => {

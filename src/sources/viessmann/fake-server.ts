@@ -2,9 +2,45 @@
  * A fake Viessmann cloud on loopback: the IAM (authorize with Basic auth + PKCE S256 → 302 to the
  * redirect URI with a one-time code; token endpoint for authorization_code and refresh_token
  * grants) and the IoT API v2 (installations, device features) behind Bearer tokens that expire.
- * Paths, parameters and bodies follow PyViCare's client and its recorded API answers.
+ * Paths, parameters and bodies follow PyViCare's client and its recorded API answers; the
+ * recorded answers it serves are a golden case's `installations.json` and `features.json`
+ * (testdata/heat-pump/ by default).
  */
 import { createHash, randomBytes } from "node:crypto"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { type FakeServer, serveFake } from "../../../test/helpers/fake-server.ts"
+
+export const INSTALLATION_ID = 2096888
+export const GATEWAY_SERIAL = "7633107093013212"
+export const DEVICE_ID = "0"
+
+const HEAT_PUMP = join(import.meta.dir, "testdata", "heat-pump")
+
+/** A recorded answer (JSON) of a golden case folder. */
+export function recorded(dir: string, file: string): unknown {
+  return JSON.parse(readFileSync(join(dir, file), "utf8"))
+}
+
+type Json = Record<string, unknown>
+
+/**
+ * The heat pump's recorded features (testdata/heat-pump/features.json, values like a Vitocal 200
+ * reports), with some features' properties replaced (`{}` empties one) or added.
+ */
+export function heatPumpFeatures(overrides: Record<string, Record<string, unknown>> = {}): unknown {
+  const answer = recorded(HEAT_PUMP, "features.json") as { data: Json[] }
+  const rest = { ...overrides }
+  const data = answer.data.map((item) => {
+    const feature = item.feature as string
+    if (!(feature in rest)) return item
+    const properties = rest[feature]
+    delete rest[feature]
+    return { ...item, properties }
+  })
+  for (const [feature, properties] of Object.entries(rest)) data.push({ ...data[0], feature, properties })
+  return { data }
+}
 
 export interface FakeViessmannOptions {
   user?: string
@@ -12,6 +48,28 @@ export interface FakeViessmannOptions {
   clientId?: string
   /** Lifetime of issued access tokens, seconds. */
   expiresIn?: number
+  /** The `/equipment/installations` answer; default testdata/heat-pump/installations.json. */
+  installations?: unknown
+  /** The `/features` answer of every device the installations list; default testdata/heat-pump/features.json. */
+  features?: unknown
+}
+
+export interface FakeViessmann extends FakeServer {
+  readonly user: string
+  readonly password: string
+  readonly clientId: string
+  /** Lifetime of access tokens issued from now on, seconds. */
+  expiresIn: number
+  features: unknown
+  /** Refuse every refresh_token grant (as after a password change). */
+  refuseRefresh: boolean
+  /** The next `count` API requests fail with a 500 or a non-JSON answer. */
+  failNext: { mode: "500" | "garbage"; count: number } | null
+  readonly calls: { authorize: number; codeGrants: number; refreshGrants: number; api: number }
+  /** Options pointing a Viessmann source at this fake. */
+  endpoints(): { authUrl: string; tokenUrl: string; apiUrl: string }
+  /** Makes every issued access token expire now (as if time passed). */
+  expireAccessTokens(): void
 }
 
 interface IssuedCode {
@@ -24,128 +82,38 @@ const b64url = (bytes: Buffer) => bytes.toString("base64").replace(/\+/g, "-").r
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } })
 
-export const INSTALLATION_ID = 2096888
-export const GATEWAY_SERIAL = "7633107093013212"
-export const DEVICE_ID = "0"
-
-/** A heat pump's features in the API's format (values like a Vitocal 200 reports). */
-export function heatPumpFeatures(overrides: Record<string, Record<string, unknown>> = {}): unknown {
-  const prop = (type: string, value: unknown, unit?: string) => (unit === undefined ? { type, value } : { type, unit, value })
-  const features: Record<string, Record<string, unknown>> = {
-    "heating.sensors.temperature.return": { status: prop("string", "connected"), value: prop("number", 22.7, "celsius") },
-    "heating.sensors.temperature.outside": { status: prop("string", "connected"), value: prop("number", -3.4, "celsius") },
-    "heating.dhw.sensors.temperature.hotWaterStorage.top": { status: prop("string", "connected"), value: prop("number", 47.9, "celsius") },
-    "heating.dhw.sensors.temperature.hotWaterStorage": { status: prop("string", "connected"), value: prop("number", 46.5, "celsius") },
-    "heating.circuits.0.sensors.temperature.supply": { status: prop("string", "connected"), value: prop("number", 23.4, "celsius") },
-    "heating.secondaryCircuit.sensors.temperature.supply": { status: prop("string", "connected"), value: prop("number", 22.1, "celsius") },
-    "heating.compressors.0": { active: prop("boolean", true), phase: prop("string", "heating") },
-    "heating.compressors.0.statistics": {
-      hours: prop("number", 13651.9, "hour"),
-      hoursLoadClassOne: prop("number", 366, "hour"),
-      hoursLoadClassTwo: prop("number", 5579, "hour"),
-      hoursLoadClassThree: prop("number", 6024, "hour"),
-      hoursLoadClassFour: prop("number", 659, "hour"),
-      hoursLoadClassFive: prop("number", 715, "hour"),
-      starts: prop("number", 6973, ""),
-    },
-    "heating.dhw.charging": { active: prop("boolean", false) },
-    "heating.circuits.0.circulation.pump": { status: prop("string", "on") },
-    "heating.dhw.pumps.circulation": { status: prop("string", "off") },
-    "heating.dhw.pumps.primary": { status: prop("string", "off") },
-    "heating.dhw.temperature.main": { value: prop("number", 50, "celsius") },
-    "heating.circuits.0.operating.programs.normal": {
-      active: prop("boolean", true),
-      demand: prop("string", "unknown"),
-      temperature: prop("number", 22, "celsius"),
-    },
-    "device.messages.errors.raw": { entries: prop("array", []) },
-    ...overrides,
+/** The features paths of every device the installations answer lists. */
+function devicePaths(installations: unknown): Set<string> {
+  const paths = new Set<string>()
+  for (const installation of ((installations as Json)?.data as Json[] | undefined) ?? []) {
+    for (const gateway of (installation.gateways as Json[] | undefined) ?? []) {
+      const devices = (gateway.devices as Json[] | undefined) ?? []
+      for (const id of [...devices.map((d) => d.id), "0"])
+        paths.add(`/features/installations/${installation.id}/gateways/${gateway.serial}/devices/${id}/features`)
+    }
   }
-  return {
-    data: Object.entries(features).map(([feature, properties]) => ({
-      apiVersion: 1,
-      commands: {},
-      deviceId: DEVICE_ID,
-      feature,
-      gatewayId: GATEWAY_SERIAL,
-      isEnabled: true,
-      isReady: true,
-      properties,
-      timestamp: "2026-11-20T18:31:30.745Z",
-      uri: `https://api.viessmann-climatesolutions.com/iot/v2/features/installations/${INSTALLATION_ID}/gateways/${GATEWAY_SERIAL}/devices/${DEVICE_ID}/features/${feature}`,
-    })),
-  }
+  return paths
 }
 
-export class FakeViessmann {
-  user: string
-  password: string
-  readonly clientId: string
-  expiresIn: number
-  features: unknown = heatPumpFeatures()
-  /** Refuse every refresh_token grant (as after a password change). */
-  refuseRefresh = false
-  failNext: { mode: "500" | "garbage"; count: number } | null = null
-  readonly calls = { authorize: 0, codeGrants: 0, refreshGrants: 0, api: 0 }
-  /** Every request's URL and Authorization header (to check nothing leaks). */
-  readonly seen: string[] = []
-  private readonly codes = new Map<string, IssuedCode>()
-  private readonly accessTokens = new Map<string, number>()
-  private readonly refreshTokens = new Set<string>()
-  private server?: ReturnType<typeof Bun.serve>
+export function startFakeViessmann(options: FakeViessmannOptions = {}): FakeViessmann {
+  const installations = options.installations ?? recorded(HEAT_PUMP, "installations.json")
+  const devices = devicePaths(installations)
+  const codes = new Map<string, IssuedCode>()
+  const accessTokens = new Map<string, number>()
+  const refreshTokens = new Set<string>()
 
-  constructor(options: FakeViessmannOptions = {}) {
-    this.user = options.user ?? "heat@example.com"
-    this.password = options.password ?? "vi-Pass-0815"
-    this.clientId = options.clientId ?? "client-4c6f"
-    this.expiresIn = options.expiresIn ?? 3600
-  }
-
-  get url(): string {
-    if (!this.server) throw new Error("fake Viessmann not started")
-    return `http://127.0.0.1:${this.server.port}`
-  }
-
-  /** Options pointing a Viessmann source at this fake. */
-  endpoints(): Record<string, string> {
-    return { authUrl: `${this.url}/idp/v3/authorize`, tokenUrl: `${this.url}/idp/v3/token`, apiUrl: `${this.url}/iot/v2` }
-  }
-
-  start(): this {
-    this.server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => this.handle(req) })
-    return this
-  }
-
-  stop(): void {
-    this.server?.stop(true)
-  }
-
-  /** Makes every issued access token expire now (as if time passed). */
-  expireAccessTokens(): void {
-    for (const token of this.accessTokens.keys()) this.accessTokens.set(token, 0)
-  }
-
-  private issue(): Record<string, unknown> {
+  const issue = (): Record<string, unknown> => {
     const access = "at." + b64url(randomBytes(24))
     const refresh = "rt." + b64url(randomBytes(24))
-    this.accessTokens.set(access, Date.now() + this.expiresIn * 1000)
-    this.refreshTokens.add(refresh)
-    return { access_token: access, refresh_token: refresh, token_type: "Bearer", expires_in: this.expiresIn }
+    accessTokens.set(access, Date.now() + fake.expiresIn * 1000)
+    refreshTokens.add(refresh)
+    return { access_token: access, refresh_token: refresh, token_type: "Bearer", expires_in: fake.expiresIn }
   }
 
-  private async handle(req: Request): Promise<Response> {
-    const url = new URL(req.url)
-    this.seen.push(`${req.method} ${url.pathname}${url.search} ${req.headers.get("authorization") ?? ""}`)
-    if (url.pathname === "/idp/v3/authorize" && req.method === "POST") return this.authorize(req, url)
-    if (url.pathname === "/idp/v3/token" && req.method === "POST") return this.token(req)
-    if (url.pathname.startsWith("/iot/v2/") && req.method === "GET") return this.api(req, url)
-    return json({ statusCode: 404, error: "Not Found" }, 404)
-  }
-
-  private authorize(req: Request, url: URL): Response {
-    this.calls.authorize++
+  const authorize = (request: Request, url: URL): Response => {
+    fake.calls.authorize++
     const q = url.searchParams
-    if (q.get("client_id") !== this.clientId) return json({ error: "invalid_client", error_description: "unknown client" }, 401)
+    if (q.get("client_id") !== fake.clientId) return json({ error: "invalid_client", error_description: "unknown client" }, 401)
     if (
       q.get("response_type") !== "code" ||
       q.get("code_challenge_method") !== "S256" ||
@@ -154,9 +122,9 @@ export class FakeViessmann {
     ) {
       return json({ error: "invalid_request" }, 400)
     }
-    const basic = /^Basic (.+)$/.exec(req.headers.get("authorization") ?? "")?.[1]
+    const basic = /^Basic (.+)$/.exec(request.headers.get("authorization") ?? "")?.[1]
     const [user, ...rest] = basic ? Buffer.from(basic, "base64").toString("utf8").split(":") : []
-    if (user !== this.user || rest.join(":") !== this.password) {
+    if (user !== fake.user || rest.join(":") !== fake.password) {
       // Wrong credentials: the IAM shows its login page instead of redirecting.
       return new Response("<html><body><form id='login'>Login</form></body></html>", {
         status: 200,
@@ -164,49 +132,52 @@ export class FakeViessmann {
       })
     }
     const code = b64url(randomBytes(18))
-    this.codes.set(code, { clientId: this.clientId, redirectUri: q.get("redirect_uri")!, challenge: q.get("code_challenge")! })
+    codes.set(code, { clientId: fake.clientId, redirectUri: q.get("redirect_uri")!, challenge: q.get("code_challenge")! })
     const location = new URL(q.get("redirect_uri")!)
     location.searchParams.set("code", code)
     if (q.get("state")) location.searchParams.set("state", q.get("state")!)
     return new Response(null, { status: 302, headers: { location: location.toString() } })
   }
 
-  private async token(req: Request): Promise<Response> {
-    if (!(req.headers.get("content-type") ?? "").startsWith("application/x-www-form-urlencoded"))
+  const token = (request: Request, body: string): Response => {
+    if (!(request.headers.get("content-type") ?? "").startsWith("application/x-www-form-urlencoded"))
       return json({ error: "invalid_request" }, 400)
-    const form = new URLSearchParams(await req.text())
-    if (form.get("client_id") !== this.clientId) return json({ error: "invalid_client" }, 401)
+    const form = new URLSearchParams(body)
+    if (form.get("client_id") !== fake.clientId) return json({ error: "invalid_client" }, 401)
     if (form.get("grant_type") === "authorization_code") {
-      const issued = this.codes.get(form.get("code") ?? "")
-      this.codes.delete(form.get("code") ?? "") // one use only
-      const verifier = form.get("code_verifier") ?? ""
-      const challenge = b64url(createHash("sha256").update(verifier).digest())
+      const issued = codes.get(form.get("code") ?? "")
+      codes.delete(form.get("code") ?? "") // one use only
+      const challenge = b64url(
+        createHash("sha256")
+          .update(form.get("code_verifier") ?? "")
+          .digest(),
+      )
       if (!issued || issued.redirectUri !== form.get("redirect_uri") || issued.challenge !== challenge)
         return json({ error: "invalid_grant" }, 400)
-      this.calls.codeGrants++
-      return json(this.issue())
+      fake.calls.codeGrants++
+      return json(issue())
     }
     if (form.get("grant_type") === "refresh_token") {
       const refresh = form.get("refresh_token") ?? ""
-      if (this.refuseRefresh || !this.refreshTokens.has(refresh))
+      if (fake.refuseRefresh || !refreshTokens.has(refresh))
         return json({ error: "invalid_grant", error_description: "refresh token expired or revoked" }, 400)
-      this.calls.refreshGrants++
-      const issued = this.issue()
-      this.refreshTokens.delete(issued.refresh_token as string)
+      fake.calls.refreshGrants++
+      const issued = issue()
+      refreshTokens.delete(issued.refresh_token as string)
       return json({ ...issued, refresh_token: undefined }) // the refresh token stays the same
     }
     return json({ error: "unsupported_grant_type" }, 400)
   }
 
-  private api(req: Request, url: URL): Response {
-    this.calls.api++
-    const bearer = /^Bearer (.+)$/.exec(req.headers.get("authorization") ?? "")?.[1] ?? ""
-    const expiry = this.accessTokens.get(bearer)
+  const api = (request: Request, url: URL): Response => {
+    fake.calls.api++
+    const bearer = /^Bearer (.+)$/.exec(request.headers.get("authorization") ?? "")?.[1] ?? ""
+    const expiry = accessTokens.get(bearer)
     if (expiry === undefined) return json({ viErrorId: "req-1", statusCode: 401, errorType: "UNAUTHORIZED", message: "Invalid token" }, 401)
     if (expiry <= Date.now()) return json({ error: "EXPIRED TOKEN" }, 401)
-    if (this.failNext && this.failNext.count > 0) {
-      const mode = this.failNext.mode
-      if (--this.failNext.count === 0) this.failNext = null
+    if (fake.failNext && fake.failNext.count > 0) {
+      const mode = fake.failNext.mode
+      if (--fake.failNext.count === 0) fake.failNext = null
       if (mode === "500")
         return json(
           {
@@ -220,31 +191,35 @@ export class FakeViessmann {
       return new Response("<html>upstream gateway timeout</html>", { status: 200, headers: { "content-type": "text/html" } })
     }
     const path = url.pathname.replace(/^\/iot\/v2/, "")
-    if (path === "/equipment/installations" && url.searchParams.get("includeGateways") === "true") {
-      return json({
-        data: [
-          {
-            id: INSTALLATION_ID,
-            description: "Home",
-            aggregatedStatus: "WorksProperly",
-            gateways: [
-              {
-                serial: GATEWAY_SERIAL,
-                version: "1.4.0.0",
-                aggregatedStatus: "WorksProperly",
-                devices: [
-                  { id: "gateway", deviceType: "vitoconnect", modelId: "Heatbox1" },
-                  { id: DEVICE_ID, deviceType: "heating", modelId: "E3_Vitocal" },
-                ],
-              },
-            ],
-          },
-        ],
-        cursor: { next: "" },
-      })
-    }
-    if (path === `/features/installations/${INSTALLATION_ID}/gateways/${GATEWAY_SERIAL}/devices/${DEVICE_ID}/features`)
-      return json(this.features)
+    if (path === "/equipment/installations" && url.searchParams.get("includeGateways") === "true") return json(installations)
+    if (devices.has(path)) return json(fake.features)
     return json({ viErrorId: "req-2", statusCode: 404, errorType: "NOT_FOUND", message: "Not found" }, 404)
   }
+
+  const server = serveFake((request, url, body) => {
+    if (url.pathname === "/idp/v3/authorize" && request.method === "POST") return authorize(request, url)
+    if (url.pathname === "/idp/v3/token" && request.method === "POST") return token(request, body)
+    if (url.pathname.startsWith("/iot/v2/") && request.method === "GET") return api(request, url)
+    return json({ statusCode: 404, error: "Not Found" }, 404)
+  })
+  const fake: FakeViessmann = {
+    ...server,
+    user: options.user ?? "heat@example.com",
+    password: options.password ?? "vi-Pass-0815",
+    clientId: options.clientId ?? "client-4c6f",
+    expiresIn: options.expiresIn ?? 3600,
+    features: options.features ?? recorded(HEAT_PUMP, "features.json"),
+    refuseRefresh: false,
+    failNext: null,
+    calls: { authorize: 0, codeGrants: 0, refreshGrants: 0, api: 0 },
+    endpoints: () => ({
+      authUrl: `${server.url}/idp/v3/authorize`,
+      tokenUrl: `${server.url}/idp/v3/token`,
+      apiUrl: `${server.url}/iot/v2`,
+    }),
+    expireAccessTokens: () => {
+      for (const key of accessTokens.keys()) accessTokens.set(key, 0)
+    },
+  }
+  return fake
 }

@@ -3,6 +3,7 @@
  * features the original pollect reported, under its value names. Pure functions over parsed JSON.
  */
 import { ValueSet } from "../../api.ts"
+import { metrics } from "./metrics.ts"
 
 export interface ViessmannDevicePath {
   installationId: string
@@ -121,7 +122,7 @@ const PHASES = ["cooling", "heating", "pause"]
 
 /** The value sets of one `/features` answer; features the device lacks are left out, not zero. */
 export function viessmannValueSets(features: Map<string, Json>): ValueSet[] {
-  const temperatures = new ValueSet([], { unit: "celsius", help: "Viessmann heating temperature" })
+  const temperatures = new ValueSet(metrics.temperatures)
   for (const [name, feature, property] of TEMPERATURES) {
     let value = propertyNumber(features, feature, property)
     // Older installations name the hot water target "heating.dhw.temperature" (the seed read that).
@@ -129,7 +130,7 @@ export function viessmannValueSets(features: Map<string, Json>): ValueSet[] {
     if (value !== undefined) temperatures.add(value, [], name)
   }
 
-  const states = new ValueSet([], { help: "Viessmann heating state, 1 = on" })
+  const states = new ValueSet(metrics.states)
   const phase = propertyString(features, "heating.compressors.0", "phase")
   if (phase !== undefined) states.add(phase !== "off" && phase !== "pause", [], "compressor_active")
   else {
@@ -145,17 +146,17 @@ export function viessmannValueSets(features: Map<string, Json>): ValueSet[] {
     if (status !== undefined) states.add(status !== "off", [], name)
   }
 
-  const starts = new ValueSet([], { kind: "counter", help: "Compressor starts" })
+  const starts = new ValueSet(metrics.starts)
   const startCount = propertyNumber(features, STARTS[1], STARTS[2])
   if (startCount !== undefined) starts.add(startCount, [], STARTS[0])
 
-  const hours = new ValueSet([], { unit: "hours", kind: "counter", help: "Compressor operating hours (per load class)" })
+  const hours = new ValueSet(metrics.hours)
   for (const [name, feature, property] of HOURS) {
     const value = propertyNumber(features, feature, property)
     if (value !== undefined) hours.add(value, [], name)
   }
 
-  const phases = new ValueSet(["phase"], { help: "Compressor phase, 1 for the current one" })
+  const phases = new ValueSet(metrics.phase)
   if (phase !== undefined) for (const p of PHASES) phases.add(phase === p, [p], "compressor_phase")
 
   return [temperatures, states, starts, hours, phases].filter((set) => set.values.length > 0)

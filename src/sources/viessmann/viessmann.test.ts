@@ -1,22 +1,62 @@
-import { afterAll, beforeAll, describe, expect, it, setSystemTime } from "bun:test"
+import { afterAll, describe, expect, it, setSystemTime } from "bun:test"
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { toValueSets, type ValueSet } from "../../core/value-set.ts"
-import { featureMap, pickDevice, viessmannValueSets } from "./features.ts"
-import { parseTokenFile, pkcePair } from "./oauth.ts"
-import { builtinSources } from "../index.ts"
-import { ViessmannSource } from "./index.ts"
-import { resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { toValueSets, type ProbeResult } from "../../api.ts"
+import { sourceConformance } from "../../../test/conformance/source.ts"
+import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { serveFake } from "../../../test/helpers/fake-server.ts"
 import { makeLoggedSource } from "../../../test/helpers/logged-source.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
-import { FakeViessmann, heatPumpFeatures } from "./fake-server.ts"
+import { builtinSources } from "../index.ts"
+import { heatPumpFeatures, recorded, startFakeViessmann } from "./fake-server.ts"
+import { featureMap, pickDevice, viessmannValueSets } from "./features.ts"
+import { ViessmannSource } from "./index.ts"
+import { parseTokenFile, pkcePair } from "./oauth.ts"
 
-function values(sets: ValueSet[]): Record<string, number> {
+/** Value name (`.label` values) → value, from the Graphite paths `pollect.viessmann.<name>[.<label>]`. */
+function values(probe: ProbeResult): Record<string, number> {
   const out: Record<string, number> = {}
-  for (const set of sets) for (const value of set.values) out[[value.name, ...value.labelValues].join(".")] = value.value
+  for (const [path, value] of byGraphitePath(probe, "Viessmann")) out[path.replace(/^pollect\.viessmann\./, "")] = value
   return out
 }
+
+const failing: Record<string, unknown> = { type: "Viessmann", user: "heat@example.com", password: "vi-Pass-0815" }
+
+sourceConformance({
+  type: "Viessmann",
+  cls: ViessmannSource,
+  dir: import.meta.dir,
+  golden: async (testCase) => {
+    const cloud = startFakeViessmann({
+      user: testCase.config.user as string,
+      password: testCase.config.password as string,
+      clientId: testCase.config.clientId as string,
+      installations: recorded(testCase.dir, "installations.json"),
+      features: recorded(testCase.dir, "features.json"),
+    })
+    try {
+      const source = makeSource<ViessmannSource>(ViessmannSource, { ...testCase.config, ...cloud.endpoints() })
+      return [await source.probe()]
+    } finally {
+      await cloud.stop()
+    }
+  },
+  failing: {
+    config: failing,
+    // The IAM is down: a closed loopback port.
+    setup: async () => {
+      const down = serveFake(() => new Response())
+      await down.stop()
+      Object.assign(failing, {
+        authUrl: `${down.url}/idp/v3/authorize`,
+        tokenUrl: `${down.url}/idp/v3/token`,
+        apiUrl: `${down.url}/iot/v2`,
+      })
+    },
+    message: /Unable to connect/,
+  },
+})
 
 describe("Viessmann (pure)", () => {
   it("picks the first non-Vitoconnect device, or the configured one", () => {
@@ -115,11 +155,10 @@ describe("Viessmann (pure)", () => {
 })
 
 describe("Viessmann against the fake cloud", () => {
-  const cloud = new FakeViessmann({ clientId: "client-4c6f" })
-  beforeAll(() => cloud.start())
-  afterAll(() => {
+  const cloud = startFakeViessmann({ clientId: "client-4c6f" })
+  afterAll(async () => {
     setSystemTime()
-    cloud.stop()
+    await cloud.stop()
   })
   const allLines: string[] = []
   const errors: string[] = []
@@ -130,7 +169,7 @@ describe("Viessmann against the fake cloud", () => {
       { type: "Viessmann", user: cloud.user, password: cloud.password, clientId: cloud.clientId, ...cloud.endpoints(), ...extra },
       { stateDir },
     )
-    return { ...made, lines: made.lines, probe: async () => values(toValueSets(await made.source.probe())) }
+    return { ...made, lines: made.lines, probe: async () => values(await made.source.probe()) }
   }
   async function failure(probe: () => Promise<unknown>): Promise<string> {
     const message = await probe().then(
@@ -251,8 +290,8 @@ describe("Viessmann against the fake cloud", () => {
 
   it("no password or token appears in any log line or error", () => {
     const secrets = [cloud.password, "not-the-Password-42"]
-    for (const entry of cloud.seen) {
-      const bearer = /Bearer (\S+)/.exec(entry)?.[1]
+    for (const request of cloud.requests) {
+      const bearer = /Bearer (\S+)/.exec(request.headers.get("authorization") ?? "")?.[1]
       if (bearer) secrets.push(bearer)
     }
     expect(secrets.length).toBeGreaterThan(3)
