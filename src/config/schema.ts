@@ -275,7 +275,7 @@ function salvage(raw: Record<string, unknown>): v.InferOutput<typeof configSchem
     }),
     writer: writerRef(raw.writer),
     writers: refs(raw.writers),
-  } as v.InferOutput<typeof configSchema>
+  } as unknown as v.InferOutput<typeof configSchema>
 }
 
 /** A source entry the structure check already reported (no object, no string type). */
