@@ -46,6 +46,7 @@ export type { CounterWidth, RateOptions } from "./core/rate.ts"
 export { errorMessage } from "./core/log.ts"
 export type { Logger } from "./core/log.ts"
 export { FailureLatch } from "./core/failure-latch.ts"
+export type { FailureLatchWording } from "./core/failure-latch.ts"
 export { mapConcurrent } from "./core/concurrency.ts"
 export type { ProbeStat, SelfMetrics, SelfMetricsSnapshot } from "./core/self-metrics.ts"
 

@@ -8,38 +8,28 @@ import { join } from "node:path"
 import { Agent } from "../src/agent.ts"
 import { resolveConfig } from "../src/config/index.ts"
 import { silentLogger } from "../src/core/log.ts"
-import { Writer } from "../src/core/plugin.ts"
 import { Registry } from "../src/core/registry.ts"
-import type { SourceResult } from "../src/core/source-result.ts"
 import { builtinSources } from "../src/sources/index.ts"
 import { fakeTools, hangPids, isDead, processState } from "./helpers/fake-tool.ts"
-
-const received: SourceResult[] = []
-
-class RecorderWriter extends Writer {
-  override readonly partial = true
-  override write(results: SourceResult[]) {
-    received.push(...results)
-  }
-}
+import { RecordingWriter } from "./helpers/recording-writer.ts"
 
 const fake = fakeTools({
   smartctl: [{ args: "--scan --json", hang: true }],
-  sensors: [{ args: "-j", stdoutFile: join(import.meta.dir, "../src/sources/sensors/testdata/nct6798-amdgpu-nvme.json") }],
+  sensors: [{ args: "-j", stdoutFile: join(import.meta.dir, "../src/sources/sensors/testdata/nct6798-amdgpu-nvme/sensors-j.json") }],
 })
 let undo = () => {}
 beforeAll(() => (undo = fake.onPath()))
 afterAll(() => undo())
 
 it("a hanging smartctl is killed at each deadline; Sensors in the same executor gets every tick", async () => {
-  const registry = new Registry().addSources(builtinSources).addWriters({ Recorder: RecorderWriter })
+  const registry = new Registry().addSources(builtinSources).addWriters({ Recording: RecordingWriter })
   const config = await resolveConfig(
     {
       executors: [
         {
           collection: "hw",
           tickTime: 1,
-          writer: { type: "Recorder" },
+          writer: { type: "Recording", partial: true },
           sources: [{ type: "SmartCtl", timeout: 0.4 }, { type: "Sensors" }],
         },
       ],
@@ -50,6 +40,7 @@ it("a hanging smartctl is killed at each deadline; Sensors in the same executor 
   await agent.start()
   await Bun.sleep(3500)
   await agent.stop(5000)
+  const received = (agent.writers[0] as RecordingWriter).received
 
   const smart = received.filter((r) => r.type === "SmartCtl")
   const sensors = received.filter((r) => r.type === "Sensors")

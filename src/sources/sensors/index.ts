@@ -12,6 +12,7 @@
  */
 import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
+import { metrics } from "./metrics.ts"
 import {
   originalKey,
   parseSensorsJson,
@@ -22,24 +23,14 @@ import {
   type SensorsChip,
 } from "./parse.ts"
 
-const chipList = v.optional(v.nullable(v.array(v.string())), [])
+const chipList = (description: string) => v.optional(v.pipe(v.nullable(v.array(v.string())), v.description(description)), [])
 
 const options = v.object({
-  /** Chip names or globs (`coretemp-isa-0000`, `nvme-*`); empty: every chip. */
-  include: chipList,
-  /** Chip names or globs to leave out; wins over `include`. */
-  exclude: chipList,
+  include: chipList(
+    "Chip names or globs to read (`coretemp-isa-0000`, `nvme-*`), compared case-insensitively. Empty or absent: every chip.",
+  ),
+  exclude: chipList("Chip names or globs to leave out; wins over `include`."),
 })
-
-const KINDS: Record<SensorKind, { unit: string; kind?: "counter"; help: string }> = {
-  temperature: { unit: "celsius", help: "Temperature reported by lm-sensors" },
-  voltage: { unit: "volts", help: "Voltage reported by lm-sensors" },
-  fan: { unit: "rpm", help: "Fan speed reported by lm-sensors" },
-  power: { unit: "watts", help: "Power reported by lm-sensors" },
-  current: { unit: "amperes", help: "Current reported by lm-sensors" },
-  energy: { unit: "joules", kind: "counter", help: "Energy reported by lm-sensors" },
-  humidity: { unit: "percent", help: "Relative humidity reported by lm-sensors" },
-}
 
 /** Case-insensitive: the original compared against the lower-cased chip name. */
 function chipMatcher(patterns: readonly string[]): ((chip: string) => boolean) | undefined {
@@ -50,6 +41,7 @@ function chipMatcher(patterns: readonly string[]): ((chip: string) => boolean) |
 
 export class SensorsSource extends Source<v.InferOutput<typeof options>> {
   static override readonly options = options
+  static override readonly metrics = metrics
 
   /** lm-sensors < 3.5 has no `-j`; found out once, then `-u` is used directly. */
   private textOnly = false
@@ -65,12 +57,12 @@ export class SensorsSource extends Source<v.InferOutput<typeof options>> {
       this.ctx.log.warn(`include/exclude leave no chip to read`)
     }
 
-    const original = new ValueSet(["name"], { help: "lm-sensors reading (the original pollect's names)" })
+    const original = new ValueSet(metrics.original)
     const byKind = new Map<SensorKind, ValueSet>()
     for (const reading of readings) {
       original.add(reading.value, [originalKey(reading.label)], reading.chip.toLowerCase())
       let set = byKind.get(reading.kind)
-      if (!set) byKind.set(reading.kind, (set = new ValueSet(["chip", "feature"], KINDS[reading.kind])))
+      if (!set) byKind.set(reading.kind, (set = new ValueSet(metrics[reading.kind])))
       set.add(reading.value, [reading.chip, reading.label], reading.kind)
     }
     return [original, ...byKind.values()].filter((set) => set.values.length > 0)

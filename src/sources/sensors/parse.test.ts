@@ -5,10 +5,10 @@ import { originalKey, parseSensorsJson, parseSensorsText, sensorReadings, sensor
 
 const fixture = (name: string) => readFileSync(join(import.meta.dir, "testdata", name), "utf8")
 /** `sensors` as a user sees it (recorded on a real machine). */
-const display = fixture("nct6798-amdgpu-nvme.txt")
+const display = fixture("nct6798-amdgpu-nvme/display.txt")
 /** `sensors -j` and `sensors -u` derived from it (lm-sensors 3.6 print formats). */
-const json = fixture("nct6798-amdgpu-nvme.json")
-const raw = fixture("nct6798-amdgpu-nvme-u.txt")
+const json = fixture("nct6798-amdgpu-nvme/sensors-j.json")
+const raw = fixture("nct6798-amdgpu-nvme/sensors-u.txt")
 
 const SCALE: Record<string, number> = { V: 1, mV: 1e-3, W: 1, mW: 1e-3, RPM: 1, "°C": 1 }
 

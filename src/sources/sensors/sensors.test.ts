@@ -7,31 +7,58 @@ import { join } from "node:path"
 import { promName } from "../../core/naming.ts"
 import type { ValueSet } from "../../core/value-set.ts"
 import { SensorsSource } from "./index.ts"
+import { sourceConformance } from "../../../test/conformance/source.ts"
 import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
-import { fakeToolPerTest, type FakeCase } from "../../../test/helpers/fake-tool.ts"
+import { fakeToolPerTest, fakeTools, type FakeCase } from "../../../test/helpers/fake-tool.ts"
+import { byPromSeries } from "../../../test/helpers/proc-fixtures.ts"
 import { makeLoggedSource } from "../../../test/helpers/logged-source.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { IN_CI, itWithTools } from "../../../test/helpers/tools.ts"
 
-const FIXTURES = join(import.meta.dir, "testdata")
-const f = (name: string) => join(FIXTURES, name)
+const f = (name: string) => join(import.meta.dir, "testdata/nct6798-amdgpu-nvme", name)
 
-const LM_SENSORS_36: FakeCase[] = [{ args: "-j", stdoutFile: f("nct6798-amdgpu-nvme.json") }]
+const LM_SENSORS_36: FakeCase[] = [{ args: "-j", stdoutFile: f("sensors-j.json") }]
 const LM_SENSORS_34: FakeCase[] = [
   { args: "-j", stderr: "sensors: invalid option -- 'j'\nUsage: sensors [OPTION]... [CHIP]...", exit: 1 },
-  { args: "-u", stdoutFile: f("nct6798-amdgpu-nvme-u.txt") },
+  { args: "-u", stdoutFile: f("sensors-u.txt") },
 ]
+
+sourceConformance({
+  type: "Sensors",
+  cls: SensorsSource,
+  dir: import.meta.dir,
+  // Each case's sensors-j.json is what a fake `sensors -j` first on PATH prints.
+  golden: async (testCase) => {
+    const undo = fakeTools({ sensors: [{ args: "-j", stdoutFile: join(testCase.dir, "sensors-j.json") }] }).onPath()
+    try {
+      return [await makeSource<SensorsSource>(SensorsSource, testCase.config).probe()]
+    } finally {
+      undo()
+    }
+  },
+  failing: {
+    config: { type: "Sensors" },
+    // PATH without sensors: the message names the Debian package.
+    setup: () => {
+      const old = process.env.PATH
+      process.env.PATH = tempDir()
+      return () => (process.env.PATH = old)
+    },
+    message: /sensors not found on PATH \(install the lm-sensors package\)/,
+  },
+})
 
 const { use: withFake, hide: hideTool } = fakeToolPerTest("sensors")
 
 const graphite = (sets: ValueSet[]) => Object.fromEntries(byGraphitePath(sets, "Sensors"))
 
-function series(sets: ValueSet[], scheme: "pollect" | "snake_case"): Record<string, number> {
+/** snake_case series → value (byPromSeries gives the `pollect` scheme's). */
+function snakeSeries(sets: ValueSet[]): Record<string, number> {
   const result = resultOf(sets, { type: "Sensors" })
   return Object.fromEntries(
     result.sets.flatMap((set) =>
       set.values.map((value) => [
-        `${promName(result, set, value, scheme)}{${set.labels.map((l, i) => `${l}=${value.labelValues[i]}`).join(",")}}`,
+        `${promName(result, set, value, "snake_case")}{${set.labels.map((l, i) => `${l}="${value.labelValues[i]}"`).join(",")}}`,
         value.value,
       ]),
     ),
@@ -51,18 +78,18 @@ describe("Sensors with lm-sensors ≥ 3.5 (sensors -j)", () => {
     // Base units, where the original copied the display (360.00 mV → 360, 2.00 mW → 2).
     expect(values["pollect.sensors.nct6798-isa-0290.in0"]).toBe(0.36)
     expect(values["pollect.sensors.amdgpu-pci-0700.slowppt"]).toBe(0.002)
-    expect(series(sets, "pollect")["pollect_Sensors_nct6798_isa_0290{name=systin}"]).toBe(35)
+    expect(byPromSeries(sets, "Sensors").get('pollect_Sensors_nct6798_isa_0290{name="systin"}')).toBe(35)
   })
 
   it("by kind with chip and feature labels and units", async () => {
     withFake(LM_SENSORS_36)
     const sets = await makeSource<SensorsSource>(SensorsSource, { type: "Sensors" }).probe()
-    const snake = series(sets, "snake_case")
-    expect(snake["pollect_sensors_temperature_celsius{chip=nct6798-isa-0290,feature=SYSTIN}"]).toBe(35)
-    expect(snake["pollect_sensors_temperature_celsius{chip=nvme-pci-0400,feature=Sensor 1}"]).toBe(35.85)
-    expect(snake["pollect_sensors_fan_rpm{chip=nct6798-isa-0290,feature=fan3}"]).toBe(1648)
-    expect(snake["pollect_sensors_voltage_volts{chip=amdgpu-pci-0700,feature=vddnb}"]).toBe(0.931)
-    expect(snake["pollect_sensors_power_watts{chip=amdgpu-pci-0700,feature=slowPPT}"]).toBe(0.002)
+    const snake = snakeSeries(sets)
+    expect(snake['pollect_sensors_temperature_celsius{chip="nct6798-isa-0290",feature="SYSTIN"}']).toBe(35)
+    expect(snake['pollect_sensors_temperature_celsius{chip="nvme-pci-0400",feature="Sensor 1"}']).toBe(35.85)
+    expect(snake['pollect_sensors_fan_rpm{chip="nct6798-isa-0290",feature="fan3"}']).toBe(1648)
+    expect(snake['pollect_sensors_voltage_volts{chip="amdgpu-pci-0700",feature="vddnb"}']).toBe(0.931)
+    expect(snake['pollect_sensors_power_watts{chip="amdgpu-pci-0700",feature="slowPPT"}']).toBe(0.002)
     expect(graphite(sets)["pollect.sensors.temperature.k10temp-pci-00c3.Tctl"]).toBe(31)
     // No alarms or beeps as readings.
     expect(Object.keys(snake).some((k) => k.includes("intrusion") || k.includes("beep"))).toBe(false)

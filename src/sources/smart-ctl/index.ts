@@ -13,7 +13,7 @@
  *   entries, critical warning).
  */
 import * as v from "valibot"
-import { Source, ValueSet, errorMessage, type ValueSetMeta } from "../../api.ts"
+import { FailureLatch, mapConcurrent, Source, ValueSet, errorMessage, type MetricSpec } from "../../api.ts"
 import { regexString } from "../../lib/options/regex-option.ts"
 import {
   jsonNotSupported,
@@ -25,14 +25,29 @@ import {
   type SmartDevice,
   type SmartReading,
 } from "./parse.ts"
+import { metrics } from "./metrics.ts"
 
 const devicePattern = regexString((pattern, reason) => `invalid regular expression ${JSON.stringify(pattern)}: ${reason}`)
 
 const options = v.object({
-  /** ATA attribute names to report (`Temperature_Celsius`); empty: all of them. */
-  attributes: v.optional(v.nullable(v.array(v.string())), []),
-  /** Regular expressions matched at the start of the device name (`sd[a-z]+$`, `nvme0`, `/dev/sd.*`); empty: every disk. */
-  devices: v.optional(v.nullable(v.array(devicePattern)), []),
+  attributes: v.optional(
+    v.pipe(
+      v.nullable(v.array(v.string())),
+      v.description(
+        "Names of the ATA SMART attributes to report (`Temperature_Celsius`, `Reallocated_Sector_Ct`, ...). Empty or absent: every attribute. The health, temperature, power-on and NVMe values are always reported.",
+      ),
+    ),
+    [],
+  ),
+  devices: v.optional(
+    v.pipe(
+      v.nullable(v.array(devicePattern)),
+      v.description(
+        "Regular expressions (JavaScript syntax); a disk is read when one matches at the start of its name without `/dev/` (`sda`, `nvme0`) or of its full name (`/dev/sda`). Empty or absent: every disk `--scan` finds. An invalid expression is a config error at start.",
+      ),
+    ),
+    [],
+  ),
 })
 
 const PACKAGE = "smartmontools"
@@ -47,24 +62,41 @@ export function deviceLabel(device: SmartDevice): string {
   return device.name.replace(/^\/dev\//, "")
 }
 
+/** A read disk, or why it could not be read (smartctl's message, without the device name). */
 type Outcome = { device: SmartDevice; reading: SmartReading } | { device: SmartDevice; error: string }
+
+/** The raw attribute set of each unit an attribute name carries (see attributeUnit). */
+const RAW_BY_UNIT: Record<string, MetricSpec> = {
+  "": metrics.raw,
+  celsius: metrics.rawCelsius,
+  hours: metrics.rawHours,
+  minutes: metrics.rawMinutes,
+  seconds: metrics.rawSeconds,
+}
 
 export class SmartCtlSource extends Source<v.InferOutput<typeof options>> {
   static override readonly options = options
+  static override readonly metrics = metrics
 
   /** smartctl 6 has no --json; found out on the first scan, then its text is read. */
   private legacy = false
   private readonly attributes = new Set(this.config.attributes ?? [])
   private readonly patterns = (this.config.devices ?? []).map((pattern) => new RegExp(`^(?:${pattern})`))
-  /** Devices failing last time, so a failing disk is logged when it starts and stops failing, not every probe. */
-  private failing = new Set<string>()
+  /** A failing disk is logged when it starts and stops failing, not every probe. */
+  private readonly latch = new FailureLatch(this.ctx.log, {
+    failed: (device, message) => `${device}: ${message}`,
+    recovered: (device) => `${device}: readable again`,
+  })
 
   override async probe(): Promise<ValueSet[]> {
     const devices = (await this.scan()).filter((device) => this.wanted(device))
-    const outcomes = await mapLimit(devices, PARALLEL, (device) => this.read(device))
+    const outcomes = await mapConcurrent(devices, PARALLEL, (device) => this.read(device))
     const failed = outcomes.filter((o): o is Extract<Outcome, { error: string }> => "error" in o)
-    if (devices.length && failed.length === devices.length) throw new Error(failed.map((o) => o.error).join("; "))
-    this.reportFailures(failed)
+    if (devices.length && failed.length === devices.length) throw new Error(failed.map((o) => `${o.device.name}: ${o.error}`).join("; "))
+    for (const o of outcomes) {
+      if ("error" in o) this.latch.fail(o.device.name, o.device.name, o.error)
+      else this.latch.ok(o.device.name, o.device.name)
+    }
     return this.valueSets(outcomes.flatMap((o) => ("reading" in o && !o.reading.standby ? [{ device: o.device, reading: o.reading }] : [])))
   }
 
@@ -106,7 +138,7 @@ export class SmartCtlSource extends Source<v.InferOutput<typeof options>> {
       return this.judge(device, reading)
     } catch (error) {
       if (this.ctx.signal.aborted) throw error // the probe's deadline: the whole probe fails
-      return { device, error: `${device.name}: ${errorMessage(error)}` }
+      return { device, error: errorMessage(error) }
     }
   }
 
@@ -122,44 +154,31 @@ export class SmartCtlSource extends Source<v.InferOutput<typeof options>> {
       reading.model !== undefined || reading.attributes.length > 0 || reading.nvme !== undefined || reading.healthPassed !== undefined
     if (status & 0b11 || !gotData) {
       const why = reading.errors.join("; ") || `smartctl exited with status ${status} and reported no SMART data`
-      return { device, error: `${device.name}: ${why}` }
+      return { device, error: why }
     }
     return { device, reading }
   }
 
-  private reportFailures(failed: { device: SmartDevice; error: string }[]): void {
-    const now = new Set(failed.map((o) => o.device.name))
-    for (const o of failed) if (!this.failing.has(o.device.name)) this.ctx.log.warn(o.error)
-    for (const name of this.failing) if (!now.has(name)) this.ctx.log.info(`${name}: readable again`)
-    this.failing = now
-  }
-
   private valueSets(readings: { device: SmartDevice; reading: SmartReading }[]): ValueSet[] {
-    const labels = ["device", "model", "serial"]
-    const set = (meta: ValueSetMeta) => new ValueSet(labels, meta)
     // The original's raw values, one set per unit their names carry (`Power_On_Hours` → hours),
     // so the snake_case names come out in base units (`power_on_seconds`).
     const rawSets = new Map<string, ValueSet>()
     const rawSet = (name: string) => {
       const unit = attributeUnit(name)
       let found = rawSets.get(unit)
-      if (!found)
-        rawSets.set(
-          unit,
-          (found = new ValueSet(["dev"], { unit: unit || undefined, help: "SMART attribute raw value (the original pollect's names)" })),
-        )
+      if (!found) rawSets.set(unit, (found = new ValueSet(RAW_BY_UNIT[unit]!)))
       return found
     }
-    const normalized = new ValueSet([...labels, "attribute"], { help: "SMART attribute normalised value (VALUE column)" })
-    const health = set({ help: "SMART overall health self-assessment: 1 passed, 0 failed" })
-    const temperature = set({ unit: "celsius", help: "Drive temperature" })
-    const powerOn = set({ unit: "seconds", kind: "counter", help: "Drive power-on time" })
-    const powerCycles = set({ kind: "counter", help: "Drive power cycles" })
-    const percentUsed = set({ unit: "percent", help: "NVMe percentage of rated life used" })
-    const spare = set({ unit: "percent", help: "NVMe available spare" })
-    const warning = set({ help: "NVMe critical warning bits (0: none)" })
-    const bytes = set({ unit: "bytes", kind: "counter", help: "NVMe data read and written" })
-    const nvmeCounters = set({ kind: "counter", help: "NVMe error and shutdown counters" })
+    const normalized = new ValueSet(metrics.normalized)
+    const health = new ValueSet(metrics.health)
+    const temperature = new ValueSet(metrics.temperature)
+    const powerOn = new ValueSet(metrics.powerOn)
+    const powerCycles = new ValueSet(metrics.powerCycles)
+    const percentUsed = new ValueSet(metrics.percentUsed)
+    const spare = new ValueSet(metrics.spare)
+    const warning = new ValueSet(metrics.warning)
+    const bytes = new ValueSet(metrics.bytes)
+    const nvmeCounters = new ValueSet(metrics.nvmeCounters)
 
     for (const { device, reading } of readings) {
       const dev = deviceLabel(device)
@@ -208,18 +227,4 @@ export class SmartCtlSource extends Source<v.InferOutput<typeof options>> {
 export function attributeUnit(name: string): string {
   if (/^(Airflow_)?Temperature_Cel/.test(name)) return "celsius"
   return /_(Hours|Minutes|Seconds)(_|$)/.exec(name)?.[1]?.toLowerCase() ?? ""
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time, results in input order. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++
-      results[index] = await fn(items[index]!)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return results
 }

@@ -13,7 +13,8 @@ import {
   standbyMode,
 } from "./parse.ts"
 
-const fixture = (name: string) => readFileSync(join(import.meta.dir, "testdata", name), "utf8")
+const fixture = (name: string) =>
+  readFileSync(join(import.meta.dir, "testdata", name.endsWith(".json") ? "smartctl-7" : "smartctl-6", name), "utf8")
 
 describe("smartctl --scan", () => {
   it("JSON: name, type and protocol of each device", () => {

@@ -10,14 +10,52 @@ import { validateConfig } from "../../config/schema.ts"
 import { attributeUnit, SmartCtlSource } from "./index.ts"
 import { builtinSources } from "../index.ts"
 import type { ValueSet } from "../../core/value-set.ts"
+import { readFileSync } from "node:fs"
+import { sourceConformance } from "../../../test/conformance/source.ts"
 import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
-import { fakeToolPerTest, type FakeCase } from "../../../test/helpers/fake-tool.ts"
+import { fakeToolPerTest, fakeTools, type FakeCase } from "../../../test/helpers/fake-tool.ts"
+import { byPromSeries } from "../../../test/helpers/proc-fixtures.ts"
 import { makeLoggedSource } from "../../../test/helpers/logged-source.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { findTool, IN_CI, itWithTools } from "../../../test/helpers/tools.ts"
 
-const FIXTURES = join(import.meta.dir, "testdata")
-const f = (name: string) => join(FIXTURES, name)
+/** The recordings live in the golden cases: smartctl 7's JSON in testdata/smartctl-7, smartctl 6's text in testdata/smartctl-6. */
+const f = (name: string) => join(import.meta.dir, "testdata", name.endsWith(".json") ? "smartctl-7" : "smartctl-6", name)
+
+interface Replay {
+  args: string
+  stdout: string
+  exit?: number
+}
+
+sourceConformance({
+  type: "SmartCtl",
+  cls: SmartCtlSource,
+  dir: import.meta.dir,
+  // Each case's replay.json lists what a fake `smartctl` first on PATH answers to which arguments.
+  golden: async (testCase) => {
+    const replay: Replay[] = JSON.parse(readFileSync(join(testCase.dir, "replay.json"), "utf8"))
+    const fake = fakeTools({
+      smartctl: replay.map((r) => ({ args: r.args, stdoutFile: join(testCase.dir, r.stdout), exit: r.exit })),
+    })
+    const undo = fake.onPath()
+    try {
+      return [await makeSource<SmartCtlSource>(SmartCtlSource, testCase.config).probe()]
+    } finally {
+      undo()
+    }
+  },
+  failing: {
+    config: { type: "SmartCtl" },
+    // PATH without smartctl: the message names the Debian package.
+    setup: () => {
+      const old = process.env.PATH
+      process.env.PATH = tempDir()
+      return () => (process.env.PATH = old)
+    },
+    message: /smartctl not found on PATH \(install the smartmontools package\)/,
+  },
+})
 
 /** smartctl ≥ 7: sda and nvme0 answer, sdb sleeps. */
 const SMARTCTL_7: FakeCase[] = [
@@ -40,11 +78,12 @@ const { use: withFake, hide: hideTool } = fakeToolPerTest("smartctl")
 
 const graphite = (sets: ValueSet[]) => Object.fromEntries(byGraphitePath(sets, "SmartCtl"))
 
-function series(sets: ValueSet[], scheme: "pollect" | "snake_case"): string[] {
+/** snake_case series names with their labels (byPromSeries gives the `pollect` scheme's). */
+function snakeSeries(sets: ValueSet[]): string[] {
   const result = resultOf(sets, { type: "SmartCtl" })
   return result.sets.flatMap((set) =>
     set.values.map(
-      (value) => `${promName(result, set, value, scheme)}{${set.labels.map((l, i) => `${l}=${value.labelValues[i]}`).join(",")}}`,
+      (value) => `${promName(result, set, value, "snake_case")}{${set.labels.map((l, i) => `${l}=${value.labelValues[i]}`).join(",")}}`,
     ),
   )
 }
@@ -77,9 +116,9 @@ describe("SmartCtl with smartctl ≥ 7 (JSON)", () => {
     // Only the listed attributes (no Spin_Up_Time), and nothing of the sleeping sdb.
     expect(Object.keys(values).some((k) => k.includes("Spin_Up_Time"))).toBe(false)
     expect(Object.keys(values).some((k) => k.includes(".sdb"))).toBe(false)
-    const pollect = series(sets, "pollect")
-    expect(pollect).toContain("pollect_SmartCtl_Temperature_Celsius{dev=sda}")
-    expect(pollect).toContain("pollect_SmartCtl_Reallocated_Sector_Ct{dev=sda}")
+    const pollect = [...byPromSeries(sets, "SmartCtl").keys()]
+    expect(pollect).toContain('pollect_SmartCtl_Temperature_Celsius{dev="sda"}')
+    expect(pollect).toContain('pollect_SmartCtl_Reallocated_Sector_Ct{dev="sda"}')
   })
 
   it("beside them: normalised values, health, temperature, power-on time and the NVMe health log, labelled device/model/serial", async () => {
@@ -102,7 +141,7 @@ describe("SmartCtl with smartctl ≥ 7 (JSON)", () => {
     expect(values[`pollect.smartctl.data_written.${nvme}`]).toBe(576277 * 512_000)
     expect(values[`pollect.smartctl.power_on_time.${nvme}`]).toBe(5 * 3600)
     expect(values[`pollect.smartctl.media_errors.${nvme}`]).toBe(0)
-    const snake = series(sets, "snake_case")
+    const snake = snakeSeries(sets)
     expect(snake).toContain("pollect_smart_ctl_data_written_bytes_total{device=nvme0,model=SAMSUNG MZVL2256HCHQ-00B00,serial=xxxxxxxx}")
     expect(snake).toContain("pollect_smart_ctl_power_on_time_seconds_total{device=sda,model=WDC WD30EFRX-68EUZN0,serial=WD-xxxxxxxx}")
     expect(snake).toContain("pollect_smart_ctl_percentage_used_ratio{device=nvme0,model=SAMSUNG MZVL2256HCHQ-00B00,serial=xxxxxxxx}")
