@@ -5,6 +5,8 @@
  */
 import { formatPath, type PathKey } from "./path.ts"
 
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"])
+
 export function substituteEnv(raw: unknown, env: Record<string, string | undefined> = process.env): { value: unknown; problems: string[] } {
   const problems: string[] = []
   const walk = (node: unknown, path: PathKey[]): unknown => {
@@ -13,7 +15,12 @@ export function substituteEnv(raw: unknown, env: Record<string, string | undefin
     if (Array.isArray(node)) return node.map((item, i) => walk(item, [...path, i]))
     if (node && typeof node === "object") {
       const out: Record<string, unknown> = {}
-      for (const [key, item] of Object.entries(node)) out[key] = walk(item, [...path, key])
+      for (const [key, item] of Object.entries(node)) {
+        // JSON.parse makes `__proto__` an own key; copied by assignment it would become the
+        // prototype and smuggle its keys (executors, a source's type) past validation.
+        if (FORBIDDEN_KEYS.has(key)) problems.push(`${formatPath([...path, key])}: not allowed as a key`)
+        else out[key] = walk(item, [...path, key])
+      }
       return out
     }
     return node

@@ -74,3 +74,28 @@ describe("every problem at once", () => {
     expect(problems).toContain("writers[1] (Prometheus): port: expected number")
   })
 })
+
+describe("keys and values that would slip past validation", () => {
+  it("__proto__ cannot smuggle executors or a source's type", async () => {
+    const raw = JSON.parse('{"__proto__": {"executors": [{"sources": [{"type": "LoadAvg"}]}]}}')
+    expect(await problemsOf(raw)).toEqual(["__proto__: not allowed as a key", "executors: expected array"])
+    const source = JSON.parse('{"executors": [{"sources": [{"__proto__": {"type": "LoadAvg"}}]}]}')
+    expect(await problemsOf(source)).toEqual([
+      "executors[0].sources[0].__proto__: not allowed as a key",
+      "executors[0].sources[0].type: expected string",
+    ])
+  })
+
+  it("intervals beyond the timer range (or YAML .inf) are refused, not scheduled as a warning flood", async () => {
+    const at = (tickTime: number) =>
+      problemsOf({ tickTime, executors: [{ tickTime, sources: [{ type: "LoadAvg", tickTime, timeout: tickTime }] }] })
+    expect(await at(1e12)).toEqual([
+      "tickTime: expected <=2073600",
+      "executors[0].tickTime: expected <=2073600",
+      "executors[0].sources[0] (LoadAvg): tickTime: expected <=2073600",
+      "executors[0].sources[0] (LoadAvg): timeout: expected <=2073600",
+    ])
+    expect((await at(Number.POSITIVE_INFINITY)).length).toBe(4)
+    expect(await at(24 * 86400)).toEqual([])
+  })
+})

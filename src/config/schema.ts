@@ -8,16 +8,19 @@ import type { CommonSourceOptions, OptionsSchema, SourceClass, WriterClass } fro
 import type { Registry } from "../core/registry.ts"
 import { formatPath, type PathKey } from "./path.ts"
 
-const seconds = v.pipe(v.number(), v.gtValue(0))
+/**
+ * The longest interval or timeout: 24 days. Timers hold at most 2^31−1 ms (24.8 days); a longer
+ * one (or YAML's `.inf`) fires at once, again and again, with a warning each time.
+ */
+export const MAX_SECONDS = 24 * 86400
+const seconds = v.pipe(v.number(), v.gtValue(0), v.maxValue(MAX_SECONDS))
 
 export const commonSourceEntries = {
   type: v.pipe(v.string(), v.description("The source type (LoadAvg, Http, ...), or an extension's XSource as X")),
   name: v.optional(v.pipe(v.string(), v.description("Part of every metric name of this source: pollect.http.<name>, pollect_Http_<name>"))),
   labels: v.optional(v.pipe(v.record(v.string(), v.string()), v.description("Static labels added to every value (Prometheus)"))),
-  tickTime: v.optional(v.pipe(v.number(), v.gtValue(0), v.description("Seconds between probes; a multiple of the executor's tickTime"))),
-  timeout: v.optional(
-    v.pipe(v.number(), v.gtValue(0), v.description("Seconds a probe may take; default: the source's own default, at most the tick")),
-  ),
+  tickTime: v.optional(v.pipe(seconds, v.description("Seconds between probes; a multiple of the executor's tickTime"))),
+  timeout: v.optional(v.pipe(seconds, v.description("Seconds a probe may take; default: the source's own default, at most the tick"))),
 }
 const commonSourceSchema = v.object(commonSourceEntries)
 
@@ -30,7 +33,7 @@ const writerRefs = {
 const executorSchema = v.looseObject({
   collection: v.optional(v.string(), "pollect"),
   /** 0 (as in the original) means the global tickTime. */
-  tickTime: v.optional(v.pipe(v.number(), v.minValue(0))),
+  tickTime: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(MAX_SECONDS))),
   threads: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
   sources: v.array(pluginRef),
   ...writerRefs,
