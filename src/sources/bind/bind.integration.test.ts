@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect } from "bun:test"
 import type { ValueSet } from "../../core/value-set.ts"
 import { BindSource } from "./index.ts"
-import { makeSource, resultOf } from "../../../test/helpers/context.ts"
+import { byGraphitePath, makeSource, resultOf } from "../../../test/helpers/context.ts"
 import { DnsResponder } from "../../../test/helpers/dns-responder.ts"
 import { Named } from "../../../test/helpers/named.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
@@ -16,11 +16,8 @@ const TOOLS = ["named", "dig"]
 const upstream = new DnsResponder()
 let named: Named
 
-function flat(sets: ValueSet[]): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (const set of sets) for (const value of set.values) out[`${value.name}{${value.labelValues.join(",")}}`] = value.value
-  return out
-}
+/** Graphite path → value, as a plain object. */
+const paths = (sets: ValueSet[]) => Object.fromEntries(byGraphitePath(sets, "Bind"))
 
 interface ChannelJson {
   qtypes?: Record<string, number>
@@ -69,7 +66,7 @@ describe("Bind against named", () => {
         views: ["_default"],
         counters: "total",
       })
-      const values = flat(await source.probe())
+      const values = paths(await source.probe())
       const truth = await channel()
       // Nothing queried between the two reads: every counter must match exactly.
       for (const [group, name, label] of [
@@ -81,25 +78,25 @@ describe("Bind against named", () => {
         const counters = truth[group] ?? {}
         expect(Object.keys(counters).length).toBeGreaterThan(0)
         for (const [key, value] of Object.entries(counters))
-          expect([label, key, values[`${name}{${key.toLowerCase()}}`]]).toEqual([label, key, value])
+          expect([label, key, values[`pollect.bind.${name}.${key.toLowerCase()}`]]).toEqual([label, key, value])
       }
       const view = truth.views._default!.resolver
-      expect(values["_default.queries{v4}"]).toBe(view.stats?.Queryv4 ?? 0)
-      expect(values["_default.queries{v4}"]).toBeGreaterThanOrEqual(3) // a.fwd.test, nxhost.fwd.test, b.fwd.test went upstream
-      expect(values["_default.cache{hits}"]).toBe(view.cachestats.CacheHits!)
-      expect(values["_default.cache{misses}"]).toBe(view.cachestats.CacheMisses!)
+      expect(values["pollect.bind._default.queries.v4"]).toBe(view.stats?.Queryv4 ?? 0)
+      expect(values["pollect.bind._default.queries.v4"]).toBeGreaterThanOrEqual(3) // a.fwd.test, nxhost.fwd.test, b.fwd.test went upstream
+      expect(values["pollect.bind._default.cache.hits"]).toBe(view.cachestats.CacheHits!)
+      expect(values["pollect.bind._default.cache.misses"]).toBe(view.cachestats.CacheMisses!)
       for (const [key, value] of Object.entries(view.stats ?? {}))
-        if (key !== "BucketSize") expect(values[`_default.resstats{${key.toLowerCase()}}`]).toBe(value)
-      expect(values["_default.cache.rrsets{a}"]).toBe(view.cache?.A ?? 0)
-      expect(values["_default.cache.rrsets{a}"]).toBeGreaterThanOrEqual(1)
-      expect(values["_default.cache.size{cachenodes}"]).toBe(view.cachestats.CacheNodes!)
+        if (key !== "BucketSize") expect(values[`pollect.bind._default.resstats.${key.toLowerCase()}`]).toBe(value)
+      expect(values["pollect.bind._default.cache.rrsets.a"]).toBe(view.cache?.A ?? 0)
+      expect(values["pollect.bind._default.cache.rrsets.a"]).toBeGreaterThanOrEqual(1)
+      expect(values["pollect.bind._default.cache.size.cachenodes"]).toBe(view.cachestats.CacheNodes!)
     })
   }
 
   itWithTools(TOOLS, "rates: none on the first probe, then the queries made in between", async () => {
     const source = makeSource<BindSource>(BindSource, { type: "Bind", url: named.statsUrl, views: ["_default"] })
     const start1 = performance.now()
-    const first = flat(await source.probe())
+    const first = paths(await source.probe())
     const end1 = performance.now()
     expect(Object.keys(first).filter((key) => key.includes("_per_sec"))).toEqual([])
     const before = await channel()
@@ -107,15 +104,15 @@ describe("Bind against named", () => {
     await Bun.sleep(200)
     const after = await channel()
     const start2 = performance.now()
-    const second = flat(await source.probe())
+    const second = paths(await source.probe())
     const end2 = performance.now()
     expect((after.qtypes?.A ?? 0) - (before.qtypes?.A ?? 0)).toBe(5)
     // Exactly 5 A queries between the two reads, which lie between end1..start2 at least and start1..end2 at most.
-    expect(second["server.queries_per_sec{a}"]).toBeLessThanOrEqual((5 * 1000) / (start2 - end1))
-    expect(second["server.queries_per_sec{a}"]).toBeGreaterThanOrEqual((5 * 1000) / (end2 - start1))
-    expect(second["server.queries_per_sec{mx}"]).toBe(0)
-    expect(second["_default.cache_per_sec{hits}"]).toBeGreaterThanOrEqual(0)
-    expect(second["_default.queries_per_sec{v4}"]).toBe(0)
+    expect(second["pollect.bind.server.queries_per_sec.a"]).toBeLessThanOrEqual((5 * 1000) / (start2 - end1))
+    expect(second["pollect.bind.server.queries_per_sec.a"]).toBeGreaterThanOrEqual((5 * 1000) / (end2 - start1))
+    expect(second["pollect.bind.server.queries_per_sec.mx"]).toBe(0)
+    expect(second["pollect.bind._default.cache_per_sec.hits"]).toBeGreaterThanOrEqual(0)
+    expect(second["pollect.bind._default.queries_per_sec.v4"]).toBe(0)
   })
 
   itWithTools(TOOLS, "a wrong path is a clear error", async () => {

@@ -1,26 +1,95 @@
 import { describe, expect, it } from "bun:test"
+import { existsSync } from "node:fs"
 import { join } from "node:path"
+import * as v from "valibot"
+import { silentLogger } from "../../core/log.ts"
 import { graphitePath, promName } from "../../core/naming.ts"
 import { RateTracker } from "../../core/rate.ts"
+import { createSourceContext } from "../../core/source-context.ts"
 import type { ValueSet } from "../../core/value-set.ts"
 import { parseBindJson, parseBindStats, parseBindXml } from "./stats.ts"
-import { bindValueSets, statisticsUrl } from "./index.ts"
-import { resultOf } from "../../../test/helpers/context.ts"
+import { BindSource, bindValueSets, statisticsUrl } from "./index.ts"
+import { sourceConformance } from "../../../test/conformance/source.ts"
+import type { GoldenCase } from "../../../test/conformance/golden.ts"
+import { byGraphitePath, resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { serveFake, type FakeServer } from "../../../test/helpers/fake-server.ts"
 
-const fixtures = join(import.meta.dir, "testdata")
-const read = (name: string) => Bun.file(join(fixtures, name)).text()
+const testdata = join(import.meta.dir, "testdata")
+/** The recorded answers of BIND 9.18.49's statistics channel, over XML v3 and JSON v1. */
+const XML = join(testdata, "xml-both", "server-9.18.xml")
+const JSON_V1 = join(testdata, "json-total", "server-9.18.json")
+const read = (file: string) => Bun.file(file).text()
 
-/** `name{label}` → value, for assertions. */
-function flat(sets: ValueSet[]): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (const set of sets) for (const value of set.values) out[`${value.name}{${value.labelValues.join(",")}}`] = value.value
-  return out
+/** Graphite path → value, as a plain object for toMatchObject. */
+const paths = (sets: ValueSet[]) => Object.fromEntries(byGraphitePath(sets, "Bind"))
+
+/** A statistics channel on loopback answering with a case's recorded files (server-*.xml on /xml/v3/server, server-*.json on /json/v1/server). */
+function serveChannel(dir: string): FakeServer {
+  const recorded = (ext: string) => {
+    const file = join(dir, `server-9.18.${ext}`)
+    return existsSync(file) ? file : undefined
+  }
+  const xml = recorded("xml")
+  const json = recorded("json")
+  return serveFake(async (_request, url) => {
+    if (url.pathname === "/xml/v3/server" && xml) return new Response(await read(xml), { headers: { "content-type": "text/xml" } })
+    if (url.pathname === "/json/v1/server" && json)
+      return new Response(await read(json), { headers: { "content-type": "application/json" } })
+    return new Response("Not Found", { status: 404 })
+  })
 }
+
+/** A Bind source whose rates run on `now` (milliseconds) instead of the wall clock. */
+function bindWithClock(config: Record<string, unknown>, now: () => number): BindSource {
+  const parsed = v.parse(BindSource.options, config)
+  const { ctx } = createSourceContext({ log: silentLogger, stateDir: tempDir(), configDir: process.cwd() })
+  ;(ctx as { rate: RateTracker }).rate = new RateTracker(now)
+  return new BindSource({ type: "Bind", ...config, ...parsed }, ctx)
+}
+
+/**
+ * Serves the case's recording, probes config.json's URL path there: once, or with rates twice,
+ * 10 s apart on a fake clock (the same recording both times, so every rate is 0).
+ */
+async function golden(testCase: GoldenCase): Promise<ValueSet[][]> {
+  const fake = serveChannel(testCase.dir)
+  try {
+    let now = 0
+    const source = bindWithClock({ ...testCase.config, url: fake.url + new URL(testCase.config.url as string).pathname }, () => now)
+    const probes = [await source.probe()]
+    if (testCase.config.counters !== "total") {
+      now += 10_000
+      probes.push(await source.probe())
+    }
+    return probes
+  } finally {
+    await fake.stop()
+  }
+}
+
+/** The failing case's channel answers 404 (statistics-channels off, or a wrong path); its URL is known once it runs. */
+const failingConfig: Record<string, unknown> = { type: "Bind" }
+
+sourceConformance({
+  type: "Bind",
+  cls: BindSource,
+  dir: import.meta.dir,
+  golden,
+  failing: {
+    config: failingConfig,
+    setup: () => {
+      const fake = serveFake(() => new Response("Not Found", { status: 404 }))
+      failingConfig.url = `${fake.url}/xml/v3/nope`
+      return () => void fake.stop()
+    },
+    message: /answered 404 Not Found \(is statistics-channels enabled, and is the path \/xml\/v3\/server or \/json\/v1\/server\?\)/,
+  },
+})
 
 describe("BIND statistics (recorded from BIND 9.18.49 after dig queries)", () => {
   it("reads XML v3 and JSON v1 to the same numbers (JSON leaves zeros out)", async () => {
-    const xml = parseBindXml(await read("server-9.18.xml"))
-    const json = parseBindJson(await read("server-9.18.json"))
+    const xml = parseBindXml(await read(XML))
+    const json = parseBindJson(await read(JSON_V1))
     expect(xml.version).toBe("9.18.49-1~deb12u3-Debian")
     expect(xml.qtypes).toEqual({ A: 6, MX: 1, TXT: 1, AAAA: 1 })
     expect(json.qtypes).toEqual(xml.qtypes)
@@ -48,13 +117,17 @@ describe("BIND statistics (recorded from BIND 9.18.49 after dig queries)", () =>
   })
 
   it("keeps the original's names and adds totals beside them", async () => {
-    const stats = parseBindXml(await read("server-9.18.xml"))
+    const stats = parseBindXml(await read(XML))
     let now = 0
     const rates = new RateTracker(() => now)
     const rate = (key: string, value: number) => rates.rate(key, value)
     // First probe: no rates yet (as the original), only the cache gauges.
-    const first = flat(bindValueSets(stats, ["_default"], "rate", rate))
-    expect(first).toMatchObject({ "_default.cache.rrsets{a}": 2, "_default.cache.rrsets{txt}": 1, "_default.cache.rrsets{nxdomain}": 1 })
+    const first = paths(bindValueSets(stats, ["_default"], "rate", rate))
+    expect(first).toMatchObject({
+      "pollect.bind._default.cache.rrsets.a": 2,
+      "pollect.bind._default.cache.rrsets.txt": 1,
+      "pollect.bind._default.cache.rrsets.nxdomain": 1,
+    })
     expect(Object.keys(first).some((key) => key.includes("_per_sec"))).toBe(false)
 
     // Ten seconds later, 20 more A queries, 10 more cache hits.
@@ -62,20 +135,20 @@ describe("BIND statistics (recorded from BIND 9.18.49 after dig queries)", () =>
     const later = structuredClone(stats)
     later.qtypes.A = stats.qtypes.A! + 20
     later.views._default!.cachestats.CacheHits = stats.views._default!.cachestats.CacheHits! + 10
-    const second = flat(bindValueSets(later, ["_default"], "both", rate))
-    expect(second["server.queries_per_sec{a}"]).toBe(2)
-    expect(second["server.queries_per_sec{mx}"]).toBe(0)
-    expect(second["_default.cache_per_sec{hits}"]).toBe(1)
-    expect(second["_default.queries_per_sec{v4}"]).toBe(0)
-    expect(second["server.queries{a}"]).toBe(26)
-    expect(second["server.rcodes{nxdomain}"]).toBe(2)
-    expect(second["server.nsstats{requestv4}"]).toBe(9)
-    expect(second["_default.resstats{queryv4}"]).toBe(4)
-    expect(second["_default.cachestats{cachemisses}"]).toBe(9)
-    expect(second["_default.cache.size{cachenodes}"]).toBe(4)
-    expect(second["_default.resstats{bucketsize}"]).toBeUndefined()
+    const second = paths(bindValueSets(later, ["_default"], "both", rate))
+    expect(second["pollect.bind.server.queries_per_sec.a"]).toBe(2)
+    expect(second["pollect.bind.server.queries_per_sec.mx"]).toBe(0)
+    expect(second["pollect.bind._default.cache_per_sec.hits"]).toBe(1)
+    expect(second["pollect.bind._default.queries_per_sec.v4"]).toBe(0)
+    expect(second["pollect.bind.server.queries.a"]).toBe(26)
+    expect(second["pollect.bind.server.rcodes.nxdomain"]).toBe(2)
+    expect(second["pollect.bind.server.nsstats.requestv4"]).toBe(9)
+    expect(second["pollect.bind._default.resstats.queryv4"]).toBe(4)
+    expect(second["pollect.bind._default.cachestats.cachemisses"]).toBe(9)
+    expect(second["pollect.bind._default.cache.size.cachenodes"]).toBe(4)
+    expect(second["pollect.bind._default.resstats.bucketsize"]).toBeUndefined()
     // The internal _bind view only when asked for.
-    expect(Object.keys(second).some((key) => key.startsWith("_bind"))).toBe(false)
+    expect(Object.keys(second).some((key) => key.startsWith("pollect.bind._bind"))).toBe(false)
   })
 
   it("names values as the original pollect did", () => {

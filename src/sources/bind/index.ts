@@ -10,15 +10,34 @@
  * what Prometheus wants) or both.
  */
 import * as v from "valibot"
-import { Source, ValueSet } from "../../api.ts"
+import { Source, ValueSet, type MetricSpec } from "../../api.ts"
+import { metrics } from "./metrics.ts"
 import { parseBindStats, type BindStats, type Counters } from "./stats.ts"
 
 const options = v.object({
-  /** The statistics channel, e.g. `http://192.168.1.10:8053`; without a path `/xml/v3/server` is read. */
-  url: v.pipe(v.string(), v.url()),
-  /** Views whose resolver and cache statistics are reported. */
-  views: v.optional(v.array(v.string()), ["_default"]),
-  counters: v.optional(v.picklist(["rate", "total", "both"]), "rate"),
+  url: v.pipe(
+    v.string(),
+    v.url(),
+    v.description(
+      "The statistics channel. Without a path (`http://192.168.1.10:8053`) pollect reads `/xml/v3/server`; give `…/json/v1/server` to use JSON. The format is recognised from the answer.",
+    ),
+  ),
+  views: v.optional(
+    v.pipe(
+      v.array(v.string()),
+      v.description("Views whose resolver and cache statistics are reported. `_bind` (BIND's internal CHAOS view) only when listed."),
+    ),
+    ["_default"],
+  ),
+  counters: v.optional(
+    v.pipe(
+      v.picklist(["rate", "total", "both"]),
+      v.description(
+        "Counters as per-second rates (`rate`, the original's way, fits Graphite), as raw totals (`total`, Prometheus counters, use `rate()` in PromQL) or `both`.",
+      ),
+    ),
+    "rate",
+  ),
 })
 
 type Options = v.InferOutput<typeof options>
@@ -40,6 +59,7 @@ const RESSTATS_SKIP = new Set(["BucketSize"])
 
 export class BindSource extends Source<Options> {
   static override readonly options = options
+  static override readonly metrics = metrics
   static readonly defaultTimeout = 10
   private readonly url = statisticsUrl(this.config.url)
 
@@ -75,10 +95,10 @@ export function bindValueSets(stats: BindStats, views: string[], counters: Optio
   const wantTotals = counters !== "rate"
 
   /** One group of counters: a rate set (`<name>_per_sec`) and/or a totals set (`<name>`), label values lower-cased. */
-  const group = (name: string, label: string, values: Counters, help: string) => {
+  const group = (name: string, values: Counters, specs: { rate: MetricSpec; total: MetricSpec }) => {
     const entries = Object.entries(values)
     if (wantRates) {
-      const set = new ValueSet([label], { unit: "per_second", help: `${help}, per second` })
+      const set = new ValueSet(specs.rate)
       for (const [key, value] of entries) {
         const perSecond = rate(`${name}|${key}`, value)
         if (perSecond !== undefined) set.add(perSecond, [key.toLowerCase()], `${name}_per_sec`)
@@ -86,17 +106,17 @@ export function bindValueSets(stats: BindStats, views: string[], counters: Optio
       if (set.values.length) sets.push(set)
     }
     if (wantTotals && entries.length) {
-      const set = new ValueSet([label], { kind: "counter", help })
+      const set = new ValueSet(specs.total)
       for (const [key, value] of entries) set.add(value, [key.toLowerCase()], name)
       sets.push(set)
     }
   }
 
   // The original's server-wide value: queries by type.
-  group("server.queries", "queryType", stats.qtypes, "Queries received by type")
-  group("server.opcodes", "opcode", stats.opcodes, "Requests received by opcode")
-  group("server.rcodes", "rcode", stats.rcodes, "Responses sent by rcode")
-  group("server.nsstats", "counter", stats.nsstats, "Name server statistics")
+  group("server.queries", stats.qtypes, { rate: metrics.queriesRate, total: metrics.queries })
+  group("server.opcodes", stats.opcodes, { rate: metrics.opcodesRate, total: metrics.opcodes })
+  group("server.rcodes", stats.rcodes, { rate: metrics.rcodesRate, total: metrics.rcodes })
+  group("server.nsstats", stats.nsstats, { rate: metrics.nsstatsRate, total: metrics.nsstats })
 
   for (const viewName of views) {
     const view = stats.views[viewName]
@@ -105,30 +125,26 @@ export function bindValueSets(stats: BindStats, views: string[], counters: Optio
     // The original's per-view values; JSON omits zero counters, so a missing one is 0.
     group(
       `${prefix}.queries`,
-      "queryType",
       { v4: view.resstats.Queryv4 ?? 0, v6: view.resstats.Queryv6 ?? 0 },
-      "Queries sent by the resolver",
+      { rate: metrics.resolverQueriesRate, total: metrics.resolverQueries },
     )
     group(
       `${prefix}.cache`,
-      "queryType",
       { hits: view.cachestats.CacheHits ?? 0, misses: view.cachestats.CacheMisses ?? 0 },
-      "Cache lookups",
+      { rate: metrics.cacheRate, total: metrics.cache },
     )
     group(
       `${prefix}.resstats`,
-      "counter",
       pick(view.resstats, (key) => !RESSTATS_SKIP.has(key)),
-      "Resolver statistics",
+      { rate: metrics.resstatsRate, total: metrics.resstats },
     )
     group(
       `${prefix}.cachestats`,
-      "counter",
       pick(view.cachestats, (key) => !CACHE_GAUGES.has(key)),
-      "Cache statistics",
+      { rate: metrics.cachestatsRate, total: metrics.cachestats },
     )
 
-    const sizes = new ValueSet(["counter"], { help: "Cache size and memory" })
+    const sizes = new ValueSet(metrics.cacheSize)
     for (const [key, value] of Object.entries(pick(view.cachestats, (key) => CACHE_GAUGES.has(key))))
       sizes.add(value, [key.toLowerCase()], `${prefix}.cache.size`)
     if (sizes.values.length) sets.push(sizes)
@@ -139,7 +155,7 @@ export function bindValueSets(stats: BindStats, views: string[], counters: Optio
       const label = type.replace(/^[!#~]+/, "").toLowerCase()
       rrsets.set(label, (rrsets.get(label) ?? 0) + count)
     }
-    const cache = new ValueSet(["queryType"], { help: "RRsets in the cache by type" })
+    const cache = new ValueSet(metrics.cacheRrsets)
     for (const [label, count] of rrsets) cache.add(count, [label], `${prefix}.cache.rrsets`)
     if (cache.values.length) sets.push(cache)
   }

@@ -1,30 +1,93 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test"
-import { toValueSets, type ValueSet } from "../../core/value-set.ts"
+import { join } from "node:path"
+import * as v from "valibot"
+import { silentLogger } from "../../core/log.ts"
+import { RateTracker } from "../../core/rate.ts"
+import { createSourceContext } from "../../core/source-context.ts"
+import { toValueSets, type ProbeResult } from "../../core/value-set.ts"
 import { builtinSources } from "../index.ts"
 import { baseUrlOf, countersFromAddonInfos, FritzboxSource, lastUserFromList, linkFromProperties } from "./index.ts"
-import { resultOf } from "../../../test/helpers/context.ts"
+import { startFakeFritzbox, type FakeFritzbox, type FakeFritzboxOptions } from "./fake-server.ts"
+import { sourceConformance } from "../../../test/conformance/source.ts"
+import type { GoldenCase } from "../../../test/conformance/golden.ts"
+import { byGraphitePath, resultOf, tempDir } from "../../../test/helpers/context.ts"
 import { makeLoggedSource } from "../../../test/helpers/logged-source.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
-import { FakeFritzbox } from "./fake-server.ts"
 
 const PASSWORD = "box-Secret-4711"
 
-function values(sets: ValueSet[]): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (const set of sets) for (const value of set.values) out[value.name ?? ""] = value.value
-  return out
+/**
+ * A golden case's box.json: the fake box's options, then its counters and link (64-bit totals
+ * as strings) before each probe, `secondsBetween` apart on the rate's clock.
+ */
+interface RecordedBox {
+  box: FakeFritzboxOptions
+  secondsBetween: number
+  probes: ({ bytesSent: string; bytesReceived: string } & Partial<
+    Pick<FakeFritzbox, "linkStatus" | "upstreamMaxBitRate" | "downstreamMaxBitRate">
+  >)[]
 }
+
+/** A Fritzbox source whose rates run on `now` (milliseconds) instead of the wall clock. */
+function fritzboxWithClock(config: Record<string, unknown>, now: () => number): FritzboxSource {
+  const parsed = v.parse(FritzboxSource.options, config)
+  const { ctx } = createSourceContext({ log: silentLogger, stateDir: tempDir(), configDir: process.cwd() })
+  ;(ctx as { rate: RateTracker }).rate = new RateTracker(now)
+  return new FritzboxSource({ type: "Fritzbox", ...config, ...parsed }, ctx)
+}
+
+/** Starts the case's box on loopback, points config.json's url (or ip/port) at it, probes once per recorded state. */
+async function golden(testCase: GoldenCase): Promise<ProbeResult[]> {
+  const recorded = (await Bun.file(join(testCase.dir, "box.json")).json()) as RecordedBox
+  const box = startFakeFritzbox(recorded.box)
+  try {
+    let now = 0
+    const config = testCase.config.url ? { ...testCase.config, url: box.url } : { ...testCase.config, port: box.port }
+    const source = fritzboxWithClock(config, () => now)
+    const probes: ProbeResult[] = []
+    for (const [i, { bytesSent, bytesReceived, ...link }] of recorded.probes.entries()) {
+      if (i > 0) now += recorded.secondsBetween * 1000
+      Object.assign(box, link, { bytesSent: BigInt(bytesSent), bytesReceived: BigInt(bytesReceived) })
+      probes.push(await source.probe())
+    }
+    return probes
+  } finally {
+    await box.stop()
+  }
+}
+
+/** The failing case's box has a password other than the config's; its URL is known once it runs. */
+const failingConfig: Record<string, unknown> = { type: "Fritzbox", user: "admin", pass: PASSWORD }
+
+sourceConformance({
+  type: "Fritzbox",
+  cls: FritzboxSource,
+  dir: import.meta.dir,
+  golden,
+  failing: {
+    config: failingConfig,
+    setup: () => {
+      const box = startFakeFritzbox({ user: "admin", password: "changed-on-the-box" })
+      failingConfig.url = box.url
+      return () => void box.stop()
+    },
+    message: /authentication failed for user "admin" at http:\/\/127\.0\.0\.1:\d+: wrong user or password/,
+  },
+})
+
+/** Graphite path → value, as a plain object for toEqual. */
+const paths = (probe: ProbeResult) => Object.fromEntries(byGraphitePath(probe, "Fritzbox"))
 
 /** Two probes with counters moved in between; the rate must lie within the bounds the wall clock allows. */
 async function twoProbes(source: FritzboxSource, move: () => void) {
   const t0 = performance.now()
-  const first = values(toValueSets(await source.probe()))
+  const first = paths(await source.probe())
   const t1 = performance.now()
   await Bun.sleep(30)
   move()
   const t2 = performance.now()
-  const second = values(toValueSets(await source.probe()))
+  const second = paths(await source.probe())
   const t3 = performance.now()
   const bounds = (delta: number) => [(delta * 1000) / (t3 - t0), (delta * 1000) / (t2 - t1)] as const
   return { first, second, bounds }
@@ -71,8 +134,10 @@ describe("Fritzbox (pure)", () => {
 })
 
 describe("Fritzbox against the fake box", () => {
-  const box = new FakeFritzbox({ user: "admin", password: PASSWORD })
-  beforeAll(() => box.start())
+  let box: FakeFritzbox
+  beforeAll(() => {
+    box = startFakeFritzbox({ user: "admin", password: PASSWORD })
+  })
   afterAll(() => box.stop())
   const make = (extra: Record<string, unknown> = {}) =>
     makeLoggedSource<FritzboxSource>(FritzboxSource, { type: "Fritzbox", url: box.url, user: "admin", pass: PASSWORD, ...extra })
@@ -86,14 +151,20 @@ describe("Fritzbox against the fake box", () => {
       box.bytesSent += 3_000_000n
       box.bytesReceived += 9_000_000n
     })
-    expect(first).toEqual({ recv_bytes: 2 ** 41, sent_bytes: 2 ** 40, upstream_max: 40_000_000, downstream_max: 250_000_000, link_up: 1 })
-    expect(second.recv_bytes).toBe(2 ** 41 + 9_000_000)
+    expect(first).toEqual({
+      "pollect.fritzbox.recv_bytes": 2 ** 41,
+      "pollect.fritzbox.sent_bytes": 2 ** 40,
+      "pollect.fritzbox.upstream_max": 40_000_000,
+      "pollect.fritzbox.downstream_max": 250_000_000,
+      "pollect.fritzbox.link_up": 1,
+    })
+    expect(second["pollect.fritzbox.recv_bytes"]).toBe(2 ** 41 + 9_000_000)
     const [recvLow, recvHigh] = bounds(9_000_000)
-    expect(second.recv_bytes_sec).toBeGreaterThanOrEqual(recvLow)
-    expect(second.recv_bytes_sec).toBeLessThanOrEqual(recvHigh)
+    expect(second["pollect.fritzbox.recv_bytes_sec"]).toBeGreaterThanOrEqual(recvLow)
+    expect(second["pollect.fritzbox.recv_bytes_sec"]).toBeLessThanOrEqual(recvHigh)
     const [sentLow, sentHigh] = bounds(3_000_000)
-    expect(second.sent_bytes_sec).toBeGreaterThanOrEqual(sentLow)
-    expect(second.sent_bytes_sec).toBeLessThanOrEqual(sentHigh)
+    expect(second["pollect.fritzbox.sent_bytes_sec"]).toBeGreaterThanOrEqual(sentLow)
+    expect(second["pollect.fritzbox.sent_bytes_sec"]).toBeLessThanOrEqual(sentHigh)
     expect(box.actions).toContain("urn:schemas-upnp-org:service:WANCommonInterfaceConfig:1#GetAddonInfos")
   })
 
@@ -107,12 +178,12 @@ describe("Fritzbox against the fake box", () => {
         box.bytesSent += 5_000n // wraps: the box now reports 4000
         box.bytesReceived += 100_500n
       })
-      expect(first.sent_bytes).toBe(2 ** 32 - 1_000)
-      expect(second.sent_bytes).toBe(4_000)
+      expect(first["pollect.fritzbox.sent_bytes"]).toBe(2 ** 32 - 1_000)
+      expect(second["pollect.fritzbox.sent_bytes"]).toBe(4_000)
       const [low, high] = bounds(5_000)
-      expect(second.sent_bytes_sec).toBeGreaterThanOrEqual(low)
-      expect(second.sent_bytes_sec).toBeLessThanOrEqual(high)
-      expect(second.recv_bytes).toBe(100_000)
+      expect(second["pollect.fritzbox.sent_bytes_sec"]).toBeGreaterThanOrEqual(low)
+      expect(second["pollect.fritzbox.sent_bytes_sec"]).toBeLessThanOrEqual(high)
+      expect(second["pollect.fritzbox.recv_bytes"]).toBe(100_000)
     } finally {
       box.igd = true
     }
@@ -121,27 +192,27 @@ describe("Fritzbox against the fake box", () => {
   it("link down is 0", async () => {
     box.linkStatus = "Down"
     try {
-      expect(values(toValueSets(await make().source.probe())).link_up).toBe(0)
+      expect(paths(await make().source.probe())["pollect.fritzbox.link_up"]).toBe(0)
     } finally {
       box.linkStatus = "Up"
     }
   })
 
   it("uses the box's last logged-in user when no user is configured", async () => {
-    const other = new FakeFritzbox({ user: "fritz-user-7", password: PASSWORD, lastUser: "fritz-user-7" }).start()
+    const other = startFakeFritzbox({ user: "fritz-user-7", password: PASSWORD, lastUser: "fritz-user-7" })
     try {
       const { source } = makeLoggedSource<FritzboxSource>(FritzboxSource, { type: "Fritz", url: other.url, pass: PASSWORD })
-      expect(values(toValueSets(await source.probe())).link_up).toBe(1)
+      expect(paths(await source.probe())["pollect.fritzbox.link_up"]).toBe(1)
       expect(other.authHeaders.at(-1)).toContain('username="fritz-user-7"')
     } finally {
-      other.stop()
+      await other.stop()
     }
   })
 
   it("works with SHA-256 digests", async () => {
     box.algorithm = "SHA-256"
     try {
-      expect(values(toValueSets(await make().source.probe())).link_up).toBe(1)
+      expect(paths(await make().source.probe())["pollect.fritzbox.link_up"]).toBe(1)
       expect(box.authHeaders.at(-1)).toContain("algorithm=SHA-256")
     } finally {
       box.algorithm = "MD5"
@@ -157,7 +228,7 @@ describe("Fritzbox against the fake box", () => {
     expect((error as Error).message).not.toContain(PASSWORD)
     expect((error as Error).message).not.toContain("changed-on-the-box")
     box.password = PASSWORD
-    expect(values(toValueSets(await source.probe())).link_up).toBe(1)
+    expect(paths(await source.probe())["pollect.fritzbox.link_up"]).toBe(1)
     expect(lines.join("\n")).not.toContain(PASSWORD)
   })
 
@@ -166,16 +237,16 @@ describe("Fritzbox against the fake box", () => {
     await source.probe()
     box.failNext = { mode: "500", count: 1 }
     await expect(Promise.resolve(source.probe())).rejects.toThrow(/HTTP 500/)
-    expect(values(toValueSets(await source.probe())).link_up).toBe(1)
+    expect(paths(await source.probe())["pollect.fritzbox.link_up"]).toBe(1)
     box.failNext = { mode: "garbage", count: 1 }
     await expect(Promise.resolve(source.probe())).rejects.toThrow(/not valid XML/)
-    expect(values(toValueSets(await source.probe())).link_up).toBe(1)
+    expect(paths(await source.probe())["pollect.fritzbox.link_up"]).toBe(1)
   })
 
   it("an unreachable box is a per-probe error", async () => {
-    const dead = new FakeFritzbox().start()
+    const dead = startFakeFritzbox()
     const url = dead.url
-    dead.stop()
+    await dead.stop()
     const { source } = makeLoggedSource<FritzboxSource>(FritzboxSource, { type: "Fritzbox", url, pass: PASSWORD })
     await expect(Promise.resolve(source.probe())).rejects.toThrow()
   })

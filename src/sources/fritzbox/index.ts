@@ -6,22 +6,34 @@
  */
 import * as v from "valibot"
 import { Source, ValueSet, type CommonSourceOptions, type SourceContext } from "../../api.ts"
+import { metrics } from "./metrics.ts"
 import { Tr064AuthError, Tr064Client, Tr064Fault, TR064_DEFAULT_PORT, TR064_TLS_PORT } from "./tr064.ts"
 
 const options = v.object({
-  /** Address of the box (`ip` is the original's key, `host` an alias). */
-  ip: v.optional(v.string()),
-  host: v.optional(v.string()),
-  port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535))),
-  /** TR-064 over https (port 49443 unless `port` is set). */
-  tls: v.optional(v.boolean(), false),
-  /** Full base URL instead of ip/port/tls, e.g. `http://192.168.178.1:49000`. */
-  url: v.optional(v.pipe(v.string(), v.url())),
-  /** Box user; default: the last logged-in user the box reports, else `dslf-config`. */
-  user: v.optional(v.string()),
-  pass: v.optional(v.string()),
-  /** The box has a self-signed certificate, so https is not verified unless set. */
-  verifyTls: v.optional(v.boolean(), false),
+  ip: v.optional(v.pipe(v.string(), v.description("Address of the box (the original's key), e.g. `192.168.178.1` or `fritz.box`"))),
+  host: v.optional(v.pipe(v.string(), v.description("Same as `ip`"))),
+  port: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535), v.description("TR-064 port; default 49000, 49443 with `tls`")),
+  ),
+  tls: v.optional(
+    v.pipe(v.boolean(), v.description("Use https (the box's self-signed certificate is accepted unless `verifyTls`)")),
+    false,
+  ),
+  url: v.optional(
+    v.pipe(v.string(), v.url(), v.description("Full base URL instead of `ip`/`port`/`tls`, e.g. `http://192.168.178.1:49000`")),
+  ),
+  user: v.optional(
+    v.pipe(
+      v.string(),
+      v.description(
+        "Box user. Without it pollect asks the box for its last logged-in user (`X_AVM-DE_GetUserList`, FRITZ!OS ≥ 7.24) and falls back to `dslf-config`, as fritzconnection does.",
+      ),
+    ),
+  ),
+  pass: v.optional(
+    v.pipe(v.string(), v.description("Password of that user. Needed: the traffic counters and link state require a login.")),
+  ),
+  verifyTls: v.optional(v.pipe(v.boolean(), v.description("Verify the box's certificate (it is self-signed, so off by default)")), false),
 })
 
 type Options = v.InferOutput<typeof options>
@@ -93,6 +105,7 @@ export function lastUserFromList(listXml: string): string | undefined {
 
 export class FritzboxSource extends Source<Options> {
   static override readonly options = options
+  static override readonly metrics = metrics
   static readonly defaultTimeout = 10
 
   private client?: Tr064Client
@@ -177,15 +190,13 @@ export class FritzboxSource extends Source<Options> {
 
 /** Names as in the original: recv_bytes/sent_bytes (totals), recv_bytes_sec/sent_bytes_sec (rates). */
 export function fritzValueSets(counters: FritzCounters, link: FritzLink, rates: { received?: number; sent?: number }): ValueSet[] {
-  const totals = new ValueSet([], { unit: "bytes", kind: "counter", help: "WAN bytes since the box's counter start" })
-    .add(Number(counters.received), [], "recv_bytes")
-    .add(Number(counters.sent), [], "sent_bytes")
-  const perSecond = new ValueSet([], { unit: "bytes_per_second", help: "WAN traffic rate" })
+  const totals = new ValueSet(metrics.totals).add(Number(counters.received), [], "recv_bytes").add(Number(counters.sent), [], "sent_bytes")
+  const perSecond = new ValueSet(metrics.rates)
   if (rates.received !== undefined) perSecond.add(rates.received, [], "recv_bytes_sec")
   if (rates.sent !== undefined) perSecond.add(rates.sent, [], "sent_bytes_sec")
-  const maxRates = new ValueSet([], { unit: "bits_per_second", help: "Layer 1 maximum bit rate of the WAN link" })
+  const maxRates = new ValueSet(metrics.maxRates)
     .add(link.upstreamMaxBitRate, [], "upstream_max")
     .add(link.downstreamMaxBitRate, [], "downstream_max")
-  const state = new ValueSet([], { help: "1 if the WAN link's physical status is Up" }).add(link.up, [], "link_up")
+  const state = new ValueSet(metrics.linkUp).add(link.up, [], "link_up")
   return [totals, perSecond, maxRates, state].filter((set) => set.values.length > 0)
 }

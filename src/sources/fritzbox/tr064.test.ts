@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test"
 import { findService, parseSoapResponse, soapEnvelope, Tr064AuthError, Tr064Client, Tr064Error, Tr064Fault } from "./tr064.ts"
-import { FakeFritzbox } from "./fake-server.ts"
+import { startFakeFritzbox, type FakeFritzbox } from "./fake-server.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
 
 describe("tr064 (pure)", () => {
@@ -52,8 +52,10 @@ describe("tr064 (pure)", () => {
 })
 
 describe("tr064 client against the fake box", () => {
-  const box = new FakeFritzbox({ user: "admin", password: "pw-tr064-test" })
-  beforeAll(() => box.start())
+  let box: FakeFritzbox
+  beforeAll(() => {
+    box = startFakeFritzbox({ user: "admin", password: "pw-tr064-test" })
+  })
   afterAll(() => box.stop())
 
   it("reads both descriptions, nested devices included", async () => {

@@ -1,8 +1,61 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test"
+import { join } from "node:path"
 import { silentLogger } from "../../core/log.ts"
 import { createSourceContext } from "../../core/source-context.ts"
+import type { ValueSet } from "../../core/value-set.ts"
 import { HttpSource } from "./index.ts"
+import { metrics } from "./metrics.ts"
+import { sourceConformance } from "../../../test/conformance/source.ts"
+import type { GoldenCase } from "../../../test/conformance/golden.ts"
 import { makeSource } from "../../../test/helpers/context.ts"
+import { serveFake } from "../../../test/helpers/fake-server.ts"
+import { freePort } from "../../../test/helpers/processes.ts"
+
+/** A golden case's recorded answer: served for the case's URL after `delayMs`. */
+interface Reply {
+  status: number
+  body: string
+  delayMs?: number
+}
+
+/** The one timing-dependent value: checked to lie between the server's delay and the deadline, then written as that delay. */
+function bucketResponseTime(sets: ValueSet[], delayMs: number): ValueSet[] {
+  for (const set of sets) {
+    if (set.spec !== metrics.time) continue
+    for (const value of set.values) {
+      expect(value.value).toBeGreaterThanOrEqual(delayMs - 1)
+      expect(value.value).toBeLessThan(delayMs + 5000)
+      value.value = delayMs
+    }
+  }
+  return sets
+}
+
+/** Serves the case's reply.json on loopback, probes the case's URL there once. */
+async function golden(testCase: GoldenCase): Promise<ValueSet[][]> {
+  const reply = (await Bun.file(join(testCase.dir, "reply.json")).json()) as Reply
+  const fake = serveFake(async () => {
+    if (reply.delayMs) await Bun.sleep(reply.delayMs)
+    return new Response(reply.body, { status: reply.status })
+  })
+  try {
+    const configured = new URL(testCase.config.url as string)
+    const url = `${fake.url}${configured.pathname}${configured.search}`
+    const sets = await makeSource<HttpSource>(HttpSource, { ...testCase.config, url }).probe()
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`${testCase.config.method ?? "GET"} ${configured.pathname}`])
+    return [bucketResponseTime(sets, reply.delayMs ?? 0)]
+  } finally {
+    await fake.stop()
+  }
+}
+
+sourceConformance({
+  type: "Http",
+  cls: HttpSource,
+  dir: import.meta.dir,
+  golden,
+  failing: { config: { type: "Http", url: `http://127.0.0.1:${freePort()}/health` }, message: /Unable to connect/ },
+})
 
 let server: ReturnType<typeof Bun.serve>
 let base = ""

@@ -5,17 +5,21 @@
  */
 import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
+import { metrics } from "./metrics.ts"
 
 const options = v.object({
-  url: v.pipe(v.string(), v.url()),
-  method: v.optional(v.picklist(["GET", "HEAD", "POST"]), "GET"),
-  headers: v.optional(v.record(v.string(), v.string()), {}),
-  /** false accepts self-signed certificates. */
-  verifyTls: v.optional(v.boolean(), true),
+  url: v.pipe(v.string(), v.url(), v.description("The URL to request. Redirects are followed.")),
+  method: v.optional(v.pipe(v.picklist(["GET", "HEAD", "POST"]), v.description("The request's method")), "GET"),
+  headers: v.optional(
+    v.pipe(v.record(v.string(), v.string()), v.description('Request headers, e.g. `{"Authorization": "Bearer ${TOKEN}"}`')),
+    {},
+  ),
+  verifyTls: v.optional(v.pipe(v.boolean(), v.description("`false` accepts self-signed certificates")), true),
 })
 
 export class HttpSource extends Source<v.InferOutput<typeof options>> {
   static override readonly options = options
+  static override readonly metrics = metrics
   static readonly defaultTimeout = 15
 
   override async probe(): Promise<ValueSet[]> {
@@ -25,8 +29,8 @@ export class HttpSource extends Source<v.InferOutput<typeof options>> {
     await response.arrayBuffer()
     const elapsedMs = performance.now() - started
     return [
-      new ValueSet([], { unit: "milliseconds", help: "HTTP response time" }).add(Math.round(elapsedMs * 1000) / 1000),
-      new ValueSet([], { help: "HTTP status code" }).add(response.status, [], "status"),
+      new ValueSet(metrics.time).add(Math.round(elapsedMs * 1000) / 1000),
+      new ValueSet(metrics.status).add(response.status, [], "status"),
     ]
   }
 }

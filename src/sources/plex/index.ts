@@ -9,13 +9,25 @@
  */
 import * as v from "valibot"
 import { Source, ValueSet, type CommonSourceOptions, type SourceContext } from "../../api.ts"
+import { metrics } from "./metrics.ts"
 import { parseListing, parseSections, parseSessions, parseTotalSize, type PlexSection } from "./plex-xml.ts"
 
 const options = v.object({
-  /** e.g. `http://192.168.1.10:32400` */
-  url: v.pipe(v.string(), v.url()),
-  /** X-Plex-Token, for servers that do not allow unauthenticated access from this address. */
-  token: v.optional(v.string()),
+  url: v.pipe(
+    v.string(),
+    v.url(),
+    v.description(
+      "Plex server, e.g. `http://192.168.1.10:32400` (a base path behind a reverse proxy is kept). Use the NIC's address rather than `localhost` when Plex allows unauthenticated access from the local network only.",
+    ),
+  ),
+  token: v.optional(
+    v.pipe(
+      v.string(),
+      v.description(
+        "X-Plex-Token, for servers that require authentication. Sent as the `X-Plex-Token` header, never in a URL, never logged.",
+      ),
+    ),
+  ),
 })
 
 type Options = v.InferOutput<typeof options>
@@ -37,6 +49,7 @@ export interface PlexLibrary {
 
 export class PlexSource extends Source<Options> {
   static override readonly options = options
+  static override readonly metrics = metrics
   static readonly defaultTimeout = 30
 
   constructor(config: Options & CommonSourceOptions, ctx: SourceContext) {
@@ -133,18 +146,14 @@ export class PlexSource extends Source<Options> {
 }
 
 export function plexValueSets(library: PlexLibrary, sessions: ReturnType<typeof parseSessions>): ValueSet[] {
-  const streams = new ValueSet([], { help: "Plex sessions playing" })
+  const streams = new ValueSet(metrics.streams)
     .add(sessions.movies, [], "streams.movies")
     .add(sessions.shows, [], "streams.shows")
     .add(sessions.music, [], "streams.musics")
     .add(sessions.total, [], "streams.sessions")
     .add(sessions.transcodes, [], "streams.transcodes")
-  const bandwidth = new ValueSet([], { unit: "bits_per_second", help: "Bandwidth of the Plex sessions" }).add(
-    sessions.bandwidthKbps * 1000,
-    [],
-    "streams.bandwidth",
-  )
-  const lib = new ValueSet([], { help: "Items in the Plex libraries" })
+  const bandwidth = new ValueSet(metrics.bandwidth).add(sessions.bandwidthKbps * 1000, [], "streams.bandwidth")
+  const lib = new ValueSet(metrics.lib)
     .add(library.movies, [], "lib.movies")
     .add(library.shows, [], "lib.shows")
     .add(library.episodes, [], "lib.shows.episodes")
@@ -152,7 +161,7 @@ export function plexValueSets(library: PlexLibrary, sessions: ReturnType<typeof 
     .add(library.artists, [], "lib.music.artists")
     .add(library.albums, [], "lib.music.albums")
     .add(library.tracks, [], "lib.music.songs")
-  const sections = new ValueSet(["section", "type"], { help: "Items per Plex library section" })
+  const sections = new ValueSet(metrics.sections)
   for (const section of library.sections) sections.add(section.items, [section.title, section.type], "lib.items")
   return sections.values.length ? [streams, bandwidth, lib, sections] : [streams, bandwidth, lib]
 }

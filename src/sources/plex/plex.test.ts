@@ -5,34 +5,58 @@ import type { ValueSet } from "../../core/value-set.ts"
 import { parseListing, parseSections, parseSessions, parseTotalSize } from "./plex-xml.ts"
 import { PlexSource } from "./index.ts"
 import { startFakePlex } from "./fake-server.ts"
-import { makeSource, resultOf } from "../../../test/helpers/context.ts"
+import { sourceConformance } from "../../../test/conformance/source.ts"
+import { byGraphitePath, makeSource, resultOf } from "../../../test/helpers/context.ts"
+import { serveFake, type FakeServer } from "../../../test/helpers/fake-server.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
 
-const fixtures = join(import.meta.dir, "testdata")
-const read = (name: string) => Bun.file(join(fixtures, name)).text()
+/** Recorded answers: testdata/current (a server with totalSize), testdata/old-server (without). */
+const read = (file: string) => Bun.file(join(import.meta.dir, "testdata", file)).text()
 const TOKEN = "xPlexT0ken-abc123"
 
-function flat(sets: ValueSet[]): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (const set of sets)
-    for (const value of set.values)
-      out[value.labelValues.length ? `${value.name}{${value.labelValues.join(",")}}` : value.name!] = value.value
-  return out
-}
+/** Graphite path → value, as a plain object for toEqual/toMatchObject. */
+const paths = (sets: ValueSet[]) => Object.fromEntries(byGraphitePath(sets, "Plex"))
+
+/** The failing case's server wants a token the config does not give; its URL is known once it runs. */
+const failingConfig: Record<string, unknown> = { type: "Plex" }
+
+sourceConformance({
+  type: "Plex",
+  cls: PlexSource,
+  dir: import.meta.dir,
+  // The case's folder of recorded answers, served on loopback (with the case's token required, if it has one).
+  golden: async (testCase) => {
+    const fake = startFakePlex({ dir: testCase.dir, token: testCase.config.token as string | undefined })
+    try {
+      return [await makeSource<PlexSource>(PlexSource, { ...testCase.config, url: fake.url }).probe()]
+    } finally {
+      await fake.stop()
+    }
+  },
+  failing: {
+    config: failingConfig,
+    setup: () => {
+      const fake = startFakePlex({ token: TOKEN })
+      failingConfig.url = fake.url
+      return () => void fake.stop()
+    },
+    message: /Plex answered 401 Unauthorized for \/\S+: set `token` \(X-Plex-Token\)/,
+  },
+})
 
 describe("Plex XML", () => {
   it("reads library sections, totals and sessions", async () => {
-    expect(parseSections(await read("library-sections.xml"))).toEqual([
+    expect(parseSections(await read("current/library-sections.xml"))).toEqual([
       { key: "1", type: "movie", title: "Movies" },
       { key: "2", type: "show", title: "TV Shows" },
       { key: "3", type: "artist", title: "Music" },
       { key: "4", type: "photo", title: "Photos" },
     ])
-    expect(parseTotalSize(await read("section-2-all-type-4.xml"))).toBe(2213)
-    expect(parseTotalSize(await read("old-section-2-all.xml"))).toBeUndefined()
-    expect(parseListing(await read("old-section-2-all.xml"))).toEqual({ count: 2, leaves: 62 + 73, childCount: 6 + 8 })
-    expect(parseSessions(await read("status-sessions.xml"))).toEqual({
+    expect(parseTotalSize(await read("current/section-2-all-type-4.xml"))).toBe(2213)
+    expect(parseTotalSize(await read("old-server/section-2-all.xml"))).toBeUndefined()
+    expect(parseListing(await read("old-server/section-2-all.xml"))).toEqual({ count: 2, leaves: 62 + 73, childCount: 6 + 8 })
+    expect(parseSessions(await read("current/status-sessions.xml"))).toEqual({
       movies: 1,
       shows: 1,
       music: 1,
@@ -40,7 +64,7 @@ describe("Plex XML", () => {
       transcodes: 2,
       bandwidthKbps: 11267 + 4400 + 350,
     })
-    expect(parseSessions(await read("status-sessions-idle.xml"))).toEqual({
+    expect(parseSessions(await read("old-server/status-sessions.xml"))).toEqual({
       movies: 0,
       shows: 0,
       music: 0,
@@ -56,49 +80,49 @@ describe("Plex XML", () => {
 })
 
 describe("Plex against a fake server", () => {
-  let fake: ReturnType<typeof startFakePlex> | undefined
+  let fake: FakeServer | undefined
   afterEach(() => fake?.stop())
 
   it("reports sessions and library sizes, sending the token as a header only", async () => {
     fake = startFakePlex({ token: TOKEN })
     const source = makeSource<PlexSource>(PlexSource, { type: "Plex", url: fake.url, token: TOKEN })
-    expect(flat(await source.probe())).toEqual({
-      "streams.movies": 1,
-      "streams.shows": 1,
-      "streams.musics": 1,
-      "streams.sessions": 3,
-      "streams.transcodes": 2,
-      "streams.bandwidth": 16017 * 1000,
-      "lib.movies": 412,
-      "lib.shows": 37,
-      "lib.shows.episodes": 2213,
-      "lib.shows.seasons": 151,
-      "lib.music.artists": 58,
-      "lib.music.albums": 96,
-      "lib.music.songs": 1187,
-      "lib.items{Movies,movie}": 412,
-      "lib.items{Music,artist}": 58,
-      "lib.items{Photos,photo}": 3050,
-      "lib.items{TV Shows,show}": 37,
+    expect(paths(await source.probe())).toEqual({
+      "pollect.plex.streams.movies": 1,
+      "pollect.plex.streams.shows": 1,
+      "pollect.plex.streams.musics": 1,
+      "pollect.plex.streams.sessions": 3,
+      "pollect.plex.streams.transcodes": 2,
+      "pollect.plex.streams.bandwidth": 16017 * 1000,
+      "pollect.plex.lib.movies": 412,
+      "pollect.plex.lib.shows": 37,
+      "pollect.plex.lib.shows.episodes": 2213,
+      "pollect.plex.lib.shows.seasons": 151,
+      "pollect.plex.lib.music.artists": 58,
+      "pollect.plex.lib.music.albums": 96,
+      "pollect.plex.lib.music.songs": 1187,
+      "pollect.plex.lib.items.Movies.movie": 412,
+      "pollect.plex.lib.items.Music.artist": 58,
+      "pollect.plex.lib.items.Photos.photo": 3050,
+      "pollect.plex.lib.items.TV_Shows.show": 37,
     })
-    expect(fake.seen.length).toBe(1 + 1 + 1 + 3 + 3 + 1)
-    for (const request of fake.seen) {
-      expect(request.token).toBe(TOKEN)
+    expect(fake.requests.length).toBe(1 + 1 + 1 + 3 + 3 + 1)
+    for (const request of fake.requests) {
+      expect(request.headers.get("x-plex-token")).toBe(TOKEN)
       expect(request.search).not.toContain(TOKEN)
     }
   })
 
   it("counts from full listings when the server sends no totalSize (as the original)", async () => {
-    fake = startFakePlex({ old: true, sessions: "status-sessions-idle.xml" })
-    const values = flat(await makeSource<PlexSource>(PlexSource, { type: "Plex", url: fake.url }).probe())
+    fake = startFakePlex({ old: true })
+    const values = paths(await makeSource<PlexSource>(PlexSource, { type: "Plex", url: fake.url }).probe())
     expect(values).toMatchObject({
-      "lib.shows": 2,
-      "lib.shows.seasons": 14,
-      "lib.shows.episodes": 135,
-      "lib.movies": 0,
-      "streams.sessions": 0,
+      "pollect.plex.lib.shows": 2,
+      "pollect.plex.lib.shows.seasons": 14,
+      "pollect.plex.lib.shows.episodes": 135,
+      "pollect.plex.lib.movies": 0,
+      "pollect.plex.streams.sessions": 0,
     })
-    expect(fake.seen.every((request) => request.token === null)).toBe(true)
+    expect(fake.requests.every((request) => request.headers.get("x-plex-token") === null)).toBe(true)
   })
 
   it("a 401 without a token says to set one; a wrong token is named as rejected, never shown", async () => {
@@ -117,21 +141,13 @@ describe("Plex against a fake server", () => {
   })
 
   it("keeps a base path in the URL (reverse proxy)", async () => {
-    let seen = ""
-    const server = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch: (request) => ((seen = new URL(request.url).pathname), new Response("nope", { status: 404 })),
-    })
-    try {
-      const error = await makeSource<PlexSource>(PlexSource, { type: "Plex", url: `http://127.0.0.1:${server.port}/plex/` })
-        .probe()
-        .catch((e: Error) => e)
-      expect((error as Error).message).toMatch(/^Plex answered 404 Not Found for \/plex\//)
-      expect(seen.startsWith("/plex/")).toBe(true)
-    } finally {
-      server.stop(true)
-    }
+    fake = serveFake(() => new Response("nope", { status: 404 }))
+    const error = await makeSource<PlexSource>(PlexSource, { type: "Plex", url: `${fake.url}/plex/` })
+      .probe()
+      .catch((e: Error) => e)
+    expect((error as Error).message).toMatch(/^Plex answered 404 Not Found for \/plex\//)
+    expect(fake.requests.length).toBeGreaterThan(0)
+    expect(fake.requests.every((request) => request.path.startsWith("/plex/"))).toBe(true)
   })
 
   it("names values as the original pollect did", async () => {

@@ -1,19 +1,21 @@
 /** `TcpTime`: milliseconds to open a TCP connection to `host:port`. A refusal or timeout fails the probe. */
 import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
+import { metrics } from "./metrics.ts"
 
 const options = v.object({
-  host: v.pipe(v.string(), v.nonEmpty()),
-  port: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535)),
+  host: v.pipe(v.string(), v.nonEmpty(), v.description("Host name or address")),
+  port: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535), v.description("TCP port")),
 })
 
 export class TcpTimeSource extends Source<v.InferOutput<typeof options>> {
   static override readonly options = options
+  static override readonly metrics = metrics
   static readonly defaultTimeout = 10
 
   override async probe(): Promise<ValueSet> {
     const elapsedMs = await connectTime(this.config.host, this.config.port, this.ctx.signal)
-    return new ValueSet([], { unit: "milliseconds", help: "TCP connect time" }).add(Math.round(elapsedMs * 1000) / 1000)
+    return new ValueSet(metrics.time).add(Math.round(elapsedMs * 1000) / 1000)
   }
 }
 

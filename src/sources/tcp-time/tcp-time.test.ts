@@ -2,8 +2,42 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test"
 import { silentLogger } from "../../core/log.ts"
 import { createSourceContext } from "../../core/source-context.ts"
 import { connectTime, TcpTimeSource } from "./index.ts"
+import { metrics } from "./metrics.ts"
+import { sourceConformance } from "../../../test/conformance/source.ts"
 import { makeSource } from "../../../test/helpers/context.ts"
 import { freePort } from "../../../test/helpers/processes.ts"
+
+const CLOSED_PORT = freePort()
+
+sourceConformance({
+  type: "TcpTime",
+  cls: TcpTimeSource,
+  dir: import.meta.dir,
+  // A listener on loopback stands in for config.json's host:port. The connect time is the one
+  // value that varies between runs: checked to lie within the deadline, then written as 0.
+  golden: async (testCase) => {
+    let connections = 0
+    const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open: () => void connections++, data() {} } })
+    try {
+      const set = await makeSource<TcpTimeSource>(TcpTimeSource, { ...testCase.config, port: server.port }).probe()
+      for (const value of set.values) {
+        expect(set.spec).toBe(metrics.time)
+        expect(value.value).toBeGreaterThanOrEqual(0)
+        expect(value.value).toBeLessThan(5000)
+        value.value = 0
+      }
+      await Bun.sleep(20)
+      expect(connections).toBe(1)
+      return [set]
+    } finally {
+      server.stop(true)
+    }
+  },
+  failing: {
+    config: { type: "TcpTime", host: "127.0.0.1", port: CLOSED_PORT },
+    message: new RegExp(`connect to 127\\.0\\.0\\.1:${CLOSED_PORT} failed`),
+  },
+})
 
 let listener: Bun.TCPSocketListener<undefined>
 let accepted = 0
