@@ -9,6 +9,7 @@ import { builtinPlugins, pluginIndex, regenerated } from "./plugin-docs.ts"
 const check = process.argv.includes("--check")
 const ROOT = join(import.meta.dir, "..")
 let stale = 0
+let broken = 0
 const update = (file: string, next: string) => {
   if (readFileSync(file, "utf8") === next) return
   stale++
@@ -20,11 +21,11 @@ for (const doc of plugins) {
   try {
     update(doc.readme, regenerated(doc, readFileSync(doc.readme, "utf8")))
   } catch (error) {
-    stale++
+    broken++
     process.exitCode = 1
     console.error(`${relative(ROOT, doc.readme)}: ${(error as Error).message}`)
   }
 }
 update(join(ROOT, "docs/plugins.md"), pluginIndex(plugins, readFileSync(join(ROOT, "docs/plugins.md"), "utf8")))
-console.log(check ? `${stale} stale file(s)` : `${stale} file(s) rewritten`)
+console.log(`${stale} file(s) ${check ? "stale" : "rewritten"}${broken ? `, ${broken} README(s) without the generated-table markers` : ""}`)
 if (check && stale) process.exit(1)

@@ -109,7 +109,7 @@ interface JsonSchema {
 
 function typeText(schema: JsonSchema): string {
   if (schema.const !== undefined) return "`" + JSON.stringify(schema.const) + "`"
-  if (schema.enum) return schema.enum.map((item) => "`" + JSON.stringify(item) + "`").join(" \\| ")
+  if (schema.enum) return schema.enum.map((item) => "`" + JSON.stringify(item) + "`").join(" | ")
   if (schema.anyOf) return [...new Set(schema.anyOf.map(typeText))].join(" or ")
   const type = Array.isArray(schema.type) ? schema.type.join(" or ") : schema.type
   if (type === "array") return `${schema.items ? typeText(schema.items) : "any"}[]`

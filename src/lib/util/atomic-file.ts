@@ -6,13 +6,15 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join, basename } from "node:path"
 
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
-  mkdirSync(dirname(path), { recursive: true })
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
   try {
+    mkdirSync(dirname(path), { recursive: true })
     writeFileSync(temp, data, { mode })
     renameSync(temp, path)
   } catch (error) {
     rmSync(temp, { force: true })
-    throw error
+    // The same message every time (not the temp file's changing name), so a failure is logged once.
+    const code = (error as { code?: string }).code
+    throw Object.assign(new Error(`cannot write ${path}: ${code ?? (error as Error).message}`), { code })
   }
 }

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import * as v from "valibot"
-import { writeFileAtomic } from "../../lib/util/atomic-file.ts"
+import { saveState } from "../../lib/util/state-file.ts"
 import { readConfigFile } from "../../lib/util/config-file.ts"
 import { IdkClient, type IdkTokens } from "./idk-login.ts"
 import { parseVehicleStatus, STATUS_JOBS } from "./vehicle-status.ts"
@@ -120,7 +120,7 @@ export class MMISource extends Source<Options> {
     // A refresh may omit the refresh token: keep the old one.
     next.refreshToken ??= tokens?.refreshToken
     this.#tokens = next
-    writeFileAtomic(this.tokenFile(), JSON.stringify(next), 0o600)
+    saveState(this.tokenFile(), JSON.stringify(next), (message) => this.ctx.log.warn(message))
     return next.accessToken
   }
 

@@ -89,6 +89,7 @@ export class ViessmannSource extends Source<Options> {
       fetch: (input, init) => this.ctx.fetch(input, init),
       onSecret: ctx.registerSecret,
       log: (message) => this.ctx.log.info(message),
+      warn: (message) => this.ctx.log.warn(message),
     })
   }
 

@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
-import { writeFileAtomic } from "../../lib/util/atomic-file.ts"
+import { saveState } from "../../lib/util/state-file.ts"
 import { jsonErrorFields } from "../../lib/util/json-error-fields.ts"
 
 export interface OAuthToken {
@@ -31,6 +31,8 @@ export interface ViessmannOAuthOptions {
   /** Called with every new access/refresh token, so the logger can mask it. */
   onSecret?: (secret: string) => void
   log?: (message: string) => void
+  /** Problems worth a warning (an unwritable token cache). */
+  warn?: (message: string) => void
   now?: () => number
 }
 
@@ -129,7 +131,7 @@ export class ViessmannOAuth {
 
   private save(token: OAuthToken): void {
     this.secret(token)
-    writeFileAtomic(this.options.tokenFile, JSON.stringify(token) + "\n", 0o600)
+    saveState(this.options.tokenFile, JSON.stringify(token) + "\n", this.options.warn ?? this.options.log ?? (() => {}))
   }
 
   private secret(token: OAuthToken): void {

@@ -205,6 +205,22 @@ describe("Viessmann against the fake cloud", () => {
     allLines.push(...lines)
   })
 
+  it("an unwritable stateDir: the token stays in memory (one login for many probes), one warning naming the folder", async () => {
+    reset()
+    // A folder below a regular file cannot be made, even by root (ENOTDIR).
+    const blocker = join(tempDir(), "not-a-folder")
+    writeFileSync(blocker, "")
+    const stateDir = join(blocker, "state")
+    const { probe, lines } = make({}, stateDir)
+    for (let i = 0; i < 4; i++) expect((await probe()).supply_temp).toBe(23.4)
+    expect(cloud.calls).toMatchObject({ authorize: 1, codeGrants: 1 })
+    const warnings = lines.filter((line) => line.includes("cannot write the state directory"))
+    expect(warnings.length).toBe(1)
+    // Bun's mkdir says EFAULT here where Node says ENOTDIR.
+    expect(warnings[0]).toContain(`cannot write the state directory ${stateDir} (E`)
+    expect(warnings[0]).toContain("); keeping the token in memory only")
+  })
+
   it("takes over the Python pollect's token file", async () => {
     reset()
     const first = make()
