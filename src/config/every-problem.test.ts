@@ -99,3 +99,14 @@ describe("keys and values that would slip past validation", () => {
     expect(await at(24 * 86400)).toEqual([])
   })
 })
+
+describe("what a message echoes is bounded and visible", () => {
+  it("a 1 MB unknown key or type is cut in the warning and the problem", async () => {
+    const key = "k".repeat(1_000_000)
+    const config = await resolveConfig({ executors: [{ sources: [{ type: "LoadAvg", [key]: 1 }] }] }, builtinRegistry())
+    expect(config.warnings[0]).toBe(`executors[0].sources[0] (LoadAvg): unknown key "${"k".repeat(64)}…(1000000 characters)" is ignored`)
+    const problems = await problemsOf({ executors: [{ sources: [{ type: "\u001b[2J" + "t".repeat(500) }] }] })
+    expect(problems[0]!.length).toBeLessThan(600)
+    expect(problems[0]).toContain('unknown source type "\\x1b[2Jttt')
+  })
+})

@@ -6,7 +6,7 @@
 import * as v from "valibot"
 import type { CommonSourceOptions, OptionsSchema, SourceClass, WriterClass } from "../core/plugin.ts"
 import type { Registry } from "../core/registry.ts"
-import { formatPath, type PathKey } from "./path.ts"
+import { formatPath, shortKey, type PathKey } from "./path.ts"
 
 /**
  * The longest interval or timeout: 24 days. Timers hold at most 2^31−1 ms (24.8 days); a longer
@@ -169,7 +169,7 @@ export function validateConfig(raw: unknown, registry: Registry): PollectConfig 
     const cls = known.get(ref.type)
     if (!cls) {
       const types = [...known.keys()].sort().join(", ")
-      problems.push(`${where}: unknown ${kind} type "${ref.type}" (known: ${types})`)
+      problems.push(`${where}: unknown ${kind} type "${shortKey(ref.type)}" (known: ${types})`)
       return undefined
     }
     const label = `${where} (${ref.type})`
@@ -181,7 +181,7 @@ export function validateConfig(raw: unknown, registry: Registry): PollectConfig 
     if (ownKeys) {
       const commonKeys = common ? Object.keys(commonSourceEntries) : ["type"]
       for (const key of Object.keys(ref)) {
-        if (!ownKeys.includes(key) && !commonKeys.includes(key)) warnings.push(`${label}: unknown key "${key}" is ignored`)
+        if (!ownKeys.includes(key) && !commonKeys.includes(key)) warnings.push(`${label}: unknown key "${shortKey(key)}" is ignored`)
       }
     }
     return { cls, config: { ...base.output, ...own.output } as PluginRef }

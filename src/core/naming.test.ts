@@ -119,3 +119,21 @@ it("snake_case names are remembered per collection, type, names, kind and unit, 
   expect([...calls].reverse().map((call) => call())).toEqual([...expected].reverse())
   expect(name("Io", "reads", {}, undefined, "pollect")).toBe("pollect_Io_reads")
 })
+
+describe("control characters in names", () => {
+  it("NUL and ESC in a collection, source name or label never reach a Graphite path", () => {
+    const result = {
+      id: "x",
+      collection: "pol\u0000lect",
+      type: "Http",
+      name: "a\u001b[31mb",
+      labels: {},
+      time: 0,
+      sets: [],
+      timeoutSeconds: 1,
+    }
+    const path = graphitePath(result, { value: 1, labelValues: ["eth\u00000"], name: "v\u007f" })
+    expect(path).toBe("pol_lect.http.a_[31mb.v_.eth_0")
+    expect(/[\x00-\x1f\x7f]/.test(path)).toBe(false)
+  })
+})

@@ -13,14 +13,17 @@ import type { Value, ValueSet } from "./value-set.ts"
 
 export type PromNameScheme = "pollect" | "snake_case"
 
-/** A label value is one path segment: dots, slashes and white space would split it (slashes even make whisper folders). */
+/**
+ * A label value is one path segment: dots, slashes and white space would split it (slashes even
+ * make whisper folders); control characters (NUL, ESC) would end a line or drive a terminal.
+ */
 export function graphiteSegment(text: string): string {
-  return text.replace(/[./\s]+/g, "_") || "_"
+  return text.replace(/[./\s\x00-\x1f\x7f]+/g, "_") || "_"
 }
 
-/** A name may span levels (`streams.movies`): its dots stay, slashes and white space become `_`. */
+/** A name may span levels (`streams.movies`): its dots stay, slashes, white space and control characters become `_`. */
 export function graphiteName(text: string): string {
-  return text.replace(/[/\s]+/g, "_") || "_"
+  return text.replace(/[/\s\x00-\x1f\x7f]+/g, "_") || "_"
 }
 
 export function graphitePath(result: SourceResult, value: Value): string {
