@@ -1,42 +1,19 @@
 import { describe, expect, it } from "bun:test"
-import * as v from "valibot"
 import { Agent } from "../src/agent.ts"
 import { resolveConfig } from "../src/config/index.ts"
 import { silentLogger } from "../src/core/log.ts"
-import { Writer } from "../src/core/plugin.ts"
-import type { SourceResult } from "../src/core/source-result.ts"
 import { builtinRegistry } from "../src/registry.ts"
 import { DryRunWriter } from "../src/writers/dry-run/index.ts"
+import { RecordingWriter } from "./helpers/recording-writer.ts"
 
-class CountingWriter extends Writer {
-  static override readonly options = v.object({ a: v.optional(v.number()), b: v.optional(v.number()), n: v.optional(v.number()) })
-  static started = 0
-  static instances = 0
-  constructor(...args: ConstructorParameters<typeof Writer>) {
-    super(...args)
-    CountingWriter.instances++
-  }
-  override start() {
-    CountingWriter.started++
-  }
-  override write(_: SourceResult[]) {}
-}
-
-class RefusingWriter extends Writer {
-  override start() {
-    throw new Error("port 9001 is already in use")
-  }
-  override write() {}
-}
-
-const registry = () => builtinRegistry().addWriters({ Counting: CountingWriter, Refusing: RefusingWriter })
+const registry = () => builtinRegistry().addWriters({ Recording: RecordingWriter, Refusing: RecordingWriter })
 
 describe("Agent", () => {
   it("--dry-run replaces every writer by one DryRun", async () => {
     const config = await resolveConfig(
       {
-        writer: { type: "Counting", n: 1 },
-        executors: [{ sources: [{ type: "LoadAvg" }] }, { writers: [{ type: "Counting", n: 2 }], sources: [{ type: "LoadAvg" }] }],
+        writer: { type: "Recording", tag: 1 },
+        executors: [{ sources: [{ type: "LoadAvg" }] }, { writers: [{ type: "Recording", tag: 2 }], sources: [{ type: "LoadAvg" }] }],
       },
       registry(),
     )
@@ -45,16 +22,15 @@ describe("Agent", () => {
   })
 
   it("identical writer configs share one instance, whatever the key order", async () => {
-    CountingWriter.instances = 0
     const config = await resolveConfig(
       {
-        writer: { type: "Counting", a: 1, b: 2 },
+        writer: { type: "Recording", tag: "a", partial: false },
         executors: [
           { sources: [{ type: "LoadAvg" }] },
           {
             writers: [
-              { b: 2, a: 1, type: "Counting" },
-              { type: "Counting", a: 3 },
+              { partial: false, tag: "a", type: "Recording" },
+              { type: "Recording", tag: "b" },
             ],
             sources: [{ type: "LoadAvg" }],
           },
@@ -62,8 +38,9 @@ describe("Agent", () => {
       },
       registry(),
     )
+    RecordingWriter.built = 0
     const agent = new Agent(config, { log: silentLogger })
-    expect(CountingWriter.instances).toBe(2)
+    expect(RecordingWriter.built).toBe(2)
     expect(agent.executors[0]!.writers[0]).toBe(agent.executors[1]!.writers[0]!)
   })
 
@@ -74,7 +51,10 @@ describe("Agent", () => {
   })
 
   it("a writer that cannot start stops pollect with its reason", async () => {
-    const config = await resolveConfig({ writer: { type: "Refusing" }, executors: [{ sources: [{ type: "LoadAvg" }] }] }, registry())
+    const config = await resolveConfig(
+      { writer: { type: "Refusing", refusesStart: "port 9001 is already in use" }, executors: [{ sources: [{ type: "LoadAvg" }] }] },
+      registry(),
+    )
     await expect(new Agent(config, { log: silentLogger }).start()).rejects.toThrow(
       "writer Refusing cannot start: port 9001 is already in use",
     )

@@ -8,11 +8,12 @@ import * as v from "valibot"
 import { Agent } from "../src/agent.ts"
 import { resolveConfig } from "../src/config/index.ts"
 import { createLogger, silentLogger } from "../src/core/log.ts"
-import { Source, Writer } from "../src/core/plugin.ts"
+import { Source } from "../src/core/plugin.ts"
 import { builtinRegistry } from "../src/registry.ts"
 import { DryRunWriter } from "../src/writers/dry-run/index.ts"
 import { GraphiteWriter } from "../src/writers/graphite/index.ts"
 import { concat, unpickleFrames } from "./helpers/python-pickle.ts"
+import { RecordingWriter } from "./helpers/recording-writer.ts"
 import { itWithTools } from "./helpers/tools.ts"
 
 class ConstSource extends Source<{ value: number }> {
@@ -22,25 +23,8 @@ class ConstSource extends Source<{ value: number }> {
   }
 }
 
-class ThrowingWriter extends Writer {
-  calls = 0
-  override write(): void {
-    this.calls++
-    throw new Error("backend exploded")
-  }
-}
-
-class RejectingWriter extends Writer {
-  calls = 0
-  override async write(): Promise<void> {
-    this.calls++
-    await Bun.sleep(5)
-    throw new Error("backend rejected the batch")
-  }
-}
-
 const registry = () =>
-  builtinRegistry().addSources({ Const: ConstSource }).addWriters({ Throwing: ThrowingWriter, Rejecting: RejectingWriter })
+  builtinRegistry().addSources({ Const: ConstSource }).addWriters({ Throwing: RecordingWriter, Rejecting: RecordingWriter })
 
 /** A loopback backend that counts connections and keeps their bytes. */
 function backend() {
@@ -149,9 +133,9 @@ describe("multiple writers", () => {
     const agent = await agentFor(
       {
         writers: [
-          { type: "Throwing" },
+          { type: "Throwing", throws: "backend exploded" },
           { type: "DryRun" },
-          { type: "Rejecting" },
+          { type: "Rejecting", rejects: "backend rejected the batch" },
           { type: "Graphite", host: "127.0.0.1", picklePort: server.port },
         ],
         executors: [{ collection: "pollect", sources: [{ type: "Const", value: 7 }] }],
@@ -165,8 +149,8 @@ describe("multiple writers", () => {
     await agent.startWriters()
     for (let tick = 0; tick < 3; tick++) expect(await agent.runOnce()).toBe(true)
 
-    const throwing = agent.writers.find((w): w is ThrowingWriter => w instanceof ThrowingWriter)!
-    const rejecting = agent.writers.find((w): w is RejectingWriter => w instanceof RejectingWriter)!
+    const recorded = (type: string) => agent.writers.find((w): w is RecordingWriter => w.config.type === type)!
+    const [throwing, rejecting] = [recorded("Throwing"), recorded("Rejecting")]
     expect([throwing.calls, rejecting.calls]).toEqual([3, 3])
     expect(printed).toHaveLength(3)
     expect(printed[0]).toMatch(/^\('pollect\.const\.x', \(\d+, 7\.0\)\)$/)

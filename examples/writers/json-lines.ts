@@ -5,7 +5,9 @@ import { appendFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { graphitePath, Writer, v, type SourceResult } from "pollect"
 
-const options = v.object({ file: v.string() })
+const options = v.object({
+  file: v.pipe(v.string(), v.description("The file lines are appended to; relative to the config file's folder.")),
+})
 
 export class JsonLinesWriter extends Writer<v.InferOutput<typeof options>> {
   static override readonly options = options

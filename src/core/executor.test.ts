@@ -1,11 +1,11 @@
 import { describe, expect, it } from "bun:test"
 import { Executor, type SourceSlot } from "./executor.ts"
 import { createLogger } from "./log.ts"
-import { Source, Writer } from "./plugin.ts"
+import { Source, type Writer } from "./plugin.ts"
 import { SelfMetrics } from "./self-metrics.ts"
 import { createSourceContext } from "./source-context.ts"
-import type { SourceResult } from "./source-result.ts"
 import type { ProbeResult } from "./value-set.ts"
+import { RecordingWriter } from "../../test/helpers/recording-writer.ts"
 
 class FnSource extends Source {
   constructor(
@@ -16,29 +16,6 @@ class FnSource extends Source {
   }
   override probe() {
     return this.fn(this.ctx)
-  }
-}
-
-class RecordingWriter extends Writer {
-  readonly batches: SourceResult[][] = []
-  constructor(
-    override readonly partial = false,
-    private readonly failWith?: string,
-  ) {
-    super({ type: partial ? "Partial" : "Batch" }, null as never)
-  }
-  override write(results: SourceResult[]) {
-    if (this.failWith) throw new Error(this.failWith)
-    this.batches.push(results)
-  }
-}
-
-class HangingWriter extends Writer {
-  constructor() {
-    super({ type: "Hanging" }, null as never)
-  }
-  override write() {
-    return new Promise<void>(() => {})
   }
 }
 
@@ -61,7 +38,7 @@ function setup(
       timeoutMs: options.timeoutMs ?? 1000,
     }
   })
-  const writers = options.writers ?? [new RecordingWriter()]
+  const writers = options.writers ?? [new RecordingWriter({ type: "Batch" })]
   const selfMetrics = new SelfMetrics()
   const executor = new Executor({
     collection: "pollect",
@@ -206,9 +183,9 @@ describe("Executor", () => {
   })
 
   it("partial writers get each result as it lands, failures included; a failing writer does not stop the others", async () => {
-    const partial = new RecordingWriter(true)
-    const batch = new RecordingWriter(false)
-    const broken = new RecordingWriter(false, "disk full")
+    const partial = new RecordingWriter({ type: "Partial", partial: true })
+    const batch = new RecordingWriter({ type: "Batch" })
+    const broken = new RecordingWriter({ type: "Batch", throws: "disk full" })
     const { executor, lines } = setup(
       [
         async () => (await sleep(20), 1),
@@ -228,8 +205,8 @@ describe("Executor", () => {
   })
 
   it("a writer that never finishes is given up on after a tick's time; the tick ends", async () => {
-    const batch = new RecordingWriter(false)
-    const { executor, lines } = setup([() => 1], { writers: [new HangingWriter(), batch] })
+    const batch = new RecordingWriter({ type: "Batch" })
+    const { executor, lines } = setup([() => 1], { writers: [new RecordingWriter({ type: "Hanging", hangs: true }), batch] })
     const started = performance.now()
     await executor.tick()
     expect(performance.now() - started).toBeLessThan(5000)

@@ -31,8 +31,8 @@ export function goldenText(results: SourceResult[]): string {
   return lines.join("\n") + "\n"
 }
 
-export function goldenCases(pluginDir: string): GoldenCase[] {
-  const root = join(pluginDir, "testdata")
+/** The golden cases under `root` (default `<pluginDir>/testdata`), by name. */
+export function goldenCases(pluginDir: string, root = join(pluginDir, "testdata")): GoldenCase[] {
   if (!existsSync(root)) return []
   return readdirSync(root)
     .filter((name) => statSync(join(root, name)).isDirectory() && existsSync(join(root, name, "config.json")))

@@ -44,6 +44,11 @@ export interface SourceConformance {
     setup?: () => (() => void) | void | Promise<(() => void) | void>
     message: RegExp
   }
+  /**
+   * Where the golden cases are when not in `<dir>/testdata` (extensions that share one folder
+   * and one README, as examples/ does).
+   */
+  testdata?: string
   /** Set where the plugin cannot run promtool's check (never for a built-in). */
   skipPromtool?: boolean
 }
@@ -57,8 +62,9 @@ export function readmeSample(dir: string, type: string): { entry: Record<string,
 
 /** A wrong value for one of the plugin's own keys (or a common key) and the problem it must raise. */
 function wrongValue(cls: SourceClass): { key: string; value: unknown; expected: string } {
-  const schema = toJsonSchema(cls.options, { errorMode: "ignore", typeMode: "input" }) as { properties?: Record<string, { type?: string }> }
+  const schema = toJsonSchema(cls.options, { errorMode: "ignore", typeMode: "input" }) as { properties?: Record<string, { type?: string; enum?: unknown[] }> }
   for (const [key, prop] of Object.entries(schema.properties ?? {})) {
+    if (prop.enum) continue // a picklist (`counterBits: 32 | 64`) says "expected (32 | 64)", not the type
     if (prop.type === "string") return { key, value: 12345, expected: "expected string" }
     if (prop.type === "number" || prop.type === "integer") return { key, value: "x", expected: "expected number" }
     if (prop.type === "boolean") return { key, value: "x", expected: "expected boolean" }
@@ -103,7 +109,7 @@ export function undeclared(results: SourceResult[], declared: readonly MetricSpe
 export function sourceConformance(spec: SourceConformance): void {
   const { type, cls, dir } = spec
   const declared = Object.values(cls.metrics ?? {}) as MetricSpec[]
-  const cases = goldenCases(dir)
+  const cases = goldenCases(dir, spec.testdata)
 
   describe(`${type}: source conformance`, () => {
     it("the README's sample config is accepted", () => {

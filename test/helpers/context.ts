@@ -3,7 +3,8 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as v from "valibot"
-import { silentLogger } from "../../src/core/log.ts"
+import { createLogger, silentLogger, type Logger } from "../../src/core/log.ts"
+import { RateTracker } from "../../src/core/rate.ts"
 import type { Source, SourceClass, Writer, WriterClass, WriterContext } from "../../src/core/plugin.ts"
 import { SelfMetrics } from "../../src/core/self-metrics.ts"
 import { createSourceContext } from "../../src/core/source-context.ts"
@@ -15,25 +16,54 @@ export function tempDir(prefix = "pollect-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix))
 }
 
-/** A source with its options validated by its own schema, as pollect would build it. */
-export function makeSource<S extends Source>(
-  cls: SourceClass,
-  config: Record<string, unknown>,
-  dirs: { stateDir?: string; configDir?: string } = {},
-): S {
+/** How `makeSource` builds the source's context; everything is optional. */
+export interface MakeSourceOptions {
+  /** Default: a fresh temporary folder. */
+  stateDir?: string
+  /** Default: the current directory. */
+  configDir?: string
+  /** The rate clock (`ctx.rate`) reads `clock.now` (milliseconds), so a test moves time by hand. */
+  clock?: { now: number }
+  /** A Logger to use, or an array that receives every line the source logs (debug and up). Default: silent. */
+  log?: Logger | string[]
+}
+
+/**
+ * A source with its options validated by its own schema, as pollect would build it.
+ *
+ * @example
+ * const clock = { now: 0 }
+ * const lines: string[] = []
+ * const source = makeSource<IOSource>(IOSource, { type: "IO" }, { clock, log: lines })
+ */
+export function makeSource<S extends Source>(cls: SourceClass, config: Record<string, unknown>, options: MakeSourceOptions = {}): S {
   const parsed = v.parse(cls.options, config)
+  const log = Array.isArray(options.log)
+    ? createLogger({ level: "debug", write: (line) => (options.log as string[]).push(line) }, String(config.type ?? "source"))
+    : (options.log ?? silentLogger)
   const { ctx } = createSourceContext({
-    log: silentLogger,
-    stateDir: dirs.stateDir ?? tempDir(),
-    configDir: dirs.configDir ?? process.cwd(),
+    log,
+    stateDir: options.stateDir ?? tempDir(),
+    configDir: options.configDir ?? process.cwd(),
   })
+  const clock = options.clock
+  if (clock) (ctx as { rate: RateTracker }).rate = new RateTracker(() => clock.now)
   return new cls({ ...config, ...parsed }, ctx) as S
 }
 
-export function makeWriter<W extends Writer>(cls: WriterClass, config: Record<string, unknown>, selfMetrics = new SelfMetrics()): W {
+/** The context a writer gets from pollect, silent, with a fresh state folder. */
+export function writerContext(fields: Partial<WriterContext> = {}): WriterContext {
+  return { log: silentLogger, stateDir: tempDir(), configDir: process.cwd(), selfMetrics: new SelfMetrics(), once: false, ...fields }
+}
+
+/** A writer with its options validated by its own schema; the third argument is its SelfMetrics or context fields. */
+export function makeWriter<W extends Writer>(
+  cls: WriterClass,
+  config: Record<string, unknown>,
+  ctx: SelfMetrics | Partial<WriterContext> = {},
+): W {
   const parsed = v.parse(cls.options, config)
-  const ctx: WriterContext = { log: silentLogger, stateDir: tempDir(), configDir: process.cwd(), selfMetrics, once: false }
-  return new cls({ ...config, ...parsed }, ctx) as W
+  return new cls({ ...config, ...parsed }, writerContext(ctx instanceof SelfMetrics ? { selfMetrics: ctx } : ctx)) as W
 }
 
 /** A SourceResult as the executor would hand it to writers. */

@@ -1,18 +1,14 @@
 /**
  * For the system sources: point POLLECT_PROCFS / POLLECT_SYSFS at fixture trees, and build a
- * source whose rate clock the test moves (no timing in assertions).
+ * source whose rate clock the test moves (no timing in assertions; now `makeSource(cls, config, { clock })`).
  */
 import { afterEach } from "bun:test"
 import { join } from "node:path"
-import * as v from "valibot"
-import { silentLogger } from "../../src/core/log.ts"
 import type { Source, SourceClass } from "../../src/core/plugin.ts"
-import { RateTracker } from "../../src/core/rate.ts"
-import { createSourceContext } from "../../src/core/source-context.ts"
 import type { SourceResult } from "../../src/core/source-result.ts"
 import { promName } from "../../src/core/naming.ts"
 import { toValueSets, type ProbeResult } from "../../src/core/value-set.ts"
-import { resultOf, tempDir } from "./context.ts"
+import { makeSource, resultOf } from "./context.ts"
 
 export const FIXTURES = join(import.meta.dir, "..", "fixtures")
 
@@ -35,12 +31,9 @@ function restore(name: string, value: string | undefined): void {
   else process.env[name] = value
 }
 
-/** A source built as pollect builds it, but whose rate clock is `clock.now` (milliseconds). */
+/** A source whose rate clock is `clock.now` (milliseconds): kept for old callers, same as `makeSource(cls, config, { clock })`. */
 export function makeClockedSource<S extends Source>(cls: SourceClass, config: Record<string, unknown>, clock: { now: number }): S {
-  const parsed = v.parse(cls.options, config)
-  const { ctx } = createSourceContext({ log: silentLogger, stateDir: tempDir(), configDir: process.cwd() })
-  const clocked = Object.create(ctx, { rate: { value: new RateTracker(() => clock.now) } })
-  return new cls({ ...config, ...parsed }, clocked) as S
+  return makeSource<S>(cls, config, { clock })
 }
 
 export { byGraphitePath } from "./context.ts"

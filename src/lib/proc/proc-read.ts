@@ -27,3 +27,16 @@ export function readProcDir(path: string): string[] | undefined {
     throw error
   }
 }
+
+/**
+ * As readProcFile, but an error other than "not there" names the file (`cannot read
+ * /proc/net/dev: EACCES: permission denied`): for a source's main file, whose failure is the
+ * probe's.
+ */
+export function readHostFile(path: string): string | undefined {
+  try {
+    return readProcFile(path)
+  } catch (error) {
+    throw new Error(`cannot read ${path}: ${(error as Error).message}`, { cause: error })
+  }
+}

@@ -1,10 +1,47 @@
 import { describe, expect, it } from "bun:test"
 import { statfs } from "node:fs/promises"
 import { parseMounts } from "./mounts.ts"
+import { existsSync, readFileSync, symlinkSync } from "node:fs"
 import { join } from "node:path"
-import { DiskUsageSource, listedTargets, mountedTargets, mountsFromFsSize, sanitizeDiskName } from "./index.ts"
+import type { SourceClass } from "../../api.ts"
+import { sourceConformance } from "../../../test/conformance/source.ts"
+import { tempDir } from "../../../test/helpers/context.ts"
+import { replayHostCase } from "../../../test/helpers/host-replay.ts"
+import { DiskUsageSource, type StatFsFigures, listedTargets, mountedTargets, mountsFromFsSize, sanitizeDiskName } from "./index.ts"
 import { byGraphitePath, byPromSeries, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
+
+/**
+ * DiskUsage as built for a golden case: statfs answers from the case's statfs.json (recorded on
+ * this machine: mount point → what statfs gave); a path not recorded there is gone (ENOENT).
+ */
+function recordedDiskUsage(caseDir: string): SourceClass {
+  const recorded = JSON.parse(readFileSync(join(caseDir, "statfs.json"), "utf8")) as Record<string, StatFsFigures>
+  return class RecordedDiskUsage extends DiskUsageSource {
+    protected override readonly statfs = async (path: string) => {
+      const figures = recorded[path]
+      if (figures) return figures
+      throw Object.assign(new Error(`ENOENT: no such file or directory, statfs '${path}'`), { code: "ENOENT" })
+    }
+  }
+}
+
+/** A symbolic link to itself: statfs fails on it with ELOOP, as on a broken mount. */
+const LOOP = join(tempDir(), "loop")
+
+sourceConformance({
+  type: "DiskUsage",
+  cls: DiskUsageSource,
+  dir: import.meta.dir,
+  golden: (testCase) => replayHostCase(recordedDiskUsage(testCase.dir), testCase),
+  failing: {
+    config: { type: "DiskUsage", disks: [LOOP] },
+    setup: () => {
+      if (!existsSync(LOOP)) symlinkSync("loop", LOOP)
+    },
+    message: /^statfs .*\/loop: ELOOP/,
+  },
+})
 
 const useRoots = useFixtureRoots()
 

@@ -9,16 +9,41 @@ import { statfs } from "node:fs/promises"
 import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
-import { nameFilter, nameFilterFields } from "../../lib/options/name-filter.ts"
+import { nameFilter } from "../../lib/options/name-filter.ts"
 import { readProcFile } from "../../lib/proc/proc-read.ts"
+import { metrics } from "./metrics.ts"
 import { PSEUDO_FS_TYPES, parseMounts, type Mount } from "./mounts.ts"
 
 const options = v.object({
-  /** Mount points, paths or devices (`/dev/sda1`) to report; default: all real mounted filesystems. */
-  disks: v.optional(v.array(v.string())),
-  /** Mount points or devices (names or regexes) to report among the mounted ones. */
-  ...nameFilterFields,
+  disks: v.optional(
+    v.pipe(
+      v.array(v.string()),
+      v.description("Paths or devices (`/dev/sdb1`, probed where it is mounted) to report; default: every real mounted filesystem"),
+    ),
+  ),
+  include: v.optional(
+    v.pipe(
+      v.array(v.string()),
+      v.description(
+        "Mount points or devices, names or regexes matching the whole name (`/mnt/.*`): only these, even tmpfs or overlay ones",
+      ),
+    ),
+  ),
+  exclude: v.optional(
+    v.pipe(v.array(v.string()), v.description("Mount points or devices to leave out (names or regexes); wins over `include`")),
+  ),
 })
+
+/** What statfs gives, as far as DiskUsage needs it (node's StatsFs; Bun adds `frsize`). */
+export interface StatFsFigures {
+  bsize: number
+  frsize?: number
+  blocks: number
+  bfree: number
+  bavail: number
+}
+
+export type StatFs = (path: string) => Promise<StatFsFigures>
 
 export interface DiskTarget {
   /** The `disk` label, sanitised as the original did (`/home` → `_home`). */
@@ -36,15 +61,18 @@ export interface DiskSpace {
 
 export class DiskUsageSource extends Source<v.InferOutput<typeof options>> {
   static override readonly options = options
+  static override readonly metrics = metrics
+  /** The statfs call; a field so a test can replay recorded results (testdata/<case>/statfs.json). */
+  protected readonly statfs: StatFs = statfs
 
   override async probe(): Promise<ValueSet[]> {
     const table = readProcFile(procPath("self/mounts")) ?? readProcFile(procPath("mounts"))
     const targets = this.config.disks?.length
       ? listedTargets(this.config.disks, parseMounts(table ?? ""))
       : mountedTargets(table === undefined ? await osMounts() : parseMounts(table), this.config)
-    const spaces = await Promise.all(targets.map((target) => diskSpace(target.path)))
-    const bytes = new ValueSet(["disk", "type"], { unit: "bytes", help: "Filesystem size, used and free (available to users) space" })
-    const percent = new ValueSet(["disk"], { unit: "percent", help: "Share of the filesystem used" })
+    const spaces = await Promise.all(targets.map((target) => diskSpace(target.path, this.statfs)))
+    const bytes = new ValueSet(metrics.space)
+    const percent = new ValueSet(metrics.percent)
     targets.forEach((target, i) => {
       const space = spaces[i]
       if (!space) return // gone since the mount table was read, as the original skipped it
@@ -89,10 +117,10 @@ export function mountedTargets(mounts: readonly Mount[], filter: { include?: str
 }
 
 /** statfs in bytes; undefined when the path is gone (unmounted between listing and probing). */
-export async function diskSpace(path: string): Promise<DiskSpace | undefined> {
-  let stats: Awaited<ReturnType<typeof statfs>>
+export async function diskSpace(path: string, stat: StatFs = statfs): Promise<DiskSpace | undefined> {
+  let stats: StatFsFigures
   try {
-    stats = await statfs(path)
+    stats = await stat(path)
   } catch (error) {
     const code = (error as { code?: string }).code
     if (code === "ENOENT" || code === "ENOTDIR") return undefined

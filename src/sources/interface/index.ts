@@ -6,67 +6,68 @@
  * (packets are not available there).
  */
 import * as v from "valibot"
-import { Source, ValueSet } from "../../api.ts"
-import { counterBitsField, kernelCounterBits } from "../../lib/options/counter-bits.ts"
+import { type MetricSpec, Source, ValueSet } from "../../api.ts"
+import { kernelCounterBits } from "../../lib/options/counter-bits.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
-import { nameFilter, nameFilterFields } from "../../lib/options/name-filter.ts"
+import { nameFilter } from "../../lib/options/name-filter.ts"
 import { probeRates } from "../../lib/util/probe-rates.ts"
-import { readProcFile } from "../../lib/proc/proc-read.ts"
+import { readHostFile } from "../../lib/proc/proc-read.ts"
+import { metrics } from "./metrics.ts"
 import { netDevFromNetworkStats, parseNetDev, type NetDevCounters } from "./net-dev.ts"
 
 const options = v.object({
-  includeTotal: v.optional(v.boolean(), false),
-  /** Interface names or regexes (`eth.*`). */
-  ...nameFilterFields,
-  /** Default 64 on 64-bit hosts, else told from the values. */
-  counterBits: counterBitsField,
+  includeTotal: v.optional(v.pipe(v.boolean(), v.description("Also report the raw counters (`total_bytes_sent`, ...)")), false),
+  include: v.optional(
+    v.pipe(
+      v.array(v.string()),
+      v.description("Interfaces to report: names or regexes matching the whole name (`eth.*`); only these, `lo` too if listed"),
+    ),
+  ),
+  exclude: v.optional(v.pipe(v.array(v.string()), v.description("Interfaces to leave out (names or regexes); wins over `include`"))),
+  counterBits: v.optional(
+    v.pipe(v.picklist([32, 64]), v.description("Width of the kernel's counters; default 64 on 64-bit hosts, else told from the values")),
+  ),
 })
 
-/** Original value names: counter → (rate name, total name), in the original's order. */
-const COUNTERS: ReadonlyArray<{ field: keyof NetDevCounters; rate: string; total: string; unit?: string }> = [
-  { field: "txBytes", rate: "sent_bytes_sec", total: "total_bytes_sent", unit: "bytes" },
-  { field: "txPackets", rate: "sent_packets_sec", total: "total_packets_sent" },
-  { field: "rxBytes", rate: "recv_bytes_sec", total: "total_bytes_recv", unit: "bytes" },
-  { field: "rxPackets", rate: "recv_packets_sec", total: "total_packets_recv" },
+/** Counter → its rate and total metrics, in the original's order. */
+const COUNTERS: ReadonlyArray<{ field: keyof NetDevCounters; rate: MetricSpec; total: MetricSpec }> = [
+  { field: "txBytes", rate: metrics.sentBytesSec, total: metrics.totalBytesSent },
+  { field: "txPackets", rate: metrics.sentPacketsSec, total: metrics.totalPacketsSent },
+  { field: "rxBytes", rate: metrics.recvBytesSec, total: metrics.totalBytesRecv },
+  { field: "rxPackets", rate: metrics.recvPacketsSec, total: metrics.totalPacketsRecv },
 ]
 
 const LOOPBACK = /^lo$/
 
 export class InterfaceSource extends Source<v.InferOutput<typeof options>> {
   static override readonly options = options
+  static override readonly metrics = metrics
   private readonly accept = nameFilter(this.config)
   private readonly bits = kernelCounterBits(this.config.counterBits)
 
   override async probe(): Promise<ValueSet[]> {
-    const text = readProcFile(procPath("net/dev"))
+    const text = readHostFile(procPath("net/dev"))
     const counters = text === undefined ? await osNetDev() : parseNetDev(text)
     const interfaces = [...counters].filter(([name]) => this.accept([name], LOOPBACK.test(name)))
     const sets: ValueSet[] = []
     if (this.config.includeTotal) {
       for (const counter of COUNTERS) {
-        const set = new ValueSet(["interface"], {
-          unit: counter.unit,
-          kind: "counter",
-          help: `Interface ${counter.total.replace(/_/g, " ")}`,
-        })
+        const set = new ValueSet(counter.total)
         for (const [name, counters] of interfaces) {
           const value = counters[counter.field]
-          if (value !== undefined) set.add(Number(value), [labelOf(name)], counter.total)
+          if (value !== undefined) set.add(Number(value), [labelOf(name)], valueName(counter.total))
         }
         sets.push(set)
       }
     }
     const rates = probeRates(this.ctx.rate)
     for (const counter of COUNTERS) {
-      const set = new ValueSet(["interface"], {
-        unit: counter.unit ? "bytes_per_second" : undefined,
-        help: `Interface ${counter.rate.replace(/_sec$/, "").replace(/_/g, " ")} per second`,
-      })
+      const set = new ValueSet(counter.rate)
       for (const [name, counters] of interfaces) {
         const value = counters[counter.field]
         if (value === undefined) continue
         const rate = rates.rate(`${name}\0${counter.field}`, value, { bits: this.bits })
-        if (rate !== undefined) set.add(rate, [labelOf(name)], counter.rate)
+        if (rate !== undefined) set.add(rate, [labelOf(name)], valueName(counter.rate))
       }
       sets.push(set)
     }
@@ -74,6 +75,11 @@ export class InterfaceSource extends Source<v.InferOutput<typeof options>> {
     rates.done()
     return sets
   }
+}
+
+/** The one value name a metric of this source declares (`sent_bytes_sec`). */
+function valueName(spec: MetricSpec): string {
+  return spec.values![0]!
 }
 
 /** The original replaced dots (VLANs: `eth0.100`) so they do not split Graphite paths. */

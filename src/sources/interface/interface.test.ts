@@ -2,8 +2,29 @@ import { describe, expect, it } from "bun:test"
 import type { ValueSet } from "../../core/value-set.ts"
 import { netDevFromNetworkStats, parseNetDev } from "./net-dev.ts"
 import { InterfaceSource } from "./index.ts"
-import { byPromSeries, FIXTURES, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
+import { byGraphitePath, byPromSeries, FIXTURES, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
+import { mkdirSync } from "node:fs"
 import { join } from "node:path"
+import { sourceConformance } from "../../../test/conformance/source.ts"
+import { tempDir } from "../../../test/helpers/context.ts"
+import { pointHostAt, replayHostCase } from "../../../test/helpers/host-replay.ts"
+
+sourceConformance({
+  type: "Interface",
+  cls: InterfaceSource,
+  dir: import.meta.dir,
+  golden: (testCase) => replayHostCase(InterfaceSource, testCase),
+  failing: {
+    config: { type: "Interface" },
+    // A /proc whose net/dev cannot be read (here: a folder, as an I/O error would be).
+    setup: () => {
+      const proc = join(tempDir(), "proc")
+      mkdirSync(join(proc, "net", "dev"), { recursive: true })
+      return pointHostAt(proc)
+    },
+    message: /cannot read .*\/proc\/net\/dev: EISDIR/,
+  },
+})
 
 const useRoots = useFixtureRoots()
 
@@ -86,8 +107,7 @@ describe("Interface", () => {
     for (const root of ["proc-edge-a", "proc-edge-b", "proc-edge-a"]) {
       useRoots(root)
       clock.now += 1000
-      const sets = (await source.probe()) as ValueSet[]
-      expect(sets.flatMap((s) => s.values)).toEqual([])
+      expect([...byGraphitePath(await source.probe(), "Interface")]).toEqual([])
     }
   })
 

@@ -7,18 +7,32 @@
  */
 import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
-import { counterBitsField, kernelCounterBits } from "../../lib/options/counter-bits.ts"
+import { kernelCounterBits } from "../../lib/options/counter-bits.ts"
 import { procPath, sysPath } from "../../lib/proc/host-paths.ts"
-import { nameFilter, nameFilterFields } from "../../lib/options/name-filter.ts"
+import { nameFilter } from "../../lib/options/name-filter.ts"
 import { probeRates } from "../../lib/util/probe-rates.ts"
-import { readProcDir, readProcFile } from "../../lib/proc/proc-read.ts"
+import { readHostFile, readProcDir } from "../../lib/proc/proc-read.ts"
+import { metrics } from "./metrics.ts"
 import { DISKSTATS_SECTOR_BYTES, diskstatsFromOsTotals, parseDiskstats, type DiskCounters } from "./diskstats.ts"
 
 const options = v.object({
-  /** Device names or regexes (`sd[a-z]`, `nvme0n1p1`). */
-  ...nameFilterFields,
-  /** Default 64 on 64-bit hosts, else told from the values. */
-  counterBits: counterBitsField,
+  include: v.optional(
+    v.pipe(
+      v.array(v.string()),
+      v.description(
+        "Devices to report: names or regexes matching the whole name (`sd[a-z]`, `nvme0n1p1`); only these, partitions and loop devices too if listed",
+      ),
+    ),
+  ),
+  exclude: v.optional(v.pipe(v.array(v.string()), v.description("Devices to leave out (names or regexes); wins over `include`"))),
+  counterBits: v.optional(
+    v.pipe(
+      v.picklist([32, 64]),
+      v.description(
+        "Width of the kernel's I/O counters; default 64 on 64-bit hosts, else told from the values (busy time is always 32 bit)",
+      ),
+    ),
+  ),
 })
 
 /** Memory-backed and virtual devices that are not disks (as node_exporter's default). */
@@ -28,20 +42,21 @@ const PARTITION_NAME = /^((h|s|v|xv)d[a-z]+\d+|nvme\d+n\d+p\d+|mmcblk\d+p\d+)$/
 
 export class IOSource extends Source<v.InferOutput<typeof options>> {
   static override readonly options = options
+  static override readonly metrics = metrics
   private readonly accept = nameFilter(this.config)
   private readonly bits = kernelCounterBits(this.config.counterBits)
 
   override async probe(): Promise<ValueSet[]> {
-    const text = readProcFile(procPath("diskstats"))
+    const text = readHostFile(procPath("diskstats"))
     const isDisk = text === undefined ? () => true : wholeDiskTest()
     const stats = text === undefined ? await osDiskstats() : parseDiskstats(text)
     const devices = [...stats].filter(([name]) => this.accept([name], VIRTUAL_DEVICE.test(name) || !isDisk(name)))
 
-    const reads = new ValueSet(["disk"], { help: "Reads completed per second" })
-    const writes = new ValueSet(["disk"], { help: "Writes completed per second" })
-    const readBytes = new ValueSet(["disk"], { unit: "bytes_per_second", help: "Bytes read per second" })
-    const writeBytes = new ValueSet(["disk"], { unit: "bytes_per_second", help: "Bytes written per second" })
-    const busy = new ValueSet(["disk"], { unit: "percent", help: "Share of time the disk had I/O in flight" })
+    const reads = new ValueSet(metrics.reads)
+    const writes = new ValueSet(metrics.writes)
+    const readBytes = new ValueSet(metrics.readBytes)
+    const writeBytes = new ValueSet(metrics.writeBytes)
+    const busy = new ValueSet(metrics.busy)
     const rates = probeRates(this.ctx.rate)
     const rate = (name: string, field: keyof DiskCounters, value: bigint, bits = this.bits) =>
       rates.rate(`${name}\0${field}`, value, { bits })

@@ -1,8 +1,29 @@
 import { describe, expect, it } from "bun:test"
+import { mkdirSync } from "node:fs"
 import { join } from "node:path"
+import { sourceConformance } from "../../../test/conformance/source.ts"
+import { tempDir } from "../../../test/helpers/context.ts"
+import { pointHostAt, replayHostCase } from "../../../test/helpers/host-replay.ts"
 import { diskstatsFromOsTotals, parseDiskstats } from "./diskstats.ts"
 import { IOSource } from "./index.ts"
 import { byGraphitePath, byPromSeries, FIXTURES, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
+
+sourceConformance({
+  type: "IO",
+  cls: IOSource,
+  dir: import.meta.dir,
+  golden: (testCase) => replayHostCase(IOSource, testCase),
+  failing: {
+    config: { type: "IO" },
+    // A /proc whose diskstats cannot be read (here: a folder, as an I/O error would be).
+    setup: () => {
+      const proc = join(tempDir(), "proc")
+      mkdirSync(join(proc, "diskstats"), { recursive: true })
+      return pointHostAt(proc)
+    },
+    message: /cannot read .*\/proc\/diskstats: EISDIR/,
+  },
+})
 
 const useRoots = useFixtureRoots()
 const disksOf = (series: Map<string, number>) => [...new Set([...series.keys()].map((k) => /disk="([^"]+)"/.exec(k)![1]))].sort()

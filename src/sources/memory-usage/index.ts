@@ -9,11 +9,13 @@ import { Source, ValueSet } from "../../api.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
 import { readProcFile } from "../../lib/proc/proc-read.ts"
 import { memoryFigures, parseMeminfo, type MemoryFigures } from "./meminfo.ts"
+import { metrics } from "./metrics.ts"
 
 const options = v.object({})
 
 export class MemoryUsageSource extends Source<v.InferOutput<typeof options>> {
   static override readonly options = options
+  static override readonly metrics = metrics
 
   override probe(): ValueSet[] {
     const text = readProcFile(procPath("meminfo"))
@@ -22,10 +24,7 @@ export class MemoryUsageSource extends Source<v.InferOutput<typeof options>> {
 }
 
 export function memoryValueSets(m: MemoryFigures, linux: boolean): ValueSet[] {
-  const bytes = new ValueSet(["type"], { unit: "bytes", help: "System memory" })
-    .add(m.total, ["total"])
-    .add(m.available, ["available"])
-    .add(m.used, ["used"])
+  const bytes = new ValueSet(metrics.memory).add(m.total, ["total"]).add(m.available, ["available"]).add(m.used, ["used"])
   // The original reported cached on Linux only; the rest are new.
   if (linux)
     bytes
@@ -34,7 +33,7 @@ export function memoryValueSets(m: MemoryFigures, linux: boolean): ValueSet[] {
       .add(m.buffers, ["buffers"])
       .add(m.swapTotal, ["swap_total"])
       .add(m.swapUsed, ["swap_used"])
-  const percent = new ValueSet([], { unit: "percent", help: "Share of system memory not available" }).add(m.percent, [], "percent")
+  const percent = new ValueSet(metrics.percent).add(m.percent, [], "percent")
   return [bytes, percent]
 }
 

@@ -3,7 +3,22 @@ import { join } from "node:path"
 import type { ValueSet } from "../../core/value-set.ts"
 import { memoryFigures, parseMeminfo } from "./meminfo.ts"
 import { MemoryUsageSource } from "./index.ts"
+import { sourceConformance } from "../../../test/conformance/source.ts"
+import { pointHostAt, replayHostCase } from "../../../test/helpers/host-replay.ts"
 import { byGraphitePath, byPromSeries, FIXTURES, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
+
+sourceConformance({
+  type: "MemoryUsage",
+  cls: MemoryUsageSource,
+  dir: import.meta.dir,
+  golden: (testCase) => replayHostCase(MemoryUsageSource, testCase),
+  failing: {
+    config: { type: "MemoryUsage" },
+    // testdata/broken has a /proc/meminfo that is not one (and no config.json: not a golden case).
+    setup: () => pointHostAt(join(import.meta.dir, "testdata/broken/proc")),
+    message: /\/proc\/meminfo has no MemTotal/,
+  },
+})
 
 const useRoots = useFixtureRoots()
 

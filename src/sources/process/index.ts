@@ -13,11 +13,15 @@ import { procPath } from "../../lib/proc/host-paths.ts"
 import { readProcDir, readProcFile } from "../../lib/proc/proc-read.ts"
 import { parseProcStat, statusBytes, type PidStat } from "./pid-stat.ts"
 import { regexString } from "../../lib/options/regex-option.ts"
+import { metrics } from "./metrics.ts"
 
 const options = v.object({
-  procRegex: regexString((_, reason) => `procRegex is not a valid regular expression: ${reason}`),
-  memory: v.optional(v.boolean(), true),
-  load: v.optional(v.boolean(), true),
+  procRegex: v.pipe(
+    regexString((_, reason) => `procRegex is not a valid regular expression: ${reason}`),
+    v.description("Regular expression (JavaScript syntax) searched in the command line joined by spaces, or the name of a kernel thread"),
+  ),
+  memory: v.optional(v.pipe(v.boolean(), v.description("Report `virtual_memory` and `resident_memory`")), true),
+  load: v.optional(v.pipe(v.boolean(), v.description("Report `load_percent`")), true),
 })
 
 /** USER_HZ: the unit of utime/stime; 100 on every Linux architecture pollect ships for. */
@@ -45,6 +49,7 @@ export interface OsProcess {
 
 export class ProcessSource extends Source<v.InferOutput<typeof options>> {
   static override readonly options = options
+  static override readonly metrics = metrics
   private readonly regex = new RegExp(this.config.procRegex)
   /** Whether `pid:startTime` matched: a command line is read once per process, not per probe. */
   private readonly matched = new Map<string, boolean>()
@@ -108,9 +113,9 @@ export class ProcessSource extends Source<v.InferOutput<typeof options>> {
   }
 
   private valueSets(rows: readonly ProcessRow[]): ValueSet[] {
-    const load = new ValueSet(["pidx"], { unit: "percent", help: "CPU use of the process, percent of one core" })
-    const virtual = new ValueSet(["pidx"], { unit: "bytes", help: "Virtual memory size of the process" })
-    const resident = new ValueSet(["pidx"], { unit: "bytes", help: "Resident memory of the process" })
+    const load = new ValueSet(metrics.load)
+    const virtual = new ValueSet(metrics.virtual)
+    const resident = new ValueSet(metrics.resident)
     rows.forEach((row, index) => {
       const pidx = String(index)
       if (this.config.load && row.loadPercent !== undefined) load.add(round(row.loadPercent), [pidx], "load_percent")
@@ -119,7 +124,7 @@ export class ProcessSource extends Source<v.InferOutput<typeof options>> {
         resident.add(row.residentBytes, [pidx], "resident_memory")
       }
     })
-    const count = new ValueSet(["pidx"], { help: "Number of matching processes" }).add(rows.length, ["all"], "process_count")
+    const count = new ValueSet(metrics.count).add(rows.length, ["all"], "process_count")
     return [load, virtual, resident, count]
   }
 

@@ -1,7 +1,23 @@
 import { describe, expect, it } from "bun:test"
+import { join } from "node:path"
 import * as v from "valibot"
+import { sourceConformance } from "../../../test/conformance/source.ts"
+import { pointHostAt, replayHostCase } from "../../../test/helpers/host-replay.ts"
 import { ProcessSource } from "./index.ts"
 import { byGraphitePath, byPromSeries, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
+
+sourceConformance({
+  type: "Process",
+  cls: ProcessSource,
+  dir: import.meta.dir,
+  golden: (testCase) => replayHostCase(ProcessSource, testCase),
+  failing: {
+    config: { type: "Process", procRegex: "nginx" },
+    // testdata/broken has a /proc/42/stat that is not one (and no config.json: not a golden case).
+    setup: () => pointHostAt(join(import.meta.dir, "testdata/broken/proc")),
+    message: /unexpected \/proc\/<pid>\/stat content: "garbage/,
+  },
+})
 
 const useRoots = useFixtureRoots()
 

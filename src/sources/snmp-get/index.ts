@@ -5,10 +5,11 @@
  * fails (noSuchObject, a string, ...) is logged and left out; the probe fails only when all do.
  */
 import * as v from "valibot"
-import { Source, ValueSet, type CommonSourceOptions, type SourceContext } from "../../api.ts"
+import { FailureLatch, Source, ValueSet, type CommonSourceOptions, type SourceContext } from "../../api.ts"
 import { securityLevelOf, SnmpSession, type AuthProtocol, type PrivProtocol, type SnmpTarget } from "./session.ts"
 import { counterBits, isCounterType, isNumericOid, normaliseOid, toNumber, type SnmpReading } from "./value.ts"
 import { parseSnmpgetOutput, snmpgetError } from "./snmpget-output.ts"
+import { metrics } from "./metrics.ts"
 
 const AUTH_PROTOCOLS = ["MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"] as const
 const PRIV_PROTOCOLS = ["DES", "AES"] as const
@@ -20,42 +21,80 @@ const protocolName = (text: string) =>
     .toUpperCase()
     .replace(/^(SHA)-?(\d+)$/, "$1-$2")
 
-const version = v.pipe(
-  v.union([v.string(), v.number()]),
-  v.transform((input) => (String(input) === "2" ? "2c" : String(input).toLowerCase())),
-  v.picklist(["1", "2c", "3"]),
-)
+const version = (description: string) =>
+  v.pipe(
+    v.union([v.string(), v.number()]),
+    // Before the transform: the docs and `pollect schema` describe the input.
+    v.description(description),
+    v.transform((input) => (String(input) === "2" ? "2c" : String(input).toLowerCase())),
+    v.picklist(["1", "2c", "3"]),
+  )
+
+const authProtocol = (description: string) =>
+  v.pipe(v.string(), v.description(description), v.transform(protocolName), v.picklist(AUTH_PROTOCOLS))
+const privProtocol = (description: string) =>
+  v.pipe(v.string(), v.description(description), v.transform(protocolName), v.picklist(PRIV_PROTOCOLS))
 
 const metric = v.object({
-  /** Summed; numeric (`1.3.6...`, `.1.3.6...`, `iso.3.6...`) or symbolic (`IF-MIB::ifHCInOctets.1`). */
-  oids: v.pipe(v.array(v.pipe(v.string(), v.nonEmpty())), v.minLength(1)),
-  name: v.pipe(v.string(), v.nonEmpty()),
-  mode: v.optional(v.picklist(["raw", "rate"]), "raw"),
+  oids: v.pipe(
+    v.array(v.pipe(v.string(), v.nonEmpty())),
+    v.minLength(1),
+    v.description(
+      "OIDs whose values are summed: numeric (`1.3.6.1...`, `.1.3.6.1...`, `iso.3.6.1...`) or symbolic (`IF-MIB::ifHCInOctets.1`, read with `snmpget`)",
+    ),
+  ),
+  name: v.pipe(v.string(), v.nonEmpty(), v.description("The metric's name: the last part of its Graphite path and Prometheus name")),
+  mode: v.optional(
+    v.pipe(v.picklist(["raw", "rate"]), v.description("`raw`: the sum as read; `rate`: the sum of the OIDs' changes per second")),
+    "raw",
+  ),
 })
 
+const V3 = "SNMPv3: "
 const options = v.object({
-  host: v.pipe(v.string(), v.nonEmpty()),
-  port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535)), 161),
-  communityString: v.optional(v.string(), "public"),
-  /** "1" (the original's default), "2c" or "3". */
-  version: v.optional(version),
-  /** The newer Python pollect's name for `version`. */
-  snmpVersion: v.optional(version),
-  user: v.optional(v.string()),
-  username: v.optional(v.string()),
-  securityLevel: v.optional(v.picklist(["noAuthNoPriv", "authNoPriv", "authPriv"])),
-  authProtocol: v.optional(v.pipe(v.string(), v.transform(protocolName), v.picklist(AUTH_PROTOCOLS))),
-  authKey: v.optional(v.string()),
-  authPassPhrase: v.optional(v.string()),
-  privProtocol: v.optional(v.pipe(v.string(), v.transform(protocolName), v.picklist(PRIV_PROTOCOLS))),
-  privacyProtocol: v.optional(v.pipe(v.string(), v.transform(protocolName), v.picklist(PRIV_PROTOCOLS))),
-  privKey: v.optional(v.string()),
-  privacyPassPhrase: v.optional(v.string()),
-  /** Re-sends before a request counts as unanswered. */
-  retries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10)), 1),
-  /** Extra MIB folders for symbolic OIDs (passed to snmpget as `-M +dir:dir`). */
-  mibDirs: v.optional(v.array(v.string()), []),
-  metrics: v.pipe(v.array(metric), v.minLength(1)),
+  host: v.pipe(v.string(), v.nonEmpty(), v.description("The agent's host name or address")),
+  port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535), v.description("The agent's UDP port")), 161),
+  communityString: v.optional(v.pipe(v.string(), v.description("Community for v1 and v2c; never logged")), "public"),
+  version: v.optional(
+    version(
+      'SNMP version: `"1"` (the original\'s default, when neither this nor `snmpVersion` is set), `"2c"` or `"3"`; numbers `1`, `2`, `3` work too',
+    ),
+  ),
+  snmpVersion: v.optional(version("The newer Python pollect's name for `version`")),
+  user: v.optional(v.pipe(v.string(), v.description(`${V3}the user name`))),
+  username: v.optional(v.pipe(v.string(), v.description("The newer Python pollect's name for `user`"))),
+  securityLevel: v.optional(
+    v.pipe(
+      v.picklist(["noAuthNoPriv", "authNoPriv", "authPriv"]),
+      v.description(`${V3}without it, \`authPriv\` when \`privKey\` is set, \`authNoPriv\` when \`authKey\` is set, else \`noAuthNoPriv\``),
+    ),
+  ),
+  authProtocol: v.optional(
+    authProtocol(
+      `${V3}authentication protocol, \`MD5\`, \`SHA\`, \`SHA-224\`, \`SHA-256\`, \`SHA-384\` or \`SHA-512\` (\`sha256\` is accepted); default \`SHA\``,
+    ),
+  ),
+  authKey: v.optional(v.pipe(v.string(), v.description(`${V3}authentication pass phrase, 8 characters or more; never logged`))),
+  authPassPhrase: v.optional(v.pipe(v.string(), v.description("The newer Python pollect's name for `authKey`"))),
+  privProtocol: v.optional(privProtocol(`${V3}privacy protocol, \`AES\` (128) or \`DES\`; default \`AES\``)),
+  privacyProtocol: v.optional(privProtocol("The newer Python pollect's name for `privProtocol`")),
+  privKey: v.optional(v.pipe(v.string(), v.description(`${V3}privacy pass phrase, 8 characters or more; never logged`))),
+  privacyPassPhrase: v.optional(v.pipe(v.string(), v.description("The newer Python pollect's name for `privKey`"))),
+  retries: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10), v.description("Re-sends before a request counts as unanswered")),
+    1,
+  ),
+  mibDirs: v.optional(
+    v.pipe(v.array(v.string()), v.description("Extra MIB folders for symbolic OIDs (passed to `snmpget` as `-M +dir:dir`)")),
+    [],
+  ),
+  metrics: v.pipe(
+    v.array(metric),
+    v.minLength(1),
+    v.description(
+      'The values to read, `{ "oids": [...], "name": "...", "mode": "raw" | "rate" }` each: the OIDs are summed (numeric, or symbolic such as `IF-MIB::ifHCInOctets.1`), `name` names the value, `mode` is `raw` (default: as read) or `rate` (change per second)',
+    ),
+  ),
 })
 
 type Options = v.InferOutput<typeof options>
@@ -65,13 +104,14 @@ type MetricOutcome = { readings: SnmpReading[] } | { error: string }
 
 export class SnmpGetSource extends Source<Options> {
   static override readonly options = options
+  static override readonly metrics = metrics
   static readonly defaultTimeout = 10
 
   private readonly target: SnmpTarget
   private readonly configError?: string
   private readonly session: SnmpSession
-  /** Metric name → its current error, to log a failure once and its recovery once. */
-  private readonly failing = new Map<string, string>()
+  /** Logs a metric's failure once (again when its message changes) and its recovery once; made at the first probe, with the logger then in ctx. */
+  private latchMade?: FailureLatch
 
   constructor(config: Options & CommonSourceOptions, ctx: SourceContext) {
     super(config, ctx)
@@ -107,10 +147,10 @@ export class SnmpGetSource extends Source<Options> {
       const outcome = outcomes[i]!
       if ("error" in outcome) {
         failures.push(`metric "${m.name}": ${outcome.error}`)
-        this.noteFailure(m.name, outcome.error)
+        this.latch.fail(m.name, this.what(m.name), outcome.error)
         return
       }
-      this.noteRecovery(m.name)
+      this.latch.ok(m.name, this.what(m.name))
       const set = valueSetOf(m, outcome.readings, (oid, reading) =>
         this.ctx.rate.rate(`${m.name}\u0000${oid}`, reading.value, { bits: counterBits(reading.type) }),
       )
@@ -159,15 +199,14 @@ export class SnmpGetSource extends Source<Options> {
     return lines.map((line) => line.reading)
   }
 
-  private noteFailure(name: string, error: string): void {
-    if (this.failing.get(name) === error) return
-    this.failing.set(name, error)
-    this.ctx.log.warn(`${this.config.host}: metric "${name}" failed: ${error}`)
+  private get latch(): FailureLatch {
+    this.latchMade ??= new FailureLatch(this.ctx.log)
+    return this.latchMade
   }
 
-  private noteRecovery(name: string): void {
-    if (!this.failing.delete(name)) return
-    this.ctx.log.info(`${this.config.host}: metric "${name}" recovered`)
+  /** How a metric is named in the log: `10.1.100.1: metric "throughput"`. */
+  private what(name: string): string {
+    return `${this.config.host}: metric "${name}"`
   }
 }
 
@@ -189,13 +228,13 @@ export function valueSetOf(
       else sum += perSecond
     })
     if (!complete) return undefined
-    return new ValueSet([], { unit: "per_second", help: `SNMP ${m.oids.join(" + ")}, change per second` }).add(sum, [], m.name)
+    return new ValueSet(metrics.rate).add(sum, [], m.name)
   }
   const allCounters = ok.every((reading) => isCounterType(reading.type))
   const sum = ok.every((reading) => typeof reading.value === "bigint")
     ? toNumber(ok.reduce((total, reading) => total + (reading.value as bigint), 0n))
     : ok.reduce((total, reading) => total + toNumber(reading.value), 0)
-  return new ValueSet([], { kind: allCounters ? "counter" : "gauge", help: `SNMP ${m.oids.join(" + ")}` }).add(sum, [], m.name)
+  return new ValueSet(allCounters ? metrics.counter : metrics.gauge).add(sum, [], m.name)
 }
 
 function snmpgetAuthArgs(t: SnmpTarget): string[] {

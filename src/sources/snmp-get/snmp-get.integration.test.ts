@@ -9,7 +9,7 @@ import { join } from "node:path"
 import { createLogger } from "../../core/log.ts"
 import type { ValueSet } from "../../core/value-set.ts"
 import { SnmpGetSource } from "./index.ts"
-import { makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { freeUdpPort, SNMP_FIXED, SNMP_TEST, Snmpd, snmpgetNumber } from "../../../test/helpers/snmpd.ts"
 import { itWithTools, missingTools } from "../../../test/helpers/tools.ts"
@@ -28,11 +28,11 @@ const LO_HC_IN_OCTETS = "1.3.6.1.2.1.31.1.1.1.6.1"
 const MISSING = "1.3.6.1.2.1.1.99.0"
 const SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
 
-function valuesOf(sets: ValueSet[]): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (const set of sets) for (const value of set.values) out[value.name!] = value.value
-  return out
-}
+/** Graphite path → value of one probe; the sources here have no name: `pollect.snmpget.<metric>`. */
+const graphite = (sets: ValueSet[]) => Object.fromEntries(byGraphitePath(sets, "SnmpGet"))
+const path = (metric: string) => `pollect.snmpget.${metric}`
+/** Metric name → value, keyed by Graphite path. */
+const paths = (byName: Record<string, number>) => Object.fromEntries(Object.entries(byName).map(([name, value]) => [path(name), value]))
 
 function source(config: Record<string, unknown>): SnmpGetSource {
   return makeSource<SnmpGetSource>(SnmpGetSource, { type: "SnmpGet", host: "127.0.0.1", port: snmpd.port, timeout: 5, ...config })
@@ -85,7 +85,7 @@ describe("SnmpGet against snmpd", () => {
     const s = track(source({ version: "2c", communityString: SNMP_TEST.community, metrics: stableMetrics }))
     const want = await expected(v2c)
     expect(want.answer).toBe(SNMP_FIXED.answer.value)
-    expect(valuesOf(await s.probe())).toEqual(want)
+    expect(graphite(await s.probe())).toEqual(paths(want))
   })
 
   itWithTools(TOOLS, "v3 authPriv SHA/AES: values equal snmpget's", async () => {
@@ -100,13 +100,13 @@ describe("SnmpGet against snmpd", () => {
         metrics: stableMetrics,
       }),
     )
-    expect(valuesOf(await s.probe())).toEqual(await expected(v3))
+    expect(graphite(await s.probe())).toEqual(paths(await expected(v3)))
   })
 
   itWithTools(TOOLS, "v1 (the original's default version) reads the same values", async () => {
     const s = track(source({ communityString: SNMP_TEST.community, metrics: stableMetrics.filter((m) => m.name !== "gauge") }))
     const { gauge: _, ...want } = await expected(v2c)
-    expect(valuesOf(await s.probe())).toEqual(want)
+    expect(graphite(await s.probe())).toEqual(paths(want))
   })
 
   itWithTools(TOOLS, "a Counter64 read raw lies between two snmpget reads", async () => {
@@ -114,7 +114,7 @@ describe("SnmpGet against snmpd", () => {
     const before = snmpgetNumber(await snmpd.snmpget(v2c, [LO_HC_IN_OCTETS]), LO_HC_IN_OCTETS)
     const sets = await s.probe()
     const after = snmpgetNumber(await snmpd.snmpget(v2c, [LO_HC_IN_OCTETS]), LO_HC_IN_OCTETS)
-    const value = valuesOf(sets).octets!
+    const value = graphite(sets)[path("octets")]!
     expect(value).toBeGreaterThanOrEqual(Number(before))
     expect(value).toBeLessThanOrEqual(Number(after))
     expect(sets[0]!.kind).toBe("counter")
@@ -129,18 +129,18 @@ describe("SnmpGet against snmpd", () => {
     ]
     const s = track(source({ version: "2c", communityString: SNMP_TEST.community, metrics }))
     const before = snmpgetNumber(await snmpd.snmpget(v2c, [LO_HC_IN_OCTETS]), LO_HC_IN_OCTETS)
-    expect(valuesOf(await s.probe())).toEqual({ answer: 42 })
+    expect(graphite(await s.probe())).toEqual({ [path("answer")]: 42 })
     const gapStart = performance.now()
     await Bun.sleep(1000)
     const gapMs = performance.now() - gapStart
     const second = await s.probe()
     const after = snmpgetNumber(await snmpd.snmpget(v2c, [LO_HC_IN_OCTETS]), LO_HC_IN_OCTETS)
-    const values = valuesOf(second)
-    expect(values.uptimeTicks).toBeGreaterThan(50)
-    expect(values.uptimeTicks).toBeLessThan(150)
+    const values = graphite(second)
+    expect(values[path("uptimeTicks")]).toBeGreaterThan(50)
+    expect(values[path("uptimeTicks")]).toBeLessThan(150)
     // snmpd caches interface counters for a few seconds, so lo's octets may not have moved yet.
-    expect(values.throughput).toBeGreaterThanOrEqual(0)
-    expect(values.throughput).toBeLessThanOrEqual((Number(after - before) * 1000) / gapMs)
+    expect(values[path("throughput")]).toBeGreaterThanOrEqual(0)
+    expect(values[path("throughput")]).toBeLessThanOrEqual((Number(after - before) * 1000) / gapMs)
     expect(second.find((set) => set.values[0]!.name === "throughput")!.unit).toBe("per_second")
   })
 
@@ -179,7 +179,7 @@ describe("SnmpGet against snmpd", () => {
       ;(s.ctx as { log: unknown }).log = createLogger({ write: (line) => lines.push(line) })
       track(s)
       const want = await expected(v2c)
-      expect(valuesOf(await s.probe())).toEqual({ answer: 42, mixed: SNMP_FIXED.nearWrap.value + want.ifNumber! })
+      expect(graphite(await s.probe())).toEqual(paths({ answer: 42, mixed: SNMP_FIXED.nearWrap.value + want.ifNumber! }))
       expect(lines.join("\n")).toContain('metric "unknown" failed: snmpget: POLLECT-TEST-MIB::noSuchName.0: Unknown Object Identifier')
       expect(lines.join("\n")).not.toContain(SNMP_TEST.community)
       expect(lines.join("\n")).not.toContain(SNMP_TEST.privKey)
@@ -197,7 +197,7 @@ describe("SnmpGet against snmpd", () => {
         ],
       }),
     )
-    expect(valuesOf(await s.probe())).toEqual({ answer: 42 })
+    expect(graphite(await s.probe())).toEqual({ [path("answer")]: 42 })
     const all = track(
       source({
         version: "2c",

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "bun:test"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import * as v from "valibot"
 import { resolveConfig } from "../../config/index.ts"
@@ -6,11 +7,96 @@ import { parseConfigText } from "../../config/load.ts"
 import { graphitePath, promName } from "../../core/naming.ts"
 import { Registry } from "../../core/registry.ts"
 import { ValueSet } from "../../core/value-set.ts"
+import { FakeSnmpAgent } from "./fake-agent.ts"
 import { checkV3, SnmpGetSource } from "./index.ts"
-import { resultOf } from "../../../test/helpers/context.ts"
+import { metrics } from "./metrics.ts"
+import type { GoldenCase } from "../../../test/conformance/golden.ts"
+import { sourceConformance } from "../../../test/conformance/source.ts"
+import { makeSource, resultOf } from "../../../test/helpers/context.ts"
+import { freeUdpPort } from "../../../test/helpers/snmpd.ts"
 
 const fixtures = join(import.meta.dir, "testdata")
 const registry = () => new Registry().addSources({ SnmpGet: SnmpGetSource })
+
+/**
+ * A golden case: testdata/<case>/replay.json lists the probes, each with the recorded snmpget
+ * output the fake agent answers with and the time (ms) the rate clock shows. config.json has
+ * no port: the source is pointed at the fake agent's.
+ */
+async function replay(testCase: GoldenCase) {
+  const { probes } = JSON.parse(readFileSync(join(testCase.dir, "replay.json"), "utf8")) as {
+    probes: { atMs: number; answers: string }[]
+  }
+  const agent = await FakeSnmpAgent.start(String(testCase.config.communityString ?? "public"))
+  const clock = { now: 0 }
+  const source = makeSource<SnmpGetSource>(SnmpGetSource, { ...testCase.config, port: agent.port }, { clock })
+  try {
+    const results: ValueSet[][] = []
+    for (const probe of probes) {
+      agent.serve(readFileSync(join(testCase.dir, probe.answers), "utf8"))
+      clock.now = probe.atMs
+      results.push(await source.probe())
+    }
+    return results
+  } finally {
+    source.close()
+    await agent.close()
+  }
+}
+
+/** No agent listens on this loopback port (picked in setup); one short try. */
+const silent: Record<string, unknown> = {
+  type: "SnmpGet",
+  host: "127.0.0.1",
+  version: "2c",
+  retries: 0,
+  timeout: 0.5,
+  metrics: [{ name: "uptime", oids: ["1.3.6.1.2.1.1.3.0"] }],
+}
+
+sourceConformance({
+  type: "SnmpGet",
+  cls: SnmpGetSource,
+  dir: import.meta.dir,
+  golden: replay,
+  failing: {
+    config: silent,
+    setup: async () => {
+      silent.port = await freeUdpPort()
+    },
+    message:
+      /^metric "uptime": no SNMP response from 127\.0\.0\.1:\d+ \(1 try of \d+ ms; wrong host, port, community or v3 credentials\?\)$/,
+  },
+})
+
+describe("SnmpGet golden cases", () => {
+  it("a failing metric is logged and left out, the others are reported (testdata/raw)", async () => {
+    const agent = await FakeSnmpAgent.start("public")
+    agent.serve(readFileSync(join(fixtures, "raw/snmpget-v2c.txt"), "utf8"))
+    const config = JSON.parse(readFileSync(join(fixtures, "raw/config.json"), "utf8")) as Record<string, unknown>
+    const lines: string[] = []
+    const source = makeSource<SnmpGetSource>(SnmpGetSource, { ...config, port: agent.port }, { log: lines })
+    try {
+      const sets = await source.probe()
+      expect(sets.map((set) => [set.values[0]!.name, set.spec])).toEqual([
+        ["uptime", metrics.gauge],
+        ["octets", metrics.counter],
+        ["ifNumber", metrics.gauge],
+        ["upPlusUsers", metrics.gauge],
+      ])
+      const warnings = lines.filter((line) => line.includes("WARN"))
+      expect(warnings).toHaveLength(3)
+      expect(warnings[0]).toContain(
+        '127.0.0.1: metric "description" failed: 1.3.6.1.2.1.1.1.0: value is a string, not a number ("pollect test agent")',
+      )
+      expect(warnings[1]).toContain('metric "missing" failed: 1.3.6.1.2.1.1.99.0: noSuchObject (the agent does not implement this OID)')
+      expect(warnings[2]).toContain('metric "noInstance" failed: 1.3.6.1.2.1.1.3.1: noSuchInstance (no value at this index)')
+    } finally {
+      source.close()
+      await agent.close()
+    }
+  })
+})
 
 describe("SnmpGet config", () => {
   it("takes the original README's sample (with its // comments) as written", async () => {
@@ -41,6 +127,33 @@ describe("SnmpGet config", () => {
     expect(graphitePath(result, set.values[0]!)).toBe("slowData.snmpget.Procurve.throughput")
     expect(promName(result, set, set.values[0]!, "pollect")).toBe("slowData_SnmpGet_Procurve_throughput")
     expect(promName(result, set, set.values[0]!, "snake_case")).toBe("slow_data_snmp_get_procurve_throughput_per_second")
+  })
+
+  it("the declared metrics keep those names (rate, raw counters, raw gauges)", () => {
+    const named = (spec: (typeof metrics)[keyof typeof metrics], name: string) => {
+      const set = new ValueSet(spec).add(1, [], name)
+      const result = resultOf([set], { collection: "slowData", type: "SnmpGet", name: "Procurve" })
+      return [
+        graphitePath(result, set.values[0]!),
+        promName(result, set, set.values[0]!, "pollect"),
+        promName(result, set, set.values[0]!, "snake_case"),
+      ]
+    }
+    expect(named(metrics.rate, "throughput")).toEqual([
+      "slowData.snmpget.Procurve.throughput",
+      "slowData_SnmpGet_Procurve_throughput",
+      "slow_data_snmp_get_procurve_throughput_per_second",
+    ])
+    expect(named(metrics.counter, "octets")).toEqual([
+      "slowData.snmpget.Procurve.octets",
+      "slowData_SnmpGet_Procurve_octets",
+      "slow_data_snmp_get_procurve_octets_total",
+    ])
+    expect(named(metrics.gauge, "temperature")).toEqual([
+      "slowData.snmpget.Procurve.temperature",
+      "slowData_SnmpGet_Procurve_temperature",
+      "slow_data_snmp_get_procurve_temperature",
+    ])
   })
 
   it("reports bad options by path", async () => {

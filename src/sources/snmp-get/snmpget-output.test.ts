@@ -7,7 +7,7 @@ const read = (name: string) => Bun.file(join(fixtures, name)).text()
 
 describe("snmpget -On -Oe output (recorded from Net-SNMP 5.9.3)", () => {
   it("parses each line in request order", async () => {
-    const lines = parseSnmpgetOutput(await read("snmpget-v2c.txt"))
+    const lines = parseSnmpgetOutput(await read("raw/snmpget-v2c.txt"))
     expect(lines.map((line) => line.oid)).toEqual([
       "1.3.6.1.2.1.1.3.0",
       "1.3.6.1.2.1.31.1.1.1.6.1",

@@ -1,7 +1,57 @@
 import { describe, expect, it } from "bun:test"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
 import { ValueSet } from "../../core/value-set.ts"
 import { DryRunWriter, formatTick } from "./index.ts"
+import { writerConformance } from "../../../test/conformance/writer.ts"
 import { makeWriter, resultOf } from "../../../test/helpers/context.ts"
+
+/** The tuples `('path', (time, value))` of printed lines, as `path value` each. */
+function tuples(lines: string[]): string[] {
+  return lines.flatMap((line) => [...line.matchAll(/\('([^']*)', \((\d+), ([^)]+)\)\)/g)].map((m) => `${m[1]} ${m[3]}`))
+}
+
+/** What the writer prints to the real process.stdout, captured while a case runs. */
+function stdoutCapture() {
+  const printed: string[] = []
+  const original = process.stdout.write
+  return {
+    config: {},
+    attach: () => {
+      process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+        const text = typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk)
+        if (text.startsWith("('")) printed.push(...text.split("\n").filter(Boolean))
+        else return (original as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest)
+        return true
+      }) as typeof process.stdout.write
+    },
+    received: () => tuples(printed),
+    close: () => {
+      process.stdout.write = original
+    },
+  }
+}
+
+writerConformance({ type: "DryRun", cls: DryRunWriter, dir: import.meta.dir, peer: stdoutCapture })
+
+/** testdata/<case>/tick.json: results as a source would have given them (plain JSON). */
+function recordedTick(file: string) {
+  const raw = JSON.parse(readFileSync(file, "utf8")) as {
+    collection: string
+    type: string
+    name?: string
+    time: number
+    sets: { labels: string[]; values: { value: number; labelValues: string[]; name?: string }[] }[]
+  }[]
+  return raw.map((r) => {
+    const sets = r.sets.map((s) => {
+      const set = new ValueSet(s.labels)
+      for (const value of s.values) set.add(value.value, value.labelValues, value.name)
+      return set
+    })
+    return resultOf(sets, { collection: r.collection, type: r.type, name: r.name, time: r.time })
+  })
+}
 
 describe("DryRun", () => {
   it("prints the tick on one line in the original's format, values in the source's order", () => {
@@ -20,6 +70,17 @@ describe("DryRun", () => {
       "('slowerMetrics.interface.wan_1.bytes_sent', (1508478781, 5.0)), ('slowerMetrics.interface.wan_1.streams.movies', (1508478781, 2.0)), " +
         "('pollect.diskusage._', (1508478781, 1.0)), ('pollect.diskusage._var_lib', (1508478781, 2.0)), ('pollect.diskusage.eth0_100', (1508478781, 3.0))",
     )
+  })
+
+  it("prints the project README's LoadAvg tick exactly as that README shows (testdata/seed-readme)", () => {
+    const dir = join(import.meta.dir, "testdata/seed-readme")
+    const expected = readFileSync(join(dir, "expected.txt"), "utf8").trimEnd()
+    expect(readFileSync(join(import.meta.dir, "../../../README.md"), "utf8")).toContain(`\n${expected}\n`)
+    const writer = makeWriter<DryRunWriter>(DryRunWriter, { type: "DryRun" })
+    const lines: string[] = []
+    writer.out = (line) => lines.push(line)
+    writer.write(recordedTick(join(dir, "tick.json")))
+    expect(lines).toEqual([expected])
   })
 
   it("writes through out(), nothing for an empty tick", () => {

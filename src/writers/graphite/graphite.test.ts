@@ -7,7 +7,8 @@ import { ValueSet } from "../../core/value-set.ts"
 import { backoffMs, GraphiteWriter } from "./index.ts"
 import { freePort } from "../../../test/helpers/processes.ts"
 import { makeWriter, resultOf } from "../../../test/helpers/context.ts"
-import { concat, unpickleFrames } from "../../../test/helpers/python-pickle.ts"
+import { concat, decodePickleFrames, unpickleFrames } from "../../../test/helpers/python-pickle.ts"
+import { writerConformance } from "../../../test/conformance/writer.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
 
 /** A loopback listener that keeps what each connection sent. */
@@ -34,6 +35,7 @@ function sink(port = 0) {
   cleanups.push(() => listener.stop(true))
   return {
     port: listener.port,
+    close: () => listener.stop(true),
     connections,
     sockets,
     get closed() {
@@ -42,6 +44,36 @@ function sink(port = 0) {
     bytes: () => concat(connections.flat()),
   }
 }
+
+// The suite, against a loopback sink in each of carbon's protocols: received() is what carbon would store.
+writerConformance({
+  type: "Graphite",
+  variant: "plaintext",
+  cls: GraphiteWriter,
+  dir: import.meta.dir,
+  peer: () => {
+    const carbon = sink()
+    return {
+      config: { host: "127.0.0.1", plaintextPort: carbon.port },
+      received: () => new TextDecoder().decode(carbon.bytes()).split("\n").filter(Boolean),
+      close: carbon.close,
+    }
+  },
+})
+writerConformance({
+  type: "Graphite",
+  variant: "pickle",
+  cls: GraphiteWriter,
+  dir: import.meta.dir,
+  peer: () => {
+    const carbon = sink()
+    return {
+      config: { host: "127.0.0.1", picklePort: carbon.port },
+      received: () => decodePickleFrames(carbon.bytes()).map(([path, time, value]) => `${path} ${value} ${time}`),
+      close: carbon.close,
+    }
+  },
+})
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {

@@ -21,16 +21,45 @@ import { PointRing } from "./point-ring.ts"
 const port = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535))
 
 const options = v.object({
-  host: v.optional(v.string(), "localhost"),
-  picklePort: v.optional(port, 2004),
+  host: v.optional(v.pipe(v.string(), v.description("carbon's host name or address.")), "localhost"),
+  picklePort: v.optional(
+    v.pipe(port, v.description("carbon's pickle receiver port (`PICKLE_RECEIVER_PORT`); used unless `plaintextPort` is set.")),
+    2004,
+  ),
   /** Send plaintext lines to this port instead of pickle to `picklePort`. */
-  plaintextPort: v.optional(port),
+  plaintextPort: v.optional(
+    v.pipe(
+      port,
+      v.description(
+        "When set, send plaintext lines (`path value timestamp`) to this port (`LINE_RECEIVER_PORT`, usually 2003) instead of pickle to `picklePort`.",
+      ),
+    ),
+  ),
   /** Prepended to every path, with a dot: `servers.web1` → `servers.web1.pollect.loadavg.mid`. */
-  prefix: v.optional(v.string()),
+  prefix: v.optional(
+    v.pipe(v.string(), v.description("Prepended to every path with a dot: `servers.web1` gives `servers.web1.pollect.loadavg.mid`.")),
+  ),
   /** Points kept while carbon is unreachable; the oldest go first. */
-  bufferSize: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 100_000),
+  bufferSize: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(1),
+      v.description("Points kept in memory while carbon is unreachable; when full, the oldest are dropped (and counted)."),
+    ),
+    100_000,
+  ),
   /** After a lost connection, frames written this many seconds before it are sent again. 0: never. */
-  resendSeconds: v.optional(v.pipe(v.number(), v.minValue(0)), 5),
+  resendSeconds: v.optional(
+    v.pipe(
+      v.number(),
+      v.minValue(0),
+      v.description(
+        "After a lost connection, what was written this many seconds before it is sent again (carbon acknowledges nothing); `0` turns it off.",
+      ),
+    ),
+    5,
+  ),
 })
 
 export type GraphiteOptions = v.InferOutput<typeof options>

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "bun:test"
 import { CARBON_MAX_PICKLE_BYTES, encodePickleFrames, isPickleInt, PickleFrameEncoder } from "./pickle.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
-import { concat, unpickleFrames } from "../../../test/helpers/python-pickle.ts"
+import { concat, decodePickleFrames, unpickleFrames } from "../../../test/helpers/python-pickle.ts"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 
 const T = 1508478781
 
@@ -155,5 +157,34 @@ describe("pickle encoder, read back by Python's pickle.loads", () => {
   it("isPickleInt: integers JavaScript prints without exponent, not -0", () => {
     expect([0, 7, -7, 2 ** 63, 1e20].every(isPickleInt)).toBe(true)
     expect([-0, 0.5, 1e21, 1e300, NaN, Infinity].some(isPickleInt)).toBe(false)
+  })
+})
+
+describe("recorded frames (testdata/pickle-frames)", () => {
+  const dir = join(import.meta.dir, "testdata/pickle-frames")
+  const input = JSON.parse(readFileSync(join(dir, "points.json"), "utf8")) as { path: string; time: number; value: number }[]
+  const ours = () => concat(encodePickleFrames(input).frames)
+  const file = (name: string) => new Uint8Array(readFileSync(join(dir, name)))
+
+  it("the encoder writes exactly the recorded frames.bin", () => {
+    const recorded = join(dir, "frames.bin")
+    if (process.env.UPDATE_GOLDEN === "1") writeFileSync(recorded, ours())
+    expect(existsSync(recorded)).toBe(true)
+    expect(Buffer.from(ours()).toString("hex")).toBe(Buffer.from(file("frames.bin")).toString("hex"))
+  })
+
+  itWithTools(["python3"], "Python's pickle.loads reads our frames as it reads its own (expected.txt)", async () => {
+    const expected = readFileSync(join(dir, "expected.txt"), "utf8").trimEnd().split("\n")
+    expect((await unpickleFrames(file("frames.bin"))).repr).toEqual(expected)
+    expect((await unpickleFrames(file("python-dumps.bin"))).repr).toEqual(expected)
+  })
+
+  it("the test sink's decoder reads Python's frame and ours as the same points", () => {
+    const points = input.map((p) => [p.path, p.time, p.value])
+    expect(decodePickleFrames(file("python-dumps.bin"))).toEqual(points as never)
+    expect(decodePickleFrames(file("frames.bin"))).toEqual(points as never)
+    // A frame not yet received in full is left out.
+    const bytes = file("frames.bin")
+    expect(decodePickleFrames(bytes.subarray(0, bytes.length - 1))).toEqual([])
   })
 })

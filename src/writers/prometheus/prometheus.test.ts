@@ -9,8 +9,26 @@ import { ValueSet } from "../../core/value-set.ts"
 import { PrometheusWriter, type PrometheusOptions } from "./index.ts"
 import { builtinWriters } from "../index.ts"
 import * as v from "valibot"
-import { resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { resultOf, tempDir, writerContext } from "../../../test/helpers/context.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
+import { writerConformance } from "../../../test/conformance/writer.ts"
+
+// The suite's peer is the writer's own /metrics, scraped over HTTP: received() is what Prometheus would store.
+for (const names of ["pollect", "snake_case"] as const) {
+  writerConformance({
+    type: "Prometheus",
+    variant: `names: ${names}`,
+    cls: PrometheusWriter,
+    dir: import.meta.dir,
+    peer: () => ({
+      config: { port: 0, host: "127.0.0.1", names },
+      received: async (writer) => {
+        const response = await fetch(`${(writer as PrometheusWriter).url}/metrics`)
+        return (await response.text()).split("\n").filter((line) => line && !line.startsWith("#"))
+      },
+    }),
+  })
+}
 
 const started: PrometheusWriter[] = []
 afterEach(async () => {
@@ -25,15 +43,7 @@ function recordingLogger(lines: string[]): Logger {
 async function startWriter(config: Record<string, unknown> = {}, extra: Partial<WriterContext> = {}): Promise<PrometheusWriter> {
   const full = { type: "Prometheus", port: 0, host: "127.0.0.1", ...config }
   const parsed = v.parse(PrometheusWriter.options, full) as PrometheusOptions
-  const ctx: WriterContext = {
-    log: silentLogger,
-    stateDir: tempDir(),
-    configDir: process.cwd(),
-    selfMetrics: new SelfMetrics(),
-    once: false,
-    ...extra,
-  }
-  const writer = new PrometheusWriter({ ...parsed, type: "Prometheus" }, ctx)
+  const writer = new PrometheusWriter({ ...parsed, type: "Prometheus" }, writerContext(extra))
   await writer.start()
   started.push(writer)
   return writer

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "bun:test"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { tempDir } from "../../../test/helpers/context.ts"
+import { procPath, sysPath } from "./host-paths.ts"
+import { readHostFile, readProcDir, readProcFile } from "./proc-read.ts"
+
+describe("proc-read", () => {
+  it("a missing file or folder is undefined, not an error", () => {
+    const dir = tempDir()
+    expect(readProcFile(join(dir, "nope"))).toBeUndefined()
+    expect(readProcFile(join(dir, "nope", "deeper"))).toBeUndefined()
+    expect(readProcDir(join(dir, "nope"))).toBeUndefined()
+    expect(readHostFile(join(dir, "nope"))).toBeUndefined()
+  })
+
+  it("reads text and entries", () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, "loadavg"), "0.01 0.14 0.09 1/123 4567\n")
+    expect(readProcFile(join(dir, "loadavg"))).toBe("0.01 0.14 0.09 1/123 4567\n")
+    expect(readProcDir(dir)).toEqual(["loadavg"])
+  })
+
+  it("readHostFile names the file that cannot be read", () => {
+    const dir = tempDir()
+    mkdirSync(join(dir, "dev"))
+    expect(() => readProcFile(join(dir, "dev"))).toThrow(/EISDIR/)
+    expect(() => readHostFile(join(dir, "dev"))).toThrow(`cannot read ${join(dir, "dev")}: EISDIR`)
+  })
+})
+
+describe("host-paths", () => {
+  it("POLLECT_PROCFS / POLLECT_SYSFS move /proc and /sys, read at each call", () => {
+    const saved = { proc: process.env.POLLECT_PROCFS, sys: process.env.POLLECT_SYSFS }
+    try {
+      delete process.env.POLLECT_PROCFS
+      delete process.env.POLLECT_SYSFS
+      expect(procPath("net", "dev")).toBe("/proc/net/dev")
+      expect(sysPath("block")).toBe("/sys/block")
+      process.env.POLLECT_PROCFS = "/host/proc"
+      process.env.POLLECT_SYSFS = "/host/sys"
+      expect(procPath("net/dev")).toBe("/host/proc/net/dev")
+      expect(sysPath("block")).toBe("/host/sys/block")
+    } finally {
+      if (saved.proc === undefined) delete process.env.POLLECT_PROCFS
+      else process.env.POLLECT_PROCFS = saved.proc
+      if (saved.sys === undefined) delete process.env.POLLECT_SYSFS
+      else process.env.POLLECT_SYSFS = saved.sys
+    }
+  })
+})

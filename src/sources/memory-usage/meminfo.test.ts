@@ -1,0 +1,46 @@
+import { describe, expect, it } from "bun:test"
+import { DEBIAN_PYTHON, fixture, psutil } from "../../../test/helpers/psutil.ts"
+import { itWithTools } from "../../../test/helpers/tools.ts"
+import { memoryFigures, parseMeminfo } from "./meminfo.ts"
+
+describe("parseMeminfo / memoryFigures", () => {
+  it("reads kB lines as bytes and counts as counts", () => {
+    const m = parseMeminfo("MemTotal:       24684084 kB\nHugePages_Total:       3\nweird line\n")
+    expect(m.get("MemTotal")).toBe(24684084 * 1024)
+    expect(m.get("HugePages_Total")).toBe(3)
+  })
+
+  itWithTools([DEBIAN_PYTHON], "matches psutil.virtual_memory() (the original's numbers) on this machine's recorded meminfo", async () => {
+    const ours = memoryFigures(parseMeminfo(await fixture("proc-host/meminfo")))
+    const theirs = (await psutil("proc-host", "psutil.virtual_memory()._asdict()")) as Record<string, number>
+    expect(ours).toMatchObject({
+      total: theirs.total,
+      available: theirs.available,
+      used: theirs.used,
+      free: theirs.free,
+      buffers: theirs.buffers,
+      cached: theirs.cached,
+      percent: theirs.percent,
+    })
+  })
+
+  it("an old kernel without MemAvailable: free + buffers + cached; a container where used would go negative", () => {
+    const old = memoryFigures(
+      parseMeminfo("MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 50 kB\nCached: 200 kB\nSwapTotal: 400 kB\nSwapFree: 100 kB\n"),
+    )
+    expect(old).toMatchObject({
+      total: 1024000,
+      available: 350 * 1024,
+      used: 650 * 1024,
+      swapTotal: 400 * 1024,
+      swapUsed: 300 * 1024,
+      percent: 65,
+    })
+    const container = memoryFigures(parseMeminfo("MemTotal: 1000 kB\nMemFree: 900 kB\nCached: 500 kB\nMemAvailable: 950 kB\n"))
+    expect(container.used).toBe(100 * 1024)
+  })
+
+  it("rejects text without MemTotal", () => {
+    expect(() => memoryFigures(parseMeminfo("nothing: 1 kB"))).toThrow(/MemTotal/)
+  })
+})
