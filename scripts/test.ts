@@ -6,7 +6,8 @@
 export {}
 
 const args = process.argv.slice(2)
-const child = Bun.spawn([process.execPath, "test", ...args], { stdout: "pipe", stderr: "pipe", env: process.env })
+// Integration tests start real servers and build binaries: 60 s each (bunfig.toml cannot set it).
+const child = Bun.spawn([process.execPath, "test", "--timeout=60000", ...args], { stdout: "pipe", stderr: "pipe", env: process.env })
 
 let summary = ""
 async function pipe(stream: ReadableStream<Uint8Array>, out: NodeJS.WriteStream) {

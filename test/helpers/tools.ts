@@ -22,12 +22,11 @@ export function itWithTools(tools: string[], name: string, fn: () => unknown, ti
     it.skip(`${name} [needs ${missing.join(", ")}]`, () => {})
     return
   }
-  it(
-    name,
-    async () => {
-      if (missing.length) throw new Error(`missing ${missing.join(", ")}: .ci/run should have installed it`)
-      await fn()
-    },
-    timeoutMs,
-  )
+  const run = async () => {
+    if (missing.length) throw new Error(`missing ${missing.join(", ")}: .ci/run should have installed it`)
+    await fn()
+  }
+  // An explicit `undefined` timeout makes bun use its 5 s default instead of bunfig.toml's.
+  if (timeoutMs === undefined) it(name, run)
+  else it(name, run, timeoutMs)
 }
