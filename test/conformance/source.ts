@@ -62,7 +62,9 @@ export function readmeSample(dir: string, type: string): { entry: Record<string,
 
 /** A wrong value for one of the plugin's own keys (or a common key) and the problem it must raise. */
 function wrongValue(cls: SourceClass): { key: string; value: unknown; expected: string } {
-  const schema = toJsonSchema(cls.options, { errorMode: "ignore", typeMode: "input" }) as { properties?: Record<string, { type?: string; enum?: unknown[] }> }
+  const schema = toJsonSchema(cls.options, { errorMode: "ignore", typeMode: "input" }) as {
+    properties?: Record<string, { type?: string; enum?: unknown[] }>
+  }
   for (const [key, prop] of Object.entries(schema.properties ?? {})) {
     if (prop.enum) continue // a picklist (`counterBits: 32 | 64`) says "expected (32 | 64)", not the type
     if (prop.type === "string") return { key, value: 12345, expected: "expected string" }

@@ -54,3 +54,13 @@ export function serveFake(handler: FakeHandler, options: { tls?: { cert: string;
     stop: () => server.stop(true),
   }
 }
+
+/**
+ * The URL of a server that is down: a loopback port that was listening a moment ago and no
+ * longer is, so connecting fails at once ("Unable to connect").
+ */
+export async function downServerUrl(): Promise<string> {
+  const down = serveFake(() => new Response())
+  await down.stop()
+  return down.url
+}

@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it, setSystemTime } from "bun:test"
+import { afterAll, beforeAll, describe, expect, it } from "bun:test"
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { exportPKCS8, generateKeyPair } from "jose"
 import { graphitePath, promName, type ProbeResult } from "../../api.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
-import { serveFake } from "../../../test/helpers/fake-server.ts"
+import { downServerUrl } from "../../../test/helpers/fake-server.ts"
+import { atFixedTime } from "../../../test/helpers/fixed-clock.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
 import { salesTsv, startFakeAsc } from "./fake-server.ts"
@@ -33,37 +34,31 @@ sourceConformance({
   type: "AppStoreConnect",
   cls: AppStoreConnectSource,
   dir: import.meta.dir,
-  golden: async (testCase) => {
-    const tz = process.env.TZ
-    process.env.TZ = "UTC"
-    setSystemTime(GOLDEN_NOW)
-    let api: ReturnType<typeof startFakeAsc> | undefined
-    try {
-      const key = await keyFolder(testCase.config.keyFile as string)
-      // A case without report.tsv is a day Apple has no report for yet.
-      const report = join(testCase.dir, "report.tsv")
-      api = startFakeAsc({
-        publicKey: key.publicKey,
-        keyId: testCase.config.keyId as string,
-        issuerId: testCase.config.issuerId as string,
-        vendorNumber: String(testCase.config.vendorNumber),
-        reports: { [reportDateFor(GOLDEN_NOW)]: existsSync(report) ? readFileSync(report, "utf8") : "not-yet" },
-      })
-      const config = { ...testCase.config, apiUrl: api.url }
-      return [await makeSource<AppStoreConnectSource>(AppStoreConnectSource, config, { configDir: key.dir }).probe()]
-    } finally {
-      await api?.stop()
-      setSystemTime()
-      if (tz === undefined) delete process.env.TZ
-      else process.env.TZ = tz
-    }
-  },
+  golden: (testCase) =>
+    atFixedTime(GOLDEN_NOW, async () => {
+      let api: ReturnType<typeof startFakeAsc> | undefined
+      try {
+        const key = await keyFolder(testCase.config.keyFile as string)
+        // A case without report.tsv is a day Apple has no report for yet.
+        const report = join(testCase.dir, "report.tsv")
+        api = startFakeAsc({
+          publicKey: key.publicKey,
+          keyId: testCase.config.keyId as string,
+          issuerId: testCase.config.issuerId as string,
+          vendorNumber: String(testCase.config.vendorNumber),
+          reports: { [reportDateFor(GOLDEN_NOW)]: existsSync(report) ? readFileSync(report, "utf8") : "not-yet" },
+        })
+        const config = { ...testCase.config, apiUrl: api.url }
+        return [await makeSource<AppStoreConnectSource>(AppStoreConnectSource, config, { configDir: key.dir }).probe()]
+      } finally {
+        await api?.stop()
+      }
+    }),
   failing: {
     config: failing,
     // The API is down: a closed loopback port.
     setup: async () => {
-      const down = serveFake(() => new Response())
-      await down.stop()
+      const down = { url: await downServerUrl() }
       const key = await keyFolder("AuthKey.p8")
       Object.assign(failing, { keyFile: join(key.dir, "AuthKey.p8"), dbDir: join(key.dir, "db"), apiUrl: down.url })
     },

@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it, setSystemTime } from "bun:test"
+import { afterAll, beforeAll, describe, expect, it } from "bun:test"
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { exportPKCS8, generateKeyPair } from "jose"
 import { graphitePath, promName, type ProbeResult } from "../../api.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
-import { serveFake } from "../../../test/helpers/fake-server.ts"
+import { downServerUrl } from "../../../test/helpers/fake-server.ts"
+import { atFixedTime } from "../../../test/helpers/fixed-clock.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
 import { recordedBucket, startFakeGcs, utf16le } from "./fake-server.ts"
@@ -48,36 +49,30 @@ sourceConformance({
   type: "Gdc",
   cls: GdcSource,
   dir: import.meta.dir,
-  golden: async (testCase) => {
-    const tz = process.env.TZ
-    process.env.TZ = "UTC"
-    setSystemTime(GOLDEN_NOW)
-    let gcs: ReturnType<typeof startFakeGcs> | undefined
-    try {
-      const key = await keyFolder(testCase.config.keyFile as string, () => gcs!.tokenUrl)
-      gcs = startFakeGcs({
-        publicKey: key.publicKey,
-        clientEmail: EMAIL,
-        privateKeyId: KID,
-        bucket: testCase.config.bucketName as string,
-        objects: recordedBucket(testCase.dir),
-      })
-      key.write()
-      const config = { ...testCase.config, storageUrl: gcs.url }
-      return [await makeSource<GdcSource>(GdcSource, config, { configDir: key.dir }).probe()]
-    } finally {
-      await gcs?.stop()
-      setSystemTime()
-      if (tz === undefined) delete process.env.TZ
-      else process.env.TZ = tz
-    }
-  },
+  golden: (testCase) =>
+    atFixedTime(GOLDEN_NOW, async () => {
+      let gcs: ReturnType<typeof startFakeGcs> | undefined
+      try {
+        const key = await keyFolder(testCase.config.keyFile as string, () => gcs!.tokenUrl)
+        gcs = startFakeGcs({
+          publicKey: key.publicKey,
+          clientEmail: EMAIL,
+          privateKeyId: KID,
+          bucket: testCase.config.bucketName as string,
+          objects: recordedBucket(testCase.dir),
+        })
+        key.write()
+        const config = { ...testCase.config, storageUrl: gcs.url }
+        return [await makeSource<GdcSource>(GdcSource, config, { configDir: key.dir }).probe()]
+      } finally {
+        await gcs?.stop()
+      }
+    }),
   failing: {
     config: failing,
     // Google is down: a closed loopback port for the token endpoint and the storage API.
     setup: async () => {
-      const down = serveFake(() => new Response())
-      await down.stop()
+      const down = { url: await downServerUrl() }
       const key = await keyFolder("key.json", () => `${down.url}/token`)
       key.write()
       Object.assign(failing, { keyFile: join(key.dir, "key.json"), storageUrl: down.url })

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "bun:test"
 import { toValueSets, type ProbeResult } from "../../api.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { byGraphitePath, makeSource, resultOf } from "../../../test/helpers/context.ts"
-import { serveFake } from "../../../test/helpers/fake-server.ts"
+import { downServerUrl } from "../../../test/helpers/fake-server.ts"
 import { makeLoggedSource } from "../../../test/helpers/logged-source.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
@@ -40,8 +40,7 @@ sourceConformance({
     config: failing,
     // The lookup host is down: a closed loopback port.
     setup: async () => {
-      const down = serveFake(() => new Response())
-      await down.stop()
+      const down = { url: await downServerUrl() }
       failing.lookupUrl = `${down.url}/getHost`
     },
     message: /Unable to connect/,

@@ -5,7 +5,7 @@ import { graphitePath, promName, type ProbeResult, type ValueSet } from "../../a
 import { redact } from "../../core/log.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
-import { serveFake } from "../../../test/helpers/fake-server.ts"
+import { downServerUrl } from "../../../test/helpers/fake-server.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
 import { recordedStatus, startFakeAudi, VEHICLE_STATUS } from "./fake-server.ts"
@@ -53,8 +53,7 @@ sourceConformance({
     config: failing,
     // The backend is down: a closed loopback port.
     setup: async () => {
-      const down = serveFake(() => new Response())
-      await down.stop()
+      const down = { url: await downServerUrl() }
       Object.assign(failing, { bffUrl: down.url, credentials: join(credentialsDir(), "audi-credentials.json") })
     },
     message: /Unable to connect/,

@@ -4,7 +4,7 @@ import { join } from "node:path"
 import { toValueSets, type ProbeResult } from "../../api.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
-import { serveFake } from "../../../test/helpers/fake-server.ts"
+import { downServerUrl } from "../../../test/helpers/fake-server.ts"
 import { makeLoggedSource } from "../../../test/helpers/logged-source.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
@@ -46,8 +46,7 @@ sourceConformance({
     config: failing,
     // The IAM is down: a closed loopback port.
     setup: async () => {
-      const down = serveFake(() => new Response())
-      await down.stop()
+      const down = { url: await downServerUrl() }
       Object.assign(failing, {
         authUrl: `${down.url}/idp/v3/authorize`,
         tokenUrl: `${down.url}/idp/v3/token`,

@@ -1,4 +1,5 @@
 /** The Prometheus writer over real HTTP on loopback: routes, names, partial writes, aging, self-metrics, TLS and auth. */
+import { selfSignedCert } from "../../../test/helpers/tls.ts"
 import { afterAll, afterEach, describe, expect, it } from "bun:test"
 import { closeSync, openSync, readFileSync } from "node:fs"
 import { join } from "node:path"
@@ -323,28 +324,7 @@ describe("Prometheus writer with TLS and basic auth", () => {
     ["openssl"],
     "serves over TLS (relative cert paths from the config dir); 401 with WWW-Authenticate on missing or wrong credentials",
     async () => {
-      const openssl = Bun.spawnSync(
-        [
-          "openssl",
-          "req",
-          "-x509",
-          "-newkey",
-          "rsa:2048",
-          "-nodes",
-          "-days",
-          "1",
-          "-subj",
-          "/CN=127.0.0.1",
-          "-addext",
-          "subjectAltName=IP:127.0.0.1",
-          "-keyout",
-          join(dir, "key.pem"),
-          "-out",
-          join(dir, "cert.pem"),
-        ],
-        { stderr: "pipe" },
-      )
-      expect(openssl.exitCode).toBe(0)
+      selfSignedCert(dir)
       const writer = await startWriter(
         { tls: { certFile: "cert.pem", keyFile: "key.pem" }, basicAuth: { user: "prom", passwordHash: hash } },
         { configDir: dir },

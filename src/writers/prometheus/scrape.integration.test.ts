@@ -3,6 +3,7 @@
  * exporter on loopback every second; its query API returns the values pollect served, in both
  * naming modes side by side and through TLS with basic auth, and pollect's own metrics.
  */
+import { selfSignedCert } from "../../../test/helpers/tls.ts"
 import { afterAll, expect } from "bun:test"
 import { rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -60,28 +61,7 @@ itWithTools(
   async () => {
     const dir = tempDir("pollect-prometheus-")
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-    const openssl = Bun.spawnSync(
-      [
-        "openssl",
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stderr: "pipe" },
-    )
-    expect(openssl.exitCode).toBe(0)
+    selfSignedCert(dir)
     const original = await startExporter("pollect")
     const snake = await startExporter("snake_case")
     const passwordHash = Bun.password.hashSync("scrape-me", { algorithm: "bcrypt", cost: 4 })
