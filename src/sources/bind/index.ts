@@ -146,20 +146,35 @@ export function bindValueSets(stats: BindStats, views: string[], counters: Optio
 
     const sizes = new ValueSet(metrics.cacheSize)
     for (const [key, value] of Object.entries(pick(view.cachestats, (key) => CACHE_GAUGES.has(key))))
-      sizes.add(value, [key.toLowerCase()], `${prefix}.cache.size`)
+      sizes.add(Math.max(0, value), [key.toLowerCase()], `${prefix}.cache.size`)
     if (sizes.values.length) sets.push(sizes)
 
-    // As the original: `!A` (negative) and `#A` (stale) entries count under `a`.
     const rrsets = new Map<string, number>()
     for (const [type, count] of Object.entries(view.cache)) {
-      const label = type.replace(/^[!#~]+/, "").toLowerCase()
-      rrsets.set(label, (rrsets.get(label) ?? 0) + count)
+      const label = rrsetLabel(type)
+      // A count of RRsets cannot be negative: a negative one (BIND prints it as 2^64 − n) is
+      // BIND's bookkeeping gone below zero, so it counts as none rather than taking from the rest.
+      rrsets.set(label, (rrsets.get(label) ?? 0) + Math.max(0, count))
     }
     const cache = new ValueSet(metrics.cacheRrsets)
     for (const [label, count] of rrsets) cache.add(count, [label], `${prefix}.cache.rrsets`)
     if (cache.values.length) sets.push(cache)
   }
   return sets
+}
+
+/**
+ * An RRset statistics name (`A`, `!TXT`, `#A`, `~#!AAAA`) → its label value. As the original, a
+ * negative entry (`!A`) counts under its type (`a`). Stale (`#`) and ancient (`~`, stale past
+ * max-stale-ttl, awaiting removal) entries are not live cache content: they are reported apart,
+ * `stale_a` and `ancient_a` (ancient wins when both are set), not added into `a`.
+ */
+function rrsetLabel(name: string): string {
+  const prefix = /^[~#!]*/.exec(name)![0]
+  const type = name.slice(prefix.length).toLowerCase()
+  if (prefix.includes("~")) return `ancient_${type}`
+  if (prefix.includes("#")) return `stale_${type}`
+  return type
 }
 
 function pick(values: Counters, keep: (key: string) => boolean): Counters {

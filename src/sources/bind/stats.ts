@@ -16,7 +16,10 @@ export interface BindViewStats {
   resstats: Counters
   /** Cache statistics: CacheHits, CacheMisses, ..., and sizes (CacheNodes, TreeMemInUse, ...). */
   cachestats: Counters
-  /** RRsets in the cache by type; `!A` is a negative entry, `#A` a stale one. */
+  /**
+   * RRsets in the cache by type, as BIND names them: `~` (ancient), `#` (stale), `!` (negative,
+   * NXRRSET) prefixes in that order before the type (`A`, `#!TXT`), `NXDOMAIN`, `Others`.
+   */
   cache: Counters
 }
 
@@ -113,9 +116,20 @@ function countersOf(counters: XmlCounters | undefined): Counters {
   return out
 }
 
+/** 2^63: BIND's counters are signed 64-bit (isc_statscounter_t) and printed unsigned (`%" PRIu64`). */
+const INT64_WRAP = 2 ** 63
+
+/**
+ * A counter's text as the number BIND means. A gauge it decrements below zero (an RRset count of
+ * stale entries, a `QueryCurUDP`) is printed as its unsigned wrap, 2^64 − 13 for −13; a value
+ * ≥ 2^63 is therefore read as the negative number it is (no event counter gets near 2^63). Read
+ * with BigInt: a double cannot tell 2^64 − 13 from 2^64.
+ */
 function toNumber(text: string | undefined): number {
   const value = Number(text)
-  return Number.isFinite(value) ? value : 0
+  if (!Number.isFinite(value)) return 0
+  if (value < INT64_WRAP) return value
+  return /^\s*\d+\s*$/.test(text!) ? Number(BigInt.asIntN(64, BigInt(text!.trim()))) : value
 }
 
 interface JsonStats {
@@ -130,7 +144,7 @@ interface JsonStats {
 export function parseBindJson(text: string): BindStats {
   let doc: JsonStats
   try {
-    doc = JSON.parse(text) as JsonStats
+    doc = JSON.parse(signedJsonIntegers(text)) as JsonStats
   } catch (error) {
     throw new Error(`BIND statistics JSON does not parse: ${(error as Error).message}`)
   }
@@ -154,4 +168,17 @@ export function parseBindJson(text: string): BindStats {
     nsstats: numbers(doc.nsstats),
     views,
   }
+}
+
+/**
+ * JSON numbers ≥ 2^63 (a gauge's unsigned wrap, see toNumber) rewritten as the negative numbers
+ * they mean before JSON.parse rounds them (2^64 − 13 would come out as 2^64). json-c prints
+ * BIND's int64 counters signed already (`-13`); this covers a channel that prints them unsigned.
+ * Strings are matched whole and left as they are; only a bare integer of 19 or 20 digits is read.
+ */
+function signedJsonIntegers(text: string): string {
+  if (!/\d{19}/.test(text)) return text
+  return text.replace(/"(?:[^"\\]|\\.)*"|(?<![\w.+-])\d{19,20}(?![\w.])/g, (token) =>
+    token.startsWith('"') || Number(token) < INT64_WRAP ? token : String(BigInt.asIntN(64, BigInt(token))),
+  )
 }

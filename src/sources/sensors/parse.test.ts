@@ -125,6 +125,37 @@ describe("sensors output", () => {
     ])
   })
 
+  it("-u of an ASUS atk0110: a feature line beginning with a space (` +3.3 Voltage:`) is a feature, not a sub-reading", () => {
+    const chips = parseSensorsText(fixture("atk0110-sensors-u.txt"))
+    expect(chips.map((c) => [c.name, c.adapter])).toEqual([["atk0110-acpi-0", "ACPI interface"]])
+    const features = chips[0]!.features
+    expect(features.map((f) => f.label)).toEqual([
+      "Vcore Voltage",
+      "+3.3 Voltage",
+      "+5 Voltage",
+      "+12 Voltage",
+      "CPU FAN Speed",
+      "CHASSIS FAN Speed",
+      "POWER FAN Speed",
+      "CPU Temperature",
+      "MB Temperature",
+    ])
+    // Each feature has its own values only: none of in1..in3 lands under Vcore.
+    expect(features[0]!.values).toEqual({ in0_input: 1.1, in0_min: 0.85, in0_max: 1.6 })
+    expect(features[1]!.values).toEqual({ in1_input: 3.31, in1_min: 2.97, in1_max: 3.63 })
+    const voltages = sensorReadings(chips).filter((r) => r.kind === "voltage")
+    expect(voltages.map((r) => [originalKey(r.label), r.value])).toEqual([
+      ["vcore_voltage", 1.1],
+      ["+3.3_voltage", 3.31],
+      ["+5_voltage", 5.02],
+      ["+12_voltage", 12.1],
+    ])
+    expect(sensorReadings(chips)).toHaveLength(9)
+    // `sensors -j` prints the label as the chip gives it (`" +3.3 Voltage":{`): the same label.
+    const json = `{\n   "atk0110-acpi-0":{\n      "Adapter": "ACPI interface",\n      " +3.3 Voltage":{\n         "in1_input": 3.310\n      }\n   }\n}\n`
+    expect(parseSensorsJson(json)[0]!.features).toEqual([{ label: "+3.3 Voltage", values: { in1_input: 3.31 } }])
+  })
+
   it("no chips: `{}` with a blank line, as lm-sensors 3.6 prints it", () => {
     expect(parseSensorsJson("{\n\n}\n")).toEqual([])
     expect(parseSensorsText("")).toEqual([])

@@ -63,7 +63,7 @@ export function parseSensorsJson(text: string): SensorsChip[] {
         for (const [sub, number] of Object.entries(value as Record<string, unknown>)) {
           if (typeof number === "number" && Number.isFinite(number)) values[sub] = number
         }
-        chip.features.push({ label: key, values })
+        chip.features.push({ label: featureLabel(key), values })
       }
     }
     return chip
@@ -78,7 +78,8 @@ export function parseSensorsJson(text: string): SensorsChip[] {
  * SYSTIN:
  *   temp1_input: 35.000
  * ```
- * Chips are separated by a blank line; subfeature lines are indented.
+ * Chips are separated by a blank line; subfeature lines are indented and carry a value. A
+ * feature line ends with a colon and may begin with a space (atk0110: ` +3.3 Voltage:`).
  */
 export function parseSensorsText(text: string): SensorsChip[] {
   const chips: SensorsChip[] = []
@@ -91,12 +92,16 @@ export function parseSensorsText(text: string): SensorsChip[] {
       feature = undefined
       continue
     }
-    if (/^\s/.test(line)) {
-      const match = /^\s+(\S+):\s+(\S+)\s*$/.exec(line)
-      const value = match ? Number(match[2]) : Number.NaN
-      if (feature && match && Number.isFinite(value)) feature.values[match[1]!] = value
+    // A subfeature line is indented and has a value after its colon (`  in1_input: 3.310`). An
+    // indented line without one is a feature whose label begins with a space: ASUS atk0110
+    // prints ` +3.3 Voltage:` (the label its ACPI table gives), which is not a sub-reading.
+    const sub = /^\s+(\S+):\s+(\S+)\s*$/.exec(line)
+    if (sub) {
+      const value = Number(sub[2])
+      if (feature && Number.isFinite(value)) feature.values[sub[1]!] = value
       continue
     }
+    if (/^\s/.test(line) && (!chip || !line.trimEnd().endsWith(":"))) continue
     if (!chip) {
       chip = { name: line.trim(), features: [] }
       chips.push(chip)
@@ -110,12 +115,20 @@ export function parseSensorsText(text: string): SensorsChip[] {
     }
     afterHeader = false
     if (line.trimEnd().endsWith(":")) {
-      feature = { label: line.trimEnd().slice(0, -1), values: {} }
+      feature = { label: featureLabel(line.trimEnd().slice(0, -1)), values: {} }
       chip.features.push(feature)
     }
     // anything else: `(label)` for an unreadable subfeature; nothing to read
   }
   return chips
+}
+
+/**
+ * A feature's label without the padding some chips put around it (atk0110: ` +3.3 Voltage`),
+ * as Telegraf's sensors input trims it; `-j` and `-u` then agree.
+ */
+function featureLabel(label: string): string {
+  return label.trim()
 }
 
 const INPUTS: [RegExp, SensorKind][] = [

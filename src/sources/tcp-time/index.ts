@@ -1,4 +1,5 @@
 /** `TcpTime`: milliseconds to open a TCP connection to `host:port`. A refusal or timeout fails the probe. */
+import { connect } from "node:net"
 import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
 import { metrics } from "./metrics.ts"
@@ -19,44 +20,32 @@ export class TcpTimeSource extends Source<v.InferOutput<typeof options>> {
   }
 }
 
-/** Opens and closes a connection; resolves with the milliseconds it took. */
+/**
+ * Opens and closes a connection; resolves with the milliseconds it took. The socket exists from
+ * the start (node:net), so the deadline destroys it while the SYN is still unanswered: a peer
+ * that drops SYNs (a full accept queue, a dropping firewall) would otherwise leave one fd per
+ * probe open until the kernel gives up on the connect (~2 minutes). `Bun.connect` gives no
+ * handle on the socket before it connects, so it cannot be cancelled.
+ */
 export function connectTime(hostname: string, port: number, signal: AbortSignal): Promise<number> {
   const started = performance.now()
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new Error(`connect to ${hostname}:${port} timed out`))
+    const socket = connect({ host: hostname, port })
     let settled = false
     const finish = (error?: Error) => {
       if (settled) return
       settled = true
       signal.removeEventListener("abort", onAbort)
+      // destroy(), not end(): end() waits for the peer's FIN, which a peer that never accepts never sends.
+      socket.destroy()
       if (error) reject(error)
       else resolve(performance.now() - started)
     }
-    const onAbort = () => {
-      finish(new Error(`connect to ${hostname}:${port} timed out`))
-      pending.then(
-        (socket) => socket.end(),
-        () => {},
-      )
-    }
+    const onAbort = () => finish(new Error(`connect to ${hostname}:${port} timed out`))
     signal.addEventListener("abort", onAbort, { once: true })
-    const pending = Bun.connect({
-      hostname,
-      port,
-      socket: {
-        open(socket) {
-          finish()
-          socket.end()
-        },
-        data() {},
-        error(_socket, error) {
-          finish(error)
-        },
-        connectError(_socket, error) {
-          finish(new Error(`connect to ${hostname}:${port} failed: ${error.message}`))
-        },
-      },
-    })
-    pending.catch((error: Error) => finish(new Error(`connect to ${hostname}:${port} failed: ${error.message}`)))
+    socket.once("connect", () => finish())
+    // `on`, not `once`: an error after the probe settled must still have a listener (no crash).
+    socket.on("error", (error: Error) => finish(new Error(`connect to ${hostname}:${port} failed: ${error.message}`)))
   })
 }

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test"
+import { dlopen, FFIType, ptr } from "bun:ffi"
+import { readdirSync } from "node:fs"
+import { connect } from "node:net"
 import { silentLogger } from "../../core/log.ts"
 import { createSourceContext } from "../../core/source-context.ts"
 import { connectTime, TcpTimeSource } from "./index.ts"
@@ -76,5 +79,67 @@ describe("TcpTime", () => {
     const { ctx } = createSourceContext({ log: silentLogger, stateDir: "/tmp", configDir: "/tmp" })
     const source = new TcpTimeSource({ type: "TcpTime", host: "no-such-host.invalid", port: 80 }, ctx)
     await expect(source.probe()).rejects.toThrow()
+  })
+})
+
+/**
+ * A listener on 127.0.0.1 that never accepts, made with listen(2) through libc (node:net and
+ * Bun.listen accept on their own). With backlog 0 its accept queue holds one connection; once
+ * that is queued, Linux drops every further SYN, so a connect hangs as it does against a full
+ * backlog or a dropping firewall.
+ */
+function stuckListener(): { port: number; close(): void } {
+  const libc = dlopen("libc.so.6", {
+    socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+    bind: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+    listen: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+    getsockname: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+    close: { args: [FFIType.i32], returns: FFIType.i32 },
+  })
+  const AF_INET = 2
+  const SOCK_STREAM = 1
+  const fd = libc.symbols.socket(AF_INET, SOCK_STREAM, 0)
+  // struct sockaddr_in: family (host order), port 0 (network order), 127.0.0.1, 8 bytes of zero.
+  const address = new Uint8Array(16)
+  new DataView(address.buffer).setUint16(0, AF_INET, true)
+  address.set([127, 0, 0, 1], 4)
+  const length = new Uint32Array([address.length])
+  if (libc.symbols.bind(fd, ptr(address), address.length) !== 0 || libc.symbols.listen(fd, 0) !== 0)
+    throw new Error("bind/listen on 127.0.0.1 failed")
+  libc.symbols.getsockname(fd, ptr(address), ptr(length))
+  const port = new DataView(address.buffer).getUint16(2, false)
+  return {
+    port,
+    close() {
+      libc.symbols.close(fd)
+      libc.close()
+    },
+  }
+}
+
+const openFds = () => readdirSync("/proc/self/fd").length
+
+describe.skipIf(process.platform !== "linux")("TcpTime against a peer that never answers the SYN", () => {
+  it("destroys the socket at the deadline: the fd count stays flat", async () => {
+    const listener = stuckListener()
+    try {
+      // Fill the accept queue: this connection completes and stays queued, never accepted.
+      const filler = connect({ host: "127.0.0.1", port: listener.port })
+      await new Promise<void>((resolve, reject) => filler.once("connect", resolve).once("error", reject))
+      // From now on a connect hangs: the probe gives up at its deadline.
+      await expect(connectTime("127.0.0.1", listener.port, AbortSignal.timeout(100))).rejects.toThrow(
+        `connect to 127.0.0.1:${listener.port} timed out`,
+      )
+      const before = openFds()
+      for (let i = 0; i < 40; i++) {
+        await expect(connectTime("127.0.0.1", listener.port, AbortSignal.timeout(20))).rejects.toThrow("timed out")
+      }
+      await Bun.sleep(50)
+      // Before the fix each probe's socket stayed open until the kernel's connect timeout (+40).
+      expect(openFds()).toBeLessThanOrEqual(before + 2)
+      filler.destroy()
+    } finally {
+      listener.close()
+    }
   })
 })
