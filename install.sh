@@ -337,6 +337,8 @@ After=network-online.target
 [Service]
 Type=simple
 ExecStart=/usr/local/bin/pollect --config /etc/pollect/config.json
+# `systemctl reload pollect`: re-reads the config; one with problems is logged and not applied.
+ExecReload=/bin/kill -HUP $MAINPID
 Restart=always
 RestartSec=5
 DynamicUser=yes
@@ -372,6 +374,8 @@ output_log="/var/log/pollect.log"
 error_log="/var/log/pollect.log"
 supervisor=supervise-daemon
 respawn_delay=5
+extra_started_commands="reload"
+description_reload="Re-read the config (SIGHUP); one with problems is logged and not applied"
 
 depend() {
 	need net
@@ -380,6 +384,12 @@ depend() {
 
 start_pre() {
 	checkpath --directory --mode 0755 /var/lib/pollect
+}
+
+reload() {
+	ebegin "Reloading ${name}"
+	supervise-daemon "${RC_SVCNAME}" --signal HUP
+	eend $?
 }
 POLLECT_OPENRC_SCRIPT
 }
@@ -401,6 +411,12 @@ start_service() {
 	procd_set_param stdout 1
 	procd_set_param stderr 1
 	procd_close_instance
+}
+
+# `/etc/init.d/pollect reload`: re-reads the config (SIGHUP) instead of restarting; one with
+# problems is logged and not applied. (No service_triggers: the config is not a UCI file.)
+reload_service() {
+	procd_send_signal pollect '*' HUP
 }
 POLLECT_PROCD_SCRIPT
 }

@@ -1,8 +1,9 @@
-/** The daemon's life: load the config, start, tick until SIGINT/SIGTERM, flush, exit. */
+/** The daemon's life: load the config, start, tick until SIGINT/SIGTERM (SIGHUP reloads), flush, exit. */
 import { Agent } from "./agent.ts"
 import { DEFAULT_CONFIG, DEFAULT_CONFIG_SUMMARY } from "./config/default.ts"
+import { ConfigError } from "./config/errors.ts"
 import { loadConfigFile, resolveConfig, type LoadedConfig } from "./config/index.ts"
-import type { Logger } from "./core/log.ts"
+import { errorMessage, type Logger } from "./core/log.ts"
 import { builtinRegistry } from "./registry.ts"
 import pkg from "../package.json" with { type: "json" }
 
@@ -27,8 +28,67 @@ export async function load(file: string | undefined, log: Logger): Promise<Loade
   return config
 }
 
+/** The self-metric counting SIGHUP reloads, by `result`: success or failure. */
+export const RELOADS_METRIC = "pollect_config_reloads_total"
+
+/**
+ * SIGHUP: re-reads the config file and swaps it in (Agent.reload); a config with problems, or
+ * one whose new writers cannot start, is logged and the running config stays. Extension files
+ * already imported are not imported again (a new file is). Reloads run one after the other.
+ */
+export async function reload(agent: Agent, file: string | undefined, log: Logger): Promise<boolean> {
+  if (!file) {
+    log.info("SIGHUP: running the embedded default config (no --config): nothing to re-read, keeps running")
+    return true
+  }
+  log.info(`SIGHUP: reloading ${file}`)
+  const failed = (lines: string[]) => {
+    agent.selfMetrics.count(RELOADS_METRIC, { result: "failure" })
+    for (const line of lines) log.error(line)
+    return false
+  }
+  let next: LoadedConfig
+  try {
+    next = await load(file, log)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) return failed([`reload failed, the running config stays: ${errorMessage(error)}`])
+    const [head, ...problems] = error.describe().split("\n")
+    return failed([`reload failed, the running config stays: ${head}`, ...problems])
+  }
+  try {
+    const { executors, sources, writers } = await agent.reload(next)
+    agent.selfMetrics.count(RELOADS_METRIC, { result: "success" })
+    log.info(
+      `reloaded ${file}: ${executors.kept} executor(s) kept, ${executors.rebuilt} rebuilt; ` +
+        `sources ${sources.kept} kept, ${sources.added} new, ${sources.removed} removed; ` +
+        `writers ${writers.kept} kept, ${writers.added} new, ${writers.removed} removed`,
+    )
+    return true
+  } catch (error) {
+    return failed([`reload failed, the running config stays: ${errorMessage(error)}`])
+  }
+}
+
 /** Runs until a signal (or one tick with `once`); resolves with the exit code. */
 export async function run(options: RunOptions): Promise<number> {
+  // Without a listener SIGHUP would kill pollect; until the agent runs, a reload waits for it.
+  let onHangup: () => void = () => {
+    hangupPending = true
+  }
+  let hangupPending = false
+  const hangup = () => onHangup()
+  process.on("SIGHUP", hangup)
+  try {
+    return await runAgent(options, (handler) => {
+      onHangup = handler
+      if (hangupPending) handler()
+    })
+  } finally {
+    process.off("SIGHUP", hangup)
+  }
+}
+
+async function runAgent(options: RunOptions, onHangup: (handler: () => void) => void): Promise<number> {
   const { log } = options
   if (options.config) log.info(`pollect ${VERSION} starting with ${options.config}`)
   else log.info(`pollect ${VERSION}: no --config given, running the embedded default config (${DEFAULT_CONFIG_SUMMARY})`)
@@ -45,6 +105,7 @@ export async function run(options: RunOptions): Promise<number> {
     }
     process.once("SIGINT", finish("SIGINT"))
     process.once("SIGTERM", finish("SIGTERM"))
+    onHangup(() => log.info("SIGHUP: ignored with --once"))
     await agent.startWriters()
     const ok = await agent.runOnce()
     await agent.stop()
@@ -58,12 +119,23 @@ export async function run(options: RunOptions): Promise<number> {
   })
   await agent.start()
   log.info(`running ${agent.executors.length} executor(s), ${sources} source(s), ${agent.writers.length} writer(s)`)
+  agent.selfMetrics.count(RELOADS_METRIC, { result: "success" }, 0)
+  agent.selfMetrics.count(RELOADS_METRIC, { result: "failure" }, 0)
+  // One reload at a time: a SIGHUP during a reload runs another one after it (the file may have changed again).
+  let reloading: Promise<unknown> = Promise.resolve()
+  let stopping = false
+  onHangup(() => {
+    if (stopping) return log.info("SIGHUP: ignored, stopping")
+    reloading = reloading.then(() => (stopping ? undefined : reload(agent, options.config, log)))
+  })
   const signal = await stopSignal
+  stopping = true
   log.info(`${signal}: stopping (waiting for running ticks, flushing writers)`)
-  // A second signal while flushing ends at once.
+  // A second signal while flushing (or while a reload in progress finishes) ends at once.
   const force = () => process.exit(1)
   process.once("SIGINT", force)
   process.once("SIGTERM", force)
+  await reloading
   await agent.stop()
   log.info("stopped")
   return 0

@@ -2,7 +2,8 @@
  * One timer per job. The first run is at start; later runs land on wall-clock multiples of the
  * interval (a 10 s job at :00, :10, ...; the first at least half an interval after start) so
  * collections line up, and are then kept in step by a monotonic clock, immune to clock changes. A run that is still going when the next is due
- * makes that next run skip (counted), so runs of one job never overlap.
+ * makes that next run skip (counted), so runs of one job never overlap. Jobs can be added and
+ * removed while running (a config reload); a removed job's run in progress is let finish.
  */
 
 export interface Clock {
@@ -30,32 +31,53 @@ export interface Job {
 export class Scheduler {
   private readonly timers = new Map<Job, unknown>()
   private readonly running = new Map<Job, Promise<unknown>>()
+  private readonly jobs: Set<Job>
   private stopped = true
 
   constructor(
-    private readonly jobs: Job[],
+    jobs: Job[],
     private readonly onSkip: (job: Job) => void = () => {},
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.jobs = new Set(jobs)
+  }
 
   start(): void {
     this.stopped = false
-    for (const job of this.jobs) {
-      const interval = Math.max(1, job.intervalMs)
-      // Monotonic time of the first wall-aligned boundary after now; one less than half an
-      // interval away is covered by the run at start (it would only skip or probe nothing).
-      const wall = this.clock.wallNow()
-      let untilBoundary = interval - (wall % interval)
-      if (untilBoundary < interval / 2) untilBoundary += interval
-      const base = this.clock.now() + untilBoundary
-      this.fire(job)
-      this.arm(job, base, interval, 0)
-    }
+    for (const job of this.jobs) this.begin(job)
+  }
+
+  /** Adds a job; once started, its first run is now, as the jobs' at start. */
+  add(job: Job): void {
+    if (this.jobs.has(job)) return
+    this.jobs.add(job)
+    if (!this.stopped) this.begin(job)
+  }
+
+  /** Removes a job: it runs no more; resolves when its run in progress (if any) has finished. */
+  async remove(job: Job): Promise<void> {
+    this.jobs.delete(job)
+    const timer = this.timers.get(job)
+    if (timer !== undefined) this.clock.clearTimeout(timer)
+    this.timers.delete(job)
+    await this.running.get(job)
+  }
+
+  private begin(job: Job): void {
+    const interval = Math.max(1, job.intervalMs)
+    // Monotonic time of the first wall-aligned boundary after now; one less than half an
+    // interval away is covered by the run at start (it would only skip or probe nothing).
+    const wall = this.clock.wallNow()
+    let untilBoundary = interval - (wall % interval)
+    if (untilBoundary < interval / 2) untilBoundary += interval
+    const base = this.clock.now() + untilBoundary
+    this.fire(job)
+    this.arm(job, base, interval, 0)
   }
 
   /** Arms boundary `k` (base + k·interval), or a later one if the host was suspended past it. */
   private arm(job: Job, base: number, interval: number, k: number): void {
-    if (this.stopped) return
+    if (this.stopped || !this.jobs.has(job)) return
     const now = this.clock.now()
     const next = Math.max(k, Math.ceil((now - base) / interval))
     this.timers.set(
@@ -71,7 +93,7 @@ export class Scheduler {
   }
 
   private fire(job: Job): void {
-    if (this.stopped) return
+    if (this.stopped || !this.jobs.has(job)) return
     if (this.running.has(job)) {
       this.onSkip(job)
       return

@@ -31,6 +31,11 @@ export class SelfMetrics {
     if (!ok) stat.errors++
   }
 
+  /** Forgets the probe stats of sources no longer configured (after a reload), so their series go too. */
+  retainProbes(keep: (collection: string, source: string) => boolean): void {
+    for (const [key, stat] of this.probes) if (!keep(stat.collection, stat.source)) this.probes.delete(key)
+  }
+
   tickSkipped(collection: string): void {
     this.skipped.set(collection, (this.skipped.get(collection) ?? 0) + 1)
   }
