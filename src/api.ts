@@ -51,9 +51,12 @@ export { mapConcurrent } from "./core/concurrency.ts"
 export type { ProbeStat, SelfMetrics, SelfMetricsSnapshot } from "./core/self-metrics.ts"
 
 // Option helpers shared by several plugins
-export { nameFilter, nameFilterFields, nameMatcher } from "./lib/options/name-filter.ts"
+export { nameFilter, nameFilterFields, nameMatcher, namePattern } from "./lib/options/name-filter.ts"
 export type { NameFilterOptions, NameMatcher } from "./lib/options/name-filter.ts"
-export { regexProblem, regexString } from "./lib/options/regex-option.ts"
+export { compileUserRegex, regexProblem, regexString } from "./lib/options/user-regex.ts"
+export type { RegexAnchor, UserRegex } from "./lib/options/user-regex.ts"
+export { optionWarning, optionWarnings } from "./lib/options/option-warning.ts"
+export type { OptionWarning } from "./lib/options/option-warning.ts"
 export { counterBitsField, kernelCounterBits } from "./lib/options/counter-bits.ts"
 
 export * as v from "valibot"

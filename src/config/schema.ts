@@ -5,6 +5,7 @@
  */
 import * as v from "valibot"
 import type { CommonSourceOptions, OptionsSchema, SourceClass, WriterClass } from "../core/plugin.ts"
+import { optionWarnings } from "../lib/options/option-warning.ts"
 import type { Registry } from "../core/registry.ts"
 import { formatPath, shortKey, type PathKey } from "./path.ts"
 
@@ -140,7 +141,7 @@ function entriesOf(schema: OptionsSchema): string[] | undefined {
 }
 
 /** Canonical JSON (sorted keys), so `{a,b}` and `{b,a}` are the same writer. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`
   if (value && typeof value === "object") {
     const keys = Object.keys(value).sort()
@@ -177,6 +178,8 @@ export function validateConfig(raw: unknown, registry: Registry): PollectConfig 
     const own = issuesOf(cls.options, ref)
     for (const problem of [...base.problems, ...own.problems]) problems.push(`${label}: ${problem}`)
     if (!base.output || !own.output) return undefined
+    for (const warning of optionWarnings(cls.options, own.output))
+      warnings.push(`${label}: ${formatPath(warning.path)}: ${warning.message}`)
     const ownKeys = entriesOf(cls.options)
     if (ownKeys) {
       const commonKeys = common ? Object.keys(commonSourceEntries) : ["type"]

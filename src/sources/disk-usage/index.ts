@@ -9,7 +9,7 @@ import { statfs } from "node:fs/promises"
 import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
-import { nameFilter } from "../../lib/options/name-filter.ts"
+import { nameFilter, namePattern } from "../../lib/options/name-filter.ts"
 import { readProcFile } from "../../lib/proc/proc-read.ts"
 import { metrics } from "./metrics.ts"
 import { PSEUDO_FS_TYPES, parseMounts, type Mount } from "./mounts.ts"
@@ -23,14 +23,14 @@ const options = v.object({
   ),
   include: v.optional(
     v.pipe(
-      v.array(v.string()),
+      v.array(namePattern),
       v.description(
-        "Mount points or devices, names or regexes matching the whole name (`/mnt/.*`): only these, even tmpfs or overlay ones",
+        "Mount points or devices, names or regexes (RE2 syntax) matching the whole name (`/mnt/.*`): only these, even tmpfs or overlay ones",
       ),
     ),
   ),
   exclude: v.optional(
-    v.pipe(v.array(v.string()), v.description("Mount points or devices to leave out (names or regexes); wins over `include`")),
+    v.pipe(v.array(namePattern), v.description("Mount points or devices to leave out (names or regexes); wins over `include`")),
   ),
 })
 

@@ -9,7 +9,7 @@ import * as v from "valibot"
 import { type MetricSpec, Source, ValueSet } from "../../api.ts"
 import { kernelCounterBits } from "../../lib/options/counter-bits.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
-import { nameFilter } from "../../lib/options/name-filter.ts"
+import { nameFilter, namePattern } from "../../lib/options/name-filter.ts"
 import { probeRates } from "../../lib/util/probe-rates.ts"
 import { readHostFile } from "../../lib/proc/proc-read.ts"
 import { metrics } from "./metrics.ts"
@@ -19,11 +19,13 @@ const options = v.object({
   includeTotal: v.optional(v.pipe(v.boolean(), v.description("Also report the raw counters (`total_bytes_sent`, ...)")), false),
   include: v.optional(
     v.pipe(
-      v.array(v.string()),
-      v.description("Interfaces to report: names or regexes matching the whole name (`eth.*`); only these, `lo` too if listed"),
+      v.array(namePattern),
+      v.description(
+        "Interfaces to report: names or regexes (RE2 syntax) matching the whole name (`eth.*`, `(?i)eth0`); only these, `lo` too if listed",
+      ),
     ),
   ),
-  exclude: v.optional(v.pipe(v.array(v.string()), v.description("Interfaces to leave out (names or regexes); wins over `include`"))),
+  exclude: v.optional(v.pipe(v.array(namePattern), v.description("Interfaces to leave out (names or regexes); wins over `include`"))),
   counterBits: v.optional(
     v.pipe(v.picklist([32, 64]), v.description("Width of the kernel's counters; default 64 on 64-bit hosts, else told from the values")),
   ),

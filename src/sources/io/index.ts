@@ -9,7 +9,7 @@ import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
 import { kernelCounterBits } from "../../lib/options/counter-bits.ts"
 import { procPath, sysPath } from "../../lib/proc/host-paths.ts"
-import { nameFilter } from "../../lib/options/name-filter.ts"
+import { nameFilter, namePattern } from "../../lib/options/name-filter.ts"
 import { probeRates } from "../../lib/util/probe-rates.ts"
 import { readHostFile, readProcDir } from "../../lib/proc/proc-read.ts"
 import { metrics } from "./metrics.ts"
@@ -18,13 +18,13 @@ import { DISKSTATS_SECTOR_BYTES, diskstatsFromOsTotals, parseDiskstats, type Dis
 const options = v.object({
   include: v.optional(
     v.pipe(
-      v.array(v.string()),
+      v.array(namePattern),
       v.description(
-        "Devices to report: names or regexes matching the whole name (`sd[a-z]`, `nvme0n1p1`); only these, partitions and loop devices too if listed",
+        "Devices to report: names or regexes (RE2 syntax) matching the whole name (`sd[a-z]`, `nvme0n1p1`); only these, partitions and loop devices too if listed",
       ),
     ),
   ),
-  exclude: v.optional(v.pipe(v.array(v.string()), v.description("Devices to leave out (names or regexes); wins over `include`"))),
+  exclude: v.optional(v.pipe(v.array(namePattern), v.description("Devices to leave out (names or regexes); wins over `include`"))),
   counterBits: v.optional(
     v.pipe(
       v.picklist([32, 64]),

@@ -12,13 +12,15 @@ import { Source, ValueSet } from "../../api.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
 import { readProcDir, readProcFile } from "../../lib/proc/proc-read.ts"
 import { parseProcStat, statusBytes, type PidStat } from "./pid-stat.ts"
-import { regexString } from "../../lib/options/regex-option.ts"
+import { compileUserRegex, regexString } from "../../lib/options/user-regex.ts"
 import { metrics } from "./metrics.ts"
 
 const options = v.object({
   procRegex: v.pipe(
     regexString((_, reason) => `procRegex is not a valid regular expression: ${reason}`),
-    v.description("Regular expression (JavaScript syntax) searched in the command line joined by spaces, or the name of a kernel thread"),
+    v.description(
+      "Regular expression (RE2 syntax: Python's `re` without backreferences or lookaround; `(?i)` works) searched in the command line joined by spaces, or the name of a kernel thread",
+    ),
   ),
   memory: v.optional(v.pipe(v.boolean(), v.description("Report `virtual_memory` and `resident_memory`")), true),
   load: v.optional(v.pipe(v.boolean(), v.description("Report `load_percent`")), true),
@@ -50,7 +52,8 @@ export interface OsProcess {
 export class ProcessSource extends Source<v.InferOutput<typeof options>> {
   static override readonly options = options
   static override readonly metrics = metrics
-  private readonly regex = new RegExp(this.config.procRegex)
+  /** RE2: linear time, so no command line can make a match hang the event loop. */
+  private readonly regex = compileUserRegex(this.config.procRegex)
   /** Whether `pid:startTime` matched: a command line is read once per process, not per probe. */
   private readonly matched = new Map<string, boolean>()
 

@@ -4,7 +4,12 @@ import * as v from "valibot"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { pointHostAt, replayHostCase } from "../../../test/helpers/host-replay.ts"
 import { ProcessSource } from "./index.ts"
+import { validateConfig } from "../../config/schema.ts"
+import { Registry } from "../../core/registry.ts"
+import { builtinSources } from "../index.ts"
 import { byGraphitePath, byPromSeries, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
+import { makeSource } from "../../../test/helpers/context.ts"
+import { procPath } from "../../lib/proc/host-paths.ts"
 
 sourceConformance({
   type: "Process",
@@ -102,6 +107,21 @@ describe("Process", () => {
     )
   })
 
+  it("backreferences and lookaround (no RE2 syntax) are config errors naming the path and why", () => {
+    const registry = new Registry().addSources(builtinSources)
+    const problems = (procRegex: string) =>
+      (validateConfig({ executors: [{ sources: [{ type: "Process", procRegex }] }] }, registry) as { problems?: string[] }).problems
+    expect(problems("(a)\\1")).toEqual([
+      "executors[0].sources[0] (Process): procRegex: procRegex is not a valid regular expression: backreferences (`\\1`) are not supported (RE2 syntax: no backreferences or lookaround, so that matching takes linear time)",
+    ])
+    expect(problems("nginx(?=:)")?.[0]).toMatch(
+      /^executors\[0\]\.sources\[0\] \(Process\): procRegex: .*lookahead and lookbehind \(`\(\?=`\) are not supported/,
+    )
+    expect(problems("(?<!x)nginx")?.[0]).toMatch(/lookahead and lookbehind \(`\(\?<!`\) are not supported/)
+    // Python's inline flags, which the original's configs may use, are RE2 syntax
+    expect(problems("(?i)NGINX")).toBeUndefined()
+  })
+
   it("without /proc (macOS) the process list from systeminformation, same names", async () => {
     useRoots("does-not-exist")
     const tag = `pollect-si-${process.pid}-${Date.now()}`
@@ -145,5 +165,57 @@ describe("Process", () => {
       { loadPercent: 7, virtualBytes: 102400, residentBytes: 10240 },
       { loadPercent: 1.5, virtualBytes: 102400, residentBytes: 10240 },
     ])
+  })
+})
+
+describe("Process with a catastrophic regex (issue 12)", () => {
+  // A backtracking engine tries every way to split 40 `a`s into 20 `.*a` before failing at `!`:
+  // it never returns, and being synchronous it freezes the daemon. RE2 fails in one pass.
+  const BAIT = `${"a".repeat(40)}!`
+
+  it(`"(.*a){20}$" against a real process named ${"a".repeat(4)}…! returns at once; the event loop keeps ticking`, async () => {
+    const child = Bun.spawn(["bash", "-c", `exec -a "${BAIT}" sleep 30`], { stdout: "ignore", stderr: "ignore" })
+    let ticks = 0
+    const timer = setInterval(() => ticks++, 1)
+    try {
+      const cmdline = procPath(String(child.pid), "cmdline")
+      for (
+        let i = 0;
+        i < 200 &&
+        !(
+          await Bun.file(cmdline)
+            .text()
+            .catch(() => "")
+        ).startsWith(BAIT);
+        i++
+      )
+        await Bun.sleep(10)
+      expect(await Bun.file(cmdline).text()).toBe(`${BAIT}\x0030\x00`)
+
+      const durations: number[] = []
+      const counts: number[] = []
+      const ticksBefore = ticks
+      const until = performance.now() + 300
+      while (performance.now() < until) {
+        // a new source each time: a source reads a process's command line only once
+        const source = makeSource<ProcessSource>(ProcessSource, { type: "Process", procRegex: "(.*a){20}$", load: false, memory: false })
+        const start = performance.now()
+        const result = await source.probe()
+        durations.push(performance.now() - start)
+        counts.push(byPromSeries(result, "Process").get('pollect_Process_process_count{pidx="all"}')!)
+        await Bun.sleep(5)
+      }
+      expect(Math.max(...durations)).toBeLessThan(250)
+      expect(counts.every((count) => count === 0)).toBe(true) // the bait ends in "! 30": no match
+      expect(ticks - ticksBefore).toBeGreaterThan(20)
+
+      // and the same engine finds the bait when the pattern does match it
+      const found = await makeSource<ProcessSource>(ProcessSource, { type: "Process", procRegex: "^(a){40}! 30$", load: false }).probe()
+      expect(byPromSeries(found, "Process").get('pollect_Process_process_count{pidx="all"}')).toBe(1)
+    } finally {
+      clearInterval(timer)
+      child.kill()
+      await child.exited
+    }
   })
 })

@@ -14,7 +14,7 @@
  */
 import * as v from "valibot"
 import { FailureLatch, mapConcurrent, Source, ValueSet, errorMessage, type MetricSpec } from "../../api.ts"
-import { regexString } from "../../lib/options/regex-option.ts"
+import { compileUserRegex, regexString } from "../../lib/options/user-regex.ts"
 import {
   jsonNotSupported,
   NVME_DATA_UNIT_BYTES,
@@ -43,7 +43,7 @@ const options = v.object({
     v.pipe(
       v.nullable(v.array(devicePattern)),
       v.description(
-        "Regular expressions (JavaScript syntax); a disk is read when one matches at the start of its name without `/dev/` (`sda`, `nvme0`) or of its full name (`/dev/sda`). Empty or absent: every disk `--scan` finds. An invalid expression is a config error at start.",
+        "Regular expressions (RE2 syntax: Python's `re` without backreferences or lookaround); a disk is read when one matches at the start of its name without `/dev/` (`sda`, `nvme0`) or of its full name (`/dev/sda`). Empty or absent: every disk `--scan` finds. An invalid expression is a config error at start.",
       ),
     ),
     [],
@@ -81,7 +81,7 @@ export class SmartCtlSource extends Source<v.InferOutput<typeof options>> {
   /** smartctl 6 has no --json; found out on the first scan, then its text is read. */
   private legacy = false
   private readonly attributes = new Set(this.config.attributes ?? [])
-  private readonly patterns = (this.config.devices ?? []).map((pattern) => new RegExp(`^(?:${pattern})`))
+  private readonly patterns = (this.config.devices ?? []).map((pattern) => compileUserRegex(pattern, "start"))
   /** A failing disk is logged when it starts and stops failing, not every probe. */
   private readonly latch = new FailureLatch(this.ctx.log, {
     failed: (device, message) => `${device}: ${message}`,

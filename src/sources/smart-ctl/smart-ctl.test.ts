@@ -223,6 +223,15 @@ describe("SmartCtl with smartctl ≥ 7 (JSON)", () => {
     expect(fake3.calls().filter((c) => c.includes("--all"))).toEqual(["smartctl --json --all -n standby -d sat /dev/sda"])
   })
 
+  it("devices are RE2 syntax: Python's (?i) works; an alternation stays anchored at the start", async () => {
+    const fake = withFake(SMARTCTL_7)
+    await makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl", devices: ["(?i)NVME"] }).probe()
+    expect(fake.calls().filter((c) => c.includes("--all"))).toEqual(["smartctl --json --all -n standby -d nvme /dev/nvme0"])
+    const fake2 = withFake(SMARTCTL_7)
+    await makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl", devices: ["xyz|sda"] }).probe()
+    expect(fake2.calls().filter((c) => c.includes("--all"))).toEqual(["smartctl --json --all -n standby -d sat /dev/sda"])
+  })
+
   it("a disk in standby is not woken and is no error; only standby disks: no values, no error", async () => {
     withFake([
       { args: "--scan --json", stdoutFile: f("scan.json") },
@@ -325,7 +334,7 @@ describe("SmartCtl options", () => {
     const problems = (result as { problems: string[] }).problems
     expect(problems).toHaveLength(1)
     expect(problems[0]).toMatch(
-      /^executors\[0\]\.sources\[0\].*devices\[0\]: invalid regular expression "sd\[a-z\}\+\$": missing terminating \]/,
+      /^executors\[0\]\.sources\[0\].*devices\[0\]: invalid regular expression "sd\[a-z\}\+\$": missing closing \]/,
     )
   })
 

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "bun:test"
+import * as v from "valibot"
+import { optionWarning, optionWarnings } from "./option-warning.ts"
+
+describe("optionWarnings", () => {
+  const odd = v.pipe(
+    v.string(),
+    optionWarning((s: string) => (s.includes(" ") ? `${JSON.stringify(s)} has a space` : undefined)),
+  )
+  const schema = v.object({
+    names: v.optional(v.pipe(v.array(odd), v.description("names"))),
+    nested: v.optional(v.nullable(v.object({ byKey: v.record(v.string(), odd) }))),
+    top: v.optional(odd, "a b"),
+  })
+
+  it("finds each warning by its path through optional, nullable, pipe, object, array and record", () => {
+    const input = { names: ["ok", "not ok"], nested: { byKey: { x: "y z" } } }
+    const output = v.parse(schema, input) // a warning is no error: parsing succeeds
+    expect(optionWarnings(schema, output)).toEqual([
+      { path: ["names", 1], message: '"not ok" has a space' },
+      { path: ["nested", "byKey", "x"], message: '"y z" has a space' },
+      { path: ["top"], message: '"a b" has a space' },
+    ])
+  })
+
+  it("absent and null values are not looked at", () => {
+    expect(optionWarnings(schema, v.parse(schema, { nested: null, top: "ab" }))).toEqual([])
+  })
+})
