@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test"
-import { createLogger, registerSecret } from "./log.ts"
+import { createLogger, redact, registerSecret } from "./log.ts"
 import { resolveConfig } from "../config/index.ts"
 import { builtinRegistry } from "../registry.ts"
 
@@ -40,5 +40,14 @@ describe("log", () => {
     log.warn("as user admin with plugh@pw")
     expect(lines[0]).toContain("http://admin:***@127.0.0.1:1/")
     expect(lines[1]).toContain("with ***")
+  })
+})
+
+describe("paths inside the compiled binary", () => {
+  it("are not shown: /$bunfs/root/pollect is just pollect", () => {
+    const lines: string[] = []
+    createLogger({ write: (l) => lines.push(l) }).error("Cannot find module './x' from '/$bunfs/root/pollect'")
+    expect(lines[0]).toEndWith("Cannot find module './x' from 'pollect'")
+    expect(redact("at B:\\~BUN\\root\\pollect.exe")).toBe("at pollect.exe")
   })
 })

@@ -22,7 +22,11 @@ export function registerSecret(value: string): void {
   if (value.length >= 3) secrets.add(value)
 }
 
+/** Where a compiled binary's own code lives (`/$bunfs/root/pollect`, `B:\\~BUN\\root\\` on Windows): meaningless to a user. */
+const EMBEDDED_ROOT = /\/\$bunfs\/root\/|B:[\\/]~BUN[\\/]root[\\/]/g
+
 export function redact(text: string): string {
+  if (text.includes("~BUN") || text.includes("$bunfs")) text = text.replace(EMBEDDED_ROOT, "")
   for (const secret of secrets) {
     if (text.includes(secret)) text = text.split(secret).join("***")
   }
