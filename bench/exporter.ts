@@ -9,7 +9,13 @@
  *   npx bun bench/exporter.ts 10000 --scrapes 300 --rounds 5
  *
  * The child (`--serve N`) holds N series as LoadAvg-like values: one gauge with a label, as a
- * source reports them, and also reports what rendering one update of all N cost (write CPU).
+ * source reports them, and also reports what rendering one update of all N cost (write CPU),
+ * and what compressing them anew for the first gzip scrape after an update adds (deflate CPU).
+ *
+ * Each exporter is scraped twice per round: with `Accept-Encoding: identity`, and with `gzip`
+ * (the body left compressed: the scraper's decoding is not what is measured). pollect's gzip
+ * scrapes of unchanged series reuse the compressed series; the deflate column is the extra
+ * cost of the first gzip scrape after each update.
  */
 import { readFileSync } from "node:fs"
 import * as v from "valibot"
@@ -56,7 +62,29 @@ async function serve(n: number, names: string): Promise<void> {
   for (const next of results) writer.write([next])
   await writer.metrics() // renders the cache, as the first scrape after an update would
   const cpu = process.cpuUsage(before)
-  process.stdout.write(JSON.stringify({ port: writer.port, writeMicrosPerSeries: (cpu.user + cpu.system) / updates / n }) + "\n")
+  // gzip after an update (series compressed anew) against gzip of unchanged series (cached).
+  const micros = (usage: NodeJS.CpuUsage) => usage.user + usage.system
+  const gzipUpdates = Array.from({ length: 2 * updates }, (_, tick) => result(tick + updates + 1))
+  await writer.metricsGzip() // warms the JIT and zlib
+  let miss = 0
+  let hit = 0
+  for (const next of gzipUpdates) {
+    writer.write([next])
+    await writer.metrics() // the render, already counted in the write CPU
+    let start = process.cpuUsage()
+    await writer.metricsGzip()
+    miss += micros(process.cpuUsage(start))
+    start = process.cpuUsage()
+    await writer.metricsGzip()
+    hit += micros(process.cpuUsage(start))
+  }
+  process.stdout.write(
+    JSON.stringify({
+      port: writer.port,
+      writeMicrosPerSeries: micros(cpu) / updates / n,
+      deflateMicrosPerSeries: Math.max(0, miss - hit) / gzipUpdates.length / n,
+    }) + "\n",
+  )
 }
 
 function cpuSeconds(pid: number): number {
@@ -88,15 +116,27 @@ async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
   return text.split("\n")[0]!
 }
 
-/** Scrapes `url` `times` times; returns CPU seconds the server process used and the series per scrape. */
-async function measure(pid: number, url: string, times: number): Promise<{ cpu: number; series: number; bytes: number }> {
-  const headers = { "Accept-Encoding": "identity" }
-  const body = await (await fetch(url, { headers })).text()
+/**
+ * Scrapes `url` `times` times asking for `encoding`; returns CPU seconds the server process
+ * used, the series per scrape and the body's size as sent (compressed for gzip).
+ */
+async function measure(
+  pid: number,
+  url: string,
+  times: number,
+  encoding: "identity" | "gzip" = "identity",
+): Promise<{ cpu: number; series: number; bytes: number }> {
+  const body = await (await fetch(url, { headers: { "Accept-Encoding": "identity" } })).text()
   const series = body.split("\n").filter((line) => line && !line.startsWith("#")).length
-  for (let i = 0; i < 5; i++) await (await fetch(url, { headers })).arrayBuffer() // warm-up
+  // Bun's fetch would decode gzip: leave the body as sent.
+  const init = { headers: { "Accept-Encoding": encoding }, decompress: false } as RequestInit
+  const first = await fetch(url, init)
+  if (encoding === "gzip" && first.headers.get("content-encoding") !== "gzip") throw new Error(`${url}: no gzip answer to a gzip request`)
+  const bytes = (await first.arrayBuffer()).byteLength
+  for (let i = 0; i < 5; i++) await (await fetch(url, init)).arrayBuffer() // warm-up
   const before = cpuSeconds(pid)
-  for (let i = 0; i < times; i++) await (await fetch(url, { headers })).arrayBuffer()
-  return { cpu: cpuSeconds(pid) - before, series, bytes: body.length }
+  for (let i = 0; i < times; i++) await (await fetch(url, init)).arrayBuffer()
+  return { cpu: cpuSeconds(pid) - before, series, bytes }
 }
 
 function median(values: number[]): number {
@@ -141,35 +181,54 @@ async function main(): Promise<void> {
     )
     console.log(`cpus: ${navigator.hardwareConcurrency}, rounds: ${rounds} (median shown)`)
     console.log(
-      "| exporter | series | scrapes | CPU per scrape | CPU per series per scrape | ratio to node_exporter | write CPU per series per update | update + scrape, ratio | RSS |",
+      "| exporter | series | scrapes | CPU per scrape | CPU per series per scrape | ratio to node_exporter | write CPU per series per update | update + scrape, ratio | body | RSS |",
     )
-    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (const n of sizes.length ? sizes : [10_000, 100_000]) {
       const scrapes = flag("--scrapes", n >= 100_000 ? 40 : 300)
       const child = Bun.spawn([process.execPath, import.meta.path, "--serve", String(n)], { stdout: "pipe", stderr: "inherit" })
       try {
-        const info = JSON.parse(await firstLine(child.stdout)) as { port: number; writeMicrosPerSeries: number }
-        const ours: number[] = []
-        const theirs: number[] = []
+        const info = JSON.parse(await firstLine(child.stdout)) as {
+          port: number
+          writeMicrosPerSeries: number
+          deflateMicrosPerSeries: number
+        }
+        const encodings = ["identity", "gzip"] as const
+        const ours = { identity: [] as number[], gzip: [] as number[] }
+        const theirs = { identity: [] as number[], gzip: [] as number[] }
+        const ourBytes = { identity: 0, gzip: 0 }
+        const nodeBytes = { identity: 0, gzip: 0 }
         let ourSeries = 0
         let nodeSeries = 0
         const nodeScrapes = 200
         for (let round = 0; round < rounds; round++) {
-          const a = await measure(child.pid, `http://127.0.0.1:${info.port}/metrics`, scrapes)
-          ourSeries = a.series
-          ours.push((a.cpu / scrapes / a.series) * 1e6)
-          const b = await measure(node.pid, nodeUrl, nodeScrapes)
-          nodeSeries = b.series
-          theirs.push((b.cpu / nodeScrapes / b.series) * 1e6)
+          for (const encoding of encodings) {
+            const a = await measure(child.pid, `http://127.0.0.1:${info.port}/metrics`, scrapes, encoding)
+            ourSeries = a.series
+            ourBytes[encoding] = a.bytes
+            ours[encoding].push((a.cpu / scrapes / a.series) * 1e6)
+            const b = await measure(node.pid, nodeUrl, nodeScrapes, encoding)
+            nodeSeries = b.series
+            nodeBytes[encoding] = b.bytes
+            theirs[encoding].push((b.cpu / nodeScrapes / b.series) * 1e6)
+          }
         }
-        const our = median(ours)
-        const their = median(theirs)
         const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`
-        rows.push(
-          `| pollect (names: pollect) | ${ourSeries} | ${scrapes} | ${((our * ourSeries) / 1000).toFixed(2)} ms | ${our.toFixed(3)} µs | ${(our / their).toFixed(3)}× | ${info.writeMicrosPerSeries.toFixed(2)} µs | ${((our + info.writeMicrosPerSeries) / their).toFixed(3)}× | ${mib(rssBytes(child.pid))} |`,
-          `| node_exporter (same run) | ${nodeSeries} | ${nodeScrapes} | ${((their * nodeSeries) / 1000).toFixed(2)} ms | ${their.toFixed(3)} µs | 1× | (collects at scrape) | 1× | ${mib(rssBytes(node.pid))} |`,
-        )
-        console.log(rows.slice(-2).join("\n"))
+        const kb = (bytes: number) => `${(bytes / 1000).toFixed(0)} kB`
+        for (const encoding of encodings) {
+          const our = median(ours[encoding])
+          const their = median(theirs[encoding])
+          const gzip = encoding === "gzip"
+          const write = info.writeMicrosPerSeries + (gzip ? info.deflateMicrosPerSeries : 0)
+          const writeText = gzip
+            ? `${info.writeMicrosPerSeries.toFixed(2)} + ${info.deflateMicrosPerSeries.toFixed(2)} µs deflate`
+            : `${info.writeMicrosPerSeries.toFixed(2)} µs`
+          rows.push(
+            `| pollect (names: pollect), ${encoding} | ${ourSeries} | ${scrapes} | ${((our * ourSeries) / 1000).toFixed(2)} ms | ${our.toFixed(3)} µs | ${(our / their).toFixed(3)}× | ${writeText} | ${((our + write) / their).toFixed(3)}× | ${kb(ourBytes[encoding])} | ${mib(rssBytes(child.pid))} |`,
+            `| node_exporter (same run), ${encoding} | ${nodeSeries} | ${nodeScrapes} | ${((their * nodeSeries) / 1000).toFixed(2)} ms | ${their.toFixed(3)} µs | 1× | (collects at scrape) | 1× | ${kb(nodeBytes[encoding])} | ${mib(rssBytes(node.pid))} |`,
+          )
+          console.log(rows.slice(-2).join("\n"))
+        }
       } finally {
         child.kill()
         await child.exited

@@ -21,7 +21,21 @@ import { PointRing } from "./point-ring.ts"
 const port = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535))
 
 const options = v.object({
-  host: v.optional(v.pipe(v.string(), v.description("carbon's host name or address.")), "localhost"),
+  host: v.optional(
+    v.pipe(
+      v.string(),
+      // The message never echoes the value: what precedes an `@` is a user name and password.
+      v.check(
+        (host) => !/[@/]/.test(host),
+        (issue) =>
+          String(issue.input).includes("@")
+            ? "must be a host name or address only: it contains credentials (user:password@), which carbon does not take; remove them"
+            : "must be a host name or address only, not a URL (set the port with picklePort or plaintextPort)",
+      ),
+      v.description("carbon's host name or address."),
+    ),
+    "localhost",
+  ),
   picklePort: v.optional(
     v.pipe(port, v.description("carbon's pickle receiver port (`PICKLE_RECEIVER_PORT`); used unless `plaintextPort` is set.")),
     2004,
@@ -123,7 +137,14 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
 
   /** `host:port (pickle)` for messages. */
   get target(): string {
-    return `${this.opts.host}:${this.port} (${this.opts.plaintextPort !== undefined ? "plaintext" : "pickle"})`
+    return `${maskUserinfo(this.opts.host)}:${this.port} (${this.opts.plaintextPort !== undefined ? "plaintext" : "pickle"})`
+  }
+
+  /** An error's message for the log, the host masked in it (the resolver's messages name the host). */
+  private describe(error: unknown): string {
+    const text = errorMessage(error)
+    const host = this.opts.host
+    return host.includes("@") ? text.split(host).join(maskUserinfo(host)) : text
   }
 
   get connected(): boolean {
@@ -310,10 +331,10 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
           socket.end()
         },
         close: (socket, error) => {
-          if (current(socket)) this.lost(socket, error ? errorMessage(error) : "the connection closed")
+          if (current(socket)) this.lost(socket, error ? this.describe(error) : "the connection closed")
         },
         error: (socket, error) => {
-          if (current(socket)) this.lost(socket, errorMessage(error))
+          if (current(socket)) this.lost(socket, this.describe(error))
         },
         connectError: () => {}, // the rejected promise reports it
       },
@@ -327,7 +348,7 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
   private failed(error: unknown): void {
     this.connecting = false
     this.failures++
-    const message = `${this.target}: cannot connect (${errorMessage(error)}); keeping up to ${this.opts.bufferSize} points, retrying`
+    const message = `${this.target}: cannot connect (${this.describe(error)}); keeping up to ${this.opts.bufferSize} points, retrying`
     if (this.failures === 1) this.ctx.log.warn(message)
     else this.ctx.log.debug(message)
     this.scheduleRetry()
@@ -364,6 +385,18 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
       this.connect()
     }, delay)
   }
+}
+
+/**
+ * A host for messages, any userinfo masked: `user:pw@carbon` and `tcp://user:pw@carbon` give
+ * `***@carbon` and `tcp://***@carbon`. The options reject an `@` in a host; this is the second
+ * line of defence, should a host ever reach a log line without passing them.
+ */
+export function maskUserinfo(host: string): string {
+  const at = host.lastIndexOf("@")
+  if (at < 0) return host
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(host)?.[0] ?? ""
+  return `${scheme}***${host.slice(at)}`
 }
 
 /** 0.5 s, 1 s, 2 s, ... capped at 30 s, for the n-th failure in a row (n ≥ 1). */

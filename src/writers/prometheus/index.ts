@@ -4,11 +4,16 @@
  * (`names: "snake_case"`). Each source's result replaces only that source's series as it lands
  * (see prometheus-series.ts); pollect's own metrics come from a prom-client Registry read at
  * scrape time. Optional TLS and bcrypt basic auth, as node_exporter's web config offers.
+ * `/metrics` is gzip-compressed when the scraper asks for it (gzip.ts). A request that fails
+ * (wrong credentials, unknown path, ...) is counted in `pollect_http_requests_failed_total`
+ * by reason and logged only the first time per reason: whoever reaches the port cannot fill
+ * the log.
  */
 import { resolve } from "node:path"
 import * as v from "valibot"
 import { Writer, errorMessage, type SourceResult, version } from "../../api.ts"
 import { BasicAuth } from "./auth.ts"
+import { acceptsGzip, GzipBody } from "./gzip.ts"
 import { createSelfRegistry, PROM_CONTENT_TYPE, type SelfRegistry } from "./self-registry.ts"
 import { SeriesStore } from "./series-store.ts"
 
@@ -70,6 +75,10 @@ const options = v.object({
 
 export type PrometheusOptions = v.InferOutput<typeof options>
 
+/** Requests answered with an error, by reason; see `failed()`. */
+export const FAILED_REQUESTS = "pollect_http_requests_failed_total"
+type FailReason = "unauthorized" | "not_found" | "method_not_allowed" | "bad_request" | "error"
+
 export class PrometheusWriter extends Writer<PrometheusOptions> {
   static override readonly options = options
   override readonly partial = true
@@ -80,6 +89,9 @@ export class PrometheusWriter extends Writer<PrometheusOptions> {
   private readonly self: SelfRegistry
   private readonly auth?: BasicAuth
   private server?: ReturnType<typeof Bun.serve>
+  private readonly gzip = new GzipBody()
+  /** Failure reasons already logged once. */
+  private readonly failLogged = new Set<FailReason>()
 
   constructor(config: PrometheusOptions & { type: string }, ctx: ConstructorParameters<typeof Writer>[1]) {
     super(config, ctx)
@@ -119,11 +131,8 @@ export class PrometheusWriter extends Writer<PrometheusOptions> {
         port,
         hostname: host,
         tls: tlsOptions,
-        fetch: (request) => this.handle(request, path),
-        error: (error) => {
-          this.ctx.log.error(`request failed: ${errorMessage(error)}`)
-          return new Response("internal error\n", { status: 500 })
-        },
+        fetch: (request) => this.handle(request, path).catch((error: unknown) => this.internalError(error)),
+        error: (error) => this.internalError(error),
       })
     } catch (error) {
       const text = errorMessage(error)
@@ -150,21 +159,83 @@ export class PrometheusWriter extends Writer<PrometheusOptions> {
     return (await this.self.metrics()) + "\n" + this.store.text()
   }
 
+  /**
+   * The same text gzip-compressed. The sources' part is compressed once per change of the
+   * series and kept, so scrapes of unchanged series (a second Prometheus, a scrape interval
+   * shorter than the tick) compress only pollect's own few metrics.
+   */
+  async metricsGzip(): Promise<Uint8Array> {
+    const head = (await this.self.metrics()) + "\n"
+    const tail = this.store.text()
+    return this.gzip.build(head, tail, this.store.version)
+  }
+
+  /** Times the sources' series were compressed (cache misses of metricsGzip()). */
+  get gzipDeflations(): number {
+    return this.gzip.deflations
+  }
+
   private async handle(request: Request, path: string): Promise<Response> {
     if (this.auth && !(await this.auth.check(request.headers.get("authorization")))) {
+      this.failed("unauthorized", "a request without valid basic-auth credentials got 401")
       return new Response("Unauthorized\n", { status: 401, headers: { "WWW-Authenticate": 'Basic realm="pollect", charset="UTF-8"' } })
     }
-    const url = new URL(request.url)
-    if (request.method !== "GET" && request.method !== "HEAD")
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      this.failed("method_not_allowed", `a ${quoted(request.method)} request got 405 (only GET and HEAD are served)`)
       return new Response("Method Not Allowed\n", { status: 405, headers: { Allow: "GET, HEAD" } })
-    if (url.pathname === path) return new Response(await this.metrics(), { headers: { "Content-Type": PROM_CONTENT_TYPE } })
-    if (url.pathname === "/") {
+    }
+    const pathname = requestPath(request.url)
+    if (pathname === undefined) {
+      this.failed("bad_request", "a request with an unreadable target got 400")
+      return new Response("Bad Request\n", { status: 400 })
+    }
+    if (pathname === path) {
+      const headers = { "Content-Type": PROM_CONTENT_TYPE, Vary: "Accept-Encoding" }
+      if (acceptsGzip(request.headers.get("accept-encoding")))
+        return new Response(await this.metricsGzip(), { headers: { ...headers, "Content-Encoding": "gzip" } })
+      return new Response(await this.metrics(), { headers })
+    }
+    if (pathname === "/") {
       const href = escapeHtml(path)
       const page = `<!doctype html>\n<html><head><title>pollect exporter</title></head><body><h1>pollect exporter</h1><p><a href="${href}">Metrics</a></p></body></html>\n`
       return new Response(page, { headers: { "Content-Type": "text/html; charset=utf-8" } })
     }
+    this.failed("not_found", `a request for ${quoted(pathname)} got 404 (metrics are at ${path})`)
     return new Response("Not Found\n", { status: 404 })
   }
+
+  private internalError(error: unknown): Response {
+    this.failed("error", `a request failed: ${errorMessage(error)}`)
+    return new Response("internal error\n", { status: 500 })
+  }
+
+  /** Counts a failed request; logs only the first of each reason (a client could send thousands). */
+  private failed(reason: FailReason, message: string): void {
+    this.ctx.selfMetrics.count(FAILED_REQUESTS, { reason })
+    if (this.failLogged.has(reason)) return
+    this.failLogged.add(reason)
+    const line = `${message}; further ones are not logged, only counted in ${FAILED_REQUESTS}{reason="${reason}"}`
+    if (reason === "error") this.ctx.log.error(line)
+    else this.ctx.log.warn(line)
+  }
+}
+
+/**
+ * The path of a request target. An HTTP/1.0 request without `Host` reaches us as the bare
+ * target (`/metrics`), which `new URL()` rejects: node_exporter serves it, so do we. The base
+ * is glued on (not passed as `base`) so that `//x/metrics` stays a path, never a host.
+ */
+export function requestPath(target: string): string | undefined {
+  try {
+    return new URL(target.startsWith("/") ? "http://localhost" + target : target).pathname
+  } catch {
+    return undefined
+  }
+}
+
+/** A client-chosen string for the log: quoted, control characters escaped, at most 100 characters. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 100 ? text.slice(0, 100) + "…" : text)
 }
 
 function escapeHtml(text: string): string {

@@ -41,9 +41,12 @@ describe("promtool check metrics", () => {
       selfMetrics.observeProbe("pollect", "Http.local", 0.25, false)
       selfMetrics.tickSkipped("pollect")
       selfMetrics.count("pollect_points_dropped_total", { writer: "Graphite" }, 3)
+      // A bad request, so that the exporter's own counter of them is served too.
+      expect((await fetch(`${writer.url}/nope`)).status).toBe(404)
       const text = await scrape(writer)
       expect(text).toContain("process_resident_memory_bytes ")
       expect(text).toContain("pollect_points_dropped_total{")
+      expect(text).toContain('pollect_http_requests_failed_total{reason="not_found"} 1\n')
       const verdict = await promtoolCheck(text)
       expect(verdict.output).toBe("")
       expect(verdict.code).toBe(0)

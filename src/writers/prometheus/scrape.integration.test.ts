@@ -159,6 +159,9 @@ itWithTools(
     }
     expect(scrapes.map((s) => Number(s.value[1]) >= 3)).toEqual([true, true, true])
     expect(await query(base, "up == 0")).toEqual([])
+    // Prometheus asks for gzip: it got gzip (built by joining cached deflate blocks) and decoded it.
+    for (const writer of [original, snake, secured]) expect(writer.gzipDeflations).toBeGreaterThan(0)
+    expect(snake.gzipDeflations).toBeGreaterThan(1) // the changed value was compressed anew
   },
   60_000,
 )

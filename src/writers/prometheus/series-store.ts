@@ -54,6 +54,7 @@ export class SeriesStore {
   private readonly sources = new Map<string, SourceState>()
   private readonly warned = new Set<string>()
   private body?: string
+  private bodyVersion = 0
   /** Names served by someone else (pollect's own metrics): a source cannot take them. */
   reserved = new Set<string>()
 
@@ -101,7 +102,13 @@ export class SeriesStore {
       }
       parts.push(family.text)
     }
+    this.bodyVersion++
     return (this.body = parts.join(""))
+  }
+
+  /** Names the text() last returned: it changes whenever that text does (a cache key). */
+  get version(): number {
+    return this.bodyVersion
   }
 
   /** How many series are served (for logs and benchmarks). */
