@@ -7,7 +7,7 @@
 import type { LoadedConfig } from "./config/index.ts"
 import { canonical, type ExecutorSpec, type SourceSpec, type WriterSpec } from "./config/schema.ts"
 import { withDeadline } from "./core/deadline.ts"
-import { Executor, type SourceSlot } from "./core/executor.ts"
+import { emptyResult, Executor, type SourceSlot } from "./core/executor.ts"
 import { errorMessage, type Logger } from "./core/log.ts"
 import type { Source, Writer } from "./core/plugin.ts"
 import { Scheduler, systemClock, type Clock, type Job } from "./core/scheduler.ts"
@@ -299,16 +299,7 @@ export class Agent {
       const partial = entry.executor.writers.filter((writer) => writer.partial && nextWriters.has(writer))
       for (const slot of entry.executor.slots) {
         if (stillThere.get(slot.id) === slot.source) continue
-        const result = {
-          id: slot.id,
-          collection: entry.executor.collection,
-          type: slot.type,
-          name: slot.name,
-          labels: slot.labels,
-          time,
-          sets: [],
-          timeoutSeconds: slot.timeoutMs / 1000,
-        }
+        const result = emptyResult(slot, entry.executor.collection, time)
         for (const writer of partial) {
           await settle(
             () => writer.write([result]),

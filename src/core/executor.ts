@@ -107,16 +107,7 @@ export class Executor {
 
   private async probe(slot: SourceSlot, time: number): Promise<SourceResult> {
     const what = describeSource({ id: slot.id, collection: this.collection, type: slot.type, name: slot.name })
-    const result: SourceResult = {
-      id: slot.id,
-      collection: this.collection,
-      type: slot.type,
-      name: slot.name,
-      labels: slot.labels,
-      time,
-      sets: [],
-      timeoutSeconds: slot.timeoutMs / 1000,
-    }
+    const result = emptyResult(slot, this.collection, time)
     const controller = new AbortController()
     const started = performance.now()
     this.busy.add(slot.id)
@@ -170,5 +161,19 @@ export class Executor {
         }
       }),
     )
+  }
+}
+
+/** A slot's result with no values yet: what a probe fills in, and what clears a removed source's series. */
+export function emptyResult(slot: SourceSlot, collection: string, time: number): SourceResult {
+  return {
+    id: slot.id,
+    collection,
+    type: slot.type,
+    name: slot.name,
+    labels: slot.labels,
+    time,
+    sets: [],
+    timeoutSeconds: slot.timeoutMs / 1000,
   }
 }
