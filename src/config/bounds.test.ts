@@ -103,3 +103,49 @@ describe("config bounds", () => {
     expect(performance.now() - started).toBeLessThan(500)
   })
 })
+
+describe("hostile config files through pollect check", () => {
+  const main = join(import.meta.dir, "../main.ts")
+  const run = async (config: string) => {
+    const child = Bun.spawn(["/usr/bin/time", "-f", "maxrss_kb=%M", process.execPath, main, "check", "--config", config], {
+      stdout: "pipe",
+      stderr: "pipe",
+    })
+    const started = performance.now()
+    const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
+    return { code, text: out + err, ms: performance.now() - started, rssKiB: Number(/maxrss_kb=(\d+)/.exec(err)?.[1]) }
+  }
+  const hostile: [string, () => string, number, string][] = [
+    ["/dev/zero", () => "/dev/zero", 2, "not a regular file"],
+    ["/dev/urandom", () => "/dev/urandom", 2, "not a regular file"],
+    [
+      "a FIFO",
+      () => {
+        const fifo = join(dir, "cli.fifo")
+        execFileSync("mkfifo", [fifo])
+        return fifo
+      },
+      2,
+      "not a regular file",
+    ],
+    ["10,000 nested arrays", () => file("cli-deep.json", "[".repeat(10_000) + "]".repeat(10_000)), 2, "deeper than 64"],
+    ["a: &a [*a]", () => file("cli-recursive.yaml", "a: &a [*a]\n"), 2, "inside the node it names"],
+    [
+      "a 1 MB string value (valid)",
+      () => file("cli-long.json", JSON.stringify({ executors: [{ sources: [{ type: "LoadAvg", name: "a".repeat(1_000_000) }] }] })),
+      0,
+      "OK",
+    ],
+  ]
+  for (const [what, make, exit, says] of hostile) {
+    it(`${what}: exit ${exit}, fast (~0.2 s here; bound 1.5 s), under 100 MB, no stack trace`, async () => {
+      const result = await run(make())
+      expect(result.code).toBe(exit)
+      expect(result.text).toContain(says)
+      expect(result.text).not.toMatch(/^\s+at .*:\d+:\d+\)?$/m)
+      // Bun's own start is part of it: ~0.2 s and ~55 MB here.
+      expect(result.ms).toBeLessThan(1500)
+      expect(result.rssKiB).toBeLessThan(100 * 1024)
+    })
+  }
+})
