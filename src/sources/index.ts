@@ -1,5 +1,5 @@
 /** The built-in sources, by config `type`. A compiled binary cannot scan folders, so this list is explicit. */
-import type { SourceClass } from "../core/plugin.ts"
+import type { SourceClass } from "../api.ts"
 import { AppStoreConnectSource } from "./app-store-connect/index.ts"
 import { FritzboxSource } from "./fritzbox/index.ts"
 import { GdcSource } from "./gdc/index.ts"

@@ -1,5 +1,5 @@
 /** The built-in writers, by config `type`. A compiled binary cannot scan folders, so this list is explicit. */
-import type { WriterClass } from "../core/plugin.ts"
+import type { WriterClass } from "../api.ts"
 import { DryRunWriter } from "./dry-run/index.ts"
 import { PrometheusWriter } from "./prometheus/index.ts"
 import { GraphiteWriter } from "./graphite/index.ts"
