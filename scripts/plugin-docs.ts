@@ -169,7 +169,8 @@ export function metricRows(specs: MetricSpecs, source: { type: string; name?: st
   const rows: MetricRow[] = []
   for (const spec of Object.values(specs) as MetricSpec[]) {
     for (const valueName of spec.values ?? [undefined]) {
-      const labels = spec.labels ?? []
+      // `<label>...`: any number of labels the config names, shown as one.
+      const labels = (spec.labels ?? []).map((label) => label.replace(/\.\.\.$/, ""))
       const { encoded, decode } = withPlaceholders([source.name, valueName, ...labels])
       const [name, value, ...labelNames] = encoded
       const set = new ValueSet(spec, { labels: labelNames as string[] })

@@ -143,6 +143,7 @@ export class Agent {
           threads: exec.threads,
           writers: writerKeys,
           source: spec.config,
+          compat: config.compat, // a changed `compat` renames series: the source is built again
         }),
       )
       const key = canonical({ sources: exec.sources.map((spec, s) => [spec.path, sourceKeys[s]]), writers: writerKeys, ...dirs })
@@ -201,6 +202,7 @@ export class Agent {
       log: this.log.child(`${exec.collection}.${spec.type}${spec.config.name ? "." + spec.config.name : ""}`),
       stateDir: config.stateDir,
       configDir: config.configDir,
+      compat: config.compat,
     })
     // Never faster than the executor's timer (config validation warns).
     const tickTime = Math.max(spec.config.tickTime ?? exec.tickTime, exec.tickTime)

@@ -1,10 +1,15 @@
 #!/usr/bin/env bun
-/** The command line: `pollect --config FILE [--dry-run] [--once]`, `pollect check`, `pollect schema`. */
+/**
+ * The command line: `pollect --config FILE [--dry-run] [--once]`, `pollect check`, `pollect schema`.
+ * pollect 1.2's flags work as they did: `-c`, `-r` (`--dry-run`), `-d` (`--debug`),
+ * `--log-level warning`, `--config NAME` without a suffix (NAME.yml, NAME.yaml or NAME.json).
+ */
 import { toJsonSchema } from "@valibot/to-json-schema"
 import { defineCommand, runMain } from "citty"
 import { WriterStartError } from "./agent.ts"
 import { DEFAULT_CONFIG } from "./config/default.ts"
 import { ConfigError } from "./config/errors.ts"
+import { findConfigFile } from "./config/load.ts"
 import { fullConfigSchema } from "./config/schema.ts"
 import { createLogger, errorMessage, LOG_LEVELS, redact, type LogLevel } from "./core/log.ts"
 import { builtinRegistry } from "./registry.ts"
@@ -16,14 +21,24 @@ const configArg = {
   type: "string",
   alias: "c",
   valueHint: "FILE",
-  description: "Config file: JSON (comments allowed) or YAML. Without it, the embedded default config runs.",
+  description:
+    "Config file, JSON (comments allowed) or YAML; a NAME without suffix is found as NAME.yml, NAME.yaml or NAME.json (as in 1.2). Without it, the embedded default config runs.",
 } as const
 
-const logLevelArg: { type: "enum"; options: LogLevel[]; default: LogLevel; description: string } = {
+/** `warning` is pollect 1.2's name for `warn`. */
+const logLevelArg: { type: "enum"; options: string[]; default: string; description: string } = {
   type: "enum",
-  options: [...LOG_LEVELS],
+  options: [...LOG_LEVELS, "warning"],
   default: "info",
-  description: "Least severe log level printed to stderr",
+  description: "Least severe log level printed to stderr (`warning` = `warn`)",
+}
+
+const debugArg = { type: "boolean", alias: "d", description: "Shortcut for --log-level debug (as pollect 1.2)" } as const
+
+/** The log level the flags ask for: `-d` wins, as in pollect 1.2. */
+function levelOf(args: { "log-level": string; debug?: boolean }): LogLevel {
+  if (args.debug) return "debug"
+  return args["log-level"] === "warning" ? "warn" : (args["log-level"] as LogLevel)
 }
 
 /**
@@ -46,15 +61,17 @@ function fail(error: unknown, level: string): never {
 
 const check = defineCommand({
   meta: { name: "check", description: "Validate a config file (and the extensions it loads) without running it; exit 2 if invalid" },
-  args: { config: { ...configArg, required: true }, "log-level": logLevelArg },
+  args: { config: { ...configArg, required: true }, "log-level": logLevelArg, debug: debugArg },
   async run({ args }) {
-    const log = createLogger({ level: args["log-level"] as LogLevel })
+    const level = levelOf(args)
+    const log = createLogger({ level })
     try {
-      const config = await load(args.config, log)
+      const file = findConfigFile(args.config)
+      const config = await load(file, log)
       const sources = config.executors.reduce((n, e) => n + e.sources.length, 0)
-      process.stdout.write(`${args.config}: OK (${config.executors.length} executor(s), ${sources} source(s))\n`)
+      process.stdout.write(`${file}: OK (${config.executors.length} executor(s), ${sources} source(s))\n`)
     } catch (error) {
-      fail(error, args["log-level"])
+      fail(error, level)
     }
   },
 })
@@ -87,22 +104,37 @@ export const main = defineCommand({
   },
   args: {
     config: configArg,
-    "dry-run": { type: "boolean", description: "Replace every writer by DryRun: print the values to stdout instead of sending them" },
+    "dry-run": {
+      type: "boolean",
+      alias: "r",
+      description: "Replace every writer by DryRun: print the values to stdout instead of sending them",
+    },
     once: {
       type: "boolean",
       description: "Run one tick of every executor with every source, flush, exit (0: all probes succeeded, 1: some failed)",
     },
     "log-level": logLevelArg,
+    debug: debugArg,
+    dependencies: {
+      type: "boolean",
+      description: "As in 1.2 (which printed the pip packages a config needs): says that nothing is to install, every plugin is built in",
+    },
   },
   subCommands: SUBCOMMANDS,
   async run({ args }) {
     // citty runs this after a subcommand too; the subcommand already did the work.
     if (args._[0] && args._[0] in SUBCOMMANDS) return
-    const log = createLogger({ level: args["log-level"] as LogLevel })
+    if (args.dependencies) {
+      process.stdout.write("pollect: no dependencies to install: every source and writer is built into this pollect\n")
+      return
+    }
+    const level = levelOf(args)
+    const log = createLogger({ level })
     try {
-      process.exitCode = await run({ config: args.config, dryRun: args["dry-run"] ?? false, once: args.once ?? false, log })
+      const config = args.config === undefined ? undefined : findConfigFile(args.config)
+      process.exitCode = await run({ config, dryRun: args["dry-run"] ?? false, once: args.once ?? false, log })
     } catch (error) {
-      fail(error, args["log-level"])
+      fail(error, level)
     }
     // Timers of libraries (sockets, keep-alive agents) must not keep a finished run alive.
     process.exit(process.exitCode ?? 0)

@@ -34,7 +34,7 @@ describe("every problem at once", () => {
     expect(problems).toContain("executors[0].collection: expected string")
     expect(problems).toContain("executors[1].tickTime: expected number")
     expect(problems).toContain("writer (Prometheus): port: expected <=65535")
-    expect(problems).toContain("executors[0].sources[0] (Http): url: expected string")
+    expect(problems).toContain("executors[0].sources[0] (Http): url: expected string or array")
     expect(problems.some((p) => p.startsWith('executors[0].sources[1]: unknown source type "Nope"'))).toBe(true)
     expect(problems).toContain("executors[0].sources[2] (Process): procRegex: expected string")
     expect(problems).toContain("executors[1].sources[0] (TcpTime): port: expected >=1")
@@ -63,14 +63,14 @@ describe("every problem at once", () => {
     const problems = await problemsOf(raw, {}, "/tmp/pollect-every-problem/config.json")
     expect(problems.length).toBe(2)
     expect(problems[0]).toStartWith("extensions[0]: ")
-    expect(problems[1]).toBe("executors[0].sources[0] (Http): url: expected string")
+    expect(problems[1]).toBe("executors[0].sources[0] (Http): url: expected (string | array)")
   })
 
   it("entries that are not objects keep the indexes of the others", async () => {
     const raw = { executors: [{ sources: [7, { type: "Http" }] }], writers: ["x", { type: "Prometheus", port: "p" }] }
     const problems = await problemsOf(raw)
     expect(problems).toContain("executors[0].sources[0]: expected object")
-    expect(problems).toContain("executors[0].sources[1] (Http): url: expected string")
+    expect(problems).toContain("executors[0].sources[1] (Http): url: expected (string | array)")
     expect(problems).toContain("writers[1] (Prometheus): port: expected number")
   })
 })

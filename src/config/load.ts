@@ -1,5 +1,5 @@
 /** Reads a config file into a plain object: JSON with comments (the original's format) or YAML. */
-import { statSync } from "node:fs"
+import { existsSync, statSync } from "node:fs"
 import { extname } from "node:path"
 import { bracketDepth, MAX_CONFIG_BYTES, MAX_DEPTH, treeProblem, yamlProblem } from "./bounds.ts"
 import { findJsoncError } from "./jsonc-error.ts"
@@ -28,6 +28,23 @@ export async function readConfigFile(file: string): Promise<unknown> {
   // A file that grew between stat and read.
   if (text.length > MAX_CONFIG_BYTES) throw fail(`more than ${MAX_CONFIG_BYTES} bytes (1 MiB)`)
   return parseConfigText(text, file)
+}
+
+/** The suffixes a `--config` without one is tried with, in order (pollect 1.2 tried `.yml`, then `.json`). */
+export const CONFIG_SUFFIXES = [".yml", ".yaml", ".json"]
+
+/**
+ * The file `--config NAME` stands for: NAME itself when it exists, else, when NAME has no
+ * `.json`/`.yml`/`.yaml` suffix, the first of NAME.yml, NAME.yaml, NAME.json that exists (as
+ * pollect 1.2 did: `--config config` reads config.yml or config.json). Throws a ConfigError
+ * listing the names tried when none exists.
+ */
+export function findConfigFile(name: string): string {
+  if (existsSync(name) || [...CONFIG_SUFFIXES, ".jsonc"].includes(extname(name).toLowerCase())) return name
+  const tried = CONFIG_SUFFIXES.map((suffix) => name + suffix)
+  const found = tried.find((file) => existsSync(file))
+  if (found) return found
+  throw new ConfigError([`cannot read config: file not found (tried ${[name, ...tried].join(", ")})`], name)
 }
 
 function reasonOf(error: unknown): string {

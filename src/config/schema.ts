@@ -46,6 +46,15 @@ const configSchema = v.looseObject({
   threads: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 5),
   extensions: v.optional(v.array(v.string()), []),
   stateDir: v.optional(v.string()),
+  compat: v.optional(
+    v.pipe(
+      v.picklist(["1.0", "1.2"]),
+      v.description(
+        'Which pollect\'s metric names sources give where they differ: "1.0" (the seed\'s) or "1.2" (pollect 1.2: Sensors, SmartCtl); the Python pollect ignores this key',
+      ),
+    ),
+    "1.0",
+  ),
   executors: v.array(executorSchema),
   ...writerRefs,
 })
@@ -82,6 +91,8 @@ export interface PollectConfig {
   threads: number
   extensions: string[]
   stateDir?: string
+  /** Which pollect's metric names sources follow where 1.0 and 1.2 differ (SourceContext.compat). */
+  compat: "1.0" | "1.2"
   executors: ExecutorSpec[]
   /** Not errors, but worth telling: unknown keys, no writer. */
   warnings: string[]
@@ -247,6 +258,7 @@ export function validateConfig(raw: unknown, registry: Registry): PollectConfig 
     threads: config.threads,
     extensions: config.extensions,
     stateDir: config.stateDir,
+    compat: config.compat,
     executors,
     warnings,
   }
@@ -267,6 +279,7 @@ function salvage(raw: Record<string, unknown>): v.InferOutput<typeof configSchem
     tickTime: positive(raw.tickTime) ?? 10,
     threads: positive(raw.threads) ?? 5,
     extensions: [],
+    compat: "1.0",
     executors: executors.map((e) => {
       const exec = isObject(e) ? e : {}
       return {

@@ -26,8 +26,8 @@ describe("broken configs: every problem, by path", () => {
     ["no executors", { tickTime: 10 }, ["executors: expected array"]],
     ["executors not a list", { executors: {} }, ["executors: expected array"]],
     ["source without type", exec([{ name: "x" }]), ["executors[0].sources[0].type: expected string"]],
-    ["Http without url", exec([{ type: "Http" }]), ["executors[0].sources[0] (Http): url: expected string"]],
-    ["Http url of wrong type", exec([{ type: "Http", url: 42 }]), ["executors[0].sources[0] (Http): url: expected string"]],
+    ["Http without url", exec([{ type: "Http" }]), ["executors[0].sources[0] (Http): url: expected (string | array)"]],
+    ["Http url of wrong type", exec([{ type: "Http", url: 42 }]), ["executors[0].sources[0] (Http): url: expected string or array"]],
     [
       "unknown type lists the known ones",
       exec([{ type: "LoadAvg" }, { type: "Nope" }]),
@@ -66,7 +66,7 @@ describe("broken configs: every problem, by path", () => {
         ],
       },
       [
-        "executors[0].sources[0] (Http): url: expected string",
+        "executors[0].sources[0] (Http): url: expected (string | array)",
         "executors[0].sources[1] (TcpTime): host: expected string",
         "executors[0].sources[1] (TcpTime): port: expected number",
         "executors[1].sources[0] (Http): name: expected string",

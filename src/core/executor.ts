@@ -22,8 +22,8 @@ export interface SourceSlot {
   name?: string
   labels: Record<string, string>
   source: Source
-  /** Arms the deadline the source sees as `ctx.signal`. */
-  setSignal(signal: AbortSignal): void
+  /** Arms the deadline the source sees as `ctx.signal` (and its length as `ctx.timeoutMs`). */
+  setSignal(signal: AbortSignal, timeoutMs?: number): void
   tickTimeMs: number
   timeoutMs: number
 }
@@ -111,7 +111,7 @@ export class Executor {
     const controller = new AbortController()
     const started = performance.now()
     this.busy.add(slot.id)
-    slot.setSignal(controller.signal)
+    slot.setSignal(controller.signal, slot.timeoutMs)
     const running = Promise.resolve().then(() => slot.source.probe())
     // A probe that ignores its signal keeps the source busy (not probed again) until it settles.
     running.finally(() => this.busy.delete(slot.id)).catch(() => {})

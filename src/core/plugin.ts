@@ -26,6 +26,12 @@ export interface SourceContext {
   readonly log: Logger
   /** Aborted at the current probe's deadline; pass it to anything that waits. */
   readonly signal: AbortSignal
+  /**
+   * The current probe's timeout in ms (when `signal` aborts), as the executor armed it;
+   * undefined outside the executor (a source built by hand). A source that reports something
+   * for a request that did not finish (Http's timeout value) gives up a little before it.
+   */
+  readonly timeoutMs?: number
   /** Folder beside the config (or `stateDir`) for token caches and downloads. */
   readonly stateDir: string
   /** Folder of the config file; relative paths in options resolve against it. */
@@ -38,6 +44,8 @@ export interface SourceContext {
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>
   /** Masks `value` (a password, a token) in every log line from now on. */
   registerSecret(value: string): void
+  /** The config's top-level `compat`: whose metric names to give where pollect 1.0 and 1.2 differ. */
+  readonly compat: "1.0" | "1.2"
 }
 
 export interface WriterContext {

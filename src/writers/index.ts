@@ -2,10 +2,13 @@
 import type { WriterClass } from "../api.ts"
 import { DryRunWriter } from "./dry-run/index.ts"
 import { PrometheusWriter } from "./prometheus/index.ts"
+import { prometheusSslWriter } from "./prometheus-ssl/index.ts"
 import { GraphiteWriter } from "./graphite/index.ts"
 
 export const builtinWriters: Record<string, WriterClass> = {
   DryRun: DryRunWriter,
   Prometheus: PrometheusWriter,
+  // 1.2's HTTPS exporter: the Prometheus writer with 1.2's keys (port, key, cert).
+  PrometheusSsl: prometheusSslWriter(PrometheusWriter),
   Graphite: GraphiteWriter,
 }

@@ -3,6 +3,10 @@
  * inputs the plugin's test replays (tool output, server replies, a /proc tree) and
  * `expected.txt`, the values those inputs must give, one `graphite.path value` line each, per
  * probe. `UPDATE_GOLDEN=1 npm test` rewrites the expectations when a change is intended.
+ *
+ * A `"compat"` key in config.json is the config's top-level `compat` (`"1.2"`: pollect 1.2's
+ * names), not an option of the source: it is taken out of `config` into `compat`, which the
+ * plugin's golden function passes to makeSource (`makeSource(cls, testCase.config, { compat: testCase.compat })`).
  */
 import { expect } from "bun:test"
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
@@ -16,6 +20,8 @@ export interface GoldenCase {
   dir: string
   /** config.json: the source's config entry (`type` and its options). */
   config: Record<string, unknown>
+  /** config.json's `"compat"` (the config's top-level key, see above); default "1.0". */
+  compat: "1.0" | "1.2"
   /** Compares the results with expected.txt (or writes it under UPDATE_GOLDEN=1). */
   compare(results: SourceResult[]): void
 }
@@ -40,10 +46,13 @@ export function goldenCases(pluginDir: string, root = join(pluginDir, "testdata"
     .map((name) => {
       const dir = join(root, name)
       const expectedFile = join(dir, "expected.txt")
+      const { compat = "1.0", ...config } = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as Record<string, unknown>
+      if (compat !== "1.0" && compat !== "1.2") throw new Error(`${dir}/config.json: compat must be "1.0" or "1.2"`)
       return {
         name,
         dir,
-        config: JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as Record<string, unknown>,
+        config,
+        compat,
         compare(results) {
           const actual = goldenText(results)
           if (process.env.UPDATE_GOLDEN === "1") writeFileSync(expectedFile, actual)

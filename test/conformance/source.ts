@@ -92,7 +92,7 @@ export function undeclared(results: SourceResult[], declared: readonly MetricSpe
         continue
       }
       const labels = spec.labels ?? []
-      if (labels.length !== set.labels.length || labels.some((l, i) => !matchesDeclared(l, set.labels[i]!))) {
+      if (!labelsMatch(labels, set.labels)) {
         problems.push(`${where}: labels differ from the declared [${labels.join(",")}]`)
       }
       if (set.unit !== spec.unit || set.kind !== spec.kind || set.help !== spec.help)
@@ -106,6 +106,19 @@ export function undeclared(results: SourceResult[], declared: readonly MetricSpe
     }
   }
   return problems
+}
+
+/**
+ * Whether emitted label names fit the declared ones; a last declared label ending in `...`
+ * (`<label>...`) stands for any number of labels the config names, none included.
+ */
+function labelsMatch(declared: readonly string[], emitted: readonly string[]): boolean {
+  const last = declared.at(-1)
+  if (last?.endsWith("...")) {
+    const fixed = declared.slice(0, -1)
+    return emitted.length >= fixed.length && labelsMatch(fixed, emitted.slice(0, fixed.length))
+  }
+  return declared.length === emitted.length && declared.every((l, i) => matchesDeclared(l, emitted[i]!))
 }
 
 export function sourceConformance(spec: SourceConformance): void {

@@ -26,6 +26,8 @@ export interface MakeSourceOptions {
   clock?: { now: number }
   /** A Logger to use, or an array that receives every line the source logs (debug and up). Default: silent. */
   log?: Logger | string[]
+  /** The config's top-level `compat` (`ctx.compat`). Default "1.0". */
+  compat?: "1.0" | "1.2"
 }
 
 /**
@@ -45,6 +47,7 @@ export function makeSource<S extends Source>(cls: SourceClass, config: Record<st
     log,
     stateDir: options.stateDir ?? tempDir(),
     configDir: options.configDir ?? process.cwd(),
+    compat: options.compat,
   })
   const clock = options.clock
   if (clock) (ctx as { rate: RateTracker }).rate = new RateTracker(() => clock.now)

@@ -54,7 +54,7 @@ describe("compiled binary", () => {
     expect(code).toBe(2)
     expect(stdout).toBe("")
     expect(stderr).toContain(
-      `invalid config in ${file} (2 problems):\n  - executors[0].sources[0] (Http): url: expected string\n  - executors[0].sources[1]: unknown source type "Bogus"`,
+      `invalid config in ${file} (2 problems):\n  - executors[0].sources[0] (Http): url: expected (string | array)\n  - executors[0].sources[1]: unknown source type "Bogus"`,
     )
     expect(stderr).not.toMatch(/\n\s+at /)
   })
@@ -143,7 +143,9 @@ describe("compiled binary", () => {
       const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
       expect(stderr).toContain("SIGTERM: finishing this tick, then flushing")
       expect(code).toBe(0)
-      expect(stdout).toMatch(/^\('pollect\.http\.slow', \(\d+, \d+\.\d+\)\), \('pollect\.http\.slow\.status', \(\d+, 200\.0\)\)$/m)
+      expect(stdout).toMatch(
+        /^\('pollect\.http\.slow', \(\d+, \d+\.\d+\)\), \('pollect\.http\.slow\.status', \(\d+, 200\.0\)\), \('pollect\.http\.slow\.ok', \(\d+, 1\.0\)\)$/m,
+      )
     } finally {
       slow.stop(true)
     }

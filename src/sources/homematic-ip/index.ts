@@ -19,14 +19,12 @@ import { metrics } from "./metrics.ts"
 const options = v.object({
   authToken: v.pipe(
     v.string(),
-    v.minLength(1),
     v.description(
       "Auth token of a client registered at the access point, e.g. made with `hmip_generate_auth_token` of the homematicip package (masked in logs)",
     ),
   ),
   accessPoint: v.pipe(
     v.string(),
-    v.minLength(1),
     v.description("The access point's SGTIN (printed on it), with or without dashes, e.g. `3014-F711-A000-0000-000B-EEF1`"),
   ),
   lookupUrl: v.optional(
@@ -66,6 +64,12 @@ export class HomematicIpSource extends Source<Options> {
   }
 
   override async probe(): Promise<ValueSet[]> {
+    // Empty in 1.2's sample config: the config loads (as in 1.2), the probe says what is missing.
+    const missing = [!this.config.authToken && "authToken", !this.accessPoint && "accessPoint"].filter(Boolean)
+    if (missing.length)
+      throw new Error(
+        `${missing.join(" and ")} empty: set ${missing.length > 1 ? "them" : "it"} in the config (see the HomematicIp README)`,
+      )
     try {
       return homematicValueSets(await this.currentState(await this.rest()))
     } catch (error) {

@@ -22,7 +22,7 @@ const options = v.object({
     v.minLength(1),
     v.description("JSON file with the myAudi login (`user`, `pass`, optional `qmauth`), relative to the config file's folder"),
   ),
-  vin: v.pipe(v.string(), v.minLength(1), v.description("VIN of the car to read")),
+  vin: v.pipe(v.string(), v.description("VIN of the car to read (an empty one, as in 1.2's sample, fails at the probe)")),
   bffUrl: v.optional(
     v.pipe(
       v.string(),
@@ -61,6 +61,8 @@ export class MMISource extends Source<Options> {
   refreshes = 0
 
   override async probe(): Promise<ValueSet[]> {
+    // Empty in 1.2's sample config: the config loads (as in 1.2), the probe says what is missing.
+    if (!this.config.vin.trim()) throw new Error("vin is empty: set the VIN of the car in the config")
     const vin = this.config.vin.toUpperCase()
     let response = await this.status(vin, await this.token())
     if (response.status === 401) {

@@ -9,6 +9,10 @@
  *   took `sensors`' display, which switches between mV and V);
  * - one value per kind with `chip` and `feature` labels and a unit
  *   (`pollect_sensors_temperature_celsius{chip="nct6798-isa-0290",feature="SYSTIN"}`).
+ *
+ * Under the config's `"compat": "1.2"`, pollect 1.2's instead: `sensors`' display read by 1.2's
+ * rules, one set labelled `device`, `name`, `unit` (`pollect_Sensors{device="nct6798-isa-0290",
+ * name="in0",unit="V"}`), values in base units unless `useBaseUnits` is false.
  */
 import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
@@ -17,6 +21,7 @@ import {
   originalKey,
   parseSensorsJson,
   parseSensorsText,
+  pollect12Readings,
   sensorReadings,
   sensorsJsonNotSupported,
   type SensorKind,
@@ -30,6 +35,15 @@ const options = v.object({
     "Chip names or globs to read (`coretemp-isa-0000`, `nvme-*`), compared case-insensitively. Empty or absent: every chip.",
   ),
   exclude: chipList("Chip names or globs to leave out; wins over `include`."),
+  useBaseUnits: v.optional(
+    v.pipe(
+      v.boolean(),
+      v.description(
+        'With `"compat": "1.2"`: values in base units (`360.00 mV` → 0.36, unit `V`), as pollect 1.2 by default; false: the displayed number and unit (360, `mV`). Under 1.0 values are always in base units.',
+      ),
+    ),
+    true,
+  ),
 })
 
 /** Case-insensitive: the original compared against the lower-cased chip name. */
@@ -50,6 +64,7 @@ export class SensorsSource extends Source<v.InferOutput<typeof options>> {
   private warnedNoMatch = false
 
   override async probe(): Promise<ValueSet[]> {
+    if (this.ctx.compat === "1.2") return this.probe12()
     const chips = (await this.readChips()).filter((chip) => (!this.include || this.include(chip.name)) && !this.exclude?.(chip.name))
     const readings = sensorReadings(chips)
     if (!chips.length && !this.warnedNoMatch) {
@@ -66,6 +81,21 @@ export class SensorsSource extends Source<v.InferOutput<typeof options>> {
       set.add(reading.value, [reading.chip, reading.label], reading.kind)
     }
     return [original, ...byKind.values()].filter((set) => set.values.length > 0)
+  }
+
+  /** pollect 1.2's names: it ran `sensors` with no arguments and read the display. */
+  private async probe12(): Promise<ValueSet[]> {
+    const result = await this.ctx.spawn(["sensors"], { packageName: "lm-sensors", timeoutMs: 10_000 })
+    const wanted = (chip: string) => (!this.include || this.include(chip)) && !this.exclude?.(chip)
+    const { chips, readings } = pollect12Readings(result.stdout, this.config.useBaseUnits ?? true, wanted)
+    if (!chips.length) this.checked([], result.stderr)
+    if (!chips.some(wanted) && !this.warnedNoMatch) {
+      this.warnedNoMatch = true
+      this.ctx.log.warn(`include/exclude leave no chip to read`)
+    }
+    const set = new ValueSet(metrics.pollect12)
+    for (const reading of readings) set.add(reading.value, [reading.device, reading.name, reading.unit])
+    return set.values.length ? [set] : []
   }
 
   private async readChips(): Promise<SensorsChip[]> {

@@ -1,4 +1,7 @@
-/** What Sensors emits: the original pollect's names, and one metric per kind of reading. */
+/**
+ * What Sensors emits. Under compat 1.0 (default): the original pollect's names, and one metric per
+ * kind of reading. Under `"compat": "1.2"`: pollect 1.2's one set (`pollect12`).
+ */
 import { defineMetrics } from "../../api.ts"
 
 const byKind = ["chip", "feature"]
@@ -12,4 +15,5 @@ export const metrics = defineMetrics({
   current: { values: ["current"], labels: byKind, unit: "amperes", help: "Current reported by lm-sensors" },
   energy: { values: ["energy"], labels: byKind, unit: "joules", kind: "counter", help: "Energy reported by lm-sensors" },
   humidity: { values: ["humidity"], labels: byKind, unit: "percent", help: "Relative humidity reported by lm-sensors" },
+  pollect12: { labels: ["device", "name", "unit"], help: 'lm-sensors reading, pollect 1.2\'s names ("compat": "1.2")' },
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { originalKey, parseSensorsJson, parseSensorsText, sensorReadings, sensorsJsonNotSupported } from "./parse.ts"
+import { originalKey, parseSensorsJson, parseSensorsText, pollect12Readings, sensorReadings, sensorsJsonNotSupported } from "./parse.ts"
 
 const fixture = (name: string) => readFileSync(join(import.meta.dir, "testdata", name), "utf8")
 /** `sensors` as a user sees it (recorded on a real machine). */
@@ -168,5 +168,44 @@ describe("sensors output", () => {
   it("knows lm-sensors 3.4's answer to -j", () => {
     expect(sensorsJsonNotSupported("sensors: invalid option -- 'j'\nUsage: sensors [OPTION]... [CHIP]...")).toBe(true)
     expect(sensorsJsonNotSupported("No sensors found!")).toBe(false)
+  })
+})
+
+describe("sensors display read by pollect 1.2's rules", () => {
+  it("stops reading a chip at a line without a number, until the next chip header", () => {
+    const text = [
+      "it8728-isa-0a30",
+      "Adapter: ISA adapter",
+      "in0:          +1.20 V  (min =  +0.00 V)",
+      "intrusion0:  ALARM",
+      "fan1:        1200 RPM",
+      "",
+      "Coretemp-ISA-0000",
+      "Package id 0:  +45.0°C  (high = +80.0°C, crit = +100.0°C)",
+      "                       (crit = +84.8°C)",
+      "PPT:          12.50 kW",
+      "P2:           3.00 uW",
+    ].join("\n")
+    const { chips, readings } = pollect12Readings(text, true)
+    expect(chips).toEqual(["it8728-isa-0a30", "coretemp-isa-0000"])
+    expect(readings).toEqual([
+      { device: "it8728-isa-0a30", name: "in0", value: 1.2, unit: "V" },
+      { device: "coretemp-isa-0000", name: "package_id_0", value: 45, unit: "°C" },
+      { device: "coretemp-isa-0000", name: "ppt", value: 12500, unit: "W" },
+      // A prefix 1.2 did not know stays as displayed.
+      { device: "coretemp-isa-0000", name: "p2", value: 3, unit: "uW" },
+    ])
+  })
+
+  it("useBaseUnits false: the displayed number and unit", () => {
+    const { readings } = pollect12Readings(display, false)
+    expect(readings.find((r) => r.name === "in0")).toEqual({ device: "nct6798-isa-0290", name: "in0", value: 360, unit: "mV" })
+    expect(readings.find((r) => r.name === "slowppt")).toEqual({ device: "amdgpu-pci-0700", name: "slowppt", value: 2, unit: "mW" })
+  })
+
+  it("base units by the same arithmetic as 1.2 (value × 0.001, exactly)", () => {
+    const { readings } = pollect12Readings(display, true)
+    expect(readings.find((r) => r.name === "in5")?.value).toBe(856 * 0.001)
+    expect(readings).toHaveLength(43)
   })
 })

@@ -163,3 +163,74 @@ export function sensorReadings(chips: SensorsChip[]): SensorReading[] {
 export function originalKey(label: string): string {
   return label.toLowerCase().replace(/ /g, "_")
 }
+
+/** A reading as pollect 1.2 took it from `sensors`' display: chip (lower-cased), key, value, unit. */
+export interface Pollect12Reading {
+  /** The chip's header line lower-cased: `nct6798-isa-0290`. */
+  device: string
+  /** The label lower-cased, spaces → `_`: `smbusmaster_0`. */
+  name: string
+  value: number
+  /** The displayed unit (`mV`, `°C`, `RPM`), or its base unit (`V`) with `useBaseUnits`. */
+  unit: string
+}
+
+/** `label:  +35.0°C  (high = …)`: the label, the displayed number, the rest of the line. */
+const DISPLAY_READING = /^(.+?):\s+\+?(-?[0-9.]+)(.*)$/
+
+/**
+ * `sensors` with no arguments (the display), read by pollect 1.2's rules: a line without a
+ * colon starts a chip (`nct6798-isa-0290`), `Adapter:` and indented continuation lines
+ * (`(crit = +84.8°C)`) are skipped, a reading line gives label, number and unit, and a line
+ * that is neither (`intrusion0:  ALARM`, `beep_enable: disabled`) ends the chip: what follows
+ * until the next header is not read. `wanted` filters chips by their lower-cased name.
+ */
+export function pollect12Readings(
+  text: string,
+  useBaseUnits: boolean,
+  wanted: (chip: string) => boolean = () => true,
+): {
+  chips: string[]
+  readings: Pollect12Reading[]
+} {
+  const chips: string[] = []
+  const readings: Pollect12Reading[] = []
+  let device: string | undefined
+  for (const raw of text.split("\n")) {
+    if (raw.startsWith(" ")) continue
+    const line = raw.trim()
+    if (!line) continue
+    if (!line.includes(":")) {
+      chips.push(line.toLowerCase())
+      device = wanted(line.toLowerCase()) ? line.toLowerCase() : undefined
+      continue
+    }
+    if (line.split(":")[0] === "Adapter") continue
+    const match = DISPLAY_READING.exec(line)
+    if (!match) {
+      device = undefined
+      continue
+    }
+    const number = Number(match[2])
+    if (device === undefined || !Number.isFinite(number)) continue
+    const [value, unit] = displayUnit(number, match[3]!, useBaseUnits)
+    readings.push({ device, name: match[1]!.replace(/ /g, "_").toLowerCase(), value, unit })
+  }
+  return { chips, readings }
+}
+
+/** Prefixes of a two-letter unit and their factors, as pollect 1.2 scaled them (`mV` → `V` × 0.001). */
+const PREFIXES = ["m", "", "k", "M", "G"]
+
+/** The unit word after the number (`mV` of ` mV (min = …)`), and with `toBase` the value in its base unit. */
+function displayUnit(value: number, rest: string, toBase: boolean): [number, string] {
+  const unit = rest.trim().split(" ")[0]!
+  if (!toBase || unit.startsWith("°") || [...unit].length !== 2) return [value, unit]
+  // The factor is built by the same steps (× 1000 from 0.001), so the doubles are 1.2's exactly.
+  let factor = 0.001
+  for (const prefix of PREFIXES) {
+    if (prefix === unit[0]) return [value * factor, unit.slice(1)]
+    factor *= 1000
+  }
+  return [value, unit]
+}

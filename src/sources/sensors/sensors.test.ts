@@ -3,6 +3,7 @@
  * ≥ 3.5, or 3.4's refusal of `-j` and then `-u`), and once against the real lm-sensors.
  */
 import { describe, expect, it } from "bun:test"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { promName } from "../../core/naming.ts"
 import type { ValueSet } from "../../core/value-set.ts"
@@ -13,6 +14,7 @@ import { fakeToolPerTest, fakeTools, type FakeCase } from "../../../test/helpers
 import { byPromSeries } from "../../../test/helpers/proc-fixtures.ts"
 import { makeLoggedSource } from "../../../test/helpers/logged-source.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
+import { pollectExposition, sideBySide } from "../../../test/helpers/python-1.2.ts"
 import { IN_CI, itWithTools } from "../../../test/helpers/tools.ts"
 
 const f = (name: string) => join(import.meta.dir, "testdata/nct6798-amdgpu-nvme", name)
@@ -27,11 +29,16 @@ sourceConformance({
   type: "Sensors",
   cls: SensorsSource,
   dir: import.meta.dir,
-  // Each case's sensors-j.json is what a fake `sensors -j` first on PATH prints.
+  // Each case's sensors-j.json is what a fake `sensors -j` first on PATH prints; under
+  // `"compat": "1.2"` its display.txt is what `sensors` (no arguments) prints.
   golden: async (testCase) => {
-    const undo = fakeTools({ sensors: [{ args: "-j", stdoutFile: join(testCase.dir, "sensors-j.json") }] }).onPath()
+    const sensors =
+      testCase.compat === "1.2"
+        ? [{ args: "''", stdoutFile: join(testCase.dir, "display.txt") }]
+        : [{ args: "-j", stdoutFile: join(testCase.dir, "sensors-j.json") }]
+    const undo = fakeTools({ sensors }).onPath()
     try {
-      return [await makeSource<SensorsSource>(SensorsSource, testCase.config).probe()]
+      return [await makeSource<SensorsSource>(SensorsSource, testCase.config, { compat: testCase.compat }).probe()]
     } finally {
       undo()
     }
@@ -183,5 +190,44 @@ describe("Sensors with the real lm-sensors", () => {
     const readings = result.sets.flatMap((set) => set.values)
     expect(readings.length).toBeGreaterThan(0)
     for (const value of readings) expect(Number.isFinite(value.value)).toBe(true)
+  })
+})
+
+describe('Sensors under "compat": "1.2", side by side with pollect 1.2', () => {
+  const dir = join(import.meta.dir, "testdata/python-1.2")
+  const DISPLAY: FakeCase[] = [{ args: "''", stdoutFile: f("display.txt") }]
+  const probe = (config: Record<string, unknown>) =>
+    makeSource<SensorsSource>(SensorsSource, { type: "Sensors", ...config }, { compat: "1.2" }).probe()
+
+  it("runs `sensors` with no arguments, as 1.2 did, and gives 1.2's series: names, labels and values", async () => {
+    const fake = withFake(DISPLAY)
+    // The two sources of testdata/python-1.2/pollect-1.2.json.
+    const results = [
+      resultOf(await probe({}), { type: "Sensors", id: "a" }),
+      resultOf(await probe({ name: "raw", useBaseUnits: false }), { type: "Sensors", name: "raw", id: "b" }),
+    ]
+    expect(fake.calls()).toEqual(["sensors ", "sensors "])
+    const { python, ours } = sideBySide(readFileSync(join(dir, "metrics.txt"), "utf8"), pollectExposition(results))
+    expect(python.size).toBe(86)
+    expect(ours).toEqual(python)
+    expect(python.get('pollect_Sensors{device="nct6798-isa-0290",name="in0",unit="V"}')).toBe(0.36)
+    expect(python.get('pollect_Sensors_raw{device="nct6798-isa-0290",name="in0",unit="mV"}')).toBe(360)
+  })
+
+  it("emits only 1.2's set: no `-j`, no by-kind metrics", async () => {
+    withFake(DISPLAY)
+    const sets = await probe({})
+    expect(sets.map((set) => set.labels)).toEqual([["device", "name", "unit"]])
+    expect(Object.keys(graphite(sets))).toContain("pollect.sensors.nvme-pci-0600.sensor_2.°C")
+  })
+
+  it("include/exclude filter 1.2's chips (lower-cased names); none left: one warning", async () => {
+    withFake(DISPLAY)
+    const devices = (sets: ValueSet[]) => [...new Set(sets.flatMap((s) => s.values.map((v) => v.labelValues[0])))].sort()
+    expect(devices(await probe({ include: ["nvme-*"], exclude: ["nvme-pci-0600"] }))).toEqual(["nvme-pci-0400"])
+    const lines: string[] = []
+    const source = makeSource<SensorsSource>(SensorsSource, { type: "Sensors", include: ["coretemp-*"] }, { compat: "1.2", log: lines })
+    expect(await source.probe()).toEqual([])
+    expect(lines.filter((l) => l.includes("WARN"))).toHaveLength(1)
   })
 })

@@ -11,6 +11,10 @@
  *   temperature, power-on time in seconds, power cycles, and the NVMe health log (percentage
  *   used, available spare, bytes read/written, media errors, unsafe shutdowns, error log
  *   entries, critical warning).
+ * - Under the config's `"compat": "1.2"`, pollect 1.2's names replace the first: one set labelled
+ *   `attribute`, `dev` (`pollect_SmartCtl{attribute="Temperature_Celsius",dev="sda"}`), with the
+ *   NVMe health log's entries by their JSON names (a list `temperature_sensors` as
+ *   `temperature_sensors_0`, `_1`, ...).
  */
 import * as v from "valibot"
 import { FailureLatch, mapConcurrent, Source, ValueSet, errorMessage, type MetricSpec } from "../../api.ts"
@@ -22,6 +26,7 @@ import {
   parseSmartScanJson,
   parseSmartScanText,
   parseSmartText,
+  type NvmeHealth,
   type SmartDevice,
   type SmartReading,
 } from "./parse.ts"
@@ -34,7 +39,7 @@ const options = v.object({
     v.pipe(
       v.nullable(v.array(v.string())),
       v.description(
-        "Names of the ATA SMART attributes to report (`Temperature_Celsius`, `Reallocated_Sector_Ct`, ...). Empty or absent: every attribute. The health, temperature, power-on and NVMe values are always reported.",
+        'Names of the ATA SMART attributes to report (`Temperature_Celsius`, `Reallocated_Sector_Ct`, ...). Empty or absent: every attribute. The health, temperature, power-on and NVMe values are always reported; under `"compat": "1.2"` the names also filter the NVMe health log entries of 1.2\'s set (`data_units_written`, `temperature_sensors`), as 1.2 did.',
       ),
     ),
     [],
@@ -159,6 +164,22 @@ export class SmartCtlSource extends Source<v.InferOutput<typeof options>> {
     return { device, reading }
   }
 
+  /**
+   * pollect 1.2's NVMe entries: every number of the health log under its JSON name, whole numbers
+   * (1.2 took `int()`), a list as `name_0`, `name_1`, ...; `attributes` filters by the JSON name.
+   */
+  private addNvmeLog12(set: ValueSet, dev: string, reading: SmartReading): void {
+    const nvme = reading.nvme
+    const log: Record<string, number | number[]> =
+      reading.nvmeLog ??
+      Object.fromEntries(NVME_JSON_NAMES.flatMap(([field, name]) => (nvme?.[field] !== undefined ? [[name, nvme[field]!]] : [])))
+    for (const [name, value] of Object.entries(log)) {
+      if (this.attributes.size && !this.attributes.has(name)) continue
+      if (Array.isArray(value)) value.forEach((item, i) => set.add(Math.trunc(item), [`${name}_${i}`, dev]))
+      else set.add(Math.trunc(value), [name, dev])
+    }
+  }
+
   private valueSets(readings: { device: SmartDevice; reading: SmartReading }[]): ValueSet[] {
     // The original's raw values, one set per unit their names carry (`Power_On_Hours` → hours),
     // so the snake_case names come out in base units (`power_on_seconds`).
@@ -180,6 +201,8 @@ export class SmartCtlSource extends Source<v.InferOutput<typeof options>> {
     const bytes = new ValueSet(metrics.bytes)
     const nvmeCounters = new ValueSet(metrics.nvmeCounters)
 
+    const compat12 = this.ctx.compat === "1.2"
+    const pollect12 = new ValueSet(metrics.pollect12)
     for (const { device, reading } of readings) {
       const dev = deviceLabel(device)
       const ids = [dev, reading.model ?? "", reading.serial ?? ""]
@@ -189,13 +212,15 @@ export class SmartCtlSource extends Source<v.InferOutput<typeof options>> {
         // Several IDs can share a name (`Unknown_Attribute`): the first keeps it, the others get their ID.
         const name = seen.has(attribute.name) ? `${attribute.name}_${attribute.id}` : attribute.name
         seen.add(name)
-        rawSet(name).add(attribute.raw, [dev], name)
+        if (compat12) pollect12.add(attribute.raw, [name, dev])
+        else rawSet(name).add(attribute.raw, [dev], name)
         if (attribute.normalized !== undefined) normalized.add(attribute.normalized, [...ids, name], "attribute_normalized")
       }
       if (reading.healthPassed !== undefined) health.add(reading.healthPassed, ids, "health")
       if (reading.temperatureCelsius !== undefined) temperature.add(reading.temperatureCelsius, ids, "current_temperature")
       if (reading.powerOnHours !== undefined) powerOn.add(Math.round(reading.powerOnHours * 3600), ids, "power_on_time")
       if (reading.powerCycles !== undefined) powerCycles.add(reading.powerCycles, ids, "power_cycles")
+      if (compat12) this.addNvmeLog12(pollect12, dev, reading)
       const nvme = reading.nvme
       if (!nvme) continue
       if (nvme.percentageUsed !== undefined) percentUsed.add(nvme.percentageUsed, ids, "percentage_used")
@@ -209,6 +234,7 @@ export class SmartCtlSource extends Source<v.InferOutput<typeof options>> {
     }
     return [
       ...rawSets.values(),
+      pollect12,
       normalized,
       health,
       temperature,
@@ -222,6 +248,21 @@ export class SmartCtlSource extends Source<v.InferOutput<typeof options>> {
     ].filter((s) => s.values.length > 0)
   }
 }
+
+/** The NVMe log's JSON names of NvmeHealth's fields, for smartctl 6's text (which has no JSON log). */
+const NVME_JSON_NAMES: [keyof NvmeHealth, string][] = [
+  ["criticalWarning", "critical_warning"],
+  ["temperature", "temperature"],
+  ["availableSpare", "available_spare"],
+  ["percentageUsed", "percentage_used"],
+  ["dataUnitsRead", "data_units_read"],
+  ["dataUnitsWritten", "data_units_written"],
+  ["powerCycles", "power_cycles"],
+  ["powerOnHours", "power_on_hours"],
+  ["unsafeShutdowns", "unsafe_shutdowns"],
+  ["mediaErrors", "media_errors"],
+  ["errorLogEntries", "num_err_log_entries"],
+]
 
 /** The unit an attribute's name carries: `Temperature_Celsius` → celsius, `Power_On_Hours` → hours; "" for none. */
 export function attributeUnit(name: string): string {

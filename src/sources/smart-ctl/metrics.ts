@@ -1,7 +1,8 @@
 /**
  * What SmartCtl emits. The original pollect's raw attribute values come in one set per unit their
  * names carry (`Power_On_Hours` → hours), so snake_case names come out in base units; the others
- * are labelled `device`, `model`, `serial`.
+ * are labelled `device`, `model`, `serial`. Under `"compat": "1.2"` pollect 1.2's one set
+ * (`pollect12`, labels `attribute`, `dev`) takes the raw sets' place.
  */
 import { defineMetrics } from "../../api.ts"
 
@@ -33,5 +34,9 @@ export const metrics = defineMetrics({
     labels: ids,
     kind: "counter",
     help: "NVMe error and shutdown counters",
+  },
+  pollect12: {
+    labels: ["attribute", "dev"],
+    help: 'SMART attribute raw value or NVMe health log entry, pollect 1.2\'s names ("compat": "1.2"; replaces the raw values above)',
   },
 })

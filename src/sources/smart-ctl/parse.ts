@@ -49,6 +49,11 @@ export interface SmartReading {
   powerCycles?: number
   attributes: SmartAttribute[]
   nvme?: NvmeHealth
+  /**
+   * The NVMe health log as smartctl's JSON names it (`data_units_written`, `temperature_sensors`:
+   * a list), every numeric entry: what pollect 1.2 reported. Only from `--json`.
+   */
+  nvmeLog?: Record<string, number | number[]>
   /** smartctl's own error messages (device open failed, ...). */
   errors: string[]
   /** smartctl's exit status (a bit mask, see `man smartctl`). */
@@ -172,6 +177,11 @@ export function parseSmartJson(text: string): SmartReading {
       unsafeShutdowns: num(log.unsafe_shutdowns),
       mediaErrors: num(log.media_errors),
       errorLogEntries: num(log.num_err_log_entries),
+    }
+    reading.nvmeLog = {}
+    for (const [key, value] of Object.entries(log)) {
+      if (typeof value === "number" && Number.isFinite(value)) reading.nvmeLog[key] = value
+      else if (Array.isArray(value) && value.every((x) => typeof x === "number" && Number.isFinite(x))) reading.nvmeLog[key] = value
     }
     reading.temperatureCelsius ??= reading.nvme.temperature
     reading.powerOnHours ??= reading.nvme.powerOnHours

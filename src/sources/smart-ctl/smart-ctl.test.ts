@@ -17,6 +17,7 @@ import { fakeToolPerTest, fakeTools, type FakeCase } from "../../../test/helpers
 import { byPromSeries } from "../../../test/helpers/proc-fixtures.ts"
 import { makeLoggedSource } from "../../../test/helpers/logged-source.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
+import { pollectExposition, sideBySide } from "../../../test/helpers/python-1.2.ts"
 import { findTool, IN_CI, itWithTools } from "../../../test/helpers/tools.ts"
 
 /** The recordings live in the golden cases: smartctl 7's JSON in testdata/smartctl-7, smartctl 6's text in testdata/smartctl-6. */
@@ -32,7 +33,8 @@ sourceConformance({
   type: "SmartCtl",
   cls: SmartCtlSource,
   dir: import.meta.dir,
-  // Each case's replay.json lists what a fake `smartctl` first on PATH answers to which arguments.
+  // Each case's replay.json lists what a fake `smartctl` first on PATH answers to which arguments
+  // (files relative to the case: the compat-1.2 cases replay the smartctl-6/7 recordings).
   golden: async (testCase) => {
     const replay: Replay[] = JSON.parse(readFileSync(join(testCase.dir, "replay.json"), "utf8"))
     const fake = fakeTools({
@@ -40,7 +42,7 @@ sourceConformance({
     })
     const undo = fake.onPath()
     try {
-      return [await makeSource<SmartCtlSource>(SmartCtlSource, testCase.config).probe()]
+      return [await makeSource<SmartCtlSource>(SmartCtlSource, testCase.config, { compat: testCase.compat }).probe()]
     } finally {
       undo()
     }
@@ -360,5 +362,48 @@ describe("SmartCtl with the real smartctl", () => {
     const health = sets.flatMap((set) => set.values.filter((value) => value.name === "health"))
     expect(health.length).toBeLessThanOrEqual(disks)
     if (!disks) expect(sets).toEqual([])
+  })
+})
+
+describe('SmartCtl under "compat": "1.2", side by side with pollect 1.2', () => {
+  const probe = (config: Record<string, unknown>) =>
+    makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl", ...config }, { compat: "1.2" }).probe()
+
+  it("gives 1.2's series for the same recordings: names, labels (attribute, dev without /dev/) and values", async () => {
+    withFake(SMARTCTL_7)
+    // The two sources of testdata/python-1.2/pollect-1.2.json.
+    const devices = ["sda", "nvme0"]
+    const some = ["Temperature_Celsius", "Power_On_Hours", "temperature_sensors", "data_units_written"]
+    const results = [
+      resultOf(await probe({ devices, attributes: [] }), { type: "SmartCtl", id: "a" }),
+      resultOf(await probe({ name: "some", devices, attributes: some }), { type: "SmartCtl", name: "some", id: "b" }),
+    ]
+    const recorded = readFileSync(join(import.meta.dir, "testdata/python-1.2/metrics.txt"), "utf8")
+    const { python, ours } = sideBySide(recorded, pollectExposition(results))
+    expect(python.size).toBe(41)
+    expect(ours).toEqual(python)
+    // NVMe lists as name_0, name_1; the SATA raw string's first number.
+    expect(python.get('pollect_SmartCtl{attribute="temperature_sensors_1",dev="nvme0"}')).toBe(36)
+    expect(python.get('pollect_SmartCtl{attribute="Power_On_Hours",dev="sda"}')).toBe(54781)
+  })
+
+  it("1.2's set replaces the 1.0 raw sets; the port's other sets stay", async () => {
+    withFake(SMARTCTL_7)
+    const series = [...byPromSeries(await probe({}), "SmartCtl").keys()]
+    expect(series).toContain('pollect_SmartCtl{attribute="Temperature_Celsius",dev="sda"}')
+    expect(series).toContain('pollect_SmartCtl_health{device="sda",model="WDC WD30EFRX-68EUZN0",serial="WD-xxxxxxxx"}')
+    expect(series.some((key) => key.startsWith("pollect_SmartCtl_Temperature_Celsius"))).toBe(false)
+  })
+
+  it("a raw string that is no plain number (`5h+01m+29s`): its first number, where 1.2's int() failed the probe", async () => {
+    const dir = join(import.meta.dir, "testdata/maxtor-power-on-seconds")
+    withFake([
+      { args: "*--json*", stdoutFile: f("json-unrecognized-6.txt"), exit: 1 },
+      { args: "--scan", stdoutFile: join(dir, "scan.txt") },
+      { args: "-i -H -A -n standby -d ata /dev/hda", stdoutFile: join(dir, "hda.txt") },
+    ])
+    const sets = await probe({ attributes: ["Power_On_Seconds"] })
+    const values = [...byPromSeries(sets, "SmartCtl")].filter(([key]) => key.startsWith("pollect_SmartCtl{"))
+    expect(values).toEqual([['pollect_SmartCtl{attribute="Power_On_Seconds",dev="hda"}', 5]])
   })
 })

@@ -3,16 +3,26 @@
  * rate. Numeric OIDs go through the `net-snmp` library (no snmpget binary needed); symbolic ones
  * (`IF-MIB::ifHCInOctets.1`) through the `snmpget` binary, which resolves MIBs. A metric that
  * fails (noSuchObject, a string, ...) is logged and left out; the probe fails only when all do.
+ *
+ * The Python pollect 1.2's keys work too: `oid` (one OID) beside `oids`, `range` (one value per
+ * number, put into the OID at `${label}` and given as the label's value), `oidLabels` (labels
+ * whose values are read at OIDs), and a port in `host` (`127.0.0.1:1161`).
  */
 import * as v from "valibot"
-import { FailureLatch, Source, ValueSet, type CommonSourceOptions, type SourceContext } from "../../api.ts"
+import { FailureLatch, optionWarning, Source, ValueSet, type CommonSourceOptions, type SourceContext } from "../../api.ts"
 import { securityLevelOf, SnmpSession, type AuthProtocol, type PrivProtocol, type SnmpTarget } from "./session.ts"
-import { counterBits, isCounterType, isNumericOid, normaliseOid, toNumber, type SnmpReading } from "./value.ts"
+import { counterBits, isCounterType, isNumericOid, normaliseOid, pythonFloatText, toNumber, type SnmpReading } from "./value.ts"
 import { parseSnmpgetOutput, snmpgetError } from "./snmpget-output.ts"
 import { metrics } from "./metrics.ts"
 
 const AUTH_PROTOCOLS = ["MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"] as const
 const PRIV_PROTOCOLS = ["DES", "AES"] as const
+/** What the Python pollect 1.2's README offers for `privacyProtocol`; snmpget refuses them (`-x SHA`), so 1.2 could not use them. */
+const AUTH_AS_PRIV = ["SHA", "MD5"] as const
+/** A range longer than this is a typo (`to: 100000`), not a device. */
+const MAX_RANGE = 10000
+/** snmpget sends its OIDs in one request: as many per run as the library puts in one GET. */
+const MAX_OIDS_PER_SNMPGET = 60
 
 /** `sha256`, `SHA256`, `sha-256` → `SHA-256`. */
 const protocolName = (text: string) =>
@@ -35,12 +45,35 @@ const authProtocol = (description: string) =>
 const privProtocol = (description: string) =>
   v.pipe(v.string(), v.description(description), v.transform(protocolName), v.picklist(PRIV_PROTOCOLS))
 
-const metric = v.object({
-  oids: v.pipe(
-    v.array(v.pipe(v.string(), v.nonEmpty())),
-    v.minLength(1),
-    v.description(
-      "OIDs whose values are summed: numeric (`1.3.6.1...`, `.1.3.6.1...`, `iso.3.6.1...`) or symbolic (`IF-MIB::ifHCInOctets.1`, read with `snmpget`)",
+const range = v.pipe(
+  v.object({
+    from: v.pipe(v.number(), v.integer(), v.description("The first number (inclusive)")),
+    to: v.pipe(v.number(), v.integer(), v.description("The last number (inclusive)")),
+    label: v.pipe(
+      v.string(),
+      v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a label name: letters, digits and _, not starting with a digit"),
+      v.description("The label whose value is the number, and the placeholder `${label}` in the OIDs"),
+    ),
+  }),
+  v.check((r) => r.to >= r.from, "`to` is below `from`"),
+  v.check((r) => r.to - r.from < MAX_RANGE, `a range has at most ${MAX_RANGE} numbers`),
+)
+
+const metricEntries = v.object({
+  oid: v.optional(
+    v.pipe(
+      v.string(),
+      v.nonEmpty(),
+      v.description("One OID (the Python pollect 1.2's key); numeric (`1.3.6.1...`, `iso.3.6.1...`) or symbolic (`IF-MIB::ifInOctets.1`)"),
+    ),
+  ),
+  oids: v.optional(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.nonEmpty())),
+      v.minLength(1),
+      v.description(
+        "OIDs whose values are summed: numeric (`1.3.6.1...`, `.1.3.6.1...`, `iso.3.6.1...`) or symbolic (`IF-MIB::ifHCInOctets.1`, read with `snmpget`)",
+      ),
     ),
   ),
   name: v.pipe(v.string(), v.nonEmpty(), v.description("The metric's name: the last part of its Graphite path and Prometheus name")),
@@ -48,12 +81,49 @@ const metric = v.object({
     v.pipe(v.picklist(["raw", "rate"]), v.description("`raw`: the sum as read; `rate`: the sum of the OIDs' changes per second")),
     "raw",
   ),
+  range: v.optional(
+    v.pipe(
+      range,
+      v.description(
+        '`{ from, to, label }`: one value per number from `from` to `to`, read at the OID with `${label}` replaced by the number, labelled `label="<number>"`',
+      ),
+    ),
+  ),
+  oidLabels: v.optional(
+    v.pipe(
+      v.record(v.string(), v.pipe(v.string(), v.nonEmpty())),
+      v.description(
+        "`{ label: OID }`: labels whose values are read at these OIDs (`${label}` of the range replaced); after the range's label",
+      ),
+    ),
+    {},
+  ),
 })
+
+const metric = v.pipe(
+  metricEntries,
+  v.check((m) => (m.oid === undefined) !== (m.oids === undefined), "give either `oid` (one OID) or `oids` (summed), not both, not neither"),
+  v.check((m) => !m.range || !Object.hasOwn(m.oidLabels, m.range.label), "the range's label is an `oidLabels` key too"),
+  optionWarning((m: v.InferOutput<typeof metricEntries>) =>
+    m.range && !oidsOf(m).some((oid) => oid.includes(placeholder(m.range!.label)))
+      ? `the OID has no ${placeholder(m.range.label)}: every number of the range reads the same OID`
+      : undefined,
+  ),
+)
 
 const V3 = "SNMPv3: "
 const options = v.object({
-  host: v.pipe(v.string(), v.nonEmpty(), v.description("The agent's host name or address")),
-  port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535), v.description("The agent's UDP port")), 161),
+  host: v.pipe(
+    v.string(),
+    v.nonEmpty(),
+    v.description(
+      "The agent's host name or address; may carry a port, as snmpget takes it (`127.0.0.1:1161`, `udp:host:1161`, `[::1]:1161`)",
+    ),
+  ),
+  port: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535), v.description("The agent's UDP port, unless `host` has one")),
+    161,
+  ),
   communityString: v.optional(v.pipe(v.string(), v.description("Community for v1 and v2c; never logged")), "public"),
   version: v.optional(
     version(
@@ -77,7 +147,19 @@ const options = v.object({
   authKey: v.optional(v.pipe(v.string(), v.description(`${V3}authentication pass phrase, 8 characters or more; never logged`))),
   authPassPhrase: v.optional(v.pipe(v.string(), v.description("The newer Python pollect's name for `authKey`"))),
   privProtocol: v.optional(privProtocol(`${V3}privacy protocol, \`AES\` (128) or \`DES\`; default \`AES\``)),
-  privacyProtocol: v.optional(privProtocol("The newer Python pollect's name for `privProtocol`")),
+  privacyProtocol: v.optional(
+    v.pipe(
+      v.string(),
+      v.description("The newer Python pollect's name for `privProtocol`"),
+      v.transform(protocolName),
+      v.picklist([...PRIV_PROTOCOLS, ...AUTH_AS_PRIV]),
+      optionWarning((p: string) =>
+        (AUTH_AS_PRIV as readonly string[]).includes(p)
+          ? `${p} is not a privacy protocol (the Python pollect 1.2's README offers it, but snmpget refuses it): AES is used`
+          : undefined,
+      ),
+    ),
+  ),
   privKey: v.optional(v.pipe(v.string(), v.description(`${V3}privacy pass phrase, 8 characters or more; never logged`))),
   privacyPassPhrase: v.optional(v.pipe(v.string(), v.description("The newer Python pollect's name for `privKey`"))),
   retries: v.optional(
@@ -100,7 +182,58 @@ const options = v.object({
 type Options = v.InferOutput<typeof options>
 type Metric = v.InferOutput<typeof metric>
 
-type MetricOutcome = { readings: SnmpReading[] } | { error: string }
+/** One value of a metric: its label values from the range, its OIDs and the OIDs of its `oidLabels`. */
+interface Row {
+  labels: string[]
+  oids: string[]
+  labelOids: string[]
+}
+
+/** A metric expanded: its label names and one row per number of its range (one row without a range). */
+interface Plan {
+  metric: Metric
+  labelNames: string[]
+  rows: Row[]
+}
+
+type MetricOutcome = { readings: Map<string, SnmpReading> } | { error: string }
+
+const placeholder = (label: string) => "${" + label + "}"
+
+/** A metric's OIDs: `oids`, or its one `oid`. */
+function oidsOf(m: { oid?: string; oids?: string[] }): string[] {
+  return m.oids ?? (m.oid === undefined ? [] : [m.oid])
+}
+
+/** The rows a metric reads: one per number of its range, `${label}` replaced in every OID. */
+export function planOf(m: Metric): Plan {
+  const oids = oidsOf(m)
+  const labelKeys = Object.keys(m.oidLabels)
+  const labelOids = Object.values(m.oidLabels)
+  if (!m.range) return { metric: m, labelNames: labelKeys, rows: [{ labels: [], oids, labelOids }] }
+  const { from, to, label } = m.range
+  const rows: Row[] = []
+  for (let n = from; n <= to; n++) {
+    const put = (oid: string) => oid.replaceAll(placeholder(label), String(n))
+    rows.push({ labels: [String(n)], oids: oids.map(put), labelOids: labelOids.map(put) })
+  }
+  return { metric: m, labelNames: [label, ...labelKeys], rows }
+}
+
+/** `127.0.0.1:1161`, `udp:host:1161`, `udp6:[::1]:1161`, `[::1]` → host and port; a bare IPv6 address keeps `port`. */
+export function agentAddress(host: string, port: number): { host: string; port: number } {
+  const text = host.trim().replace(/^udp6?:/i, "")
+  const match = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(text)
+  if (!match) return { host: text, port }
+  return { host: match[1] ?? match[2]!, port: match[3] === undefined ? port : Number(match[3]) }
+}
+
+/** A label's value read at an OID, as the Python pollect 1.2 gives it: a string as is, a number as Python's float, nothing as "". */
+function labelText(reading: SnmpReading | undefined): string {
+  if (reading?.text !== undefined) return reading.text
+  if (!reading?.ok) return ""
+  return pythonFloatText(toNumber(reading.value))
+}
 
 export class SnmpGetSource extends Source<Options> {
   static override readonly options = options
@@ -110,6 +243,7 @@ export class SnmpGetSource extends Source<Options> {
   private readonly target: SnmpTarget
   private readonly configError?: string
   private readonly session: SnmpSession
+  private readonly plans: Plan[]
   /** Logs a metric's failure once (again when its message changes) and its recovery once; made at the first probe, with the logger then in ctx. */
   private latchMade?: FailureLatch
 
@@ -117,16 +251,17 @@ export class SnmpGetSource extends Source<Options> {
     super(config, ctx)
     const c = this.config
     const timeoutSeconds = c.timeout ?? SnmpGetSource.defaultTimeout
+    const address = agentAddress(c.host, c.port)
+    const privacy = (PRIV_PROTOCOLS as readonly string[]).includes(c.privacyProtocol ?? "") ? c.privacyProtocol : undefined
     this.target = {
-      host: c.host,
-      port: c.port,
+      ...address,
       version: c.version ?? c.snmpVersion ?? "1",
       community: c.communityString,
       user: c.user ?? c.username,
       securityLevel: c.securityLevel,
       authProtocol: c.authProtocol as AuthProtocol | undefined,
       authKey: c.authKey ?? c.authPassPhrase,
-      privProtocol: (c.privProtocol ?? c.privacyProtocol) as PrivProtocol | undefined,
+      privProtocol: (c.privProtocol ?? privacy) as PrivProtocol | undefined,
       privKey: c.privKey ?? c.privacyPassPhrase,
       retries: c.retries,
       // Leave a tenth of the probe's time so the SNMP error, not the executor's timeout, is reported.
@@ -135,28 +270,39 @@ export class SnmpGetSource extends Source<Options> {
     for (const secret of [this.target.community, this.target.authKey, this.target.privKey]) if (secret) ctx.registerSecret(secret)
     this.configError = checkV3(this.target)
     this.session = new SnmpSession(this.target)
+    this.plans = c.metrics.map(planOf)
   }
 
   override async probe(): Promise<ValueSet[]> {
     if (this.configError) throw new Error(this.configError)
-    const metrics = this.config.metrics
-    const outcomes = await Promise.all(metrics.map((m) => this.read(m)))
+    const plans = this.plans
+    const outcomes = await Promise.all(plans.map((plan) => this.read(plan)))
     const sets: ValueSet[] = []
     const failures: string[] = []
-    metrics.forEach((m, i) => {
+    plans.forEach((plan, i) => {
+      const m = plan.metric
       const outcome = outcomes[i]!
-      if ("error" in outcome) {
-        failures.push(`metric "${m.name}": ${outcome.error}`)
-        this.latch.fail(m.name, this.what(m.name), outcome.error)
+      const rows = "error" in outcome ? { ok: [], failed: [] } : rowsOf(plan, outcome.readings)
+      const error = "error" in outcome ? outcome.error : rows.ok.length ? undefined : rows.failed[0]!.error
+      if (error !== undefined) {
+        failures.push(`metric "${m.name}": ${error}`)
+        this.latch.fail(m.name, this.what(m.name), error)
         return
       }
       this.latch.ok(m.name, this.what(m.name))
-      const set = valueSetOf(m, outcome.readings, (oid, reading) =>
-        this.ctx.rate.rate(`${m.name}\u0000${oid}`, reading.value, { bits: counterBits(reading.type) }),
+      // A range's numbers without a value (an interface that does not exist) are left out, logged once.
+      const partial = `${m.name}\u0000rows`
+      if (rows.failed.length) {
+        const numbers = rows.failed.map((row) => row.labels[0]).slice(0, 10)
+        const more = rows.failed.length > numbers.length ? `, ... (${rows.failed.length})` : ""
+        this.latch.fail(partial, this.what(m.name), `${plan.labelNames[0]} ${numbers.join(", ")}${more} left out: ${rows.failed[0]!.error}`)
+      } else this.latch.ok(partial, this.what(m.name))
+      const set = valueSetOfRows(m, plan.labelNames, rows.ok, (key, reading) =>
+        this.ctx.rate.rate(`${m.name}\u0000${key}`, reading.value, { bits: counterBits(reading.type) }),
       )
       if (set) sets.push(set)
     })
-    if (failures.length === metrics.length) throw new Error(failures.join("; "))
+    if (failures.length === plans.length) throw new Error(failures.join("; "))
     return sets
   }
 
@@ -164,25 +310,31 @@ export class SnmpGetSource extends Source<Options> {
     this.session.close()
   }
 
-  /** All readings of one metric, in the order of its OIDs, or the first problem. */
-  private async read(m: Metric): Promise<MetricOutcome> {
-    const numeric = m.oids.filter(isNumericOid)
-    const symbolic = m.oids.filter((oid) => !isNumericOid(oid))
+  /** The readings of every OID one metric reads (values and labels, all rows), or the request's problem. */
+  private async read(plan: Plan): Promise<MetricOutcome> {
+    const all = [...new Set(plan.rows.flatMap((row) => [...row.oids, ...row.labelOids]))]
+    const numeric = all.filter(isNumericOid)
+    const symbolic = all.filter((oid) => !isNumericOid(oid))
     try {
       const [byLibrary, byBinary] = await Promise.all([
         numeric.length ? this.session.get(numeric.map(normaliseOid), this.ctx.signal) : [],
-        symbolic.length ? this.snmpget(symbolic) : [],
+        symbolic.length ? this.snmpgetAll(symbolic) : [],
       ])
       const readings = new Map<string, SnmpReading>()
       numeric.forEach((oid, i) => readings.set(oid, byLibrary[i] ?? { ok: false, error: "no value in the response" }))
       symbolic.forEach((oid, i) => readings.set(oid, byBinary[i] ?? { ok: false, error: "no value in the response" }))
-      const ordered = m.oids.map((oid) => readings.get(oid)!)
-      const bad = ordered.findIndex((reading) => !reading.ok)
-      if (bad >= 0) return { error: `${m.oids[bad]}: ${(ordered[bad] as { error: string }).error}` }
-      return { readings: ordered }
+      return { readings }
     } catch (error) {
       return { error: (error as Error).message }
     }
+  }
+
+  /** snmpget for many OIDs: one run per request-sized chunk, one after the other. */
+  private async snmpgetAll(oids: string[]): Promise<SnmpReading[]> {
+    const readings: SnmpReading[] = []
+    for (let i = 0; i < oids.length; i += MAX_OIDS_PER_SNMPGET)
+      readings.push(...(await this.snmpget(oids.slice(i, i + MAX_OIDS_PER_SNMPGET))))
+    return readings
   }
 
   /** Symbolic OIDs: snmpget resolves them against the MIBs installed on this host. */
@@ -210,31 +362,84 @@ export class SnmpGetSource extends Source<Options> {
   }
 }
 
+type OkReading = Extract<SnmpReading, { ok: true }>
+
+/** A row read: its readings (all of them good) and its label values. */
+export interface ReadRow {
+  labels: string[]
+  oids: string[]
+  readings: OkReading[]
+}
+
+/** Splits a metric's rows into those read (label values filled in) and those with an OID without a value. */
+function rowsOf(plan: Plan, readings: Map<string, SnmpReading>): { ok: ReadRow[]; failed: { labels: string[]; error: string }[] } {
+  const ok: ReadRow[] = []
+  const failed: { labels: string[]; error: string }[] = []
+  for (const row of plan.rows) {
+    const values = row.oids.map((oid) => readings.get(oid) ?? { ok: false as const, error: "no value in the response" })
+    const bad = values.findIndex((reading) => !reading.ok)
+    if (bad >= 0) {
+      failed.push({ labels: row.labels, error: `${row.oids[bad]}: ${(values[bad] as { error: string }).error}` })
+      continue
+    }
+    const labels = [...row.labels, ...row.labelOids.map((oid) => labelText(readings.get(oid)))]
+    ok.push({ labels, oids: row.oids, readings: values as OkReading[] })
+  }
+  return { ok, failed }
+}
+
+type RateOf = (key: string, reading: { type: string; value: bigint | number }) => number | undefined
+
 /** One metric's value: the sum of its OIDs (raw) or the sum of their per-second rates; undefined while a rate has no baseline. */
 export function valueSetOf(
-  m: Metric,
+  m: Pick<Metric, "name" | "mode"> & { oid?: string; oids?: string[] },
   readings: SnmpReading[],
-  rate: (oid: string, reading: { type: string; value: bigint | number }) => number | undefined,
+  rate: RateOf,
 ): ValueSet | undefined {
-  const ok = readings.filter((r): r is Extract<SnmpReading, { ok: true }> => r.ok)
+  const ok = readings.filter((r): r is OkReading => r.ok)
+  return valueSetOfRows(m, [], [{ labels: [], oids: oidsOf(m), readings: ok }], rate)
+}
+
+/**
+ * A metric's values, one per row (one per number of its range): the sum of the row's OIDs (raw),
+ * or the sum of their per-second rates; a row whose rate has no baseline yet is left out, so
+ * the first probe of a `rate` metric gives nothing (undefined).
+ */
+export function valueSetOfRows(
+  m: Pick<Metric, "name" | "mode">,
+  labelNames: string[],
+  rows: ReadRow[],
+  rate: RateOf,
+): ValueSet | undefined {
+  const labelled = labelNames.length > 0
+  const opts = labelled ? { labels: labelNames } : {}
   if (m.mode === "rate") {
-    let sum = 0
-    let complete = true
-    // Every OID gets its rate (and so its baseline) even when another one has none yet.
-    ok.forEach((reading, i) => {
-      // The position is part of the key: an OID listed twice keeps two baselines.
-      const perSecond = rate(`${i}:${m.oids[i]!}`, reading)
-      if (perSecond === undefined) complete = false
-      else sum += perSecond
-    })
-    if (!complete) return undefined
-    return new ValueSet(metrics.rate).add(sum, [], m.name)
+    const set = new ValueSet(labelled ? metrics.labelledRate : metrics.rate, opts)
+    for (const row of rows) {
+      let sum = 0
+      let complete = true
+      // Every OID gets its rate (and so its baseline) even when another one has none yet.
+      row.readings.forEach((reading, i) => {
+        // The position is part of the key: an OID listed twice keeps two baselines.
+        const key = labelled ? `${row.labels.join("\u0000")}\u0000${i}:${row.oids[i]!}` : `${i}:${row.oids[i]!}`
+        const perSecond = rate(key, reading)
+        if (perSecond === undefined) complete = false
+        else sum += perSecond
+      })
+      if (complete) set.add(sum, row.labels, m.name)
+    }
+    return set.values.length ? set : undefined
   }
-  const allCounters = ok.every((reading) => isCounterType(reading.type))
-  const sum = ok.every((reading) => typeof reading.value === "bigint")
-    ? toNumber(ok.reduce((total, reading) => total + (reading.value as bigint), 0n))
-    : ok.reduce((total, reading) => total + toNumber(reading.value), 0)
-  return new ValueSet(allCounters ? metrics.counter : metrics.gauge).add(sum, [], m.name)
+  const allCounters = rows.every((row) => row.readings.every((reading) => isCounterType(reading.type)))
+  const spec = labelled ? (allCounters ? metrics.labelledCounter : metrics.labelledGauge) : allCounters ? metrics.counter : metrics.gauge
+  const set = new ValueSet(spec, opts)
+  for (const { readings, labels } of rows) {
+    const sum = readings.every((reading) => typeof reading.value === "bigint")
+      ? toNumber(readings.reduce((total, reading) => total + (reading.value as bigint), 0n))
+      : readings.reduce((total, reading) => total + toNumber(reading.value), 0)
+    set.add(sum, labels, m.name)
+  }
+  return set.values.length ? set : undefined
 }
 
 function snmpgetAuthArgs(t: SnmpTarget): string[] {

@@ -243,6 +243,95 @@ describe("SnmpGet against snmpd", () => {
     expect(wrongError.message).not.toContain("not-the-community")
   })
 
+  itWithTools(TOOLS, "1.2's range: IF-MIB::ifInOctets.${if} over 1..N gives one series per interface, labelled", async () => {
+    // Debian ships no IF-MIB (non-free snmp-mibs-downloader): a stub that names the column is enough for snmpget.
+    const mibs = tempDir("pollect-if-mib-")
+    writeFileSync(
+      join(mibs, "IF-MIB.txt"),
+      [
+        "IF-MIB DEFINITIONS ::= BEGIN",
+        "ifEntry OBJECT IDENTIFIER ::= { iso 3 6 1 2 1 2 2 1 }",
+        "ifDescr OBJECT IDENTIFIER ::= { ifEntry 2 }",
+        "ifInOctets OBJECT IDENTIFIER ::= { ifEntry 10 }",
+        "END",
+        "",
+      ].join("\n"),
+    )
+    const count = Number(snmpgetNumber(await snmpd.snmpget(v2c, [IF_NUMBER]), IF_NUMBER))
+    expect(count).toBeGreaterThanOrEqual(1)
+    const indexes = Array.from({ length: count }, (_, i) => i + 1)
+    const s = track(
+      makeSource<SnmpGetSource>(SnmpGetSource, {
+        type: "SnmpGet",
+        // 1.2 has no port key: the port rides in host.
+        host: `127.0.0.1:${snmpd.port}`,
+        port: 9, // ignored: host has a port
+        timeout: 5,
+        snmpVersion: 2,
+        communityString: SNMP_TEST.community,
+        mibDirs: [mibs],
+        metrics: [
+          {
+            name: "ifInOctets",
+            oid: "IF-MIB::ifInOctets.${if}",
+            range: { from: 1, to: count, label: "if" },
+            oidLabels: { ifDescr: "IF-MIB::ifDescr.${if}" },
+          },
+          { name: "inRate", oid: "1.3.6.1.2.1.2.2.1.10.${if}", mode: "rate", range: { from: 1, to: count, label: "if" } },
+        ],
+      }),
+    )
+    const before = await snmpd.snmpget(
+      v2c,
+      indexes.map((i) => `1.3.6.1.2.1.2.2.1.10.${i}`),
+    )
+    const first = await s.probe()
+    const after = await snmpd.snmpget(
+      v2c,
+      indexes.map((i) => `1.3.6.1.2.1.2.2.1.10.${i}`),
+    )
+    expect(first.map((set) => set.values[0]!.name)).toEqual(["ifInOctets"]) // the rate has no baseline yet
+    const [set] = first
+    expect(set!.labels).toEqual(["if", "ifDescr"])
+    expect(set!.values.map((value) => value.labelValues[0])).toEqual(indexes.map(String))
+    expect(set!.values[0]!.labelValues[1]).toBe("lo")
+    for (const [i, value] of set!.values.entries()) {
+      const oid = `1.3.6.1.2.1.2.2.1.10.${i + 1}`
+      expect(value.value).toBeGreaterThanOrEqual(Number(snmpgetNumber(before, oid)))
+      expect(value.value).toBeLessThanOrEqual(Number(snmpgetNumber(after, oid)))
+    }
+    await Bun.sleep(50)
+    const rates = (await s.probe()).find((x) => x.values[0]!.name === "inRate")!
+    expect(rates.labels).toEqual(["if"])
+    expect(rates.values.map((value) => value.labelValues)).toEqual(indexes.map((i) => [String(i)]))
+    for (const value of rates.values) expect(value.value).toBeGreaterThanOrEqual(0)
+  })
+
+  itWithTools(TOOLS, "v3 with 1.2's key names (snmpVersion, username, authPassPhrase, privacyPassPhrase, ...)", async () => {
+    const s = track(
+      makeSource<SnmpGetSource>(SnmpGetSource, {
+        type: "SnmpGet",
+        host: `127.0.0.1:${snmpd.port}`,
+        timeout: 5,
+        snmpVersion: 3,
+        username: SNMP_TEST.user,
+        authPassPhrase: SNMP_TEST.authKey,
+        authProtocol: "SHA",
+        privacyPassPhrase: SNMP_TEST.privKey,
+        privacyProtocol: "AES",
+        metrics: [
+          { name: "answer", oid: `iso.${SNMP_FIXED.answer.oid.slice(2)}` },
+          { name: "mtu", oid: "1.3.6.1.2.1.2.2.1.4.${if}", range: { from: 1, to: 1, label: "if" } },
+        ],
+      }),
+    )
+    const sets = await s.probe()
+    expect(graphite(sets)).toEqual({
+      [path("answer")]: 42,
+      [path("mtu.1")]: Number(snmpgetNumber(await snmpd.snmpget(v3, [LO_MTU]), LO_MTU)),
+    })
+  })
+
   itWithTools([...TOOLS, "promtool"], "promtool check metrics passes on its snake_case output", async () => {
     const s = track(
       source({

@@ -1,18 +1,19 @@
 import { describe, expect, it } from "bun:test"
-import { readFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as v from "valibot"
 import { resolveConfig } from "../../config/index.ts"
 import { parseConfigText } from "../../config/load.ts"
-import { graphitePath, promName } from "../../core/naming.ts"
+import { graphitePath, promLabels, promName } from "../../core/naming.ts"
 import { Registry } from "../../core/registry.ts"
 import { ValueSet } from "../../core/value-set.ts"
 import { FakeSnmpAgent } from "./fake-agent.ts"
-import { checkV3, SnmpGetSource } from "./index.ts"
+import { agentAddress, checkV3, SnmpGetSource } from "./index.ts"
+import { pythonFloatText } from "./value.ts"
 import { metrics } from "./metrics.ts"
 import type { GoldenCase } from "../../../test/conformance/golden.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
-import { makeSource, resultOf } from "../../../test/helpers/context.ts"
+import { makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
 import { freeUdpPort } from "../../../test/helpers/snmpd.ts"
 
 const fixtures = join(import.meta.dir, "testdata")
@@ -95,6 +96,162 @@ describe("SnmpGet golden cases", () => {
       source.close()
       await agent.close()
     }
+  })
+})
+
+/** `name{a="1",b="x"}` → the series names with their labels (sorted), no values. */
+function seriesOf(exposition: string): string[] {
+  return exposition
+    .split("\n")
+    .filter((line) => line && !line.startsWith("#"))
+    .map((line) => line.replace(/ [^ ]+$/, ""))
+    .sort()
+}
+
+describe("SnmpGet as the Python pollect 1.2 configures it", () => {
+  const py12 = join(fixtures, "python-1.2")
+
+  it("a range config gives 1.2's series names and labels (testdata/python-1.2, replayed on testdata/range)", async () => {
+    const config = JSON.parse(readFileSync(join(py12, "pollect-1.2.json"), "utf8")) as {
+      executors: { collection: string; sources: Record<string, unknown>[] }[]
+    }
+    const {
+      host: _host,
+      snmpVersion: _v,
+      username: _u,
+      authPassPhrase: _a,
+      privacyPassPhrase: _p,
+      ...entry
+    } = config.executors[0]!.sources[0]!
+    const agent = await FakeSnmpAgent.start("public")
+    const clock = { now: 0 }
+    // The fake agent speaks v1/v2c only: same metrics, community instead of v3; the port in `host`, as 1.2 takes it.
+    const source = makeSource<SnmpGetSource>(SnmpGetSource, { ...entry, host: `127.0.0.1:${agent.port}`, snmpVersion: "2c" }, { clock })
+    try {
+      agent.serve(readFileSync(join(fixtures, "range/snmpget-1.txt"), "utf8"))
+      const first = await source.probe()
+      expect(first.map((set) => set.values[0]!.name)).toEqual(["mtu", "mtuByType"]) // a rate gives nothing on the first probe
+      agent.serve(readFileSync(join(fixtures, "range/snmpget-2.txt"), "utf8"))
+      clock.now = 6010
+      const sets = await source.probe()
+      const result = resultOf(sets, { collection: "pollect", type: "SnmpGet", name: "router" })
+      const ours = sets.flatMap((set) =>
+        set.values.map((value) => {
+          const labels = Object.entries(promLabels(result, set, value)).map(([k, text]) => `${k}="${text}"`)
+          return `${promName(result, set, value, "pollect")}{${labels.join(",")}}`
+        }),
+      )
+      const theirs = seriesOf(readFileSync(join(py12, "metrics.txt"), "utf8")).filter((line) => line.startsWith("pollect_"))
+      // 1.2's writer gives up on mtuByType after its first series (a float label); every other series is the same.
+      expect(theirs).toEqual(
+        ours.filter((line) => !line.startsWith('pollect_SnmpGet_router_mtuByType{if="') || line.includes('if="1"')).sort(),
+      )
+      expect(ours).toContain('pollect_SnmpGet_router_mtuByType{if="4",type="6.0"}')
+    } finally {
+      source.close()
+      await agent.close()
+    }
+  })
+
+  it("takes the Python pollect 1.2 README's sample (YAML, v3, a range) as written", async () => {
+    const sample = await Bun.file(join(fixtures, "readme-1.2-sample.yml")).text()
+    // The sample is one source's mapping: made the only item of an executor's sources.
+    const item = sample.replace(/^(?=.)/gm, "        ").replace(/^ {8}/, "      - ")
+    const text = `executors:\n  - collection: slowData\n    sources:\n${item}`
+    const config = await resolveConfig(parseConfigText(text, "config.yml"), registry(), {
+      env: { AUTH_PASS: "auth-pass-1", PRIV_PASS: "priv-pass-1" },
+    })
+    const source = config.executors[0]!.sources[0]!
+    expect(source.config).toMatchObject({
+      host: "10.1.100.1",
+      snmpVersion: "3",
+      username: "test",
+      authPassPhrase: "auth-pass-1",
+      privacyPassPhrase: "priv-pass-1",
+      metrics: [
+        { name: "throughput", mode: "rate", oid: "iso.3.6.1.2.1.16.1.1.1.4.1" },
+        { name: "interface_link_state", oid: "iso.3.6.1.2.1.2.2.1.5.${if}", range: { from: 1, to: 10, label: "if" } },
+      ],
+    })
+    expect(config.warnings.filter((w) => w.includes("unknown key"))).toEqual([])
+    expect(config.warnings.join("\n")).toContain("privacyProtocol: SHA is not a privacy protocol")
+  })
+
+  it("`pollect check` passes the 1.2 README's sample", async () => {
+    const sample = await Bun.file(join(fixtures, "readme-1.2-sample.yml")).text()
+    const item = sample.replace(/^(?=.)/gm, "        ").replace(/^ {8}/, "      - ")
+    const file = join(tempDir("pollect-snmp-check-"), "config.yml")
+    writeFileSync(file, `executors:\n  - collection: slowData\n    sources:\n${item}`)
+    const proc = Bun.spawn([process.execPath, join(import.meta.dir, "../../main.ts"), "check", "--config", file], {
+      env: { ...process.env, AUTH_PASS: "auth-pass-1", PRIV_PASS: "priv-pass-1" },
+      stdout: "pipe",
+      stderr: "pipe",
+    })
+    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+    expect({ code, out, unknownKeys: err.includes("unknown key") }).toEqual({
+      code: 0,
+      out: `${file}: OK (1 executor(s), 1 source(s))\n`,
+      unknownKeys: false,
+    })
+  })
+
+  it("leaves the range's ${label} to the source, substitutes the environment around it, and reports an unset variable elsewhere", async () => {
+    const entry = (oid: string, extra: Record<string, unknown> = {}) => ({
+      executors: [
+        { sources: [{ type: "SnmpGet", host: "h", metrics: [{ name: "x", oid, range: { from: 1, to: 2, label: "if" } }], ...extra }] },
+      ],
+    })
+    const env = { BASE: "1.3.6.1.2.1.2.2.1" }
+    const ok = await resolveConfig(entry("${BASE}.10.${if}"), registry(), { env })
+    expect((ok.executors[0]!.sources[0]!.config as unknown as { metrics: { oid: string }[] }).metrics[0]!.oid).toBe(
+      "1.3.6.1.2.1.2.2.1.10.${if}",
+    )
+    const error = await resolveConfig(entry("${BASE}.10.${if}", { communityString: "${NOT_SET}" }), registry(), { env }).catch(
+      (e: Error) => e,
+    )
+    expect(String(error)).toContain("communityString: environment variable NOT_SET is not set")
+    const inOid = await resolveConfig(entry("${NOT_SET}.10.${if}"), registry(), { env }).catch((e: Error) => e)
+    expect(String(inOid)).toContain("metrics[0].oid: environment variable NOT_SET is not set")
+    expect(String(inOid)).not.toContain("variable if ")
+  })
+
+  it("rejects a metric with both or neither of oid and oids, and a backwards range, by path", async () => {
+    const text = JSON.stringify({
+      executors: [
+        {
+          sources: [
+            {
+              type: "SnmpGet",
+              host: "h",
+              metrics: [
+                { name: "both", oid: "1.3", oids: ["1.3"] },
+                { name: "neither" },
+                { name: "backwards", oid: "1.3.${i}", range: { from: 5, to: 1, label: "i" } },
+              ],
+            },
+          ],
+        },
+      ],
+    })
+    const error = String(await resolveConfig(JSON.parse(text), registry()).catch((e: Error) => e))
+    expect(error).toContain("metrics[0]: give either `oid` (one OID) or `oids` (summed)")
+    expect(error).toContain("metrics[1]: give either `oid`")
+    expect(error).toContain("metrics[2].range: `to` is below `from`")
+  })
+
+  it("takes a port in host as snmpget does", () => {
+    expect(agentAddress("127.0.0.1:1161", 161)).toEqual({ host: "127.0.0.1", port: 1161 })
+    expect(agentAddress("udp:router.lan:1162", 161)).toEqual({ host: "router.lan", port: 1162 })
+    expect(agentAddress("[::1]:1161", 161)).toEqual({ host: "::1", port: 1161 })
+    expect(agentAddress("udp6:[fe80::1]", 161)).toEqual({ host: "fe80::1", port: 161 })
+    expect(agentAddress("fe80::1", 161)).toEqual({ host: "fe80::1", port: 161 })
+    expect(agentAddress("10.1.100.1", 162)).toEqual({ host: "10.1.100.1", port: 162 })
+  })
+
+  it("writes numbers read for labels as Python's str(float) does", () => {
+    expect(["24.0", "0.5", "1e+16", "1.5e-05", "0.0001", "1.8446744073709552e+19", "-3.0"]).toEqual(
+      [24, 0.5, 1e16, 1.5e-5, 0.0001, 2 ** 64, -3].map(pythonFloatText),
+    )
   })
 })
 

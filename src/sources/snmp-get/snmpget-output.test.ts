@@ -39,7 +39,7 @@ describe("snmpget -On -Oe output (recorded from Net-SNMP 5.9.3)", () => {
     expect(parseValue("INTEGER: up(1)")).toEqual({ ok: true, type: "Integer", value: 1n })
     expect(parseValue("Opaque: Float: 0.120000")).toEqual({ ok: true, type: "Opaque", value: 0.12 })
     expect(parseValue("12868")).toEqual({ ok: true, type: "Integer", value: 12868n })
-    expect(parseValue('STRING: "17"')).toEqual({ ok: true, type: "OctetString", value: 17 })
+    expect(parseValue('STRING: "17"')).toEqual({ ok: true, type: "OctetString", value: 17, text: "17" })
   })
 
   it("turns snmpget's stderr into one line", async () => {

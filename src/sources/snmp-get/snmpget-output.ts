@@ -74,8 +74,9 @@ export function parseValue(text: string): SnmpReading {
     }
     case "OctetString": {
       const number = numberFromText(rest)
-      if (number !== undefined) return { ok: true, type, value: number }
-      return { ok: false, error: `value is a string, not a number (${rest.slice(0, 40)})` }
+      const text = word === "STRING" ? rest.replace(/^"([\s\S]*)"$/, "$1") : rest
+      if (number !== undefined) return { ok: true, type, value: number, text }
+      return { ok: false, error: `value is a string, not a number (${rest.slice(0, 40)})`, text }
     }
   }
   return { ok: false, error: `value of type ${word} is not a number` }

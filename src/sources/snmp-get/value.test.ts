@@ -56,7 +56,12 @@ describe("varbinds", () => {
     })
     expect(readingFromVarbind({ oid: "1.3", type: 65, value: 4294967295 })).toEqual({ ok: true, type: "Counter32", value: 4294967295n })
     expect(readingFromVarbind({ oid: "1.3", type: 67, value: 12868 })).toEqual({ ok: true, type: "TimeTicks", value: 12868n })
-    expect(readingFromVarbind({ oid: "1.3", type: 4, value: Buffer.from("42.5") })).toEqual({ ok: true, type: "OctetString", value: 42.5 })
+    expect(readingFromVarbind({ oid: "1.3", type: 4, value: Buffer.from("42.5") })).toEqual({
+      ok: true,
+      type: "OctetString",
+      value: 42.5,
+      text: "42.5",
+    })
     expect(readingFromVarbind({ oid: "1.3", type: 4, value: Buffer.from("pollect test agent") })).toMatchObject({
       ok: false,
       error: expect.stringContaining("string"),

@@ -4,7 +4,8 @@
  * above 2^53 keeps every bit until it is turned into a rate).
  */
 
-export type SnmpReading = { ok: true; type: string; value: bigint | number } | { ok: false; error: string }
+/** `text`: an OctetString's text (the value of a label read from an OID), whether or not it holds a number. */
+export type SnmpReading = { ok: true; type: string; value: bigint | number; text?: string } | { ok: false; error: string; text?: string }
 
 /** Types that count up and wrap around: rates over them go through core/rate.ts. */
 const COUNTER_TYPES = new Set(["Counter32", "Counter", "Counter64"])
@@ -50,4 +51,22 @@ export function numberFromText(text: string): number | undefined {
 /** The value as a float for output (a Counter64 above 2^53 loses its lowest bits here, not earlier). */
 export function toNumber(value: bigint | number): number {
   return typeof value === "bigint" ? Number(value) : value
+}
+
+/**
+ * A number as Python's `str(float)` writes it (`24.0`, `0.5`, `1e+16`, `1.5e-05`): the Python
+ * pollect 1.2 turned every non-string SNMP value into a float, so a label read from a numeric
+ * OID reads `24.0` there.
+ */
+export function pythonFloatText(value: number): string {
+  if (Number.isNaN(value)) return "nan"
+  if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf"
+  if (value === 0) return Object.is(value, -0) ? "-0.0" : "0.0"
+  const [mantissa, exponentText] = value.toExponential().split("e") as [string, string]
+  const exponent = Number(exponentText)
+  if (exponent >= -4 && exponent < 16) {
+    const text = String(value)
+    return /[.e]/.test(text) ? text : `${text}.0`
+  }
+  return `${mantissa}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`
 }

@@ -46,8 +46,8 @@ export function readingFromVarbind(varbind: Varbind): SnmpReading {
     case 4: {
       const text = value instanceof Uint8Array ? Buffer.from(value).toString("utf8") : String(value)
       const number = numberFromText(text)
-      if (number !== undefined) return { ok: true, type, value: number }
-      return { ok: false, error: `value is a string, not a number (${JSON.stringify(text.slice(0, 40))})` }
+      if (number !== undefined) return { ok: true, type, value: number, text }
+      return { ok: false, error: `value is a string, not a number (${JSON.stringify(text.slice(0, 40))})`, text }
     }
     case 68: {
       const float = value instanceof Uint8Array ? decodeOpaqueFloat(value) : undefined

@@ -61,8 +61,9 @@ it("serves the original pollect's names for LoadAvg, Http and TcpTime", async ()
     ])
     // Everything the original served, served the same; the port's additions come beside them.
     const selfMetrics = /^pollect_(probe_|ticks_skipped|build_info)/
-    expect(ours.series.filter((s) => !selfMetrics.test(s) && s !== "pollect_Http_local_status")).toEqual(original.series)
-    expect(ours.types.filter((t) => !selfMetrics.test(t) && !t.startsWith("pollect_Http_local_status"))).toEqual(original.types)
+    const additions = /^pollect_Http_local_(status|ok)\b/
+    expect(ours.series.filter((s) => !selfMetrics.test(s) && !additions.test(s))).toEqual(original.series)
+    expect(ours.types.filter((t) => !selfMetrics.test(t) && !additions.test(t))).toEqual(original.types)
   } finally {
     await agent.stop()
   }
