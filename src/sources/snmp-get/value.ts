@@ -56,17 +56,6 @@ export function toNumber(value: bigint | number): number {
 /**
  * A number as Python's `str(float)` writes it (`24.0`, `0.5`, `1e+16`, `1.5e-05`): the Python
  * pollect 1.2 turned every non-string SNMP value into a float, so a label read from a numeric
- * OID reads `24.0` there.
+ * OID reads `24.0` there. In Python 3, str(float) is repr(float).
  */
-export function pythonFloatText(value: number): string {
-  if (Number.isNaN(value)) return "nan"
-  if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf"
-  if (value === 0) return Object.is(value, -0) ? "-0.0" : "0.0"
-  const [mantissa, exponentText] = value.toExponential().split("e") as [string, string]
-  const exponent = Number(exponentText)
-  if (exponent >= -4 && exponent < 16) {
-    const text = String(value)
-    return /[.e]/.test(text) ? text : `${text}.0`
-  }
-  return `${mantissa}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`
-}
+export { pyFloat as pythonFloatText } from "../../lib/util/py-repr.ts"

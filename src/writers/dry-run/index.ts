@@ -5,7 +5,7 @@
  */
 import * as v from "valibot"
 import { Writer, graphitePaths, type SourceResult } from "../../api.ts"
-import { pyFloat, pyStr } from "./py-repr.ts"
+import { pyFloat, pyStr } from "../../lib/util/py-repr.ts"
 
 const options = v.object({})
 
