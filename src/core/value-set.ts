@@ -51,7 +51,8 @@ export class ValueSet {
       this.kind = labelsOrSpec.kind
       this.help = labelsOrSpec.help
     } else {
-      this.labels = [...labelsOrSpec]
+      // The caller's array, as before declared metrics: no copy per set on the probe path.
+      this.labels = labelsOrSpec as string[]
       this.unit = meta.unit
       this.kind = meta.kind
       this.help = meta.help

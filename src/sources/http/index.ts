@@ -68,6 +68,8 @@ export class HttpSource extends Source<Options> {
 
   /** Logs a failing URL once when it starts failing and once when it answers again. */
   private readonly latch: FailureLatch
+  /** The `url` label of each URL of a list (its password masked), made once, not per probe. */
+  private readonly urlLabels: string[][]
 
   constructor(config: Options & CommonSourceOptions, ctx: SourceContext) {
     super(config, ctx)
@@ -77,6 +79,7 @@ export class HttpSource extends Source<Options> {
     for (const each of [...(Array.isArray(url) ? url : [url]), ...proxies]) {
       for (const password of each ? urlPasswords(each) : []) this.ctx.registerSecret(password)
     }
+    this.urlLabels = Array.isArray(url) ? url.map((each) => [maskedUrl(each)]) : [[]]
     const via = proxy ? ` via proxy ${maskedUrl(proxy)}` : ""
     this.latch = new FailureLatch(this.ctx.log, {
       failed: (what, message) => `could not probe ${what}${via}: ${message}`,
@@ -116,7 +119,7 @@ export class HttpSource extends Source<Options> {
     const ok = new ValueSet(listed ? metrics.okByUrl : metrics.ok)
     outcomes.forEach((outcome, i) => {
       // As written (1.2's label), except a password: that never reaches /metrics or dry-run output.
-      const labelValues = listed ? [maskedUrl(urls[i]!)] : []
+      const labelValues = this.urlLabels[i]!
       if (outcome.error === undefined) this.latch.ok(urls[i]!, urls[i]!)
       else this.latch.fail(urls[i]!, urls[i]!, outcome.error)
       time.add(outcome.elapsedMs ?? timeoutMs, labelValues)
