@@ -16,12 +16,15 @@ export interface SelfMetricsSnapshot {
   ticksSkipped: Map<string, number>
   /** Free-form counters: name → (label set as JSON → value). */
   counters: Map<string, Map<string, number>>
+  /** Free-form gauges (queue bytes, queued points): name → (label set as JSON → value). */
+  gauges: Map<string, Map<string, number>>
 }
 
 export class SelfMetrics {
   private readonly probes = new Map<string, ProbeStat>()
   private readonly skipped = new Map<string, number>()
   private readonly counters = new Map<string, Map<string, number>>()
+  private readonly gauges = new Map<string, Map<string, number>>()
 
   observeProbe(collection: string, source: string, durationSeconds: number, ok: boolean): void {
     const key = `${collection}\0${source}`
@@ -48,11 +51,18 @@ export class SelfMetrics {
     series.set(key, (series.get(key) ?? 0) + by)
   }
 
+  /** Sets a gauge such as `pollect_queue_bytes{writer="RemoteWrite"}`. */
+  set(name: string, labels: Record<string, string>, value: number): void {
+    let series = this.gauges.get(name)
+    if (!series) this.gauges.set(name, (series = new Map()))
+    series.set(JSON.stringify(labels), value)
+  }
+
   ticksSkippedFor(collection: string): number {
     return this.skipped.get(collection) ?? 0
   }
 
   snapshot(): SelfMetricsSnapshot {
-    return { probes: [...this.probes.values()], ticksSkipped: new Map(this.skipped), counters: this.counters }
+    return { probes: [...this.probes.values()], ticksSkipped: new Map(this.skipped), counters: this.counters, gauges: this.gauges }
   }
 }

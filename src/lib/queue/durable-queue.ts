@@ -35,6 +35,7 @@ import {
   writeSync,
 } from "node:fs"
 import { join } from "node:path"
+import type { BatchQueue, QueueDrop, QueuedBatch, QueueStats } from "./batch-queue.ts"
 
 /** length (u32), crc32 of points+payload (u32), points (u32). */
 const FRAME_HEADER = 12
@@ -54,24 +55,7 @@ export interface DurableQueueOptions {
   /** One line per event worth a human's eye (a corrupt segment skipped, a full queue). */
   warn?: (message: string) => void
   /** Called with what was dropped (oldest segments past maxBytes, a batch larger than the queue). */
-  onDrop?: (drop: { batches: number; points: number; bytes: number; reason: string }) => void
-}
-
-/** One batch read back: its bytes, its point count, and where it ends (what `ack` takes). */
-export interface QueuedBatch {
-  readonly payload: Uint8Array
-  readonly points: number
-  readonly segment: number
-  readonly end: number
-}
-
-export interface QueueStats {
-  /** Bytes of the segments on disk. */
-  bytes: number
-  /** Batches and points not yet acknowledged. */
-  batches: number
-  points: number
-  segments: number
+  onDrop?: (drop: QueueDrop) => void
 }
 
 interface Segment {
@@ -85,7 +69,7 @@ interface Segment {
 
 const segmentName = (id: number) => `${String(id).padStart(16, "0")}${SEGMENT_SUFFIX}`
 
-export class DurableQueue {
+export class DurableQueue implements BatchQueue {
   private readonly segments: Segment[] = []
   /** Read position: the oldest segment's id and the offset of its first unacknowledged frame. */
   private head = { segment: 0, offset: 0 }

@@ -61,52 +61,60 @@ export function createSelfRegistry(selfMetrics: SelfMetrics, version: string, op
   )
 
   const refreshProcess = options.processMetrics ? registerProcessMetrics(registry) : undefined
-  const free = new Map<string, { keys: string; counter: Counter<string> }>()
+  const free = new Map<string, { keys: string; metric: Counter<string> | Gauge<string> }>()
   const names = new Set(registry.getMetricsAsArray().map((metric) => metric.name))
   return {
     registry,
     names,
     metrics() {
       snapshot = selfMetrics.snapshot()
-      refreshFreeCounters(registry, snapshot, free, names)
+      refreshFree(registry, snapshot, free, names)
       refreshProcess?.()
       return registry.metrics()
     },
   }
 }
 
-/** Free counters (points dropped, reconnects, ...): one Counter per name, made when first seen, refilled per scrape. */
-function refreshFreeCounters(
+/**
+ * Free counters (points dropped, reconnects, ...) and gauges (queue bytes, ...): one metric per
+ * name, made when first seen, refilled per scrape.
+ */
+function refreshFree(
   registry: Registry,
   snapshot: SelfMetricsSnapshot,
-  free: Map<string, { keys: string; counter: Counter<string> }>,
+  free: Map<string, { keys: string; metric: Counter<string> | Gauge<string> }>,
   fixed: Set<string>,
 ): void {
-  for (const [rawName, series] of snapshot.counters) {
-    const name = promSafe(rawName.endsWith("_total") ? rawName : rawName + "_total")
-    if (fixed.has(name) && !free.has(name)) continue
-    const parsed = [...series].map(([json, value]) => [JSON.parse(json) as Record<string, string>, value] as const)
-    const keys = [...new Set(parsed.flatMap(([labels]) => Object.keys(labels).map(promSafe)))].sort()
-    let entry = free.get(name)
-    if (!entry || entry.keys !== keys.join(",")) {
-      if (entry) registry.removeSingleMetric(name)
-      const counter = new Counter({
-        name,
-        help: `pollect's ${name.replace(/^pollect_|_total$/g, "").replace(/_/g, " ")} counter`,
-        labelNames: keys,
-        registers: [registry],
-      })
-      entry = { keys: keys.join(","), counter }
-      free.set(name, entry)
-      fixed.add(name)
+  const kinds = [
+    ["counter", snapshot.counters],
+    ["gauge", snapshot.gauges],
+  ] as const
+  for (const [kind, metrics] of kinds)
+    for (const [rawName, series] of metrics) {
+      const name = kind === "gauge" ? promSafe(rawName) : promSafe(rawName.endsWith("_total") ? rawName : rawName + "_total")
+      if (fixed.has(name) && !free.has(name)) continue
+      const parsed = [...series].map(([json, value]) => [JSON.parse(json) as Record<string, string>, value] as const)
+      const keys = [...new Set(parsed.flatMap(([labels]) => Object.keys(labels).map(promSafe)))].sort()
+      let entry = free.get(name)
+      if (!entry || entry.keys !== keys.join(",")) {
+        if (entry) registry.removeSingleMetric(name)
+        const help = `pollect's ${name.replace(/^pollect_|_total$/g, "").replace(/_/g, " ")} ${kind}`
+        const metric =
+          kind === "gauge"
+            ? new Gauge({ name, help, labelNames: keys, registers: [registry] })
+            : new Counter({ name, help, labelNames: keys, registers: [registry] })
+        entry = { keys: keys.join(","), metric }
+        free.set(name, entry)
+        fixed.add(name)
+      }
+      entry.metric.reset()
+      for (const [labels, value] of parsed) {
+        const safe: Record<string, string> = {}
+        for (const [key, text] of Object.entries(labels)) safe[promSafe(key)] = String(text)
+        if (entry.metric instanceof Gauge) entry.metric.set(safe, value)
+        else entry.metric.inc(safe, Math.max(0, value))
+      }
     }
-    entry.counter.reset()
-    for (const [labels, value] of parsed) {
-      const safe: Record<string, string> = {}
-      for (const [key, text] of Object.entries(labels)) safe[promSafe(key)] = String(text)
-      entry.counter.inc(safe, Math.max(0, value))
-    }
-  }
 }
 
 function registerProcessMetrics(registry: Registry): () => void {
