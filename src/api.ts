@@ -33,7 +33,7 @@ export type { Value, ValueKind, ValueSetMeta, ProbeResult } from "./core/value-s
 export { defineMetrics } from "./core/metrics.ts"
 export type { MetricSpec, MetricSpecs } from "./core/metrics.ts"
 export type { SourceResult } from "./core/source-result.ts"
-export { describeSource } from "./core/source-result.ts"
+export { describeSource, resultTimeMs } from "./core/source-result.ts"
 export type { SpawnOptions, SpawnResult } from "./core/spawn.ts"
 
 // Naming (writers)
@@ -44,6 +44,8 @@ export type { PromNameScheme } from "./core/naming.ts"
 export { RateTracker, counterDelta } from "./core/rate.ts"
 export type { CounterWidth, RateOptions } from "./core/rate.ts"
 export { errorMessage } from "./core/log.ts"
+/** Masks a value (a header token a writer got from the environment) in every log line from now on. */
+export { registerSecret } from "./core/log.ts"
 export type { Logger } from "./core/log.ts"
 export { FailureLatch } from "./core/failure-latch.ts"
 export type { FailureLatchWording } from "./core/failure-latch.ts"

@@ -90,12 +90,12 @@ export class Executor {
   /** Probes the due sources and hands the results to the writers. `all` probes every source (`--once`). */
   async tick(options: { all?: boolean } = {}): Promise<TickReport> {
     const at = this.now()
-    const time = Math.floor(this.wallNow() / 1000)
+    const timeMs = this.wallNow()
     const due = this.options.slots.filter((slot) => this.due(slot, at, options.all ?? false))
     let failed = 0
     const results = await mapConcurrent(due, this.options.threads, async (slot) => {
       this.lastRun.set(slot.id, at)
-      const result = await this.probe(slot, time)
+      const result = await this.probe(slot, timeMs)
       if (result.error !== undefined) failed++
       if (this.partialWriters.length) await this.deliver(this.partialWriters, [result])
       return result
@@ -105,9 +105,9 @@ export class Executor {
     return { probed: due.length, failed }
   }
 
-  private async probe(slot: SourceSlot, time: number): Promise<SourceResult> {
+  private async probe(slot: SourceSlot, timeMs: number): Promise<SourceResult> {
     const what = describeSource({ id: slot.id, collection: this.collection, type: slot.type, name: slot.name })
-    const result = emptyResult(slot, this.collection, time)
+    const result = emptyResult(slot, this.collection, Math.floor(timeMs / 1000), timeMs)
     const controller = new AbortController()
     const started = performance.now()
     this.busy.add(slot.id)
@@ -165,7 +165,7 @@ export class Executor {
 }
 
 /** A slot's result with no values yet: what a probe fills in, and what clears a removed source's series. */
-export function emptyResult(slot: SourceSlot, collection: string, time: number): SourceResult {
+export function emptyResult(slot: SourceSlot, collection: string, time: number, timeMs = time * 1000): SourceResult {
   return {
     id: slot.id,
     collection,
@@ -173,6 +173,7 @@ export function emptyResult(slot: SourceSlot, collection: string, time: number):
     name: slot.name,
     labels: slot.labels,
     time,
+    timeMs,
     sets: [],
     timeoutSeconds: slot.timeoutMs / 1000,
   }
