@@ -79,7 +79,14 @@ async function encodeAndSend(): Promise<{ seconds: number; bytes: number }> {
 async function writerEndToEnd(): Promise<{ seconds: number; bytes: number }> {
   const server = sink()
   const writer = new GraphiteWriter(
-    { type: "Graphite", host: "127.0.0.1", picklePort: server.port, bufferSize: POINTS, resendSeconds: 0 },
+    {
+      type: "Graphite",
+      host: "127.0.0.1",
+      picklePort: server.port,
+      bufferSize: POINTS,
+      resendSeconds: 0,
+      queue: { maxBytes: 64 << 20, fsyncMs: 1000 },
+    },
     { log: silentLogger, stateDir: "/tmp", configDir: "/tmp", selfMetrics: new SelfMetrics(), once: false },
   )
   writer.start()

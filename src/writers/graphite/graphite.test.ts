@@ -1,12 +1,14 @@
 import { afterEach, describe, expect, it } from "bun:test"
 import net from "node:net"
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
 import type { Socket, TCPSocketListener } from "bun"
 import { createLogger } from "../../core/log.ts"
 import { SelfMetrics } from "../../core/self-metrics.ts"
 import { ValueSet } from "../../core/value-set.ts"
 import { backoffMs, GraphiteWriter } from "./index.ts"
 import { freePort } from "../../../test/helpers/processes.ts"
-import { makeWriter, resultOf } from "../../../test/helpers/context.ts"
+import { makeWriter, resultOf, tempDir } from "../../../test/helpers/context.ts"
 import { concat, decodePickleFrames, unpickleFrames } from "../../../test/helpers/python-pickle.ts"
 import { writerConformance } from "../../../test/conformance/writer.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
@@ -154,11 +156,11 @@ describe("Graphite writer", () => {
 
   itWithTools(
     ["python3"],
-    "while the backend is down keeps the newest bufferSize points, counts the dropped, sends the rest once it is up",
+    "with queue: false, while the backend is down keeps the newest bufferSize points, counts the dropped, sends the rest once it is up",
     async () => {
       const port = freePort()
       const metrics = new SelfMetrics()
-      const w = writer({ picklePort: port, bufferSize: 10 }, metrics)
+      const w = writer({ picklePort: port, bufferSize: 10, queue: false }, metrics)
       w.start()
       for (let t = 0; t < 3; t++) w.write([tick(T + t, 5, t * 5)])
       await Bun.sleep(50)
@@ -174,7 +176,7 @@ describe("Graphite writer", () => {
     },
   )
 
-  it("a long outage logs the first drop and the first failed connection, not one line per tick", async () => {
+  it("with queue: false, a long outage logs the first drop and the first failed connection, not one line per tick", async () => {
     const lines: string[] = []
     const metrics = new SelfMetrics()
     const ctx = {
@@ -184,7 +186,10 @@ describe("Graphite writer", () => {
       selfMetrics: metrics,
       once: false,
     }
-    const w = new GraphiteWriter({ type: "Graphite", host: "127.0.0.1", picklePort: freePort(), bufferSize: 2, resendSeconds: 5 }, ctx)
+    const w = new GraphiteWriter(
+      { type: "Graphite", host: "127.0.0.1", picklePort: freePort(), bufferSize: 2, resendSeconds: 5, queue: false },
+      ctx,
+    )
     cleanups.push(() => w.stop(100))
     w.start()
     for (let t = 0; t < 5; t++) {
@@ -286,14 +291,110 @@ describe("Graphite writer", () => {
     )
   })
 
-  it("stop() with the backend down returns within its bound and counts what it could not send", async () => {
+  it("with queue: false, stop() with the backend down returns within its bound and counts what it could not send", async () => {
     const metrics = new SelfMetrics()
-    const w = writer({ picklePort: freePort() }, metrics)
+    const w = writer({ picklePort: freePort(), queue: false }, metrics)
     w.start()
     w.write([tick(T, 7)])
     const started = Date.now()
     await w.stop(1000)
     expect(Date.now() - started).toBeLessThan(3000)
     expect(counter(metrics, "pollect_points_dropped_total")).toBe(7)
+  })
+
+  describe("the durable queue (default)", () => {
+    itWithTools(["python3"], "an outage beyond bufferSize drops nothing: the points wait on disk and go out in order", async () => {
+      const port = freePort()
+      const metrics = new SelfMetrics()
+      const w = writer({ picklePort: port, bufferSize: 10 }, metrics)
+      w.start()
+      for (let t = 0; t < 6; t++) w.write([tick(T + t, 5, t * 5)])
+      await Bun.sleep(50)
+      expect(w.unsent).toBe(30)
+      expect(counter(metrics, "pollect_points_dropped_total")).toBe(0)
+      expect(
+        metrics
+          .snapshot()
+          .gauges.get("pollect_queue_points")
+          ?.get(JSON.stringify({ writer: "Graphite" })),
+      ).toBe(30)
+      const server = sink(port)
+      await until(() => w.connected && w.unsent === 0, 5000)
+      w.write([tick(T + 6, 5, 30)]) // after the backlog: straight from memory
+      await until(() => w.unsent === 0)
+      await w.stop()
+      await until(() => server.closed === 1)
+      const decoded = await unpickleFrames(server.bytes())
+      expect(decoded.points.map((p) => p[2])).toEqual(Array.from({ length: 35 }, (_, i) => i))
+    })
+
+    itWithTools(["python3"], "what carbon did not take at stop() is sent by the next start, before anything newer", async () => {
+      const port = freePort()
+      const stateDir = tempDir("pollect-graphite-queue-")
+      const lines: string[] = []
+      const log = createLogger({ level: "info", write: (line) => lines.push(line) })
+      const first = makeWriter<GraphiteWriter>(GraphiteWriter, { type: "Graphite", host: "127.0.0.1", picklePort: port }, { stateDir, log })
+      first.start()
+      first.write([tick(T, 4, 0)])
+      await first.stop(200)
+      expect(lines.some((line) => line.includes("4 point(s) stay queued for the next start"))).toBe(true)
+
+      const server = sink(port)
+      const metrics = new SelfMetrics()
+      const second = makeWriter<GraphiteWriter>(
+        GraphiteWriter,
+        { type: "Graphite", host: "127.0.0.1", picklePort: port },
+        { stateDir, log, selfMetrics: metrics },
+      )
+      second.start()
+      second.write([tick(T + 1, 2, 4)])
+      await until(() => second.unsent === 0, 5000)
+      await second.stop()
+      await until(() => server.closed === 1)
+      const decoded = await unpickleFrames(server.bytes())
+      expect(decoded.points.map((p) => p[2])).toEqual([0, 1, 2, 3, 4, 5])
+      expect(lines.some((line) => line.includes("4 point(s) queued from before"))).toBe(true)
+      expect(counter(metrics, "pollect_points_dropped_total")).toBe(0)
+    })
+
+    itWithTools(["python3"], "a SIGKILL during an outage loses nothing that was written", async () => {
+      const port = freePort()
+      const stateDir = tempDir("pollect-graphite-kill-")
+      const script = join(stateDir, "writer.ts")
+      writeFileSync(
+        script,
+        `import { GraphiteWriter } from ${JSON.stringify(join(import.meta.dir, "index.ts"))}
+import { silentLogger } from ${JSON.stringify(join(import.meta.dir, "../../core/log.ts"))}
+import { SelfMetrics } from ${JSON.stringify(join(import.meta.dir, "../../core/self-metrics.ts"))}
+import { ValueSet } from ${JSON.stringify(join(import.meta.dir, "../../core/value-set.ts"))}
+const w = new GraphiteWriter({ type: "Graphite", host: "127.0.0.1", picklePort: ${port} } as never,
+  { log: silentLogger, stateDir: ${JSON.stringify(stateDir)}, configDir: ${JSON.stringify(stateDir)}, selfMetrics: new SelfMetrics(), once: false })
+w.start()
+for (let t = 0; t < 50; t++) {
+  const set = new ValueSet()
+  set.add(t, [], "v")
+  w.write([{ id: "s", collection: "pollect", type: "Kill", labels: {}, time: ${T} + t, sets: [set], timeoutSeconds: 10 }])
+}
+console.log("written")
+setInterval(() => {}, 1000)
+`,
+      )
+      const child = Bun.spawn([process.execPath, script], { stdout: "pipe", stderr: "inherit" })
+      let said = ""
+      for await (const chunk of child.stdout) {
+        said += new TextDecoder().decode(chunk)
+        if (said.includes("written")) break
+      }
+      child.kill("SIGKILL")
+      await child.exited
+      const server = sink(port)
+      const w = makeWriter<GraphiteWriter>(GraphiteWriter, { type: "Graphite", host: "127.0.0.1", picklePort: port }, { stateDir })
+      w.start()
+      await until(() => w.unsent === 0, 5000)
+      await w.stop()
+      await until(() => server.closed === 1)
+      const decoded = await unpickleFrames(server.bytes())
+      expect(decoded.points.map((p) => p[2])).toEqual(Array.from({ length: 50 }, (_, i) => i))
+    })
   })
 })

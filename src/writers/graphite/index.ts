@@ -10,10 +10,17 @@
  * buffer or cache when it went away is lost to both sides: frames written in the last
  * `resendSeconds` before a lost connection are sent again. Graphite keeps one value per path and
  * timestamp, so a repeat overwrites a point with itself.
+ *
+ * With the durable queue (`queue`, on by default; docs/queue.md), points that cannot go out at once
+ * (carbon down, or a backlog still being replayed) are encoded into frames and appended to segment
+ * files, so a restart or a SIGKILL during an outage loses nothing; the queue is sent first, oldest
+ * first, once carbon answers. Points to a live connection go straight from memory.
  */
 import type { Socket } from "bun"
 import * as v from "valibot"
 import { Writer, errorMessage, graphitePaths, type SourceResult, type WriterContext } from "../../api.ts"
+import type { BatchQueue, QueuedBatch } from "../../lib/queue/batch-queue.ts"
+import { openQueue, queueField } from "../../lib/queue/queue-option.ts"
 import { PlaintextFrameEncoder } from "./plaintext.ts"
 import { isFiniteValue, PickleFrameEncoder, type FrameEncoder } from "./pickle.ts"
 import { PointRing } from "./point-ring.ts"
@@ -74,6 +81,7 @@ const options = v.object({
     ),
     5,
   ),
+  queue: queueField,
 })
 
 export type GraphiteOptions = v.InferOutput<typeof options>
@@ -90,6 +98,8 @@ interface Frame {
   points: number
   /** When it was written completely (for resending after a loss). */
   at: number
+  /** The queue's batch this frame was read from: acknowledged once written completely. */
+  queued?: QueuedBatch
 }
 
 type GraphiteSocket = Socket<undefined>
@@ -103,6 +113,8 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
   private readonly encoder: FrameEncoder
   private readonly prefix: string
   private readonly port: number
+  /** The durable (or memory) queue of frames that could not go out at once; opened by start(). */
+  private queue: BatchQueue | undefined
   /** Frames to send before new points: resends first, the head possibly half written. */
   private readonly outbox: Frame[] = []
   /** Frames written completely in the last `resendSeconds`, oldest first. */
@@ -151,15 +163,25 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
     return this.socket !== undefined
   }
 
-  /** Points not yet written completely into a connection. */
+  /** Points not yet written completely into a connection (queued ones included). */
   get unsent(): number {
-    let n = this.ring.length
-    for (const frame of this.outbox) n += frame.points
+    let n = this.ring.length + (this.queue?.stats().points ?? 0)
+    for (const frame of this.outbox) if (!frame.queued) n += frame.points
     return n
   }
 
-  /** Connects in the background: carbon being down at start is not fatal, the buffer covers it. */
+  /** Opens the queue, then connects in the background: carbon being down at start is not fatal, the queue covers it. */
   override start(): void {
+    if (this.opts.queue !== false && !this.queue) {
+      this.queue = openQueue(this.opts.queue, {
+        ctx: this.ctx,
+        writer: "Graphite",
+        destination: `${this.opts.host}:${this.port}:${this.opts.plaintextPort !== undefined ? "plaintext" : "pickle"}`,
+      })
+      const { points } = this.queue.stats()
+      if (points) this.ctx.log.info(`${this.target}: ${points} point(s) queued from before; sending them first`)
+      this.reportQueue()
+    }
     this.connect()
   }
 
@@ -181,10 +203,30 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
     }
     if (invalid) this.ctx.selfMetrics.count("pollect_points_invalid_total", { writer: "Graphite" }, invalid)
     if (dropped) this.drop(dropped, "the buffer is full")
+    // Carbon away, or a backlog still going out: to disk, behind what is queued (order kept).
+    if (this.queue && (!this.socket || !this.queue.empty)) this.spill()
     this.queueFlush()
   }
 
-  /** Sends what it can within a bounded time, then closes. Whatever is left is counted as dropped. */
+  /** Encodes the buffered points into frames and appends them to the queue. */
+  private spill(): void {
+    const queue = this.queue
+    if (!queue) return
+    for (let frame = this.nextFrame(); frame; frame = this.nextFrame()) queue.append(frame.bytes, frame.points)
+    this.reportQueue()
+  }
+
+  private reportQueue(): void {
+    if (!this.queue) return
+    const { bytes, points } = this.queue.stats()
+    this.ctx.selfMetrics.set("pollect_queue_bytes", { writer: "Graphite" }, bytes)
+    this.ctx.selfMetrics.set("pollect_queue_points", { writer: "Graphite" }, points)
+  }
+
+  /**
+   * Sends what it can within a bounded time, then closes. Whatever is left stays in the durable
+   * queue for the next start (or, with `queue: false`, is counted as dropped).
+   */
   override async stop(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
     if (this.stopped) return
     this.stopping = true
@@ -199,6 +241,16 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
       await Bun.sleep(10)
     }
     this.stopped = true
+    const queue = this.queue
+    if (queue) {
+      // What is in memory joins the queue: frames not written (or to resend), then the buffer.
+      for (const frame of this.outbox.splice(0)) if (!frame.queued) queue.append(frame.bytes, frame.points)
+      this.spill()
+      const { points } = queue.stats()
+      if (points) this.ctx.log.info(`${this.target}: ${points} point(s) stay queued for the next start`)
+      queue.close()
+      this.queue = undefined
+    }
     const left = this.unsent
     if (left) this.drop(left, `pollect stopped before ${this.target} took them`)
     this.attempt++
@@ -235,7 +287,7 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
     for (;;) {
       let frame = this.outbox[0]
       if (!frame) {
-        frame = this.nextFrame()
+        frame = this.nextQueuedFrame() ?? this.nextFrame()
         if (!frame) return
         this.outbox.push(frame)
       }
@@ -251,8 +303,20 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
       }
       this.outbox.shift()
       this.framesWritten++
+      if (frame.queued) {
+        this.queue?.ack(frame.queued)
+        this.reportQueue()
+      }
       this.remember(frame)
     }
+  }
+
+  /** The queue's oldest frame (read back from disk), sent before anything newer. */
+  private nextQueuedFrame(): Frame | undefined {
+    const queue = this.queue
+    if (!queue || queue.empty) return undefined
+    const [batch] = queue.peek(1)
+    return batch && { bytes: batch.payload, offset: 0, points: batch.points, at: 0, queued: batch }
   }
 
   /** Encodes the oldest buffered points into one frame (a view of the encoder's reused buffer). */
@@ -348,7 +412,8 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
   private failed(error: unknown): void {
     this.connecting = false
     this.failures++
-    const message = `${this.target}: cannot connect (${this.describe(error)}); keeping up to ${this.opts.bufferSize} points, retrying`
+    const keeping = this.queue ? "queueing points on disk" : `keeping up to ${this.opts.bufferSize} points`
+    const message = `${this.target}: cannot connect (${this.describe(error)}); ${keeping}, retrying`
     if (this.failures === 1) this.ctx.log.warn(message)
     else this.ctx.log.debug(message)
     this.scheduleRetry()
@@ -361,9 +426,12 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
     this.attempt++
     socket.terminate()
     const head = this.outbox[0]
-    if (head) head.offset = 0
-    // The head frame may be a view of the encoder's buffer; resends are copies, so the encoder
-    // is not touched until the outbox is empty again.
+    if (head) {
+      head.offset = 0
+      // The head frame may be a view of the encoder's buffer, which spill() is about to reuse.
+      if (!head.queued) head.bytes = head.bytes.slice()
+    }
+    // Resends are copies, so the encoder is not touched by them.
     const keepMs = this.opts.resendSeconds * 1000
     const since = Date.now() - keepMs
     const again = this.recent.filter((frame) => frame.at >= since)
