@@ -15,6 +15,7 @@ import { GraphiteWriter } from "../src/writers/graphite/index.ts"
 import { concat, unpickleFrames } from "./helpers/python-pickle.ts"
 import { RecordingWriter } from "./helpers/recording-writer.ts"
 import { itWithTools } from "./helpers/tools.ts"
+import { tempDir } from "./helpers/context.ts"
 
 class ConstSource extends Source<{ value: number }> {
   static override readonly options = v.object({ value: v.number() })
@@ -63,7 +64,8 @@ async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
 }
 
 async function agentFor(raw: unknown, log = silentLogger): Promise<Agent> {
-  const agent = new Agent(await resolveConfig(raw, registry()), { log })
+  // Its own stateDir: push writers keep their queue there (not in the working folder).
+  const agent = new Agent(await resolveConfig({ stateDir: tempDir("pollect-multi-"), ...(raw as object) }, registry()), { log })
   cleanups.push(() => agent.stop(1000))
   return agent
 }

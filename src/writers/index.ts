@@ -4,6 +4,7 @@ import { DryRunWriter } from "./dry-run/index.ts"
 import { PrometheusWriter } from "./prometheus/index.ts"
 import { prometheusSslWriter } from "./prometheus-ssl/index.ts"
 import { GraphiteWriter } from "./graphite/index.ts"
+import { MqttWriter } from "./mqtt/index.ts"
 
 export const builtinWriters: Record<string, WriterClass> = {
   DryRun: DryRunWriter,
@@ -11,4 +12,5 @@ export const builtinWriters: Record<string, WriterClass> = {
   // 1.2's HTTPS exporter: the Prometheus writer with 1.2's keys (port, key, cert).
   PrometheusSsl: prometheusSslWriter(PrometheusWriter),
   Graphite: GraphiteWriter,
+  Mqtt: MqttWriter,
 }

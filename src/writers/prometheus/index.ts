@@ -12,7 +12,7 @@
 import { resolve } from "node:path"
 import * as v from "valibot"
 import { Writer, errorMessage, type SourceResult, version } from "../../api.ts"
-import { BasicAuth } from "./auth.ts"
+import { BasicAuth } from "../../lib/protocols/basic-auth.ts"
 import { acceptsGzip, GzipBody } from "./gzip.ts"
 import { createSelfRegistry, PROM_CONTENT_TYPE, type SelfRegistry } from "./self-registry.ts"
 import { SeriesStore } from "./series-store.ts"

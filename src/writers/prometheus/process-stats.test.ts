@@ -2,7 +2,7 @@
 import { describe, expect, it } from "bun:test"
 import { readFileSync } from "node:fs"
 import { parseBootTime, parseMaxFds, parseStartTicks, parseStatusMemory, readProcessStats } from "./process-stats.ts"
-import { parseBasic } from "./auth.ts"
+import { parseBasic } from "../../lib/protocols/basic-auth.ts"
 
 // /proc/<pid>/stat of a process whose name holds a space and a parenthesis.
 const STAT =
