@@ -19,6 +19,7 @@ import { PlexSource } from "./plex/index.ts"
 import { SensorsSource } from "./sensors/index.ts"
 import { SmartCtlSource } from "./smart-ctl/index.ts"
 import { ViessmannSource } from "./viessmann/index.ts"
+import { EspHomeSource } from "./esp-home/index.ts"
 
 export const builtinSources: Record<string, SourceClass> = {
   AppStoreConnect: AppStoreConnectSource,
@@ -41,4 +42,5 @@ export const builtinSources: Record<string, SourceClass> = {
   Sensors: SensorsSource,
   SmartCtl: SmartCtlSource,
   Viessmann: ViessmannSource,
+  EspHome: EspHomeSource,
 }
