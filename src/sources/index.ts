@@ -14,6 +14,7 @@ import { IOSource } from "./io/index.ts"
 import { MemoryUsageSource } from "./memory-usage/index.ts"
 import { ProcessSource } from "./process/index.ts"
 import { SnmpGetSource } from "./snmp-get/index.ts"
+import { SmaPvModbusSource } from "./sma-pv-modbus/index.ts"
 import { BindSource } from "./bind/index.ts"
 import { PlexSource } from "./plex/index.ts"
 import { SensorsSource } from "./sensors/index.ts"
@@ -37,6 +38,7 @@ export const builtinSources: Record<string, SourceClass> = {
   MemoryUsage: MemoryUsageSource,
   Process: ProcessSource,
   SnmpGet: SnmpGetSource,
+  SmaPvModbus: SmaPvModbusSource,
   Bind: BindSource,
   Plex: PlexSource,
   Sensors: SensorsSource,
