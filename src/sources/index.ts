@@ -20,7 +20,11 @@ import { PlexSource } from "./plex/index.ts"
 import { SensorsSource } from "./sensors/index.ts"
 import { SmartCtlSource } from "./smart-ctl/index.ts"
 import { ViessmannSource } from "./viessmann/index.ts"
+import { ZfsSource } from "./zfs/index.ts"
+import { CertificateSource } from "./certificate/index.ts"
 import { EspHomeSource } from "./esp-home/index.ts"
+import { HttpIngressSource } from "./http-ingress/index.ts"
+import { SmaEnergyMeterSource } from "./sma-energy-meter/index.ts"
 
 export const builtinSources: Record<string, SourceClass> = {
   AppStoreConnect: AppStoreConnectSource,
@@ -44,5 +48,9 @@ export const builtinSources: Record<string, SourceClass> = {
   Sensors: SensorsSource,
   SmartCtl: SmartCtlSource,
   Viessmann: ViessmannSource,
+  Zfs: ZfsSource,
+  Certificate: CertificateSource,
   EspHome: EspHomeSource,
+  HttpIngress: HttpIngressSource,
+  SmaEnergyMeter: SmaEnergyMeterSource,
 }
