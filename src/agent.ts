@@ -13,6 +13,7 @@ import type { Source, Writer } from "./core/plugin.ts"
 import { Scheduler, systemClock, type Clock, type Job } from "./core/scheduler.ts"
 import { SelfMetrics } from "./core/self-metrics.ts"
 import { createSourceContext } from "./core/source-context.ts"
+import type { StatusBoard } from "./status/status-board.ts"
 import { DryRunWriter } from "./writers/dry-run/index.ts"
 
 export interface AgentOptions {
@@ -22,6 +23,8 @@ export interface AgentOptions {
   /** One tick then exit (`--once`). */
   once?: boolean
   clock?: Clock
+  /** The status page's board: told of every probe and tick. */
+  status?: StatusBoard
 }
 
 /** A writer that failed to start: the message names it (port in use, ...). */
@@ -172,7 +175,8 @@ export class Agent {
           newSources.push(slot.source)
           return slot
         })
-        const executor = new Executor({
+        const board = this.options.status
+        const executor: Executor = new Executor({
           collection: exec.collection,
           tickTimeMs: exec.tickTime * 1000,
           threads: exec.threads,
@@ -182,6 +186,8 @@ export class Agent {
           selfMetrics: this.selfMetrics,
           now: () => this.clock.now(),
           wallNow: () => this.clock.wallNow(),
+          onResult: board && ((result, ms) => board.probed(result, ms)),
+          onTick: board && ((tick) => board.ticked(executor, tick)),
         })
         const job: Job = { name: executor.collection, intervalMs: executor.tickTimeMs, run: () => executor.tick() }
         return { key, executor, job, sourceKeys }
@@ -329,6 +335,7 @@ export class Agent {
       collections.set(entry.executor.collection, names)
     }
     this.selfMetrics.retainProbes((collection, source) => collections.get(collection)?.has(source) ?? false)
+    this.options.status?.retain(new Set(keptSlots.map((slot) => slot.id)))
 
     const reusedEntries = plan.entries.filter((entry) => old.has(entry)).length
     return {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 /**
- * The command line: `pollect --config FILE [--dry-run] [--once]`, `pollect check`, `pollect schema`.
+ * The command line: `pollect --config FILE [--dry-run] [--once]`, `pollect check`, `pollect schema`,
+ * `pollect status`.
  * pollect 1.2's flags work as they did: `-c`, `-r` (`--dry-run`), `-d` (`--debug`),
  * `--log-level warning`, `--config NAME` without a suffix (NAME.yml, NAME.yaml or NAME.json).
  */
@@ -14,6 +15,7 @@ import { fullConfigSchema } from "./config/schema.ts"
 import { createLogger, errorMessage, LOG_LEVELS, redact, type LogLevel } from "./core/log.ts"
 import { builtinRegistry } from "./registry.ts"
 import { load, run, VERSION } from "./run.ts"
+import { fetchStatus, statusExitCode, statusTable } from "./status/status-table.ts"
 
 const EXIT_CONFIG = 2
 
@@ -94,7 +96,36 @@ const defaultConfig = defineCommand({
   },
 })
 
-const SUBCOMMANDS = { check, schema, "default-config": defaultConfig }
+const status = defineCommand({
+  meta: {
+    name: "status",
+    description:
+      "Print what a running pollect collects, what fails and where it writes (its status page, as tables); exit 1 if something fails",
+  },
+  args: {
+    url: {
+      type: "string",
+      valueHint: "URL",
+      default: "http://127.0.0.1:9465/",
+      description:
+        "The status page of the pollect to ask (the config's status.host and status.port); credentials as http://user:password@host:port/",
+    },
+    json: { type: "boolean", description: "Print the status document (/status.json) as it came" },
+    insecure: { type: "boolean", description: "Accept a TLS certificate that does not verify (a self-signed one)" },
+  },
+  async run({ args }) {
+    try {
+      const doc = await fetchStatus(args.url, { insecure: args.insecure ?? false })
+      process.stdout.write(args.json ? `${JSON.stringify(doc, null, 2)}\n` : statusTable(doc))
+      process.exit(statusExitCode(doc))
+    } catch (error) {
+      process.stderr.write(`pollect status: ${redact(errorMessage(error))}\n`)
+      process.exit(EXIT_CONFIG)
+    }
+  },
+})
+
+const SUBCOMMANDS = { check, schema, "default-config": defaultConfig, status }
 
 export const main = defineCommand({
   meta: {

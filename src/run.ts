@@ -1,5 +1,7 @@
 /** The daemon's life: load the config, start, tick until SIGINT/SIGTERM (SIGHUP reloads), flush, exit. */
-import { Agent } from "./agent.ts"
+import { Agent, WriterStartError } from "./agent.ts"
+import { StatusBoard } from "./status/status-board.ts"
+import { StatusServer } from "./status/status-server.ts"
 import { DEFAULT_CONFIG, DEFAULT_CONFIG_SUMMARY } from "./config/default.ts"
 import { ConfigError } from "./config/errors.ts"
 import { loadConfigFile, resolveConfig, type LoadedConfig } from "./config/index.ts"
@@ -58,6 +60,7 @@ export async function reload(agent: Agent, file: string | undefined, log: Logger
   try {
     const { executors, sources, writers } = await agent.reload(next)
     agent.selfMetrics.count(RELOADS_METRIC, { result: "success" })
+    agent.options.status?.configLoaded(file, Date.now())
     log.info(
       `reloaded ${file}: ${executors.kept} executor(s) kept, ${executors.rebuilt} rebuilt; ` +
         `sources ${sources.kept} kept, ${sources.added} new, ${sources.removed} removed; ` +
@@ -94,8 +97,30 @@ async function runAgent(options: RunOptions, onHangup: (handler: () => void) => 
   else log.info(`pollect ${VERSION}: no --config given, running the embedded default config (${DEFAULT_CONFIG_SUMMARY})`)
 
   const config = await load(options.config, log)
-  const agent = new Agent(config, { log, dryRun: options.dryRun, once: options.once })
+  const startedAt = Date.now()
+  const board =
+    config.status && !options.once
+      ? new StatusBoard({ historySeries: config.status.historySeries, version: VERSION, startedAt })
+      : undefined
+  board?.configLoaded(options.config, startedAt)
+  const agent = new Agent(config, { log, dryRun: options.dryRun, once: options.once, status: board })
   const sources = agent.executors.reduce((n, e) => n + e.slots.length, 0)
+  const statusServer =
+    board && config.status
+      ? new StatusServer({
+          options: config.status,
+          configDir: config.configDir,
+          log: log.child("status"),
+          document: (history) =>
+            board.document({
+              executors: agent.executors,
+              writers: agent.writers,
+              selfMetrics: agent.selfMetrics,
+              now: Date.now(),
+              history,
+            }),
+        })
+      : undefined
 
   if (options.once) {
     // A signal during the one tick lets it finish (probes are bounded by their timeouts) and flush; a second ends at once.
@@ -117,7 +142,16 @@ async function runAgent(options: RunOptions, onHangup: (handler: () => void) => 
     process.once("SIGINT", () => resolve("SIGINT"))
     process.once("SIGTERM", () => resolve("SIGTERM"))
   })
-  await agent.start()
+  // Its port is checked first: a status page that cannot listen stops pollect at start (exit 2), as a writer does.
+  await statusServer?.start().catch((error: unknown) => {
+    throw new WriterStartError(errorMessage(error))
+  })
+  try {
+    await agent.start()
+  } catch (error) {
+    await statusServer?.stop()
+    throw error
+  }
   log.info(`running ${agent.executors.length} executor(s), ${sources} source(s), ${agent.writers.length} writer(s)`)
   agent.selfMetrics.count(RELOADS_METRIC, { result: "success" }, 0)
   agent.selfMetrics.count(RELOADS_METRIC, { result: "failure" }, 0)
@@ -137,6 +171,7 @@ async function runAgent(options: RunOptions, onHangup: (handler: () => void) => 
   process.once("SIGTERM", force)
   await reloading
   await agent.stop()
+  await statusServer?.stop()
   log.info("stopped")
   return 0
 }

@@ -4,6 +4,7 @@
  * first, then each source and writer against its own schema.
  */
 import * as v from "valibot"
+import { statusSchema, type StatusOptions } from "../status/status-options.ts"
 import type { CommonSourceOptions, OptionsSchema, SourceClass, WriterClass } from "../core/plugin.ts"
 import { optionWarnings } from "../lib/options/option-warning.ts"
 import type { Registry } from "../core/registry.ts"
@@ -56,6 +57,7 @@ const configSchema = v.looseObject({
     "1.0",
   ),
   executors: v.array(executorSchema),
+  status: v.optional(statusSchema),
   ...writerRefs,
 })
 
@@ -94,6 +96,8 @@ export interface PollectConfig {
   /** Which pollect's metric names sources follow where 1.0 and 1.2 differ (SourceContext.compat). */
   compat: "1.0" | "1.2"
   executors: ExecutorSpec[]
+  /** The status page (off when absent). */
+  status?: StatusOptions
   /** Not errors, but worth telling: unknown keys, no writer. */
   warnings: string[]
 }
@@ -103,7 +107,10 @@ export function describeIssue(issue: v.BaseIssue<unknown>, schema: v.GenericSche
   const keys = (issue.path ?? []).map((item) => item.key as PathKey)
   const path = [...prefix, ...keys]
   let what: string
-  if (issue.kind === "validation" && (issue.type === "check" || issue.type === "custom")) what = issue.message
+  // A check's own words, and a validation the schema gave a message of its own ("must be a bcrypt hash ...");
+  // valibot's defaults ("Invalid length: ...") give way to `expected ...`.
+  if (issue.kind === "validation" && (issue.type === "check" || issue.type === "custom" || !/^Invalid /.test(issue.message)))
+    what = issue.message
   else if (issue.kind === "schema" && issue.type === "union" && issue.issues?.length) {
     const alternatives = [...new Set(issue.issues.map((sub) => lowerType(sub.expected)))].filter(Boolean)
     what = `expected ${alternatives.join(" or ")}`
@@ -260,6 +267,7 @@ export function validateConfig(raw: unknown, registry: Registry): PollectConfig 
     stateDir: config.stateDir,
     compat: config.compat,
     executors,
+    status: config.status,
     warnings,
   }
 }

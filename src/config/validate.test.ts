@@ -182,3 +182,23 @@ describe("config files that cannot be read", () => {
     }
   })
 })
+
+describe("the status key", () => {
+  it("is off when absent, and takes its defaults when given empty", async () => {
+    const off = await resolveConfig(exec([{ type: "LoadAvg" }]), builtinRegistry(), { env: {} })
+    expect(off.status).toBeUndefined()
+    const on = await resolveConfig({ status: {}, ...exec([{ type: "LoadAvg" }]) }, builtinRegistry(), { env: {} })
+    expect(on.status).toEqual({ port: 9465, host: "127.0.0.1", historySeries: 2000 })
+  })
+
+  it("reports each of its problems by path, in the schema's own words where it has them", async () => {
+    const problems = await problemsOf({
+      status: { port: "x", historySeries: -1, basicAuth: { user: "a", passwordHash: "plain-text" } },
+      ...exec([{ type: "LoadAvg" }]),
+    })
+    expect(problems).toContain("status.port: expected number")
+    expect(problems).toContain("status.historySeries: expected >=0")
+    expect(problems).toContain("status.basicAuth.passwordHash: must be a bcrypt hash ($2y$10$...), e.g. from htpasswd -nBC 10 user")
+    expect(problems.join("\n")).not.toContain("plain-text")
+  })
+})

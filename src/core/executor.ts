@@ -40,6 +40,10 @@ export interface ExecutorOptions {
   now?: () => number
   /** Wall-clock milliseconds, for timestamps. */
   wallNow?: () => number
+  /** Told of every source's result as it lands (the status page keeps it), with the probe's duration. */
+  onResult?: (result: SourceResult, durationMs: number) => void
+  /** Told of every tick once its writers have it: its wall-clock start and how long it took. */
+  onTick?: (tick: { startedAtMs: number; durationMs: number } & TickReport) => void
 }
 
 export interface TickReport {
@@ -91,6 +95,7 @@ export class Executor {
   async tick(options: { all?: boolean } = {}): Promise<TickReport> {
     const at = this.now()
     const timeMs = this.wallNow()
+    const tickStarted = performance.now()
     const due = this.options.slots.filter((slot) => this.due(slot, at, options.all ?? false))
     let failed = 0
     const results = await mapConcurrent(due, this.options.threads, async (slot) => {
@@ -102,6 +107,7 @@ export class Executor {
     })
     const landed = results.filter((r) => r.error === undefined && r.sets.length > 0)
     if (landed.length) await this.deliver(this.batchWriters, landed)
+    this.options.onTick?.({ startedAtMs: timeMs, durationMs: performance.now() - tickStarted, probed: due.length, failed })
     return { probed: due.length, failed }
   }
 
@@ -131,12 +137,14 @@ export class Executor {
       result.error = errorMessage(error)
       this.latch.fail(slot.id, what, result.error)
     }
+    const durationMs = performance.now() - started
     this.options.selfMetrics.observeProbe(
       this.collection,
       slot.name ? `${slot.type}.${slot.name}` : slot.type,
-      (performance.now() - started) / 1000,
+      durationMs / 1000,
       result.error === undefined,
     )
+    this.options.onResult?.(result, durationMs)
     return result
   }
 

@@ -78,6 +78,16 @@ export abstract class Source<Options extends object = object> {
   close(): void | Promise<void> {}
 }
 
+/** What a writer says of itself on the status page (`pollect status`, `/status.json`). */
+export interface WriterStatus {
+  /** `ok`: delivering or serving; `connecting`; `retrying`: its peer is away, it backs off; `stopped`. */
+  state: "ok" | "connecting" | "retrying" | "stopped"
+  /** One line for a person: `serving 0.0.0.0:8080/metrics`, `127.0.0.1:2004 (pickle)`. */
+  detail?: string
+  /** The last delivery problem, as its log line says it (secrets masked by the status page). */
+  lastError?: string
+}
+
 export abstract class Writer<Options extends object = object> {
   static readonly options: OptionsSchema = v.object({})
 
@@ -96,6 +106,9 @@ export abstract class Writer<Options extends object = object> {
 
   /** Flushes what is buffered and closes. */
   stop(): void | Promise<void> {}
+
+  /** Its state for the status page; a writer without it shows as `ok`. Queue depth and drops come from its self-metrics. */
+  status?(): WriterStatus
 }
 
 export interface SourceClass {

@@ -14,7 +14,7 @@
  *   send: async (body, signal) => httpOutcome(await fetch(url, { method: "POST", body, signal })) })
  * delivery.enqueue(encode(points), points.length)
  */
-import type { Logger, SelfMetrics } from "../../api.ts"
+import type { Logger, SelfMetrics, WriterStatus } from "../../api.ts"
 import { errorMessage } from "../../api.ts"
 import type { BatchQueue } from "./batch-queue.ts"
 
@@ -51,6 +51,7 @@ export class Delivery {
   private inFlight: AbortController | null = null
   private idle: Promise<void> = Promise.resolve()
   private readonly labels: { writer: string }
+  private lastError: string | undefined
 
   constructor(private readonly options: DeliveryOptions) {
     this.labels = { writer: options.writer }
@@ -69,6 +70,12 @@ export class Delivery {
     this.options.queue.append(payload, points)
     this.reportQueue()
     this.kick()
+  }
+
+  /** For the writer's status(): retrying while the store fails, with its last answer. */
+  status(): WriterStatus {
+    if (this.stopping) return { state: "stopped", detail: this.options.target }
+    return { state: this.failures ? "retrying" : "ok", detail: this.options.target, lastError: this.lastError }
   }
 
   /** True while batches wait (an outage, a backlog). */
@@ -120,6 +127,7 @@ export class Delivery {
           this.failures = 0
         } else if (outcome.retry) {
           this.failures++
+          this.lastError = outcome.why
           this.options.selfMetrics.count("pollect_push_retries_total", this.labels)
           const delay = this.delay(outcome.afterMs)
           const message = `${this.options.target}: ${outcome.why}; ${this.options.queue.stats().points} point(s) queued, retrying in ${(delay / 1000).toFixed(1)} s`
@@ -129,6 +137,7 @@ export class Delivery {
           return
         } else {
           this.options.queue.ack(batch)
+          this.lastError = `rejected: ${outcome.why}`
           this.drop(batch.points, outcome.why)
           if (!this.rejectedLogged.has(outcome.why) && this.rejectedLogged.size < 32) {
             this.rejectedLogged.add(outcome.why)

@@ -18,7 +18,7 @@
  */
 import type { Socket } from "bun"
 import * as v from "valibot"
-import { Writer, errorMessage, graphitePaths, type SourceResult, type WriterContext } from "../../api.ts"
+import { Writer, errorMessage, graphitePaths, type SourceResult, type WriterContext, type WriterStatus } from "../../api.ts"
 import type { BatchQueue, QueuedBatch } from "../../lib/queue/batch-queue.ts"
 import { openQueue, queueField } from "../../lib/queue/queue-option.ts"
 import { PlaintextFrameEncoder } from "./plaintext.ts"
@@ -130,6 +130,8 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
   private stopping = false
   private stopped = false
   private dropLogged = false
+  /** The last connection problem, for the status page. */
+  private lastError: string | undefined
   private droppedWhileDown = 0
   /** Successful connections so far. */
   connections = 0
@@ -161,6 +163,11 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
 
   get connected(): boolean {
     return this.socket !== undefined
+  }
+
+  override status(): WriterStatus {
+    const state = this.stopped ? "stopped" : this.socket ? "ok" : this.failures > 0 ? "retrying" : "connecting"
+    return { state, detail: this.target, lastError: this.lastError }
   }
 
   /** Points not yet written completely into a connection (queued ones included). */
@@ -412,6 +419,7 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
   private failed(error: unknown): void {
     this.connecting = false
     this.failures++
+    this.lastError = `cannot connect: ${this.describe(error)}`
     const keeping = this.queue ? "queueing points on disk" : `keeping up to ${this.opts.bufferSize} points`
     const message = `${this.target}: cannot connect (${this.describe(error)}); ${keeping}, retrying`
     if (this.failures === 1) this.ctx.log.warn(message)
@@ -440,6 +448,7 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
     this.outbox.unshift(...again)
     if (this.stopped) return
     this.failures++
+    this.lastError = why
     this.ctx.log.warn(`${this.target}: ${why}; reconnecting (${this.unsent} point(s) to send)`)
     if (this.stopping) this.connect()
     else this.scheduleRetry()

@@ -11,7 +11,7 @@
  */
 import { resolve } from "node:path"
 import * as v from "valibot"
-import { Writer, errorMessage, type SourceResult, version } from "../../api.ts"
+import { Writer, errorMessage, type SourceResult, type WriterStatus, version } from "../../api.ts"
 import { BasicAuth } from "../../lib/protocols/basic-auth.ts"
 import { acceptsGzip, GzipBody } from "./gzip.ts"
 import { createSelfRegistry, PROM_CONTENT_TYPE, type SelfRegistry } from "./self-registry.ts"
@@ -99,6 +99,12 @@ export class PrometheusWriter extends Writer<PrometheusOptions> {
     this.store = new SeriesStore(config.names, ctx.log, () => this.now())
     this.store.reserved = this.self.names
     if (config.basicAuth) this.auth = new BasicAuth(config.basicAuth.user, config.basicAuth.passwordHash)
+  }
+
+  override status(): WriterStatus {
+    if (!this.server) return { state: "stopped", detail: `port ${this.config.port}` }
+    const where = this.config.host ? this.url : `${this.config.tls ? "https" : "http"}://*:${this.port}`
+    return { state: "ok", detail: `serving ${where}${this.config.path}` }
   }
 
   /** The port listened on (the chosen one when `port` is 0). */

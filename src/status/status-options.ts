@@ -1,0 +1,60 @@
+/** The config's top-level `status` key: off when absent. */
+import * as v from "valibot"
+
+export const statusSchema = v.pipe(
+  v.object({
+    port: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(0),
+        v.maxValue(65535),
+        v.description("TCP port of the status page; 0 picks a free one (logged)"),
+      ),
+      9465,
+    ),
+    host: v.optional(
+      v.pipe(
+        v.string(),
+        v.nonEmpty(),
+        v.description("Bind address; 127.0.0.1 by default (set 0.0.0.0 to reach it from the network, with basicAuth)"),
+      ),
+      "127.0.0.1",
+    ),
+    basicAuth: v.optional(
+      v.pipe(
+        v.object({
+          user: v.pipe(v.string(), v.nonEmpty(), v.description("The user name")),
+          passwordHash: v.pipe(
+            v.string(),
+            v.regex(/^\$2[aby]?\$\d\d\$[./A-Za-z0-9]{53}$/, "must be a bcrypt hash ($2y$10$...), e.g. from htpasswd -nBC 10 user"),
+            v.description("A bcrypt hash of the password (htpasswd -nBC 10 user)"),
+          ),
+        }),
+        v.description("Require HTTP basic auth, as the Prometheus writer's basicAuth"),
+      ),
+    ),
+    tls: v.optional(
+      v.pipe(
+        v.object({
+          certFile: v.pipe(v.string(), v.nonEmpty(), v.description("The certificate (chain), PEM; relative to the config file's folder")),
+          keyFile: v.pipe(v.string(), v.nonEmpty(), v.description("Its private key, PEM; relative to the config file's folder")),
+        }),
+        v.description("Serve HTTPS with this certificate and key"),
+      ),
+    ),
+    historySeries: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(0),
+        v.maxValue(1_000_000),
+        v.description("Series whose last hour is kept for the sparklines (about 330 bytes each); the rest show without one"),
+      ),
+      2000,
+    ),
+  }),
+  v.description("A status page for people (/) and scripts (/status.json); off unless set. See docs/status.md"),
+)
+
+export type StatusOptions = v.InferOutput<typeof statusSchema>
