@@ -5,6 +5,7 @@ import { PrometheusWriter } from "./prometheus/index.ts"
 import { prometheusSslWriter } from "./prometheus-ssl/index.ts"
 import { GraphiteWriter } from "./graphite/index.ts"
 import { MqttWriter } from "./mqtt/index.ts"
+import { OtelWriter } from "./otel/index.ts"
 
 export const builtinWriters: Record<string, WriterClass> = {
   DryRun: DryRunWriter,
@@ -13,4 +14,5 @@ export const builtinWriters: Record<string, WriterClass> = {
   PrometheusSsl: prometheusSslWriter(PrometheusWriter),
   Graphite: GraphiteWriter,
   Mqtt: MqttWriter,
+  Otel: OtelWriter,
 }
