@@ -21,6 +21,7 @@ import {
   type UserRegex,
   type ValueSet,
   type WriterContext,
+  type WriterStatus,
   version,
 } from "../../api.ts"
 import * as v from "valibot"
@@ -208,6 +209,12 @@ export class MqttWriter extends Writer<MqttOptions> {
 
   get isConnected(): boolean {
     return this.connected
+  }
+
+  override status(): WriterStatus {
+    const state = this.stopped ? "stopped" : this.connected ? "ok" : this.failures > 0 ? "retrying" : "connecting"
+    const waiting = this.outbox.size ? `, ${this.outbox.size} topic(s) waiting` : ""
+    return { state, detail: `${this.target} as ${this.clientId}${waiting}`, lastError: this.problem }
   }
 
   /**

@@ -278,6 +278,7 @@ describe("Mqtt against mosquitto", () => {
       const first = await subscribe(b)
       await first.until((m) => m.get("pollect.loadavg/time/short") === "0.5" && [...m.keys()].some((t) => t.endsWith("_short/config")))
       await first.close()
+      expect(w.status().state).toBe("ok")
       await b.restart(300) // no persistence: every retained message is gone
       w.write([loadAvg(0.75)]) // while it reconnects
       await Bun.sleep(1500)
@@ -290,6 +291,7 @@ describe("Mqtt against mosquitto", () => {
           m.get(w.statusTopic) === "online",
       )
       expect(w.isConnected).toBe(true)
+      expect(w.status()).toMatchObject({ state: "ok", detail: expect.stringContaining("as pollect-restart") })
       expect(b.connectedClients().filter((id) => id === "pollect-restart")).toEqual(["pollect-restart"])
       w.write([loadAvg(0.9)])
       await sub.until((m) => m.get("pollect.loadavg/time/short") === "0.9")
@@ -353,6 +355,8 @@ describe("Mqtt against mosquitto", () => {
       expect(lines.filter((line) => line.includes("refused the login")).length).toBeGreaterThanOrEqual(3) // the repeats, at debug
       expect(lines.join("\n")).not.toContain("wrong-pw")
       expect(sub.messages.has("pollect.bad")).toBe(false)
+      // The status page says why it does not deliver.
+      expect(bad.status()).toMatchObject({ state: "retrying", lastError: expect.stringContaining("refused the login") })
       // The refused client never pushed the good one off.
       expect(good.isConnected).toBe(true)
     },
