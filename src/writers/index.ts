@@ -6,6 +6,7 @@ import { prometheusSslWriter } from "./prometheus-ssl/index.ts"
 import { GraphiteWriter } from "./graphite/index.ts"
 import { MqttWriter } from "./mqtt/index.ts"
 import { OtelWriter } from "./otel/index.ts"
+import { RemoteWriteWriter } from "./remote-write/index.ts"
 
 export const builtinWriters: Record<string, WriterClass> = {
   DryRun: DryRunWriter,
@@ -15,4 +16,5 @@ export const builtinWriters: Record<string, WriterClass> = {
   Graphite: GraphiteWriter,
   Mqtt: MqttWriter,
   Otel: OtelWriter,
+  RemoteWrite: RemoteWriteWriter,
 }
