@@ -24,6 +24,9 @@ import { ZfsSource } from "./zfs/index.ts"
 import { CertificateSource } from "./certificate/index.ts"
 import { EspHomeSource } from "./esp-home/index.ts"
 import { HttpIngressSource } from "./http-ingress/index.ts"
+import { OpenhabSource } from "./openhab/index.ts"
+import { EvccSource } from "./evcc/index.ts"
+import { PmccSource } from "./pmcc/index.ts"
 import { SmaEnergyMeterSource } from "./sma-energy-meter/index.ts"
 
 export const builtinSources: Record<string, SourceClass> = {
@@ -52,5 +55,8 @@ export const builtinSources: Record<string, SourceClass> = {
   Certificate: CertificateSource,
   EspHome: EspHomeSource,
   HttpIngress: HttpIngressSource,
+  Openhab: OpenhabSource,
+  Evcc: EvccSource,
+  Pmcc: PmccSource,
   SmaEnergyMeter: SmaEnergyMeterSource,
 }
