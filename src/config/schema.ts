@@ -9,6 +9,7 @@ import type { CommonSourceOptions, OptionsSchema, SourceClass, WriterClass } fro
 import { optionWarnings } from "../lib/options/option-warning.ts"
 import type { Registry } from "../core/registry.ts"
 import { formatPath, shortKey, type PathKey } from "./path.ts"
+import { notPortedProblem } from "./not-ported.ts"
 
 /**
  * The longest interval or timeout: 24 days. Timers hold at most 2^31−1 ms (24.8 days); a longer
@@ -187,6 +188,11 @@ export function validateConfig(raw: unknown, registry: Registry): PollectConfig 
     const where = formatPath(path)
     const cls = known.get(ref.type)
     if (!cls) {
+      const notPorted = notPortedProblem(kind, ref.type)
+      if (notPorted) {
+        problems.push(`${where}: ${notPorted}`)
+        return undefined
+      }
       const types = [...known.keys()].sort().join(", ")
       problems.push(`${where}: unknown ${kind} type "${shortKey(ref.type)}" (known: ${types})`)
       return undefined

@@ -24,6 +24,8 @@ import { ZfsSource } from "./zfs/index.ts"
 import { CertificateSource } from "./certificate/index.ts"
 import { EspHomeSource } from "./esp-home/index.ts"
 import { HttpIngressSource } from "./http-ingress/index.ts"
+import { TpLinkEapSource } from "./tp-link-eap/index.ts"
+import { ZodiacPoolSource } from "./zodiac-pool/index.ts"
 import { OpenhabSource } from "./openhab/index.ts"
 import { EvccSource } from "./evcc/index.ts"
 import { PmccSource } from "./pmcc/index.ts"
@@ -55,6 +57,8 @@ export const builtinSources: Record<string, SourceClass> = {
   Certificate: CertificateSource,
   EspHome: EspHomeSource,
   HttpIngress: HttpIngressSource,
+  TpLinkEap: TpLinkEapSource,
+  ZodiacPool: ZodiacPoolSource,
   Openhab: OpenhabSource,
   Evcc: EvccSource,
   Pmcc: PmccSource,
