@@ -27,7 +27,15 @@ export const version: string = pkg.version
 
 // The plugin contract
 export { Source, Writer } from "./core/plugin.ts"
-export type { CommonSourceOptions, SourceContext, WriterContext, WriterStatus, OptionsSchema, SourceClass, WriterClass } from "./core/plugin.ts"
+export type {
+  CommonSourceOptions,
+  SourceContext,
+  WriterContext,
+  WriterStatus,
+  OptionsSchema,
+  SourceClass,
+  WriterClass,
+} from "./core/plugin.ts"
 export { ValueSet, toValueSets } from "./core/value-set.ts"
 export type { Value, ValueKind, ValueSetMeta, ProbeResult } from "./core/value-set.ts"
 export { defineMetrics } from "./core/metrics.ts"

@@ -4,13 +4,21 @@
  * sources and writers that other issues port. Nothing else may be a problem: when one of those
  * lands, its entry below goes and the test gets stricter.
  */
-import { describe, expect, it } from "bun:test"
+import { afterAll, beforeAll, describe, expect, it } from "bun:test"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { ConfigError } from "../src/config/errors.ts"
 import { resolveConfig } from "../src/config/index.ts"
 import { parseConfigText } from "../src/config/load.ts"
 import { builtinRegistry } from "../src/registry.ts"
+import { secretsSnapshot } from "../src/core/log.ts"
+
+// The samples' passwords are words such as `password`: masked in every log line once loaded.
+let restoreSecrets: () => void = () => {}
+beforeAll(() => {
+  restoreSecrets = secretsSnapshot()
+})
+afterAll(() => restoreSecrets())
 
 const DIR = join(import.meta.dir, "fixtures/configs/python-1.2")
 

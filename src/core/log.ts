@@ -22,6 +22,18 @@ export function registerSecret(value: string): void {
   if (value.length >= 3) secrets.add(value)
 }
 
+/**
+ * The registered secrets and a way back to them: tests that load sample configs with weak
+ * passwords (`password`, `000`) restore the set afterwards, so other tests' log lines keep their words.
+ */
+export function secretsSnapshot(): () => void {
+  const saved = new Set(secrets)
+  return () => {
+    secrets.clear()
+    for (const value of saved) secrets.add(value)
+  }
+}
+
 /** Where a compiled binary's own code lives (`/$bunfs/root/pollect`, `B:\\~BUN\\root\\` on Windows): meaningless to a user. */
 const EMBEDDED_ROOT = /\/\$bunfs\/root\/|B:[\\/]~BUN[\\/]root[\\/]/g
 
