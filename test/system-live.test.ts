@@ -43,11 +43,13 @@ describe.if(linux)("system sources on the live /proc", () => {
     const io = makeSource<IOSource>(IOSource, { type: "IO" })
     await Promise.all([iface.probe(), io.probe()])
     await sleep(300)
-    const rates = [...byPromSeries(await iface.probe(), "Interface").values(), ...byPromSeries(await io.probe(), "IO").values()]
+    const rates = [...byPromSeries(await iface.probe(), "Interface"), ...byPromSeries(await io.probe(), "IO")]
     expect(rates.length).toBeGreaterThan(0)
-    for (const rate of rates) {
+    for (const [series, rate] of rates) {
       expect(Number.isFinite(rate)).toBe(true)
       expect(rate).toBeGreaterThanOrEqual(0)
+      // percent busy at most 100; bytes below 100 GB/s, packets and operations below 10^8 per second
+      expect(rate).toBeLessThanOrEqual(series.includes("busy_percent") ? 100 : series.includes("bytes") ? 1e11 : 1e8)
     }
   })
 

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { tempDir } from "../../../test/helpers/context.ts"
-import { pointHostAt, replayHostCase } from "../../../test/helpers/host-replay.ts"
+import { pointHostAt, replayHostCase, withRoots } from "../../../test/helpers/host-replay.ts"
 import { diskstatsFromOsTotals, parseDiskstats } from "./diskstats.ts"
 import { IOSource } from "./index.ts"
 import { byGraphitePath, byPromSeries, FIXTURES, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
@@ -110,7 +110,42 @@ describe("IO", () => {
       'pollect_IO_write_bytes_sec{disk="all"}',
       'pollect_IO_writes_sec{disk="all"}',
     ])
-    for (const rate of series.values()) expect(rate).toBeGreaterThanOrEqual(0)
+    // Live values of this machine's disks through systeminformation: rates, so finite, not
+    // negative, and below what any disk does (10 million operations, 100 GB per second).
+    for (const [key, rate] of series) {
+      expect(Number.isFinite(rate)).toBe(true)
+      expect(rate).toBeGreaterThanOrEqual(0)
+      expect(rate).toBeLessThan(key.includes("bytes") ? 1e11 : 1e7)
+    }
+  })
+
+  // testdata/cciss-2.6: an HP Smart Array (cciss) disk on a 2.6 kernel (14-field lines).
+  const cciss = join(import.meta.dir, "testdata/cciss-2.6")
+  async function ciss(config: Record<string, unknown> = { type: "IO" }) {
+    const clock = { now: 0 }
+    const source = makeClockedSource<IOSource>(IOSource, config, clock)
+    await withRoots({ proc: join(cciss, "proc-a"), sys: join(cciss, "sys") }, () => source.probe())
+    clock.now += 10_000
+    return withRoots({ proc: join(cciss, "proc-b"), sys: join(cciss, "sys") }, () => source.probe())
+  }
+
+  it("a cciss disk: /proc/diskstats names it cciss/c0d0, /sys/block cciss!c0d0; its partitions are left out", async () => {
+    const result = await ciss()
+    const series = byPromSeries(result, "IO")
+    // The disk keeps the kernel's (and psutil's, so the original's) name as its label; Graphite gets cciss_c0d0.
+    expect(disksOf(series)).toEqual(["cciss/c0d0", "dm-0", "sr0"])
+    expect(series.get('pollect_IO_reads_sec{disk="cciss/c0d0"}')).toBe(50)
+    expect(series.get('pollect_IO_write_bytes_sec{disk="cciss/c0d0"}')).toBe((80000 * 512) / 10)
+    expect(byGraphitePath(result, "IO").get("pollect.io.reads_sec.cciss_c0d0")).toBe(50)
+    // include can name a partition the same way
+    const partition = byPromSeries(await ciss({ type: "IO", include: ["cciss/c0d0p1"] }), "IO")
+    expect(disksOf(partition)).toEqual(["cciss/c0d0p1"])
+  })
+
+  it("busy_percent is capped at 100 (10.4 s busy in 10 s); a value below stays as computed", async () => {
+    const series = byPromSeries(await ciss(), "IO")
+    expect(series.get('pollect_IO_busy_percent{disk="cciss/c0d0"}')).toBe(100)
+    expect(series.get('pollect_IO_busy_percent{disk="dm-0"}')).toBe(50)
   })
 
   it("diskstatsFromOsTotals: operations and bytes (as 512-byte sectors); nothing when a call failed", () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "bun:test"
+import { join, relative } from "node:path"
+import { FIXTURES } from "../../../test/helpers/proc-fixtures.ts"
 import { DEBIAN_PYTHON, fixture, psutil } from "../../../test/helpers/psutil.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
 import { memoryFigures, parseMeminfo } from "./meminfo.ts"
@@ -38,6 +40,26 @@ describe("parseMeminfo / memoryFigures", () => {
     })
     const container = memoryFigures(parseMeminfo("MemTotal: 1000 kB\nMemFree: 900 kB\nCached: 500 kB\nMemAvailable: 950 kB\n"))
     expect(container.used).toBe(100 * 1024)
+  })
+
+  // In an LXC container /proc/meminfo can mix the container's MemTotal with the host's
+  // MemAvailable. psutil (`if avail > total: avail = free`) and procps `free` (sysinfo.c,
+  // `if (kb_main_available > kb_main_total) kb_main_available = kb_main_free`) then report free
+  // as available, so percent stays within 0–100; so do we (not a clamp to total).
+  it("MemAvailable above MemTotal (an LXC container): available is MemFree, as psutil and free report", () => {
+    const m = memoryFigures(parseMeminfo("MemTotal: 1000 kB\nMemFree: 300 kB\nMemAvailable: 5000 kB\nCached: 100 kB\n"))
+    expect(m.available).toBe(300 * 1024)
+    expect(m.percent).toBe(70)
+    // Equal to total is kept as it is (the guard is strictly "above").
+    expect(memoryFigures(parseMeminfo("MemTotal: 1000 kB\nMemFree: 300 kB\nMemAvailable: 1000 kB\n")).available).toBe(1000 * 1024)
+  })
+
+  itWithTools([DEBIAN_PYTHON], "MemAvailable above MemTotal: the same figures as psutil on the recorded case", async () => {
+    const proc = join(import.meta.dir, "testdata/lxc-available-above-total/proc")
+    const ours = memoryFigures(parseMeminfo(await Bun.file(join(proc, "meminfo")).text()))
+    const theirs = (await psutil(relative(FIXTURES, proc), "psutil.virtual_memory()._asdict()")) as Record<string, number>
+    expect(ours.available).toBe(ours.free)
+    expect(ours).toMatchObject({ total: theirs.total, available: theirs.available, used: theirs.used, percent: theirs.percent })
   })
 
   it("rejects text without MemTotal", () => {

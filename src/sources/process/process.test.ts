@@ -2,7 +2,8 @@ import { describe, expect, it } from "bun:test"
 import { join } from "node:path"
 import * as v from "valibot"
 import { sourceConformance } from "../../../test/conformance/source.ts"
-import { pointHostAt, replayHostCase } from "../../../test/helpers/host-replay.ts"
+import { cpus, totalmem } from "node:os"
+import { pointHostAt, replayHostCase, withRoots } from "../../../test/helpers/host-replay.ts"
 import { ProcessSource } from "./index.ts"
 import { validateConfig } from "../../config/schema.ts"
 import { Registry } from "../../core/registry.ts"
@@ -133,8 +134,15 @@ describe("Process", () => {
         "Process",
       )
       expect(series.get('pollect_Process_process_count{pidx="all"}')).toBe(1)
-      expect(series.get('pollect_Process_resident_memory{pidx="0"}')!).toBeGreaterThan(0)
-      expect(series.get('pollect_Process_load_percent{pidx="0"}')!).toBeGreaterThanOrEqual(0)
+      // A live `sleep`: resident memory is some pages, below the machine's memory; ps's %cpu is
+      // a percent of one core, so at most 100 per core.
+      const resident = series.get('pollect_Process_resident_memory{pidx="0"}')!
+      expect(resident).toBeGreaterThan(0)
+      expect(resident).toBeLessThan(totalmem())
+      expect(series.get('pollect_Process_virtual_memory{pidx="0"}')!).toBeGreaterThanOrEqual(resident)
+      const load = series.get('pollect_Process_load_percent{pidx="0"}')!
+      expect(load).toBeGreaterThanOrEqual(0)
+      expect(load).toBeLessThanOrEqual(100 * cpus().length)
     } finally {
       child.kill()
     }
@@ -217,5 +225,36 @@ describe("Process with a catastrophic regex (issue 12)", () => {
       child.kill()
       await child.exited
     }
+  })
+})
+
+// testdata/postgres-pids: pids of one to seven digits (9, 42, 1000, 31337, 4194304), one process
+// whose status has no VmRSS line and one without a status file.
+describe("Process on pids of different lengths", () => {
+  const tree = (probe: string) => ({ proc: join(import.meta.dir, "testdata/postgres-pids", probe), sys: "/no-such-sys" })
+  async function probe(procRegex: string) {
+    const clock = { now: 0 }
+    const source = makeClockedSource<ProcessSource>(ProcessSource, { type: "Process", procRegex }, clock)
+    await withRoots(tree("proc-a"), () => source.probe())
+    clock.now += 10_000
+    return byPromSeries(await withRoots(tree("proc-b"), () => source.probe()), "Process")
+  }
+
+  it("pidx follows numeric pid order (9 before 42 before 1000 ...), not the order of the names as strings", async () => {
+    const series = await probe("^postgres: 15/main: |/bin/postgres ")
+    // Each process's own share of CPU tells which pid got which pidx: 9 → 6 %, 42 → 0, 1000 → 20 %, 31337 → 0.2 %, 4194304 → 70 %.
+    expect([0, 1, 2, 3, 4].map((i) => series.get(`pollect_Process_load_percent{pidx="${i}"}`))).toEqual([6, 0, 20, 0.2, 70])
+    expect(series.get('pollect_Process_process_count{pidx="all"}')).toBe(5)
+  })
+
+  it("resident memory: VmRSS where status has it, else stat's rss pages × 4096 (no VmRSS line, or no status at all)", async () => {
+    const series = await probe("^postgres: 15/main: |/bin/postgres ")
+    expect([0, 1, 2, 3, 4].map((i) => series.get(`pollect_Process_resident_memory{pidx="${i}"}`))).toEqual([
+      28000 * 1024, // pid 9: VmRSS
+      14000 * 1024, // pid 42: VmRSS
+      1500 * 4096, // pid 1000: status without VmRSS, stat rss 1500 pages
+      1250 * 4096, // pid 31337: no status file, stat rss 1250 pages
+      16020 * 1024, // pid 4194304: VmRSS
+    ])
   })
 })

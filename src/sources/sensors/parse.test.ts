@@ -209,3 +209,31 @@ describe("sensors display read by pollect 1.2's rules", () => {
     expect(readings).toHaveLength(43)
   })
 })
+
+describe("a power feature with both powerN_input and powerN_average (testdata/amdgpu-power-input-and-average)", () => {
+  const dir = join(import.meta.dir, "testdata/amdgpu-power-input-and-average")
+  const power = (chips: ReturnType<typeof parseSensorsJson>) =>
+    sensorReadings(chips)
+      .filter((r) => r.kind === "power")
+      .map((r) => [r.chip, r.label, r.subfeature, r.value])
+
+  it("input wins, as `sensors` shows it; average where it is the only one; one reading per feature, from -j and -u alike", () => {
+    const expected = [
+      ["amdgpu-pci-0300", "PPT", "power1_input", 31],
+      ["power_meter-acpi-0", "power1", "power1_average", 118],
+      ["ina219-i2c-1-40", "power1", "power1_input", 2.38],
+    ]
+    expect(power(parseSensorsJson(readFileSync(join(dir, "sensors-j.json"), "utf8")))).toEqual(expected)
+    expect(power(parseSensorsText(readFileSync(join(dir, "sensors-u.txt"), "utf8")))).toEqual(expected)
+  })
+
+  it("the order the subfeatures come in does not decide (libsensors lists _average first)", () => {
+    for (const values of [
+      { power1_average: 24, power1_input: 31 },
+      { power1_input: 31, power1_average: 24 },
+    ]) {
+      const readings = sensorReadings([{ name: "amdgpu-pci-0300", features: [{ label: "PPT", values: { ...values, power1_cap: 186 } }] }])
+      expect(readings).toEqual([{ chip: "amdgpu-pci-0300", label: "PPT", kind: "power", value: 31, subfeature: "power1_input" }])
+    }
+  })
+})

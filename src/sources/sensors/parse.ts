@@ -131,27 +131,36 @@ function featureLabel(label: string): string {
   return label.trim()
 }
 
+/**
+ * The subfeatures that are a feature's current value, in order of preference. Power is
+ * `powerN_input` (instantaneous) on some chips, `powerN_average` on others, both on some
+ * (amdgpu on newer kernels): as `sensors` itself shows it (`print_chip_power()`: "display the
+ * average power if the instantaneous power attribute does not exist"), input wins. libsensors
+ * lists `_average` first (its subfeature number is lower), so the order of the output does not
+ * decide.
+ */
 const INPUTS: [RegExp, SensorKind][] = [
   [/^temp\d+_input$/, "temperature"],
   [/^in\d+_input$/, "voltage"],
   [/^cpu\d+_vid$/, "voltage"],
   [/^fan\d+_input$/, "fan"],
-  [/^power\d+_(input|average)$/, "power"],
+  [/^power\d+_input$/, "power"],
+  [/^power\d+_average$/, "power"],
   [/^curr\d+_input$/, "current"],
   [/^energy\d+_input$/, "energy"],
   [/^humidity\d+_input$/, "humidity"],
 ]
 
-/** The current value of each feature (limits, alarms and beeps left out). */
+/** The current value of each feature, one per feature (limits, alarms and beeps left out). */
 export function sensorReadings(chips: SensorsChip[]): SensorReading[] {
   const readings: SensorReading[] = []
   for (const chip of chips) {
     for (const feature of chip.features) {
-      // power has `_input` on some chips and `_average` on others: take the first present.
-      for (const [subfeature, value] of Object.entries(feature.values)) {
-        const kind = INPUTS.find(([pattern]) => pattern.test(subfeature))?.[1]
-        if (!kind) continue
-        readings.push({ chip: chip.name, label: feature.label, kind, value, subfeature })
+      const names = Object.keys(feature.values)
+      for (const [pattern, kind] of INPUTS) {
+        const subfeature = names.find((name) => pattern.test(name))
+        if (subfeature === undefined) continue
+        readings.push({ chip: chip.name, label: feature.label, kind, value: feature.values[subfeature]!, subfeature })
         break
       }
     }

@@ -9,6 +9,8 @@ import {
   parseSmartScanJson,
   parseSmartScanText,
   parseSmartText,
+  powerOnHoursOf,
+  rawDurationSeconds,
   rawNumber,
   standbyMode,
 } from "./parse.ts"
@@ -193,6 +195,86 @@ print(json.dumps(out))`
     expect(standbyMode("/dev/sdc: Device is in STANDBY (OS) mode, exit(2)")).toBe("STANDBY (OS)")
     expect(jsonNotSupported(fixture("json-unrecognized-6.txt"))).toBe(true)
     expect(jsonNotSupported(fixture("sda.json"))).toBe(false)
+  })
+})
+
+describe("attribute 9 in minutes, half minutes or seconds (smartctl prints a duration)", () => {
+  const maxtor = (name: string) => readFileSync(join(import.meta.dir, "testdata", name, "hda.txt"), "utf8")
+
+  it("reads smartctl's duration formats as seconds, nothing else", () => {
+    expect(rawDurationSeconds("301h+29m")).toBe(301 * 3600 + 29 * 60)
+    expect(rawDurationSeconds("5h+01m+29s")).toBe(5 * 3600 + 60 + 29)
+    expect(rawDurationSeconds("54781h+23m+10.123s")).toBeCloseTo(54781 * 3600 + 23 * 60 + 10.123, 6)
+    expect(rawDurationSeconds("301h+29m (7)")).toBe(301 * 3600 + 29 * 60)
+    for (const text of ["301", "32 (Min/Max 20/45)", "0x000a", "301h", "1d+02:41:52.150"]) expect(rawDurationSeconds(text)).toBeUndefined()
+  })
+
+  it("text (the real smartctl 5.32 Maxtor recording): Power_On_Minutes `301h+29m` is 18089 minutes, 301.48 hours", () => {
+    const reading = parseSmartText(maxtor("maxtor-5.32"))
+    expect(reading.attributes.find((a) => a.id === 9)).toEqual({
+      id: 9,
+      name: "Power_On_Minutes",
+      normalized: 243,
+      raw: 18089,
+      seconds: 1085340,
+    })
+    expect(reading.powerOnHours).toBeCloseTo(301 + 29 / 60, 9)
+  })
+
+  it("text: Power_On_Half_Minutes `301h+29m` is 18089 minutes (its name's unit), Power_On_Seconds `5h+01m+29s` 18089 seconds", () => {
+    const half = parseSmartText(maxtor("maxtor-power-on-half-minutes"))
+    expect(half.attributes.find((a) => a.id === 9)).toMatchObject({ name: "Power_On_Half_Minutes", raw: 18089, seconds: 1085340 })
+    expect(half.powerOnHours).toBeCloseTo(301 + 29 / 60, 9)
+    const seconds = parseSmartText(maxtor("maxtor-power-on-seconds"))
+    expect(seconds.attributes.find((a) => a.id === 9)).toMatchObject({ name: "Power_On_Seconds", raw: 18089, seconds: 18089 })
+    expect(seconds.powerOnHours).toBeCloseTo(18089 / 3600, 9)
+  })
+
+  it("JSON: the duration string wins over the packed raw.value, as for any attribute", () => {
+    const data = JSON.parse(fixture("sda.json"))
+    data.ata_smart_attributes.table = [
+      { id: 9, name: "Power_On_Minutes", value: 243, raw: { value: 18089, string: "301h+29m" } },
+      { id: 9, name: "Power_On_Half_Minutes", value: 243, raw: { value: 36178, string: "301h+29m" } },
+    ]
+    expect(parseSmartJson(JSON.stringify(data)).attributes.map((a) => [a.name, a.raw, a.seconds])).toEqual([
+      ["Power_On_Minutes", 18089, 1085340],
+      ["Power_On_Half_Minutes", 18089, 1085340],
+    ])
+  })
+
+  it("a bare count is in the name's unit: hours divide by 1, minutes by 60, half minutes by 120, seconds by 3600", () => {
+    const hours = (name: string, raw: number) => powerOnHoursOf({ id: 9, name, raw })
+    expect(hours("Power_On_Hours", 7)).toBe(7)
+    expect(hours("Power_On_Minutes", 420)).toBe(7)
+    expect(hours("Power_On_Half_Minutes", 840)).toBe(7)
+    expect(hours("Power_On_Seconds", 25200)).toBe(7)
+    expect(hours("Power_On_Hours_and_Msec", 7)).toBe(7)
+    expect(hours("Load_Cycle_Count", 7)).toBeUndefined()
+  })
+})
+
+describe("the attribute table ends at its first blank line", () => {
+  it("numbered lines of the error and self-test logs after it are no attributes (testdata/maxtor-error-log)", () => {
+    const text = readFileSync(join(import.meta.dir, "testdata/maxtor-error-log/hda.txt"), "utf8")
+    // The error log's register line `40 51 08 ... Error: UNC 8 sectors ...` has a number where RAW_VALUE is.
+    expect(text).toContain("  40 51 08 27 4b 9a e0  Error: UNC 8 sectors")
+    const attributes = parseSmartAttributesText(text)
+    expect(attributes.map((a) => a.id)).toEqual(
+      parseSmartAttributesText(readFileSync(join(import.meta.dir, "testdata/maxtor-5.32/hda.txt"), "utf8")).map((a) => a.id),
+    )
+    expect(attributes).toHaveLength(30)
+    expect(attributes.some((a) => a.id === 40 || a.name === "51")).toBe(false)
+  })
+
+  it("a second table after a blank line is read again only under its own header", () => {
+    const table = "ID# ATTRIBUTE_NAME          FLAG     VALUE WORST THRESH TYPE      UPDATED  WHEN_FAILED RAW_VALUE\n"
+    const row = (id: number, name: string, raw: string) =>
+      `${String(id).padStart(3)} ${name.padEnd(23)} 0x0032   100   100   000    Old_age   Always       -       ${raw}\n`
+    const text = `${table}${row(9, "Power_On_Hours", "10")}\n${row(12, "Power_Cycle_Count", "5")}\n${table}${row(194, "Temperature_Celsius", "30")}`
+    expect(parseSmartAttributesText(text).map((a) => [a.id, a.raw])).toEqual([
+      [9, 10],
+      [194, 30],
+    ])
   })
 })
 

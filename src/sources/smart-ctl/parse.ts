@@ -18,8 +18,14 @@ export interface SmartAttribute {
   name: string
   /** The normalised value (VALUE column), when smartctl printed one. */
   normalized?: number
-  /** First number of the raw value as smartctl formats it (`32 (Min/Max 20/45)` → 32), as the original pollect read it. */
+  /**
+   * First number of the raw value as smartctl formats it (`32 (Min/Max 20/45)` → 32), as the
+   * original pollect read it; a duration smartctl printed as one (`301h+29m`) is given in the
+   * unit the name carries instead (`Power_On_Minutes` → 18089), whole units.
+   */
   raw: number
+  /** The raw value in seconds, when smartctl printed it as a duration (`301h+29m` → 1085340). */
+  seconds?: number
 }
 
 /** NVMe SMART/Health Information log (page 0x02). */
@@ -79,6 +85,40 @@ export function rawNumber(text: string): number | undefined {
   if (/^0x[0-9a-f]+$/i.test(token)) return Number.parseInt(token, 16)
   const match = /-?[0-9]+/.exec(token)
   return match ? Number(match[0]) : undefined
+}
+
+/**
+ * A raw value smartctl printed as a duration, in seconds: attribute 9 under `-v 9,minutes`
+ * (`301h+29m`), `9,halfminutes` (`301h+29m`), `9,seconds` (`5h+01m+29s`) and `9,msec24hour32`
+ * (`54781h+23m+10.123s`), as smartmontools' `ata_format_attr_raw_value()` writes them.
+ */
+export function rawDurationSeconds(text: string): number | undefined {
+  const match = /^(\d+)h\+(\d+)m(?:\+(\d+(?:\.\d+)?)s)?(?=\s|$)/.exec(text.trim())
+  if (!match) return undefined
+  return Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3] ?? 0)
+}
+
+/** The unit an attribute's name carries: `Temperature_Celsius` → celsius, `Power_On_Hours` → hours (`Power_On_Half_Minutes` → minutes); "" for none. */
+export function attributeUnit(name: string): string {
+  if (/^(Airflow_)?Temperature_Cel/.test(name)) return "celsius"
+  return /_(Hours|Minutes|Seconds)(_|$)/.exec(name)?.[1]?.toLowerCase() ?? ""
+}
+
+const UNIT_SECONDS: Record<string, number> = { hours: 3600, minutes: 60, seconds: 1 }
+
+/** An attribute from its id, name, normalised value and raw text (`301h+29m` given in the name's unit, see `raw`). */
+function attributeOf(
+  id: number,
+  name: string,
+  normalized: number | undefined,
+  rawText: string | undefined,
+  rawValue?: number,
+): SmartAttribute | undefined {
+  const seconds = rawText === undefined ? undefined : rawDurationSeconds(rawText)
+  const perUnit = UNIT_SECONDS[attributeUnit(name)]
+  if (seconds !== undefined && perUnit !== undefined) return { id, name, normalized, raw: Math.floor(seconds / perUnit), seconds }
+  const raw = (rawText === undefined ? undefined : rawNumber(rawText)) ?? rawValue
+  return raw === undefined ? undefined : { id, name, normalized, raw }
 }
 
 type Json = Record<string, unknown>
@@ -158,9 +198,8 @@ export function parseSmartJson(text: string): SmartReading {
     if (!name || id === undefined) continue
     const raw = isObject(row.raw) ? row.raw : {}
     // The raw string is already decoded per attribute (the packed raw.value of a temperature is not).
-    const value = (str(raw.string) !== undefined ? rawNumber(str(raw.string)!) : undefined) ?? num(raw.value)
-    if (value === undefined) continue
-    reading.attributes.push({ id, name, normalized: num(row.value), raw: value })
+    const attribute = attributeOf(id, name, num(row.value), str(raw.string), num(raw.value))
+    if (attribute) reading.attributes.push(attribute)
   }
 
   const log = data.nvme_smart_health_information_log
@@ -211,10 +250,14 @@ export function parseSmartAttributesText(text: string): SmartAttribute[] {
       if (!line.trim()) rawAt = -1 // the table ends at the first blank line
       continue
     }
-    const raw = rawNumber(columns.slice(rawAt).join(" "))
-    if (raw === undefined) continue
     const normalized = valueAt >= 0 ? Number(columns[valueAt]) : Number.NaN
-    attributes.push({ id: Number(columns[0]), name: columns[1]!, normalized: Number.isFinite(normalized) ? normalized : undefined, raw })
+    const attribute = attributeOf(
+      Number(columns[0]),
+      columns[1]!,
+      Number.isFinite(normalized) ? normalized : undefined,
+      columns.slice(rawAt).join(" "),
+    )
+    if (attribute) attributes.push(attribute)
   }
   return attributes
 }
@@ -238,10 +281,15 @@ function textNumber(text: string | undefined): number | undefined {
   return Number.isFinite(value) ? value : undefined
 }
 
-/** Hours from ATA attribute 9, whose name says its unit. */
-function powerOnHoursOf(attribute: SmartAttribute): number | undefined {
+/**
+ * Hours from ATA attribute 9, whose name says its unit. smartctl prints the minute, half-minute
+ * and second counters as durations (`301h+29m`): those are exact; a bare number is a count of
+ * the name's unit.
+ */
+export function powerOnHoursOf(attribute: SmartAttribute): number | undefined {
   const unit = /^Power_On_(Hours|Minutes|Seconds|Half_Minutes)/.exec(attribute.name)?.[1]
   if (!unit) return undefined
+  if (attribute.seconds !== undefined) return attribute.seconds / 3600
   return attribute.raw / { Hours: 1, Minutes: 60, Seconds: 3600, Half_Minutes: 120 }[unit as "Hours"]
 }
 

@@ -395,7 +395,7 @@ describe('SmartCtl under "compat": "1.2", side by side with pollect 1.2', () => 
     expect(series.some((key) => key.startsWith("pollect_SmartCtl_Temperature_Celsius"))).toBe(false)
   })
 
-  it("a raw string that is no plain number (`5h+01m+29s`): its first number, where 1.2's int() failed the probe", async () => {
+  it("a raw string that is a duration (`5h+01m+29s`): the duration in the name's unit, where 1.2's int() failed the probe", async () => {
     const dir = join(import.meta.dir, "testdata/maxtor-power-on-seconds")
     withFake([
       { args: "*--json*", stdoutFile: f("json-unrecognized-6.txt"), exit: 1 },
@@ -404,6 +404,6 @@ describe('SmartCtl under "compat": "1.2", side by side with pollect 1.2', () => 
     ])
     const sets = await probe({ attributes: ["Power_On_Seconds"] })
     const values = [...byPromSeries(sets, "SmartCtl")].filter(([key]) => key.startsWith("pollect_SmartCtl{"))
-    expect(values).toEqual([['pollect_SmartCtl{attribute="Power_On_Seconds",dev="hda"}', 5]])
+    expect(values).toEqual([['pollect_SmartCtl{attribute="Power_On_Seconds",dev="hda"}', 5 * 3600 + 60 + 29]])
   })
 })

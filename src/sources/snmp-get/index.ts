@@ -45,6 +45,19 @@ const authProtocol = (description: string) =>
 const privProtocol = (description: string) =>
   v.pipe(v.string(), v.description(description), v.transform(protocolName), v.picklist(PRIV_PROTOCOLS))
 
+/** RFC 3414's password-to-key needs 8 characters or more: snmpget and snmpd refuse shorter pass phrases. */
+const MIN_PASS_PHRASE = 8
+/** A v3 pass phrase; a shorter one is a config error (by path, the phrase itself never shown). */
+const passPhrase = (description: string) =>
+  v.pipe(
+    v.string(),
+    v.minLength(
+      MIN_PASS_PHRASE,
+      `an SNMPv3 pass phrase has at least ${MIN_PASS_PHRASE} characters (snmpget and snmpd refuse shorter ones)`,
+    ),
+    v.description(description),
+  )
+
 const range = v.pipe(
   v.object({
     from: v.pipe(v.number(), v.integer(), v.description("The first number (inclusive)")),
@@ -144,8 +157,8 @@ const options = v.object({
       `${V3}authentication protocol, \`MD5\`, \`SHA\`, \`SHA-224\`, \`SHA-256\`, \`SHA-384\` or \`SHA-512\` (\`sha256\` is accepted); default \`SHA\``,
     ),
   ),
-  authKey: v.optional(v.pipe(v.string(), v.description(`${V3}authentication pass phrase, 8 characters or more; never logged`))),
-  authPassPhrase: v.optional(v.pipe(v.string(), v.description("The newer Python pollect's name for `authKey`"))),
+  authKey: v.optional(passPhrase(`${V3}authentication pass phrase, 8 characters or more; never logged`)),
+  authPassPhrase: v.optional(passPhrase("The newer Python pollect's name for `authKey`")),
   privProtocol: v.optional(privProtocol(`${V3}privacy protocol, \`AES\` (128) or \`DES\`; default \`AES\``)),
   privacyProtocol: v.optional(
     v.pipe(
@@ -160,8 +173,8 @@ const options = v.object({
       ),
     ),
   ),
-  privKey: v.optional(v.pipe(v.string(), v.description(`${V3}privacy pass phrase, 8 characters or more; never logged`))),
-  privacyPassPhrase: v.optional(v.pipe(v.string(), v.description("The newer Python pollect's name for `privKey`"))),
+  privKey: v.optional(passPhrase(`${V3}privacy pass phrase, 8 characters or more; never logged`)),
+  privacyPassPhrase: v.optional(passPhrase("The newer Python pollect's name for `privKey`")),
   retries: v.optional(
     v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10), v.description("Re-sends before a request counts as unanswered")),
     1,
@@ -456,7 +469,9 @@ export function checkV3(t: SnmpTarget): string | undefined {
   if (t.version !== "3") return undefined
   if (!t.user) return "SNMPv3 needs `user`"
   const level = securityLevelOf(t)
-  if (level !== "noAuthNoPriv" && (t.authKey ?? "").length < 8) return `securityLevel ${level} needs \`authKey\` of at least 8 characters`
-  if (level === "authPriv" && (t.privKey ?? "").length < 8) return "securityLevel authPriv needs `privKey` of at least 8 characters"
+  if (level !== "noAuthNoPriv" && (t.authKey ?? "").length < MIN_PASS_PHRASE)
+    return `securityLevel ${level} needs \`authKey\` of at least 8 characters`
+  if (level === "authPriv" && (t.privKey ?? "").length < MIN_PASS_PHRASE)
+    return "securityLevel authPriv needs `privKey` of at least 8 characters"
   return undefined
 }

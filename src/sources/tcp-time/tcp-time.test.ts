@@ -23,6 +23,7 @@ sourceConformance({
     const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open: () => void connections++, data() {} } })
     try {
       const set = await makeSource<TcpTimeSource>(TcpTimeSource, { ...testCase.config, port: server.port }).probe()
+      expect(set.values).toHaveLength(1) // one connect time per probe
       for (const value of set.values) {
         expect(set.spec).toBe(metrics.time)
         expect(value.value).toBeGreaterThanOrEqual(0)
