@@ -52,8 +52,9 @@ export function builtinPlugins(): PluginDoc[] {
         known.aliases.push(type)
         continue
       }
-      const folder = folderOf(type)
-      if (!folders.has(folder)) continue
+      // `InfluxDB` lives in influxdb/ (a brand name kept whole), not influx-db/.
+      const folder = [folderOf(type), type.toLowerCase()].find((name) => folders.has(name))
+      if (!folder) continue
       const dir = join(SRC, kind, folder)
       const doc: PluginDoc = { kind, type, aliases: [], cls, dir, readme: join(dir, "README.md") }
       seen.set(cls, doc)

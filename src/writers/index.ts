@@ -7,6 +7,7 @@ import { GraphiteWriter } from "./graphite/index.ts"
 import { MqttWriter } from "./mqtt/index.ts"
 import { OtelWriter } from "./otel/index.ts"
 import { RemoteWriteWriter } from "./remote-write/index.ts"
+import { InfluxDBWriter } from "./influxdb/index.ts"
 
 export const builtinWriters: Record<string, WriterClass> = {
   DryRun: DryRunWriter,
@@ -17,4 +18,5 @@ export const builtinWriters: Record<string, WriterClass> = {
   Mqtt: MqttWriter,
   Otel: OtelWriter,
   RemoteWrite: RemoteWriteWriter,
+  InfluxDB: InfluxDBWriter,
 }
