@@ -69,6 +69,52 @@ describe("config bounds", () => {
     expect(yamlProblem("a: &a\n  x: 1\nb: *a\n")).toBeUndefined()
   })
 
+  it("an anchor inside a flow collection names only its own node: aliases after it are fine, inside it are refused", async () => {
+    for (const text of [
+      "{a: &x [1], b: *x}",
+      "a: [&x 1, *x]",
+      "a: [&x [1], *x]",
+      "a: {p: &x 1, q: *x}",
+      "a: [[&x 1], *x]",
+      "a: &x [1]\nb: *x",
+    ]) {
+      expect(yamlProblem(text)).toBeUndefined()
+      expect(await problemOf(() => parseConfigText(text, "c.yaml"))).toBe("")
+    }
+    expect(parseConfigText("{a: &x [1, 2], b: *x}", "c.yaml")).toEqual({ a: [1, 2], b: [1, 2] })
+    // An alias in a comment after a quoted value is no alias.
+    expect(yamlProblem("a: &y\n  b: \"q\" # *y\n  c: '#' # *y")).toBeUndefined()
+    for (const text of [
+      "a: &a [*a]",
+      "a: &a {b: *a}",
+      "x: [&a [*a]]",
+      "a: [&a {b: [1, *a]}]",
+      "a: &a !!seq [*a]",
+      "x: [&a !!seq [*a]]",
+      "a: [&a\n  [*a]]",
+      "a: &a\n  b: *a",
+    ])
+      expect(yamlProblem(text)).toContain("is used inside the node it names")
+  })
+
+  it("nesting limits: compact `- - -` sequences count each dash; a parsed value 65 levels deep is the most allowed", () => {
+    expect(yamlProblem(`${"- ".repeat(65)}x`)).toBe("nested deeper than 64 levels")
+    expect(yamlProblem(`${"- ".repeat(20)}x`)).toBeUndefined()
+    // Flow nesting spread over lines (bracketDepth, which load.ts asks first, sees it on one line too).
+    expect(yamlProblem(`a:\n${"  [\n".repeat(65)}${"  ]\n".repeat(65)}`)).toBe("nested deeper than 64 levels")
+    expect(yamlProblem(`a:\n${"  [\n".repeat(64)}${"  ]\n".repeat(64)}`)).toBeUndefined()
+    const nest = (levels: number): unknown => (levels === 0 ? 1 : [nest(levels - 1)])
+    expect(treeProblem(nest(65))).toBeUndefined()
+    expect(treeProblem(nest(66))).toBe("nested deeper than 64 levels")
+  })
+
+  it("bracketDepth: stray closing brackets do not hide later nesting; `#` starts a comment only at a line start or after a space", () => {
+    expect(bracketDepth("]]]]]] [[[")).toBe(3)
+    expect(bracketDepth("url: a#[[[")).toBe(3)
+    expect(bracketDepth("[1] # [[[[\n[[2]]")).toBe(2)
+    expect(bracketDepth("#[[[[\n[")).toBe(1)
+  })
+
   it("a billion laughs is refused (more than 100 aliases, or too many values once expanded)", async () => {
     const lines = ["a0: &a0 [1,2,3,4,5,6,7,8,9,10]"]
     for (let i = 1; i < 12; i++)

@@ -51,7 +51,8 @@ function lineEnd(text: string, from: number): number {
  */
 export function yamlProblem(text: string): string | undefined {
   const lines = text.split("\n")
-  const open = new Map<string, { indent: number; line: number; flowDepth: number }>()
+  // closesAt: for an anchor on a flow collection (`&a [1, 2]`), the depth at which that collection ends.
+  const open = new Map<string, { indent: number; line: number; flowDepth: number; closesAt?: number }>()
   let aliases = 0
   let flowDepth = 0
   for (let n = 0; n < lines.length; n++) {
@@ -69,9 +70,18 @@ export function yamlProblem(text: string): string | undefined {
       if (t === "[" || t === "{") flowDepth++
       else if (t === "]" || t === "}") {
         flowDepth = Math.max(0, flowDepth - 1)
-        for (const [name, anchor] of open) if (anchor.line === n && anchor.flowDepth > flowDepth) open.delete(name)
-      } else if (t[0] === "&") open.set(t.slice(1), { indent, line: n, flowDepth })
-      else if (t[0] === "*") {
+        for (const [name, anchor] of open) {
+          const ended = anchor.closesAt !== undefined ? flowDepth <= anchor.closesAt : anchor.line === n && anchor.flowDepth > flowDepth
+          if (ended) open.delete(name)
+        }
+      } else if (t[0] === "&") {
+        const rest = line.slice(token.index! + t.length)
+        // The node an anchor names: a flow collection right after it ends with its bracket; a
+        // plain or quoted scalar inside a flow collection (`[&a 1, *a]`) holds no alias at all.
+        if (/^\s*[[{]/.test(rest)) open.set(t.slice(1), { indent, line: n, flowDepth, closesAt: flowDepth })
+        else if (flowDepth > 0 && /^\s*[^\s![{]/.test(rest)) open.delete(t.slice(1))
+        else open.set(t.slice(1), { indent, line: n, flowDepth })
+      } else if (t[0] === "*") {
         if (++aliases > MAX_ALIASES) return `more than ${MAX_ALIASES} aliases`
         if (open.has(t.slice(1))) return `the alias ${t} is used inside the node it names (it would repeat without end)`
       }

@@ -40,6 +40,15 @@ describe("${ENV} substitution", () => {
     expect(value).toEqual({ a: { oid: "x.${if}", range: { label: "if" } }, b: "7" })
   })
 
+  it("inside `range` itself, even the range label's name is an environment variable", () => {
+    const { value } = substituteEnv({ oid: "x.${n}", range: { label: "n", to: "${n}" } }, { n: "9" })
+    expect(value).toEqual({ oid: "x.${n}", range: { label: "n", to: "9" } })
+  })
+
+  it("$$ is a literal $ also in a string without any ${VAR}", () => {
+    expect(substituteEnv({ a: "cost: 5$$", b: "$$$$", c: "a $ b" }, {}).value).toEqual({ a: "cost: 5$", b: "$$", c: "a $ b" })
+  })
+
   it("substitutes inside `range` itself", () => {
     const { value } = substituteEnv({ oid: "x.${n}", range: { label: "n", to: "${LAST}" } }, { LAST: "9" })
     expect(value).toEqual({ oid: "x.${n}", range: { label: "n", to: "9" } })

@@ -140,6 +140,22 @@ describe("configs that load", () => {
     ])
   })
 
+  it("a source tickTime shorter than its executor's is warned about; one equal to it, or longer, is not", async () => {
+    const shorter = "tickTime 9.5 s is shorter than the executor's 10 s; it is probed every 10 s"
+    const config = await resolveConfig(
+      exec(
+        [
+          { type: "LoadAvg", tickTime: 9.5 },
+          { type: "LoadAvg", tickTime: 10 },
+          { type: "LoadAvg", tickTime: 20 },
+        ],
+        { tickTime: 10 },
+      ),
+      builtinRegistry(),
+    )
+    expect(config.warnings.filter((w) => w.includes("tickTime"))).toEqual([`executors[0].sources[0] (LoadAvg): ${shorter}`])
+  })
+
   it("a source's tickTime is kept for the scheduler", async () => {
     const config = await resolveConfig(exec([{ type: "LoadAvg", tickTime: 60 }]), builtinRegistry())
     expect(config.executors[0]!.sources[0]!.config.tickTime).toBe(60)

@@ -14,6 +14,8 @@ export async function mapConcurrent<T, R>(items: readonly T[], limit: number, wo
       results[index] = await work(items[index]!, index)
     }
   }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
+  // A limit below 1 (or NaN, which Math.max would pass through) still means one worker.
+  const workers = Math.min(items.length, limit >= 1 ? Math.floor(limit) : 1)
+  await Promise.all(Array.from({ length: workers }, worker))
   return results
 }

@@ -21,7 +21,14 @@ class FnSource extends Source {
 
 function setup(
   fns: ((ctx: Source["ctx"]) => ProbeResult | Promise<ProbeResult>)[],
-  options: { threads?: number; timeoutMs?: number; writers?: Writer[]; tickTimes?: number[] } = {},
+  options: {
+    threads?: number
+    timeoutMs?: number
+    writers?: Writer[]
+    tickTimes?: number[]
+    executorTickMs?: number
+    names?: (string | undefined)[]
+  } = {},
 ) {
   const lines: string[] = []
   const log = createLogger({ level: "debug", write: (line) => lines.push(line) })
@@ -31,6 +38,7 @@ function setup(
     return {
       id: `executors[0].sources[${i}]`,
       type: `S${i}`,
+      name: options.names?.[i],
       labels: {},
       source: new FnSource(fn, ctx),
       setSignal,
@@ -42,7 +50,7 @@ function setup(
   const selfMetrics = new SelfMetrics()
   const executor = new Executor({
     collection: "pollect",
-    tickTimeMs: 1000,
+    tickTimeMs: options.executorTickMs ?? 1000,
     threads: options.threads ?? 5,
     slots,
     writers,
@@ -51,7 +59,7 @@ function setup(
     now: () => now,
     wallNow: () => 1_508_478_781_500,
   })
-  return { executor, writers, lines, selfMetrics, advance: (ms: number) => (now += ms) }
+  return { executor, writers, lines, selfMetrics, advance: (ms: number) => (now += ms), at: () => now }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -156,6 +164,106 @@ describe("Executor", () => {
       advance(995)
     }
     expect(calls).toEqual([4, 4])
+  })
+
+  it("a source is due exactly at its own tickTime less the jitter slack, and not a millisecond sooner", async () => {
+    // 1 s executor: the slack is 250 ms, so a 1.25 s source is due once 1000 ms have passed.
+    const onTime = setup([() => 1], { tickTimes: [1250] })
+    let calls = 0
+    await onTime.executor.tick()
+    for (let i = 0; i < 4; i++) {
+      onTime.advance(1000)
+      calls += (await onTime.executor.tick()).probed
+    }
+    expect(calls).toBe(4)
+    const early = setup([() => 1], { tickTimes: [1250] })
+    await early.executor.tick()
+    early.advance(999)
+    expect((await early.executor.tick()).probed).toBe(0)
+    early.advance(1)
+    expect((await early.executor.tick()).probed).toBe(1)
+  })
+
+  it("the jitter slack is at most half the executor's tick", async () => {
+    // 200 ms executor: the slack is 100 ms (not 250), so a 300 ms source waits 200 ms.
+    const { executor, advance } = setup([() => 1], { tickTimes: [300], executorTickMs: 200 })
+    await executor.tick()
+    advance(199)
+    expect((await executor.tick()).probed).toBe(0)
+    advance(1)
+    expect((await executor.tick()).probed).toBe(1)
+  })
+
+  it("a source that returns null or [] reaches partial writers (clearing its series) but not batch writers", async () => {
+    const partial = new RecordingWriter({ type: "Partial", partial: true })
+    const batch = new RecordingWriter({ type: "Batch" })
+    const { executor } = setup([() => null, () => [], () => undefined, () => 7], { writers: [partial, batch] })
+    await executor.tick()
+    expect(batch.batches.map((b) => b.map((r) => r.type))).toEqual([["S3"]])
+    expect(partial.received.map((r) => [r.type, r.sets.length]).sort()).toEqual([
+      ["S0", 0],
+      ["S1", 0],
+      ["S2", 0],
+      ["S3", 1],
+    ])
+  })
+
+  it("a tick in which no source has values calls no batch writer at all", async () => {
+    const batch = new RecordingWriter({ type: "Batch" })
+    const { executor } = setup(
+      [
+        () => null,
+        () => {
+          throw new Error("down")
+        },
+      ],
+      { writers: [batch] },
+    )
+    expect(await executor.tick()).toEqual({ probed: 2, failed: 1 })
+    expect(batch.calls).toBe(0)
+  })
+
+  it("tick({ all: true }) (--once) probes every source, whatever its tickTime", async () => {
+    const calls = [0, 0]
+    const { executor } = setup([() => ++calls[0]!, () => ++calls[1]!], { tickTimes: [1000, 60_000] })
+    await executor.tick({ all: true })
+    expect(await executor.tick({ all: true })).toEqual({ probed: 2, failed: 0 })
+    expect(calls).toEqual([2, 2])
+    expect((await executor.tick()).probed).toBe(0)
+  })
+
+  it("a source that waited for a free thread counts its tickTime from the tick's start, not from when it ran", async () => {
+    // One thread: S1 starts only once S0's 600 ms probe is done. At the next tick (1 s later) both are due.
+    let clock: () => number = () => 0
+    const calls = [0, 0]
+    const { executor, advance, at } = setup(
+      [
+        () => {
+          calls[0]!++
+          advance(600)
+          return 1
+        },
+        () => {
+          calls[1]!++
+          return clock() % 1
+        },
+      ],
+      { threads: 1 },
+    )
+    clock = at
+    await executor.tick()
+    advance(400) // 1000 ms after the first tick's start
+    await executor.tick()
+    expect(calls).toEqual([2, 2])
+  })
+
+  it("self-metrics name a probe by type and source name", async () => {
+    const { executor, selfMetrics } = setup([() => 1, () => 2], { names: ["local", undefined] })
+    await executor.tick()
+    expect(selfMetrics.snapshot().probes.map((p) => [p.collection, p.source])).toEqual([
+      ["pollect", "S0.local"],
+      ["pollect", "S1"],
+    ])
   })
 
   it("a source still busy with a probe that ignored its deadline is not probed again", async () => {

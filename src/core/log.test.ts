@@ -22,6 +22,12 @@ describe("log", () => {
     expect(lines[0]).toContain("http://admin:***@box")
   })
 
+  it("a secret shorter than 3 characters is not masked (it would mask too much); one of 3 is", () => {
+    registerSecret("#%")
+    registerSecret("~^!")
+    expect(redact("a #% b ~^! c")).toBe("a #% b *** c")
+  })
+
   it("secrets from the config are registered when it loads", async () => {
     await resolveConfig(
       { executors: [{ sources: [{ type: "TcpTime", host: "h", port: 1, password: "xyzzy-secret" }] }] },

@@ -1,6 +1,6 @@
 /** core/naming.ts: the original's Prometheus names and the snake_case scheme's rules. */
 import { describe, expect, it } from "bun:test"
-import { graphitePath, graphitePaths, promBaseUnit, promLabelName, promLabels, promName, promValue } from "./naming.ts"
+import { graphitePath, graphitePaths, promBaseUnit, promLabelName, promLabels, promName, promSafe, promValue, snakeCase } from "./naming.ts"
 import { ValueSet, type ValueSetMeta } from "./value-set.ts"
 import { resultOf } from "../../test/helpers/context.ts"
 
@@ -62,6 +62,13 @@ describe("promName, names: snake_case", () => {
     expect(name("Memory", "total")).toBe("pollect_memory")
     expect(name("Memory", "total", { unit: "bytes" })).toBe("pollect_memory_total_bytes")
   })
+  it("a gauge whose whole name is two words keeps its reserved suffix (stripping it would leave one word)", () => {
+    expect(name("Count", undefined)).toBe("pollect_count")
+    expect(name("Total", undefined)).toBe("pollect_total")
+    // Three words: the suffix goes, down to two words and no further.
+    expect(name("Sessions", "count")).toBe("pollect_sessions")
+    expect(name("Sum", "count")).toBe("pollect_sum")
+  })
   it("a trailing _sec means per second", () => {
     expect(name("IO", "reads_sec")).toBe("pollect_io_reads_per_second")
     expect(name("Interface", "recv_bytes_sec", { unit: "bytes_per_second" })).toBe("pollect_interface_recv_bytes_per_second")
@@ -118,6 +125,50 @@ it("snake_case names are remembered per collection, type, names, kind and unit, 
   // Again, in the reverse order: the same answers, now from the cache.
   expect([...calls].reverse().map((call) => call())).toEqual([...expected].reverse())
   expect(name("Io", "reads", {}, undefined, "pollect")).toBe("pollect_Io_reads")
+})
+
+describe("snake_case edge cases", () => {
+  it("snakeCase splits acronyms from the word after them: HTTPServer → http_server", () => {
+    expect(snakeCase("HTTPServer")).toBe("http_server")
+    expect(snakeCase("LoadAvg")).toBe("load_avg")
+    expect(snakeCase("ifHCInOctets")).toBe("if_hc_in_octets")
+    expect(snakeCase("bytes-sent.1")).toBe("bytes_sent_1")
+  })
+  it("a collection that is a segment promtool flags is glued to the next one", () => {
+    const set = new ValueSet([]).add(1)
+    expect(promName(resultOf(set, { collection: "ms", type: "LoadAvg" }), set, set.values[0]!, "snake_case")).toBe("msload_avg")
+  })
+  it("a label name with no letters or digits becomes `label`, never an empty name", () => {
+    expect(promLabelName("--", "snake_case")).toBe("label")
+    expect(promLabelName("", "snake_case")).toBe("label")
+  })
+  it("a declared unit with no letters or digits adds no suffix and no scale", () => {
+    expect(promBaseUnit(new ValueSet([], { unit: "!!" }))).toEqual({ factor: 1 })
+    expect(name("Odd", "x", { unit: "!!" })).toBe("pollect_odd_x")
+  })
+})
+
+it("an empty label value is one `_` level of a Graphite path, never an empty one", () => {
+  const set = new ValueSet(["disk"]).add(1, [""])
+  expect(graphitePath(resultOf(set, { type: "Disk" }), set.values[0]!)).toBe("pollect.disk._")
+})
+
+describe("promSafe: a Prometheus name never starts with a digit", () => {
+  it("a leading digit, 0 included, gets a leading _; other characters become _", () => {
+    expect(promSafe("0x")).toBe("_0x")
+    expect(promSafe("0")).toBe("_0")
+    expect(promSafe("9lives")).toBe("_9lives")
+    expect(promSafe("x0")).toBe("x0")
+    expect(promSafe("a-b.c:d")).toBe("a_b_c:d")
+  })
+  it("a metric or label name from a collection or label starting with 0", () => {
+    const set = new ValueSet(["0port"]).add(1, ["a"])
+    const result = resultOf(set, { collection: "0lab", type: "Http" })
+    expect(promName(result, set, set.values[0]!, "pollect")).toBe("_0lab_Http")
+    expect(promName(result, set, set.values[0]!, "snake_case")).toBe("_0lab_http")
+    expect(promLabels(result, set, set.values[0]!)).toEqual({ _0port: "a" })
+    expect(promLabelName("0port", "snake_case")).toBe("_0port")
+  })
 })
 
 describe("control characters in names", () => {

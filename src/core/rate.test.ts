@@ -43,6 +43,37 @@ describe("RateTracker", () => {
     expect(rates.rate("r", 110, { bits: 64 })).toBe(100)
   })
 
+  it("a drop from mid-range on a 32-bit counter (2^31 → 10) is a reset, not a wrap", () => {
+    const { rates, step } = tracker()
+    rates.rate("mid", 2 ** 31, { bits: 32 })
+    step(1000)
+    expect(rates.rate("mid", 10, { bits: 32 })).toBeUndefined()
+    step(1000)
+    expect(rates.rate("mid", 30, { bits: 32 })).toBe(20)
+    expect(counterDelta(2n ** 31n, 10n, 32)).toBeUndefined()
+    expect(counterDelta(2n ** 63n, 10n, 64)).toBeUndefined()
+  })
+
+  it("a wrap needs the old value in the top quarter and the new one in the bottom quarter, exactly", () => {
+    const top32 = 3n * 2n ** 30n
+    expect(counterDelta(top32, 10n, 32)).toBe(2n ** 30n + 10n)
+    expect(counterDelta(top32 - 1n, 10n, 32)).toBeUndefined()
+    expect(counterDelta(2n ** 32n - 1n, 2n ** 30n - 1n, 32)).toBe(2n ** 30n)
+    expect(counterDelta(2n ** 32n - 1n, 2n ** 30n, 32)).toBeUndefined()
+    expect(counterDelta(2n ** 32n - 100n, 2n ** 31n, 32)).toBeUndefined()
+    const top64 = 3n * 2n ** 62n
+    expect(counterDelta(top64, 0n, 64)).toBe(2n ** 62n)
+    expect(counterDelta(top64 - 1n, 0n, 64)).toBeUndefined()
+  })
+
+  it("a value beyond the declared width that goes down is a reset, never a negative delta", () => {
+    expect(counterDelta(2n ** 33n, 5n, 32)).toBeUndefined()
+    const { rates, step } = tracker()
+    rates.rate("big", 2 ** 33, { bits: 32 })
+    step(1000)
+    expect(rates.rate("big", 5, { bits: 32 })).toBeUndefined()
+  })
+
   it("keeps 64-bit precision above 2^53", () => {
     expect(counterDelta(2n ** 60n, 2n ** 60n + 3n)).toBe(3n)
   })

@@ -54,6 +54,33 @@ describe("Scheduler", () => {
     await scheduler.stop()
   })
 
+  it("started exactly half an interval before a boundary, the next run is at that boundary", async () => {
+    // Wall clock 5 s past a 10 s boundary: the boundary 5 s away is half an interval, which is far enough.
+    const clock = new FakeClock(1_700_000_005_000)
+    const { job, starts, finishAll } = manualJob(clock, 10_000)
+    const scheduler = new Scheduler([job], () => {}, clock)
+    scheduler.start()
+    finishAll()
+    await clock.advance(5_000)
+    finishAll()
+    await clock.advance(10_000)
+    finishAll()
+    expect(starts).toEqual([0, 5_000, 15_000])
+    await scheduler.stop()
+  })
+
+  it("started a millisecond less than half an interval before a boundary, that boundary is left to the run at start", async () => {
+    const clock = new FakeClock(1_700_000_005_001)
+    const { job, starts, finishAll } = manualJob(clock, 10_000)
+    const scheduler = new Scheduler([job], () => {}, clock)
+    scheduler.start()
+    finishAll()
+    await clock.advance(14_999)
+    finishAll()
+    expect(starts).toEqual([0, 14_999])
+    await scheduler.stop()
+  })
+
   it("never overlaps a run with the previous one: the late tick is skipped and counted", async () => {
     const clock = new FakeClock()
     const { job, starts, finishAll } = manualJob(clock, 1_000)
@@ -91,6 +118,21 @@ describe("Scheduler", () => {
     await clock.advance(0)
     await clock.advance(1_000)
     expect(runs).toEqual([0, 1_000, 6_500, 7_000])
+    await scheduler.stop()
+  })
+
+  it("adding a job it already has changes nothing: no second run, skip or timer", async () => {
+    const clock = new FakeClock()
+    const runs: number[] = []
+    const skipped: string[] = []
+    const job: Job = { name: "x", intervalMs: 1_000, run: async () => runs.push(clock.now()) }
+    const scheduler = new Scheduler([job], (j) => skipped.push(j.name), clock)
+    scheduler.add(job)
+    scheduler.start()
+    scheduler.add(job)
+    await clock.advance(2_000)
+    expect(runs).toEqual([0, 1_000, 2_000])
+    expect(skipped).toEqual([])
     await scheduler.stop()
   })
 

@@ -63,4 +63,15 @@ describe("spawnTool", () => {
     expect(processState(script!)).toBeUndefined()
     expect(isDead(sleep!)).toBe(true)
   })
+
+  it("a signal already aborted before the call: the tool never starts, the signal's reason is thrown", async () => {
+    const fake = fakeTools({ mytool: [{ args: "*", stdoutFile: "/etc/hostname" }] })
+    const controller = new AbortController()
+    controller.abort(new Error("probe deadline passed"))
+    const error = await spawnTool(["mytool", "--scan"], { env: { PATH: fake.dir }, signal: controller.signal }).catch((e) => e)
+    expect(error).toBeInstanceOf(Error)
+    expect(error.message).toBe("probe deadline passed")
+    await Bun.sleep(50)
+    expect(fake.calls()).toEqual([])
+  })
 })

@@ -28,3 +28,19 @@ describe("toValueSets", () => {
     expect(() => new ValueSet(["a", "b"]).add(1, ["x"])).toThrow("1 label values, the set has 2 labels")
   })
 })
+
+describe("ValueSet from a declaration", () => {
+  const spec = { labels: ["declared"], unit: "bytes", kind: "counter" as const, help: "Bytes sent" }
+  it("takes its labels, unit, kind and help from the declaration", () => {
+    const set = new ValueSet(spec)
+    expect([set.labels, set.unit, set.kind, set.help, set.spec]).toEqual([["declared"], "bytes", "counter", "Bytes sent", spec])
+  })
+  it("labels the config names replace the declared ones (and are copied)", () => {
+    const labels = ["host", "port"]
+    const set = new ValueSet(spec, { labels })
+    expect(set.labels).toEqual(["host", "port"])
+    labels.push("x")
+    expect(set.labels).toEqual(["host", "port"])
+    expect(() => set.add(1, ["a"])).toThrow("1 label values, the set has 2 labels")
+  })
+})

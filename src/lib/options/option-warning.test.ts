@@ -26,4 +26,10 @@ describe("optionWarnings", () => {
   it("absent and null values are not looked at", () => {
     expect(optionWarnings(schema, v.parse(schema, { nested: null, top: "ab" }))).toEqual([])
   })
+  it("a warning inside a pipe that is itself piped (a description added to a checked option) is found", () => {
+    const described = v.pipe(odd, v.description("a name"))
+    const twice = v.object({ name: v.pipe(described, v.description("again")) })
+    expect(optionWarnings(described, "x y")).toEqual([{ path: [], message: '"x y" has a space' }])
+    expect(optionWarnings(twice, { name: "p q" })).toEqual([{ path: ["name"], message: '"p q" has a space' }])
+  })
 })

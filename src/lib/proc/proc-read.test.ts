@@ -14,6 +14,14 @@ describe("proc-read", () => {
     expect(readHostFile(join(dir, "nope"))).toBeUndefined()
   })
 
+  it("a path through a regular file (ENOTDIR, as /proc/<pid>/x of a pid that became a file) is undefined too", () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, "file"), "x")
+    expect(readProcFile(join(dir, "file", "status"))).toBeUndefined()
+    expect(readProcDir(join(dir, "file", "task"))).toBeUndefined()
+    expect(readHostFile(join(dir, "file", "status"))).toBeUndefined()
+  })
+
   it("reads text and entries", () => {
     const dir = tempDir()
     writeFileSync(join(dir, "loadavg"), "0.01 0.14 0.09 1/123 4567\n")

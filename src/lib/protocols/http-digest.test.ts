@@ -1,4 +1,5 @@
 import { describe, expect, it } from "bun:test"
+import { createHash } from "node:crypto"
 import { DigestSession, digestAuthorization, digestResponse, parseAuthParams, parseDigestChallenges } from "./http-digest.ts"
 
 // RFC 7616 section 3.9.1: the same request answered with SHA-256 and with MD5.
@@ -20,6 +21,14 @@ describe("http-digest", () => {
     expect(sha).toMatchObject({ algorithm: "SHA-256", realm: "http-auth@example.org", qop: ["auth", "auth-int"], stale: false })
     expect(md5?.algorithm).toBe("MD5")
     expect(md5?.opaque).toBe("FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS")
+  })
+
+  it("SHA-256 is preferred whichever order the server offers the challenges in", () => {
+    const header = 'Digest realm="r", nonce="n1", algorithm=MD5, Digest realm="r", nonce="n2", algorithm=SHA-256-sess'
+    expect(parseDigestChallenges(header).map((c) => c.algorithm)).toEqual(["SHA-256-SESS", "MD5"])
+    const session = new DigestSession("u", "p")
+    session.accept(header)
+    expect(parseAuthParams(session.authorization("GET", "/")!.slice(7))).toMatchObject({ algorithm: "SHA-256-sess", nonce: "n2" })
   })
 
   it("computes RFC 7616's SHA-256 and MD5 responses", () => {
@@ -56,6 +65,25 @@ describe("http-digest", () => {
     expect(header).not.toContain("Circle Of Life")
   })
 
+  it('escapes " and \\ in the user name, realm and uri (RFC 7616 quoted-string); the hashes use the raw values', () => {
+    const [challenge] = parseDigestChallenges('Digest realm="the \\"lab\\" \\\\ one", nonce="n\\"1", qop="auth", opaque="o\\\\p"')
+    expect(challenge).toMatchObject({ realm: 'the "lab" \\ one', nonce: 'n"1', opaque: "o\\p" })
+    const input = { challenge: challenge!, username: 'Mu"fa\\sa', password: "pw", method: "GET", uri: '/a?q="x"\\', nc: 1, cnonce: "c" }
+    const header = digestAuthorization(input)
+    expect(header).toContain('username="Mu\\"fa\\\\sa"')
+    expect(header).toContain('realm="the \\"lab\\" \\\\ one"')
+    expect(header).toContain('nonce="n\\"1"')
+    expect(header).toContain('uri="/a?q=\\"x\\"\\\\"')
+    expect(header).toContain('opaque="o\\\\p"')
+    // A server reading the header back gets every value as it was, and the response it computes matches.
+    const back = parseAuthParams(header.slice("Digest ".length))
+    expect(back).toMatchObject({ username: input.username, realm: 'the "lab" \\ one', nonce: 'n"1', uri: input.uri, opaque: "o\\p" })
+    const md5 = (text: string) => createHash("md5").update(text).digest("hex")
+    const ha1 = md5(`${input.username}:${challenge!.realm}:pw`)
+    const ha2 = md5(`GET:${input.uri}`)
+    expect(back.response).toBe(md5(`${ha1}:n"1:00000001:c:auth:${ha2}`))
+  })
+
   it("ignores other schemes and unsupported algorithms", () => {
     expect(parseDigestChallenges('Basic realm="x"')).toEqual([])
     expect(parseDigestChallenges('Digest realm="x", nonce="n", algorithm=SHA-512-256')).toEqual([])
@@ -72,5 +100,61 @@ describe("http-digest", () => {
     session.accept('Digest realm="r", nonce="n2", qop="auth"')
     expect(nc(session.authorization("POST", "/x"))).toBe("00000001")
     expect(session.accept("Basic realm=x")).toBe(false)
+  })
+  it("the nonce count is 8 hex digits: the 10th request is 0000000a, the 256th 00000100", () => {
+    const session = new DigestSession("u", "p")
+    session.accept('Digest realm="r", nonce="n", qop="auth"')
+    const counts = Array.from({ length: 256 }, () => parseAuthParams(session.authorization("GET", "/")!.slice(7)).nc)
+    expect([counts[9], counts[14], counts[15], counts[255]]).toEqual(["0000000a", "0000000f", "00000010", "00000100"])
+  })
+
+  it("-sess algorithms hash the nonce and cnonce into HA1 (RFC 7616 section 3.4.2)", () => {
+    const hash = (alg: string, text: string) => createHash(alg).update(text).digest("hex")
+    for (const [algorithm, alg] of [
+      ["MD5-sess", "md5"],
+      ["SHA-256-sess", "sha256"],
+    ] as const) {
+      const [challenge] = parseDigestChallenges(`Digest realm="r", nonce="abc", qop="auth", algorithm=${algorithm}`)
+      expect(challenge!.algorithm).toBe(algorithm.toUpperCase())
+      const input = { challenge: challenge!, username: "u", password: "p", method: "GET", uri: "/x", nc: 1, cnonce: "cn" }
+      const ha1 = hash(alg, `${hash(alg, "u:r:p")}:abc:cn`)
+      const ha2 = hash(alg, "GET:/x")
+      expect(digestResponse(input)).toBe(hash(alg, `${ha1}:abc:00000001:cn:auth:${ha2}`))
+      expect(parseAuthParams(digestAuthorization(input).slice(7)).algorithm).toBe(algorithm)
+    }
+  })
+
+  it("no qop (RFC 2069 style): response = H(HA1:nonce:HA2), and no qop, nc or cnonce are sent", () => {
+    const [challenge] = parseDigestChallenges('Digest realm="r", nonce="abc"')
+    const input = { challenge: challenge!, username: "u", password: "p", method: "GET", uri: "/x", nc: 1, cnonce: "cn" }
+    const md5 = (text: string) => createHash("md5").update(text).digest("hex")
+    expect(digestResponse(input)).toBe(md5(`${md5("u:r:p")}:abc:${md5("GET:/x")}`))
+    const sent = parseAuthParams(digestAuthorization(input).slice(7))
+    expect([sent.qop, sent.nc, sent.cnonce]).toEqual([undefined, undefined, undefined])
+  })
+
+  it("userhash=true sends H(username:realm) instead of the user name (RFC 7616 section 3.4.4)", () => {
+    const [challenge] = parseDigestChallenges('Digest realm="r", nonce="abc", qop="auth", algorithm=SHA-256, userhash=TRUE')
+    expect(challenge!.userhash).toBe(true)
+    const input = { challenge: challenge!, username: "Mufasa", password: "p", method: "GET", uri: "/", nc: 1, cnonce: "c" }
+    const header = digestAuthorization(input)
+    const sent = parseAuthParams(header.slice(7))
+    expect(sent.username).toBe(createHash("sha256").update("Mufasa:r").digest("hex"))
+    expect(sent.userhash).toBe("true")
+    expect(header).not.toContain("Mufasa")
+  })
+
+  it("stale and userhash flags are read case-insensitively, absent means false", () => {
+    const parse = (extra: string) => parseDigestChallenges(`Digest realm="r", nonce="n"${extra}`)[0]!
+    expect([parse(", stale=TRUE").stale, parse(', stale="true"').stale, parse(", stale=false").stale, parse("").stale]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ])
+    expect(parse("").userhash).toBe(false)
+    const session = new DigestSession("u", "p")
+    session.accept('Digest realm="r", nonce="n2", stale=True')
+    expect(session.stale).toBe(true)
   })
 })

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "bun:test"
 import { createLogger } from "../../core/log.ts"
 import { SelfMetrics } from "../../core/self-metrics.ts"
 import { tempDir } from "../../../test/helpers/context.ts"
-import { Delivery, httpOutcome, retryAfterMs } from "./delivery.ts"
+import { Delivery, httpOutcome, retryAfterMs, retryDelayMs } from "./delivery.ts"
 import { DurableQueue } from "./durable-queue.ts"
 import { MemoryQueue } from "./memory-queue.ts"
 import type { BatchQueue } from "./batch-queue.ts"
@@ -185,4 +185,61 @@ describe("Retry-After", () => {
     expect(retryAfterMs("soon", now)).toBeUndefined()
     expect(retryAfterMs(null, now)).toBeUndefined()
   })
+})
+
+describe("httpOutcome", () => {
+  const answer = (status: number, body: ConstructorParameters<typeof Response>[0] = null, headers: Record<string, string> = {}) =>
+    new Response(body, { status, headers })
+
+  it("2xx is accepted; 429 and every 5xx (500 included) are retried; other statuses are rejected", async () => {
+    expect(await httpOutcome(answer(200, "ok"))).toEqual({ ok: true })
+    expect(await httpOutcome(answer(204))).toEqual({ ok: true })
+    for (const status of [429, 500, 502, 503, 599]) expect(await httpOutcome(answer(status))).toMatchObject({ ok: false, retry: true })
+    for (const status of [400, 401, 404, 413, 499]) expect(await httpOutcome(answer(status))).toMatchObject({ ok: false, retry: false })
+    const now = Date.parse("2026-12-01T00:00:00Z")
+    expect(await httpOutcome(answer(429, null, { "retry-after": "12" }), now)).toMatchObject({ retry: true, afterMs: 12_000 })
+  })
+
+  it("the reason is the status and the body's first 300 characters, on one line", async () => {
+    expect(await httpOutcome(answer(400, "bad\n  line\tprotocol"))).toEqual({ ok: false, retry: false, why: "HTTP 400: bad line protocol" })
+    expect(await httpOutcome(answer(400))).toEqual({ ok: false, retry: false, why: "HTTP 400" })
+    const long = (await httpOutcome(answer(400, "x".repeat(1000)))) as { why: string }
+    expect(long.why).toBe(`HTTP 400: ${"x".repeat(300)}…`)
+  })
+
+  it("a body that never ends is read only a few KiB into", async () => {
+    let pulled = 0
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++
+        controller.enqueue(new TextEncoder().encode("y".repeat(100)))
+      },
+    })
+    const outcome = (await httpOutcome(answer(400, endless))) as { why: string }
+    expect(outcome.why).toBe(`HTTP 400: ${"y".repeat(300)}…`)
+    expect(pulled).toBeLessThan(100)
+  }, 3000)
+})
+
+describe("retryDelayMs", () => {
+  const backoff = { minMs: 1000, maxMs: 60_000 }
+  it("doubles from minMs up to maxMs, with ±25 % jitter", () => {
+    expect([1, 2, 3, 7, 8, 30, 1000].map((n) => retryDelayMs(n, backoff, undefined, () => 0.5))).toEqual([
+      1000, 2000, 4000, 60_000, 60_000, 60_000, 60_000,
+    ])
+    expect(retryDelayMs(3, backoff, undefined, () => 0)).toBe(3000)
+    expect(retryDelayMs(3, backoff, undefined, () => 0.999999)).toBeCloseTo(5000, 0)
+  })
+  it("takes the server's Retry-After, at least minMs and at most 5 minutes (or maxMs when longer)", () => {
+    expect(retryDelayMs(1, backoff, 12_000)).toBe(12_000)
+    expect(retryDelayMs(1, backoff, 0)).toBe(1000)
+    expect(retryDelayMs(1, backoff, 86_400_000)).toBe(300_000)
+    expect(retryDelayMs(1, { minMs: 1000, maxMs: 600_000 }, 86_400_000)).toBe(600_000)
+    expect(retryDelayMs(2, backoff, Number.NaN, () => 0.5)).toBe(2000)
+  })
+})
+
+it("Retry-After as a date in the past is 0, never negative", () => {
+  const now = Date.parse("2026-12-01T00:00:00Z")
+  expect(retryAfterMs("Mon, 30 Nov 2026 23:59:00 GMT", now)).toBe(0)
 })

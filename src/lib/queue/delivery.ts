@@ -172,13 +172,9 @@ export class Delivery {
     }
   }
 
-  /** The wait before the next try: the server's Retry-After when given (capped), else doubling backoff with jitter. */
+  /** The wait before the next try (see retryDelayMs). */
   private delay(afterMs?: number): number {
-    const { minMs, maxMs } = this.options.backoff ?? { minMs: 1000, maxMs: 60_000 }
-    // The server knows best, up to 5 minutes (a store saying "in a day" would stall the queue).
-    if (afterMs !== undefined && Number.isFinite(afterMs)) return Math.min(Math.max(afterMs, minMs), Math.max(maxMs, 300_000))
-    const base = Math.min(minMs * 2 ** Math.min(this.failures - 1, 20), maxMs)
-    return base * (0.75 + Math.random() * 0.5)
+    return retryDelayMs(this.failures, this.options.backoff ?? { minMs: 1000, maxMs: 60_000 }, afterMs)
   }
 
   private drop(points: number, reason: string): void {
@@ -191,6 +187,22 @@ export class Delivery {
     this.options.selfMetrics.set("pollect_queue_bytes", this.labels, bytes)
     this.options.selfMetrics.set("pollect_queue_points", this.labels, points)
   }
+}
+
+/**
+ * The wait before try `failures + 1`: the server's Retry-After when given (at least minMs, at
+ * most 5 minutes or maxMs if longer), else doubling from minMs up to maxMs, with ±25 % jitter.
+ */
+export function retryDelayMs(
+  failures: number,
+  { minMs, maxMs }: { minMs: number; maxMs: number },
+  afterMs?: number,
+  random: () => number = Math.random,
+): number {
+  // The server knows best, up to 5 minutes (a store saying "in a day" would stall the queue).
+  if (afterMs !== undefined && Number.isFinite(afterMs)) return Math.min(Math.max(afterMs, minMs), Math.max(maxMs, 300_000))
+  const base = Math.min(minMs * 2 ** Math.min(failures - 1, 20), maxMs)
+  return base * (0.75 + random() * 0.5)
 }
 
 /**

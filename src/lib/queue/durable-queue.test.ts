@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test"
-import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs"
+import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { tempDir } from "../../../test/helpers/context.ts"
 import { DurableQueue, type DurableQueueOptions } from "./durable-queue.ts"
@@ -152,6 +152,78 @@ describe("DurableQueue", () => {
     first.close()
     writeFileSync(join(dir, "head"), "garbage")
     expect(drain(open(dir).queue)).toEqual(["b0", "b1", "b2"])
+  })
+
+  it("after a restart the counts are those of the unacknowledged batches only", () => {
+    const dir = tempDir("pollect-queue-")
+    const first = open(dir).queue
+    for (let i = 0; i < 3; i++) first.append(bytes(`b${i}`), 10 + i)
+    first.ack(first.peek(1)[0] as never)
+    expect(first.stats()).toMatchObject({ batches: 2, points: 23 })
+    first.close()
+    const again = open(dir).queue
+    expect(again.stats()).toMatchObject({ batches: 2, points: 23 })
+    again.close()
+  })
+
+  it("a head record whose bytes changed (the checksum fails, the magic is intact) replays from the oldest segment", () => {
+    const dir = tempDir("pollect-queue-")
+    const first = open(dir).queue
+    for (let i = 0; i < 3; i++) first.append(bytes(`b${i}`), 1)
+    first.ack(first.peek(1)[0] as never)
+    first.close()
+    const head = readFileSync(join(dir, "head"))
+    head[13] = head[13]! ^ 0x40 // inside the offset
+    writeFileSync(join(dir, "head"), head)
+    expect(drain(open(dir).queue)).toEqual(["b0", "b1", "b2"])
+  })
+
+  it("a torn tail is cut off the file once: the next start finds nothing torn", () => {
+    const dir = tempDir("pollect-queue-")
+    const first = open(dir).queue
+    for (let i = 0; i < 2; i++) first.append(bytes(`batch-${i}`), 1)
+    first.close()
+    const path = join(dir, segments(dir)[0] as string)
+    const valid = statSync(path).size
+    appendFileSync(path, new Uint8Array(40).fill(7)) // half a frame of garbage
+    const second = open(dir)
+    expect(second.warnings).toHaveLength(1)
+    expect(statSync(path).size).toBe(valid)
+    second.queue.close()
+    const third = open(dir)
+    expect(third.warnings).toEqual([])
+    expect(drain(third.queue)).toEqual(["batch-0", "batch-1"])
+    third.queue.close()
+  })
+
+  it("a frame that fills its segment exactly stays in it; a byte more rolls to the next segment", () => {
+    const dir = tempDir("pollect-queue-")
+    const { queue, drops } = open(dir, { maxBytes: 1 << 20, segmentBytes: 64 << 10 })
+    const half = (64 << 10) / 2 - 12 // a frame is 12 bytes of header and its payload
+    queue.append(new Uint8Array(half), 1)
+    queue.append(new Uint8Array(half), 1)
+    expect(segments(dir)).toHaveLength(1)
+    expect(statSync(join(dir, segments(dir)[0]!)).size).toBe(64 << 10)
+    queue.append(new Uint8Array(half), 1)
+    queue.append(new Uint8Array(half + 1), 1)
+    expect(segments(dir)).toHaveLength(3)
+    for (const file of segments(dir)) expect(statSync(join(dir, file)).size).toBeLessThanOrEqual(64 << 10)
+    // A batch of exactly a segment's size is kept; one byte more is dropped.
+    queue.append(new Uint8Array((64 << 10) - 12), 2)
+    expect(drops).toEqual([])
+    queue.append(new Uint8Array((64 << 10) - 11), 3)
+    expect(drops).toEqual([{ batches: 1, points: 3, reason: "a batch larger than a queue segment" }])
+    queue.close()
+  })
+
+  it("with maxBytes of one segment, a full queue drops that segment rather than grow past maxBytes", () => {
+    const dir = tempDir("pollect-queue-")
+    const { queue, drops } = open(dir, { maxBytes: 1000, segmentBytes: 1000 })
+    for (let i = 0; i < 3; i++) queue.append(new Uint8Array(400).fill(i), 5)
+    expect(drops).toEqual([{ batches: 2, points: 10, reason: "the queue is full (maxBytes)" }])
+    expect(segments(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0)).toBeLessThanOrEqual(1000)
+    expect(queue.peek(10).map((b) => b.payload[0])).toEqual([2])
+    queue.close()
   })
 
   it("a batch larger than a segment is dropped and counted, not written", () => {

@@ -33,7 +33,19 @@ describe("pyFloat matches Python's repr(float(x))", () => {
 
 describe("pyStr matches Python's repr(str)", () => {
   it("quotes like python3", () => {
-    const texts = ["pollect.loadavg.mid", "it's", `both ' and "`, "tab\there", "back\\slash", "ünïcode"]
+    const texts = [
+      "pollect.loadavg.mid",
+      "it's",
+      `both ' and "`,
+      "tab\there",
+      "back\\slash",
+      "ünïcode",
+      "nul\x00 esc\x1b del\x7f",
+      "c1\x80\x9f nbsp\xa0 shy\xad",
+      "ls\u2028 zwsp\u200b bom\ufeff ideo\u3000 pua\ue000",
+      "emoji😀 tag\u{e0001} last\u{10ffff}",
+      "cr\r nl\n",
+    ]
     const script = `import json,sys\nfor t in json.load(sys.stdin): print(repr(t))`
     const proc = Bun.spawnSync(["python3", "-c", script], { stdin: Buffer.from(JSON.stringify(texts)) })
     expect(texts.map(pyStr)).toEqual(proc.stdout.toString().trim().split("\n"))

@@ -18,7 +18,21 @@ export function pyFloat(n: number): string {
   return fixed.includes(".") ? fixed : fixed + ".0"
 }
 
-/** repr(str): single quotes unless the text holds a single quote and no double quote. */
+/**
+ * What Python's repr() escapes (str.isprintable() is false): control, format, surrogate,
+ * private-use and unassigned characters, and separators other than the ASCII space.
+ */
+const NOT_PRINTABLE = /^[\p{C}\p{Z}]$/u
+
+/** `\x7f`, `\u2028`, `\U000e0001`: the shortest of Python's three escapes that holds the code point. */
+function pyEscape(code: number): string {
+  const hex = code.toString(16)
+  if (code < 0x100) return "\\x" + hex.padStart(2, "0")
+  if (code < 0x10000) return "\\u" + hex.padStart(4, "0")
+  return "\\U" + hex.padStart(8, "0")
+}
+
+/** repr(str): single quotes unless the text holds a single quote and no double quote; non-printable characters escaped. */
 export function pyStr(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'"
   let out = quote
@@ -28,7 +42,9 @@ export function pyStr(text: string): string {
     else if (ch === "\n") out += "\\n"
     else if (ch === "\r") out += "\\r"
     else if (ch === "\t") out += "\\t"
-    else if (ch < " " || ch === "\x7f") out += "\\x" + ch.charCodeAt(0).toString(16).padStart(2, "0")
+    else if (ch > " " && ch < "\x7f")
+      out += ch // printable ASCII, nearly every character of a path
+    else if (ch !== " " && NOT_PRINTABLE.test(ch)) out += pyEscape(ch.codePointAt(0)!)
     else out += ch
   }
   return out + quote

@@ -271,6 +271,97 @@ describe("Graphite writer", () => {
     }
   })
 
+  it("a connection lost mid-frame sends the half-written frame again from its first byte: carbon gets only whole frames", async () => {
+    // Without the queue, and with it (a write() during the outage spills new frames through the
+    // encoder whose buffer the half-written frame was a view of).
+    for (const variant of [{ queue: false as const }, { writeDuringOutage: true }]) {
+      const second: Buffer[] = []
+      let connection = 0
+      let secondClosed = false
+      let first: net.Socket | undefined
+      const server = net.createServer((socket) => {
+        if (connection++ === 0) {
+          first = socket
+          socket.once("data", () => socket.pause()) // reads a few bytes, then nothing: the buffers fill
+        } else {
+          socket.on("data", (chunk: Buffer) => second.push(chunk))
+          socket.on("close", () => (secondClosed = true))
+        }
+      })
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+      cleanups.push(() => new Promise((resolve) => server.close(resolve)))
+      const port = (server.address() as net.AddressInfo).port
+      const w = writer({ picklePort: port, bufferSize: 300_000, resendSeconds: 0, ...("queue" in variant ? variant : {}) })
+      w.start()
+      await until(() => w.connected)
+      const n = 150_000 // about 7 MB of 1 MiB frames, above what loopback buffers hold
+      w.write([tick(T, n)])
+      await until(() => w.partialWrites > 0, 10_000)
+      // The precondition: the head frame is half written into this connection.
+      const head = (w as unknown as { outbox: { offset: number; bytes: Uint8Array }[] }).outbox[0]!
+      expect(head.offset).toBeGreaterThan(0)
+      expect(head.offset).toBeLessThan(head.bytes.length)
+      const headStart = [...head.bytes.subarray(0, 8)]
+      first!.destroy() // unread data is gone, and the connection with it
+      await until(() => !w.connected)
+      let total = n
+      if ("writeDuringOutage" in variant) {
+        w.write([tick(T + 1, 10, n)])
+        total += 10
+      }
+      await until(() => w.connected && w.unsent === 0, 15_000)
+      await w.stop()
+      await until(() => secondClosed, 10_000) // the kernel may still hold the tail when stop() closed
+      const bytes = concat(second)
+      // Walk the length prefixes: every frame is whole (PROTO 2, EMPTY_LIST, MARK ... APPENDS, STOP), none cut.
+      let at = 0
+      let frames = 0
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      while (at < bytes.length) {
+        expect(at + 4).toBeLessThanOrEqual(bytes.length)
+        const size = view.getUint32(at, false)
+        expect(size).toBeLessThanOrEqual(1 << 20)
+        expect([...bytes.subarray(at + 4, at + 8)]).toEqual([0x80, 2, 0x5d, 0x28])
+        expect([...bytes.subarray(at + 4 + size - 2, at + 4 + size)]).toEqual([0x65, 0x2e])
+        at += 4 + size
+        frames++
+      }
+      expect(at).toBe(bytes.length)
+      // The new connection starts with the frame that was cut, from its length prefix on.
+      expect([...bytes.subarray(0, 8)]).toEqual(headStart)
+      // What it carries is a run of points ending with the last one written, in order, each once.
+      const points = decodePickleFrames(bytes)
+      const from = points[0]![2]
+      expect(frames).toBeGreaterThan(1)
+      expect(points.map((p) => p[2])).toEqual(Array.from({ length: total - from }, (_, i) => from + i))
+      expect(points.every((p) => p[0] === `pollect.test.${p[2]}`)).toBe(true)
+    }
+  }, 60_000)
+
+  itWithTools(["python3"], "frames written longer than resendSeconds before a lost connection are not sent again", async () => {
+    const received: Buffer[] = []
+    let connection = 0
+    const server = net.createServer((socket) => {
+      if (connection++ === 0) {
+        socket.pause()
+        setTimeout(() => socket.destroy(), 1500) // well past the 1 s window of what was written at once
+      } else socket.on("data", (chunk: Buffer) => received.push(chunk))
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const port = (server.address() as net.AddressInfo).port
+    const w = writer({ picklePort: port, resendSeconds: 1 })
+    w.start()
+    w.write([tick(T, 4)])
+    await until(() => w.connected && w.unsent === 0)
+    await until(() => connection === 2, 5000)
+    w.write([tick(T + 1, 1, 4)])
+    await until(() => w.connected && w.unsent === 0, 5000)
+    await w.stop()
+    await new Promise((resolve) => server.close(resolve))
+    const decoded = await unpickleFrames(concat(received))
+    expect(decoded.points.map((p) => p[2])).toEqual([4])
+  })
+
   it("plaintext: one `path value timestamp` line per point to plaintextPort", async () => {
     const server = sink()
     const w = writer({ plaintextPort: server.port, prefix: "p" })

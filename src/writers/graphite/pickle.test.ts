@@ -148,6 +148,42 @@ describe("pickle encoder, read back by Python's pickle.loads", () => {
     expect(decoded.repr).toEqual([`('ok', (${T}, 1))`, `('ok2', (${T}, 2))`])
   })
 
+  it("a frame never exceeds its limit, its 2-byte trailer included, whatever the limit and point sizes", () => {
+    // One point of an n-character path: BINUNICODE 5 + n, time BININT 5, value BININT1 2, TUPLE2 × 2;
+    // a frame is PROTO 2, ], ( (4 bytes), its points, then APPENDS and STOP (2 bytes).
+    const point = (n: number) => ({ path: "p".repeat(n), time: T, value: 1 })
+    expect(encodePickleFrames([point(10)], 4 + 24 + 2)).toMatchObject({ dropped: 0 })
+    expect(encodePickleFrames([point(10)], 4 + 24 + 2).frames[0]).toHaveLength(4 + 30)
+    // One or two bytes short: the point no longer fits with the trailer, so it is dropped.
+    expect(encodePickleFrames([point(10)], 4 + 24 + 1)).toEqual({ frames: [], dropped: 1 })
+    expect(encodePickleFrames([point(10)], 4 + 24)).toEqual({ frames: [], dropped: 1 })
+    // Points of mixed sizes under every limit from 40 to 140 bytes: some frames land on the limit exactly.
+    const mixed = Array.from({ length: 60 }, (_, i) => ({ path: `m${"x".repeat((i * 7) % 13)}`, time: T + i, value: i }))
+    let exact = 0
+    for (let limit = 40; limit <= 140; limit++) {
+      const { frames, dropped } = encodePickleFrames(mixed, limit)
+      expect(dropped).toBe(0)
+      for (const frame of frames) {
+        const payload = new DataView(frame.buffer, frame.byteOffset).getUint32(0, false)
+        expect(payload).toBe(frame.length - 4)
+        expect(payload).toBeLessThanOrEqual(limit)
+        if (payload === limit) exact++
+      }
+      expect(decodePickleFrames(concat(frames))).toEqual(mixed.map((p) => [p.path, p.time, p.value]))
+    }
+    expect(exact).toBeGreaterThan(0)
+  })
+
+  it("short paths with 9-byte floats fill the encoder's buffer past its first 64 KiB: every point decodes", () => {
+    // A one-letter path with a float time and value is 26 bytes of pickle: the buffer must grow for the numbers too.
+    const floats = Array.from({ length: 12_000 }, (_, i) => ({ path: "a", time: T + 0.5, value: i + 0.25 }))
+    const { frames, dropped } = encodePickleFrames(floats)
+    expect(dropped).toBe(0)
+    const decoded = decodePickleFrames(concat(frames))
+    expect(decoded).toHaveLength(floats.length)
+    expect(decoded.every(([path, time, value], i) => path === "a" && time === T + 0.5 && value === i + 0.25)).toBe(true)
+  })
+
   it("an empty frame is a valid empty list (length, PROTO 2, ], (, e, .)", () => {
     const encoder = new PickleFrameEncoder()
     encoder.begin()

@@ -221,6 +221,23 @@ describe("Prometheus exporter: gzip", () => {
     expect(third).toBe(await writer.metrics())
   })
 
+  it("acceptsGzip weighs q values as promhttp does: the best gzip q, identity and * as fallbacks, q in any case", () => {
+    expect(acceptsGzip("gzip, deflate, br")).toBe(true)
+    expect(acceptsGzip("x-gzip")).toBe(true)
+    expect(acceptsGzip("*")).toBe(true)
+    // gzip listed twice: its best q counts, wherever it stands.
+    expect(acceptsGzip("gzip;q=0.9, gzip;q=0.2, identity;q=0.5")).toBe(true)
+    expect(acceptsGzip("gzip;q=0.2, gzip;q=0.9, identity;q=0.5")).toBe(true)
+    // * stands for identity when identity is not listed: gzip below it loses.
+    expect(acceptsGzip("gzip;q=0.5, *;q=1")).toBe(false)
+    expect(acceptsGzip("gzip;q=0.5, *;q=1, identity;q=0.1")).toBe(true)
+    expect(acceptsGzip("gzip;q=0.5, identity;q=0.5")).toBe(true)
+    expect(acceptsGzip("gzip;q=0.4, identity;q=0.5")).toBe(false)
+    expect(acceptsGzip("gzip;Q=0")).toBe(false)
+    expect(acceptsGzip("gzip;q=0")).toBe(false)
+    expect(acceptsGzip("identity, br")).toBe(false)
+  })
+
   it("acceptsGzip and the joined gzip member on edge cases", () => {
     expect(acceptsGzip(null)).toBe(false)
     expect(acceptsGzip("gzip;q=1.000")).toBe(true)
