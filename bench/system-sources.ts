@@ -40,7 +40,7 @@ const PROCESS_SOURCE = { type: "Process", name: "collectd", procRegex: "collectd
 // ---- 1. in-process CPU per tick -------------------------------------------------------------
 async function inProcess(configs: Array<Record<string, unknown>>): Promise<{ cpuMs: number; wallMs: number; forks: number }> {
   const sources = configs.map((config) => {
-    const cls = builtinSources[config.type as string]!
+    const cls = builtinSources[config.type as string]!.cls
     const { ctx } = createSourceContext({ log: silentLogger, stateDir: work, configDir: work })
     return new cls(config, ctx)
   })

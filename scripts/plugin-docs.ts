@@ -43,10 +43,11 @@ export function folderOf(type: string): string {
 /** Every built-in plugin whose folder exists, with its README path. */
 export function builtinPlugins(): PluginDoc[] {
   const docs: PluginDoc[] = []
-  const add = (kind: PluginDoc["kind"], registry: Record<string, SourceClass | WriterClass>) => {
+  // The docs want every plugin's declared metrics: each class is loaded here (the daemon loads only what its config uses).
+  const add = (kind: PluginDoc["kind"], registry: Record<string, { cls: SourceClass | WriterClass }>) => {
     const folders = new Set(readdirSync(join(SRC, kind)))
     const seen = new Map<SourceClass | WriterClass, PluginDoc>()
-    for (const [type, cls] of Object.entries(registry)) {
+    for (const [type, { cls }] of Object.entries(registry)) {
       const known = seen.get(cls)
       if (known) {
         known.aliases.push(type)

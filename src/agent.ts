@@ -14,7 +14,7 @@ import { Scheduler, systemClock, type Clock, type Job } from "./core/scheduler.t
 import { SelfMetrics } from "./core/self-metrics.ts"
 import { createSourceContext } from "./core/source-context.ts"
 import type { StatusBoard } from "./status/status-board.ts"
-import { DryRunWriter } from "./writers/dry-run/index.ts"
+import { builtinWriters } from "./writers/index.ts"
 
 export interface AgentOptions {
   log: Logger
@@ -35,7 +35,10 @@ export class WriterStartError extends Error {
 const DRY_RUN_SPEC: WriterSpec = {
   path: "--dry-run",
   type: "DryRun",
-  cls: DryRunWriter,
+  // Loaded when first used, as every plugin (a config with writers never needs it).
+  get cls() {
+    return builtinWriters.DryRun!.cls
+  },
   config: { type: "DryRun" },
   key: '{"type":"DryRun"}',
 }

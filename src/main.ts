@@ -5,7 +5,6 @@
  * pollect 1.2's flags work as they did: `-c`, `-r` (`--dry-run`), `-d` (`--debug`),
  * `--log-level warning`, `--config NAME` without a suffix (NAME.yml, NAME.yaml or NAME.json).
  */
-import { toJsonSchema } from "@valibot/to-json-schema"
 import { defineCommand, runMain } from "citty"
 import { WriterStartError } from "./agent.ts"
 import { DEFAULT_CONFIG } from "./config/default.ts"
@@ -15,9 +14,13 @@ import { fullConfigSchema } from "./config/schema.ts"
 import { createLogger, errorMessage, LOG_LEVELS, redact, type LogLevel } from "./core/log.ts"
 import { builtinRegistry } from "./registry.ts"
 import { load, run, VERSION } from "./run.ts"
-import { fetchStatus, statusExitCode, statusTable } from "./status/status-table.ts"
 
 const EXIT_CONFIG = 2
+
+// `pollect schema | head`: a reader that stops early is no error (and no stack trace).
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0)
+})
 
 const configArg = {
   type: "string",
@@ -81,6 +84,8 @@ const check = defineCommand({
 const schema = defineCommand({
   meta: { name: "schema", description: "Print the JSON Schema of the config (every built-in source and writer), for editor completion" },
   run() {
+    // Loaded for this command only: a daemon's start never evaluates the JSON Schema converter.
+    const { toJsonSchema } = require("@valibot/to-json-schema") as typeof import("@valibot/to-json-schema")
     const jsonSchema = toJsonSchema(fullConfigSchema(builtinRegistry()), { errorMode: "ignore", typeMode: "input" })
     process.stdout.write(JSON.stringify({ title: "pollect config", ...jsonSchema }, null, 2) + "\n")
   },
@@ -115,6 +120,7 @@ const status = defineCommand({
   },
   async run({ args }) {
     try {
+      const { fetchStatus, statusExitCode, statusTable } = require("./status/status-table.ts") as typeof import("./status/status-table.ts")
       const doc = await fetchStatus(args.url, { insecure: args.insecure ?? false })
       process.stdout.write(args.json ? `${JSON.stringify(doc, null, 2)}\n` : statusTable(doc))
       process.exit(statusExitCode(doc))

@@ -1,7 +1,5 @@
 /** The daemon's life: load the config, start, tick until SIGINT/SIGTERM (SIGHUP reloads), flush, exit. */
 import { Agent, WriterStartError } from "./agent.ts"
-import { StatusBoard } from "./status/status-board.ts"
-import { StatusServer } from "./status/status-server.ts"
 import { DEFAULT_CONFIG, DEFAULT_CONFIG_SUMMARY } from "./config/default.ts"
 import { ConfigError } from "./config/errors.ts"
 import { loadConfigFile, resolveConfig, type LoadedConfig } from "./config/index.ts"
@@ -100,14 +98,18 @@ async function runAgent(options: RunOptions, onHangup: (handler: () => void) => 
   const startedAt = Date.now()
   const board =
     config.status && !options.once
-      ? new StatusBoard({ historySeries: config.status.historySeries, version: VERSION, startedAt })
+      ? new (require("./status/status-board.ts") as typeof import("./status/status-board.ts")).StatusBoard({
+          historySeries: config.status.historySeries,
+          version: VERSION,
+          startedAt,
+        })
       : undefined
   board?.configLoaded(options.config, startedAt)
   const agent = new Agent(config, { log, dryRun: options.dryRun, once: options.once, status: board })
   const sources = agent.executors.reduce((n, e) => n + e.slots.length, 0)
   const statusServer =
     board && config.status
-      ? new StatusServer({
+      ? new (require("./status/status-server.ts") as typeof import("./status/status-server.ts")).StatusServer({
           options: config.status,
           configDir: config.configDir,
           log: log.child("status"),

@@ -77,12 +77,17 @@ describe("architecture", () => {
     expect(allowed(join(SRC, "lib/util/probe-rates.ts"))!("core/rate.ts")).toBe(false)
   })
 
-  const folders = (kind: "sources" | "writers", classes: Record<string, { name: string }>) => {
+  const folders = (kind: "sources" | "writers", classes: Record<string, unknown>) => {
     const dirs = readdirSync(join(SRC, kind)).filter((name) => statSync(join(SRC, kind, name)).isDirectory())
     it(`every built-in ${kind === "sources" ? "source" : "writer"} is registered from its own folder`, () => {
       const index = readFileSync(join(SRC, kind, "index.ts"), "utf8")
-      const registered = new Set([...index.matchAll(/from "\.\/([^/"]+)\/index\.ts"/g)].map((m) => m[1]))
-      expect([...registered].sort()).toEqual([...dirs].sort())
+      // Each entry: its options imported, its implementation required on first use.
+      const required = new Set([...index.matchAll(/require\("\.\/([^/"]+)\/index\.ts"\)/g)].map((m) => m[1]))
+      const options = new Set([...index.matchAll(/from "\.\/([^/"]+)\/options\.ts"/g)].map((m) => m[1]))
+      expect([...required].sort()).toEqual([...dirs].sort())
+      expect([...options].sort()).toEqual([...dirs].sort())
+      // Nothing of a plugin's implementation is imported eagerly.
+      expect([...index.matchAll(/from "\.\/[^"]+\/index\.ts"/g)].map((m) => m[0])).toEqual([])
       expect(Object.keys(classes).length).toBeGreaterThanOrEqual(dirs.length)
     })
     for (const dir of dirs) {
@@ -96,4 +101,27 @@ describe("architecture", () => {
   }
   folders("sources", builtinSources)
   folders("writers", builtinWriters)
+
+  it("a plugin's options.ts is light: the API, lib/options, the queue field, node: and light files of its own folder only", () => {
+    const light = (target: string) => target === "api.ts" || target.startsWith("lib/options/") || target === "lib/queue/queue-field.ts"
+    const violations: string[] = []
+    const check = (file: string, seen: Set<string>) => {
+      if (seen.has(file)) return
+      seen.add(file)
+      for (const { spec, target } of importsOf(file)) {
+        if (target === undefined) {
+          if (!spec.startsWith("node:")) violations.push(`${relative(SRC, file)} imports ${spec}`)
+          continue
+        }
+        if (light(target)) continue
+        const ownFolder = relative(SRC, dirname(file)) + "/"
+        if (target.startsWith(ownFolder) && !target.endsWith("index.ts")) check(join(SRC, target), seen)
+        else violations.push(`${relative(SRC, file)} imports ${target}`)
+      }
+    }
+    for (const kind of ["sources", "writers"])
+      for (const dir of readdirSync(join(SRC, kind)).filter((name) => statSync(join(SRC, kind, name)).isDirectory()))
+        check(join(SRC, kind, dir, "options.ts"), new Set())
+    expect(violations).toEqual([])
+  })
 })

@@ -7,7 +7,7 @@ import * as v from "valibot"
 import { statusSchema, type StatusOptions } from "../status/status-options.ts"
 import type { CommonSourceOptions, OptionsSchema, SourceClass, WriterClass } from "../core/plugin.ts"
 import { optionWarnings } from "../lib/options/option-warning.ts"
-import type { Registry } from "../core/registry.ts"
+import type { PluginEntry, Registry } from "../core/registry.ts"
 import { formatPath, shortKey, type PathKey } from "./path.ts"
 import { notPortedProblem } from "./not-ported.ts"
 
@@ -180,14 +180,14 @@ export function validateConfig(raw: unknown, registry: Registry): PollectConfig 
 
   const checkPlugin = <C extends SourceClass | WriterClass>(
     kind: "source" | "writer",
-    known: Map<string, C>,
+    known: Map<string, PluginEntry<C>>,
     ref: PluginRef,
     path: PathKey[],
     common?: v.GenericSchema,
   ) => {
     const where = formatPath(path)
-    const cls = known.get(ref.type)
-    if (!cls) {
+    const entry = known.get(ref.type)
+    if (!entry) {
       const notPorted = notPortedProblem(kind, ref.type)
       if (notPorted) {
         problems.push(`${where}: ${notPorted}`)
@@ -199,19 +199,20 @@ export function validateConfig(raw: unknown, registry: Registry): PollectConfig 
     }
     const label = `${where} (${ref.type})`
     const base = common ? issuesOf(common, ref) : { output: { type: ref.type }, problems: [] }
-    const own = issuesOf(cls.options, ref)
+    const own = issuesOf(entry.options, ref)
     for (const problem of [...base.problems, ...own.problems]) problems.push(`${label}: ${problem}`)
     if (!base.output || !own.output) return undefined
-    for (const warning of optionWarnings(cls.options, own.output))
+    for (const warning of optionWarnings(entry.options, own.output))
       warnings.push(`${label}: ${formatPath(warning.path)}: ${warning.message}`)
-    const ownKeys = entriesOf(cls.options)
+    const ownKeys = entriesOf(entry.options)
     if (ownKeys) {
       const commonKeys = common ? Object.keys(commonSourceEntries) : ["type"]
       for (const key of Object.keys(ref)) {
         if (!ownKeys.includes(key) && !commonKeys.includes(key)) warnings.push(`${label}: unknown key "${shortKey(key)}" is ignored`)
       }
     }
-    return { cls, config: { ...base.output, ...own.output } as PluginRef }
+    // Only now is the implementation loaded: a config evaluates the plugins it uses, no other.
+    return { cls: entry.cls, config: { ...base.output, ...own.output } as PluginRef }
   }
 
   const writersAt = (owner: { writer?: PluginRef | PluginRef[]; writers?: PluginRef[] }, path: PathKey[]): WriterSpec[] => {
@@ -316,11 +317,11 @@ const SKIP = { type: "\0skip" } as PluginRef
 
 /** The whole config as one valibot schema (every known type spelled out), for `pollect schema`. */
 export function fullConfigSchema(registry: Registry): v.GenericSchema {
-  const variants = (known: Map<string, SourceClass | WriterClass>, common: Record<string, v.GenericSchema>) =>
+  const variants = (known: Map<string, PluginEntry<SourceClass | WriterClass>>, common: Record<string, v.GenericSchema>) =>
     [...known.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([type, cls]) =>
-        v.object({ ...common, ...((cls.options as { entries?: v.ObjectEntries }).entries ?? {}), type: v.literal(type) }),
+      .map(([type, entry]) =>
+        v.object({ ...common, ...((entry.options as { entries?: v.ObjectEntries }).entries ?? {}), type: v.literal(type) }),
       )
   const sourceSchema = v.union(variants(registry.sources, commonSourceEntries))
   const writerSchema = v.union(variants(registry.writers, {}))

@@ -1,28 +1,74 @@
-import { Source, Writer, type SourceClass, type WriterClass } from "./plugin.ts"
+import { Source, Writer, type OptionsSchema, type SourceClass, type WriterClass } from "./plugin.ts"
 
 /**
- * Which config `type` names which class. Built-ins are added from the explicit lists in
+ * What the registry knows of a plugin: its option schema at once (validation, `pollect check` and
+ * `pollect schema` need no more), its class only when asked. Built-ins are listed with
+ * `lazyPlugin(options, () => require("./load-avg/index.ts").LoadAvgSource)`, so a config that uses
+ * LoadAvg and Prometheus evaluates those two implementations (and their npm dependencies) and no
+ * other; the compiled binary still holds every plugin.
+ */
+export interface PluginEntry<C extends SourceClass | WriterClass> {
+  readonly options: OptionsSchema
+  /** The class: evaluates the implementation on first use, the same class every time after. */
+  readonly cls: C
+}
+
+/**
+ * A built-in's entry: `load` runs once, on the first read of `cls`.
+ *
+ * @example
+ * LoadAvg: lazyPlugin(loadAvgOptions, () => require("./load-avg/index.ts").LoadAvgSource)
+ */
+export function lazyPlugin<C extends SourceClass | WriterClass>(options: OptionsSchema, load: () => C): PluginEntry<C> {
+  let cls: C | undefined
+  return {
+    options,
+    get cls() {
+      cls ??= load()
+      return cls
+    },
+  }
+}
+
+/** The entry of a class already loaded (an extension, a test's plugin). */
+export function loadedPlugin<C extends SourceClass | WriterClass>(cls: C): PluginEntry<C> {
+  return { options: cls.options, cls }
+}
+
+const isEntry = <C extends SourceClass | WriterClass>(x: C | PluginEntry<C>): x is PluginEntry<C> => typeof x !== "function"
+
+/**
+ * Which config `type` names which plugin. Built-ins are added from the explicit lists in
  * sources/index.ts and writers/index.ts (a compiled binary cannot scan its folders);
  * extensions are added when loaded.
  */
 export class Registry {
-  readonly sources = new Map<string, SourceClass>()
-  readonly writers = new Map<string, WriterClass>()
+  readonly sources = new Map<string, PluginEntry<SourceClass>>()
+  readonly writers = new Map<string, PluginEntry<WriterClass>>()
 
-  addSources(classes: Record<string, SourceClass>): this {
-    for (const [type, cls] of Object.entries(classes)) {
-      if (!(cls.prototype instanceof Source)) throw new TypeError(`${type}Source does not extend Source`)
-      this.sources.set(type, cls)
+  addSources(plugins: Record<string, SourceClass | PluginEntry<SourceClass>>): this {
+    for (const [type, plugin] of Object.entries(plugins)) {
+      if (!isEntry(plugin) && !(plugin.prototype instanceof Source)) throw new TypeError(`${type}Source does not extend Source`)
+      this.sources.set(type, isEntry(plugin) ? plugin : loadedPlugin(plugin))
     }
     return this
   }
 
-  addWriters(classes: Record<string, WriterClass>): this {
-    for (const [type, cls] of Object.entries(classes)) {
-      if (!(cls.prototype instanceof Writer)) throw new TypeError(`${type}Writer does not extend Writer`)
-      this.writers.set(type, cls)
+  addWriters(plugins: Record<string, WriterClass | PluginEntry<WriterClass>>): this {
+    for (const [type, plugin] of Object.entries(plugins)) {
+      if (!isEntry(plugin) && !(plugin.prototype instanceof Writer)) throw new TypeError(`${type}Writer does not extend Writer`)
+      this.writers.set(type, isEntry(plugin) ? plugin : loadedPlugin(plugin))
     }
     return this
+  }
+
+  /** The class of source `type` (loading it), or undefined. */
+  source(type: string): SourceClass | undefined {
+    return this.sources.get(type)?.cls
+  }
+
+  writer(type: string): WriterClass | undefined {
+    return this.writers.get(type)?.cls
   }
 
   sourceTypes(): string[] {

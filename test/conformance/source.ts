@@ -76,7 +76,7 @@ function wrongValue(cls: SourceClass): { key: string; value: unknown; expected: 
 
 function registryWith(type: string, cls: SourceClass) {
   const registry = builtinRegistry()
-  if (registry.sources.get(type) !== cls) registry.addSources({ [type]: cls })
+  if (registry.source(type) !== cls) registry.addSources({ [type]: cls })
   return registry
 }
 

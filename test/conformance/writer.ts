@@ -113,7 +113,7 @@ export function writerConformance(spec: WriterConformance): void {
   const arrived = spec.arrived ?? entryHas
   const registry = () => {
     const r = builtinRegistry()
-    if (r.writers.get(type) !== cls) r.addWriters({ [type]: cls })
+    if (r.writer(type) !== cls) r.addWriters({ [type]: cls })
     return r
   }
   const config = (writer: Record<string, unknown>) => ({ writer, executors: [{ sources: [{ type: "LoadAvg" }] }] })

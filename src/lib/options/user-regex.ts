@@ -8,8 +8,11 @@
  * `(?i)`, `(?s)`, `(?m)` and named groups `(?P<name>...)` work. A pattern RE2 cannot express is
  * refused when the config is validated, with the reason.
  */
-import { RE2JS, RE2JSSyntaxException } from "re2js"
+import type { RE2JS } from "re2js"
 import * as v from "valibot"
+
+/** re2js (~260 KB of JavaScript), evaluated on the first pattern compiled: a config without one never loads it. */
+const re2 = (): typeof import("re2js") => require("re2js")
 
 /**
  * Where a compiled expression must match: `search` anywhere in the text (`procRegex`), `start` at
@@ -31,7 +34,7 @@ const SYNTAX = "RE2 syntax: no backreferences or lookaround, so that matching ta
 
 /** Why RE2 refuses `pattern`, worded for a config error. */
 function reasonOf(pattern: string, error: unknown): string {
-  if (!(error instanceof RE2JSSyntaxException)) return (error as Error).message
+  if (!(error instanceof re2().RE2JSSyntaxException)) return (error as Error).message
   const fragment = error.input ?? ""
   if (/^\\([1-9]|k)$/.test(fragment) || (fragment === "(?P" && pattern.includes("(?P="))) {
     return `backreferences (\`${fragment === "(?P" ? "(?P=" : fragment}\`) are not supported (${SYNTAX})`
@@ -47,6 +50,7 @@ function reasonOf(pattern: string, error: unknown): string {
 export function compileUserRegex(pattern: string, anchor: RegexAnchor = "search"): UserRegex {
   let re: RE2JS
   try {
+    const { RE2JS } = re2()
     re = RE2JS.compile(pattern)
     // Compiled alone first: a valid pattern is balanced, so wrapping it cannot change its meaning.
     if (anchor === "start") re = RE2JS.compile(`^(?:${pattern})`)

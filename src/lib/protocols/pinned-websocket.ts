@@ -10,11 +10,7 @@
 import { createHash, randomBytes } from "node:crypto"
 import { type TLSSocket, connect } from "node:tls"
 
-/** `AB:CD:...` or `abcd...` → lower-case hex without colons; undefined unless 64 hex digits. */
-export function normalizeFingerprint(text: string): string | undefined {
-  const hex = text.replace(/[:\s]/g, "").toLowerCase()
-  return /^[0-9a-f]{64}$/.test(hex) ? hex : undefined
-}
+export { normalizeFingerprint } from "../options/fingerprint.ts"
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 const MAX_HEADER_BYTES = 16 << 10

@@ -8,56 +8,13 @@
  */
 import { createHash } from "node:crypto"
 import { isAbsolute, join } from "node:path"
-import { errorMessage, v, type WriterContext } from "../../api.ts"
+import { errorMessage, type WriterContext } from "../../api.ts"
+import type { QueueOption } from "./queue-field.ts"
 import type { BatchQueue, QueueDrop } from "./batch-queue.ts"
 import { DurableQueue } from "./durable-queue.ts"
 import { MemoryQueue } from "./memory-queue.ts"
 
-/** 64 MiB: a day of a busy host's points at a 10 s tick, and little of a small NAS's disk. */
-export const DEFAULT_QUEUE_BYTES = 64 << 20
-
-export const queueField = v.optional(
-  v.pipe(
-    v.union([
-      v.literal(false),
-      v.object({
-        dir: v.optional(
-          v.pipe(
-            v.string(),
-            v.minLength(1),
-            v.description("Folder of the queue's segment files; default <stateDir>/queue/<writer>-<hash of its destination>"),
-          ),
-        ),
-        maxBytes: v.optional(
-          v.pipe(
-            v.number(),
-            v.integer(),
-            v.minValue(64 << 10),
-            v.maxValue(2 ** 40),
-            v.description("Bytes on disk at most; beyond, the oldest points are dropped (and counted)"),
-          ),
-          DEFAULT_QUEUE_BYTES,
-        ),
-        fsyncMs: v.optional(
-          v.pipe(
-            v.number(),
-            v.integer(),
-            v.minValue(0),
-            v.maxValue(3_600_000),
-            v.description("ms between fdatasyncs of the queue (0: every batch); what power loss may lose"),
-          ),
-          1000,
-        ),
-      }),
-    ]),
-    v.description(
-      "Where points wait while the store is unreachable: on disk (default, survives restarts and SIGKILL; see docs/queue.md) or false (memory only)",
-    ),
-  ),
-  {},
-)
-
-export type QueueOption = v.InferOutput<typeof queueField>
+export { DEFAULT_QUEUE_BYTES, queueField, type QueueOption } from "./queue-field.ts"
 
 /** The default folder: stable for one destination, whatever the writer's place in the config. */
 export function defaultQueueDir(stateDir: string, writer: string, destination: string): string {

@@ -7,35 +7,12 @@
 import { existsSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { importPKCS8, SignJWT, type CryptoKey } from "jose"
-import * as v from "valibot"
 import { writeFileAtomic } from "../../lib/util/atomic-file.ts"
 import { readConfigFile } from "../../lib/util/config-file.ts"
 import { parseSalesReport } from "./sales-report.ts"
 import { Source, ValueSet } from "../../api.ts"
 import { metrics } from "./metrics.ts"
-
-const options = v.object({
-  keyId: v.pipe(
-    v.string(),
-    v.minLength(1),
-    v.description("Key ID of the API key (App Store Connect → Users and Access → Integrations → Team Keys)"),
-  ),
-  keyFile: v.pipe(v.string(), v.minLength(1), v.description("The key's `.p8` file (PKCS#8 PEM), relative to the config file's folder")),
-  issuerId: v.pipe(v.string(), v.minLength(1), v.description("Issuer ID shown above the team keys")),
-  vendorNumber: v.pipe(
-    v.union([v.string(), v.number()]),
-    v.transform(String),
-    v.description("Vendor number (Payments and Financial Reports). A number or a string"),
-  ),
-  dbDir: v.optional(v.pipe(v.string(), v.description("Folder for the downloaded reports, relative to the config file's folder")), "db"),
-  apiUrl: v.optional(
-    v.pipe(v.string(), v.url(), v.description("API base URL (tests point it at a local fake)")),
-    "https://api.appstoreconnect.apple.com",
-  ),
-  reportVersion: v.optional(v.pipe(v.string(), v.description("`filter[version]` of the SALES/SUMMARY report")), "1_0"),
-})
-
-type Options = v.InferOutput<typeof options>
+import { type AppStoreConnectOptions, options } from "./options.ts"
 
 /** Apple allows tokens of at most 20 minutes; a new one is signed after 15. */
 const TOKEN_LIFETIME_S = 20 * 60
@@ -64,7 +41,7 @@ function isNoReport(detail: string | undefined): boolean {
   return !!detail && /no sales for the date|not available yet/i.test(detail)
 }
 
-export class AppStoreConnectSource extends Source<Options> {
+export class AppStoreConnectSource extends Source<AppStoreConnectOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   static readonly defaultTimeout = 60

@@ -9,38 +9,10 @@
  * stats, as per-second rates (`counters: "rate"`, like the original), raw totals (`"total"`,
  * what Prometheus wants) or both.
  */
-import * as v from "valibot"
 import { Source, ValueSet, type MetricSpec } from "../../api.ts"
 import { metrics } from "./metrics.ts"
 import { parseBindStats, type BindStats, type Counters } from "./stats.ts"
-
-const options = v.object({
-  url: v.pipe(
-    v.string(),
-    v.url(),
-    v.description(
-      "The statistics channel. Without a path (`http://192.168.1.10:8053`) pollect reads `/xml/v3/server`; give `…/json/v1/server` to use JSON. The format is recognised from the answer.",
-    ),
-  ),
-  views: v.optional(
-    v.pipe(
-      v.array(v.string()),
-      v.description("Views whose resolver and cache statistics are reported. `_bind` (BIND's internal CHAOS view) only when listed."),
-    ),
-    ["_default"],
-  ),
-  counters: v.optional(
-    v.pipe(
-      v.picklist(["rate", "total", "both"]),
-      v.description(
-        "Counters as per-second rates (`rate`, the original's way, fits Graphite), as raw totals (`total`, Prometheus counters, use `rate()` in PromQL) or `both`.",
-      ),
-    ),
-    "rate",
-  ),
-})
-
-type Options = v.InferOutput<typeof options>
+import { options, type BindOptions } from "./options.ts"
 
 /** cachestats entries that are sizes, not counts of events. */
 const CACHE_GAUGES = new Set([
@@ -57,7 +29,7 @@ const CACHE_GAUGES = new Set([
 /** resstats entries that are settings, not counts. */
 const RESSTATS_SKIP = new Set(["BucketSize"])
 
-export class BindSource extends Source<Options> {
+export class BindSource extends Source<BindOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   static readonly defaultTimeout = 10
@@ -89,7 +61,7 @@ export function statisticsUrl(url: string): string {
 type RateFn = (key: string, value: number) => number | undefined
 
 /** Everything a probe reports, from parsed statistics; `rate` turns a keyed counter into a per-second rate. */
-export function bindValueSets(stats: BindStats, views: string[], counters: Options["counters"], rate: RateFn): ValueSet[] {
+export function bindValueSets(stats: BindStats, views: string[], counters: BindOptions["counters"], rate: RateFn): ValueSet[] {
   const sets: ValueSet[] = []
   const wantRates = counters !== "total"
   const wantTotals = counters !== "rate"

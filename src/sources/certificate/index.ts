@@ -11,68 +11,20 @@
 import { readFileSync } from "node:fs"
 import { isAbsolute, join } from "node:path"
 import { createSecureContext, getCACertificates, rootCertificates, type SecureContext } from "node:tls"
-import * as v from "valibot"
 import { type CommonSourceOptions, errorMessage, FailureLatch, mapConcurrent, Source, type SourceContext, ValueSet } from "../../api.ts"
 import { type PeerChain, peerChain } from "./handshake.ts"
 import { metrics } from "./metrics.ts"
-import { hostTarget, type Target, urlProblem, urlTarget } from "./target.ts"
+import { hostTarget, type Target, urlTarget } from "./target.ts"
+import { options, type CertificateOptions } from "./options.ts"
 
 const DAY_MS = 86_400_000
-/** Most targets one source takes. */
-const MAX_TARGETS = 1000
-
-const targetUrl = v.pipe(
-  v.string(),
-  v.check(
-    (url) => urlProblem(url) === undefined,
-    (issue) => `${urlProblem(String(issue.input))}`,
-  ),
-)
-
-const options = v.pipe(
-  v.object({
-    url: v.optional(
-      v.pipe(
-        v.union([targetUrl, v.pipe(v.array(targetUrl), v.minLength(1), v.maxLength(MAX_TARGETS))]),
-        v.description(
-          "The server: `https://host[:port]` (other schemes need a port, or use `ldaps`, `imaps`, `smtps`, ... defaults), or a list of them: then each is a series with the label `url`, probed `concurrency` at a time",
-        ),
-      ),
-    ),
-    host: v.optional(
-      v.pipe(v.string(), v.minLength(1), v.description("The server's host name or address, instead of `url` (pollect 1.2)")),
-    ),
-    port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535), v.description("The port with `host`")), 443),
-    servername: v.optional(
-      v.pipe(
-        v.string(),
-        v.minLength(1),
-        v.description("The name sent as SNI and checked against the certificate; default: the host (none for an IP address)"),
-      ),
-    ),
-    caFile: v.optional(
-      v.pipe(
-        v.string(),
-        v.minLength(1),
-        v.description("A PEM file of further trusted CA certificates (a private CA) for `verified`; relative to the config's folder"),
-      ),
-    ),
-    concurrency: v.optional(
-      v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64), v.description("Handshakes at once for a list of URLs")),
-      8,
-    ),
-  }),
-  v.check((config) => config.url !== undefined || config.host !== undefined, "expected `url` or `host`"),
-)
-
-type Options = v.InferOutput<typeof options>
 
 /** Whole days from `now` to `at`, towards zero (1.2's `int()`): 2.9 days left is 2, expired 1.5 days ago is -1. */
 export function wholeDays(at: number, now: number): number {
   return Math.trunc((at - now) / DAY_MS) + 0
 }
 
-export class CertificateSource extends Source<Options> {
+export class CertificateSource extends Source<CertificateOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   static readonly defaultTimeout = 10
@@ -82,7 +34,7 @@ export class CertificateSource extends Source<Options> {
   private secureContext: SecureContext | undefined
   private readonly latch: FailureLatch
 
-  constructor(config: Options & CommonSourceOptions, ctx: SourceContext) {
+  constructor(config: CertificateOptions & CommonSourceOptions, ctx: SourceContext) {
     super(config, ctx)
     const { url, host, port, servername } = this.config
     this.listed = Array.isArray(url)

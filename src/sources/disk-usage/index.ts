@@ -6,33 +6,13 @@
  * the mount list comes from systeminformation (it runs `df`/`mount`); statfs works there too.
  */
 import { statfs } from "node:fs/promises"
-import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
-import { nameFilter, namePattern } from "../../lib/options/name-filter.ts"
+import { nameFilter } from "../../lib/options/name-filter.ts"
 import { readProcFile } from "../../lib/proc/proc-read.ts"
 import { metrics } from "./metrics.ts"
 import { PSEUDO_FS_TYPES, parseMounts, type Mount } from "./mounts.ts"
-
-const options = v.object({
-  disks: v.optional(
-    v.pipe(
-      v.array(v.string()),
-      v.description("Paths or devices (`/dev/sdb1`, probed where it is mounted) to report; default: every real mounted filesystem"),
-    ),
-  ),
-  include: v.optional(
-    v.pipe(
-      v.array(namePattern),
-      v.description(
-        "Mount points or devices, names or regexes (RE2 syntax) matching the whole name (`/mnt/.*`): only these, even tmpfs or overlay ones",
-      ),
-    ),
-  ),
-  exclude: v.optional(
-    v.pipe(v.array(namePattern), v.description("Mount points or devices to leave out (names or regexes); wins over `include`")),
-  ),
-})
+import { options, type DiskUsageOptions } from "./options.ts"
 
 /** What statfs gives, as far as DiskUsage needs it (node's StatsFs; Bun adds `frsize`). */
 export interface StatFsFigures {
@@ -59,7 +39,7 @@ export interface DiskSpace {
   percent: number
 }
 
-export class DiskUsageSource extends Source<v.InferOutput<typeof options>> {
+export class DiskUsageSource extends Source<DiskUsageOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   /** The statfs call; a field so a test can replay recorded results (testdata/<case>/statfs.json). */

@@ -9,7 +9,7 @@ import { type FakeDevice, startFakeDevice } from "./fake-device.ts"
 import { EspHomeSource } from "./index.ts"
 import { Link } from "./link.ts"
 import { type Entity, MSG } from "./messages.ts"
-import { decodePsk } from "./noise.ts"
+import { decodePsk } from "./psk.ts"
 
 const PSK = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM="
 const OTHER_PSK = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="

@@ -16,7 +16,8 @@ import {
 } from "./frames.ts"
 import { EspHomeSource, stateSets } from "./index.ts"
 import { decodeEntity, decodeState, type Entity, encodeEntity, encodeState, float32Shortest, MSG } from "./messages.ts"
-import { CipherState, concat, decodePsk, NNpsk0Handshake, nonceBytes } from "./noise.ts"
+import { CipherState, concat, NNpsk0Handshake, nonceBytes } from "./noise.ts"
+import { decodePsk } from "./psk.ts"
 import { MessageWriter, readFields, readVarint, varint } from "./protobuf.ts"
 
 interface DeviceFile {

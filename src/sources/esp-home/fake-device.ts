@@ -7,7 +7,8 @@
 import { createServer, type Server, type Socket } from "node:net"
 import { Link } from "./link.ts"
 import { type Entity, encodeEntity, encodeHelloResponse, encodeState, MSG } from "./messages.ts"
-import { concat, decodePsk, NNpsk0Handshake } from "./noise.ts"
+import { concat, NNpsk0Handshake } from "./noise.ts"
+import { decodePsk } from "./psk.ts"
 
 export interface FakeDeviceOptions {
   /** base64 key: the device speaks Noise; absent: plain text. */

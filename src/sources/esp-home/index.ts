@@ -3,36 +3,15 @@
  * plain text or Noise-encrypted with the device's `api: encryption: key:`). One connection is
  * kept open and subscribed to state updates; a probe reports the newest state of each entity.
  */
-import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
 import { EspHomeClient, EspHomeError } from "./client.ts"
 import type { Entity } from "./messages.ts"
 import { float32Shortest } from "./messages.ts"
 import { metrics } from "./metrics.ts"
-import { decodePsk } from "./noise.ts"
+import { decodePsk } from "./psk.ts"
+import { options, type EspHomeOptions } from "./options.ts"
 
-const options = v.object({
-  host: v.pipe(v.string(), v.nonEmpty(), v.description("The device's host name or address (`living-room.local`, `192.168.1.40`)")),
-  port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535), v.description("The native API's TCP port")), 6053),
-  psk: v.optional(
-    v.pipe(
-      v.string(),
-      v.check((text) => text === "" || isPsk(text), "expected the device's api encryption key: base64 of 32 bytes (44 characters)"),
-      v.description("The device's `api: encryption: key:` (base64, 32 bytes); absent or empty: the plain-text protocol. Never logged"),
-    ),
-  ),
-})
-
-function isPsk(text: string): boolean {
-  try {
-    decodePsk(text)
-    return true
-  } catch {
-    return false
-  }
-}
-
-export class EspHomeSource extends Source<v.InferOutput<typeof options>> {
+export class EspHomeSource extends Source<EspHomeOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   static readonly defaultTimeout = 15

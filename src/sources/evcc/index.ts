@@ -4,28 +4,16 @@
  * change after, and a probe reports the newest state (pollect 1.2 connected per probe and read
  * only the first message).
  */
-import * as v from "valibot"
 import { Source, type ValueSet } from "../../api.ts"
 import { KeptWebSocket } from "../../lib/protocols/kept-websocket.ts"
 import { metrics } from "./metrics.ts"
 import { EvccState, stateSets } from "./state.ts"
+import { options, type EvccOptions } from "./options.ts"
 
 /** The longest message read (evcc's welcome state is ~10–60 kB; release notes included). */
 export const MAX_MESSAGE_CHARS = 4 << 20
 
-const options = v.object({
-  host: v.pipe(
-    v.string(),
-    v.regex(/^[^\s/]+$/, "expected host and port, without scheme or path (`localhost:7070`)"),
-    v.description("Host and port of the evcc instance (`localhost:7070`); pollect connects to `ws://<host>/ws`"),
-  ),
-  tls: v.optional(
-    v.pipe(v.boolean(), v.description("`true`: `wss://` (evcc behind a TLS reverse proxy; its certificate is verified)")),
-    false,
-  ),
-})
-
-export class EvccSource extends Source<v.InferOutput<typeof options>> {
+export class EvccSource extends Source<EvccOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   static readonly defaultTimeout = 15

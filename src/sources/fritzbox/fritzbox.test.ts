@@ -128,8 +128,8 @@ describe("Fritzbox (pure)", () => {
   })
 
   it("is registered as Fritzbox and as the original's Fritz", () => {
-    expect(builtinSources.Fritzbox).toBe(FritzboxSource)
-    expect(builtinSources.Fritz).toBe(FritzboxSource)
+    expect(builtinSources.Fritzbox?.cls).toBe(FritzboxSource)
+    expect(builtinSources.Fritz?.cls).toBe(FritzboxSource)
   })
 })
 

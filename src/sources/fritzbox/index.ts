@@ -4,39 +4,10 @@
  * `X_AVM_DE_TotalBytes*64`) where the box offers it, else from TR-064 GetTotalBytesSent/Received
  * (32-bit, they wrap at 4 GiB); both become per-second rates through ctx.rate as the original did.
  */
-import * as v from "valibot"
 import { Source, ValueSet, type CommonSourceOptions, type SourceContext } from "../../api.ts"
 import { metrics } from "./metrics.ts"
 import { Tr064AuthError, Tr064Client, Tr064Fault, TR064_DEFAULT_PORT, TR064_TLS_PORT } from "./tr064.ts"
-
-const options = v.object({
-  ip: v.optional(v.pipe(v.string(), v.description("Address of the box (the original's key), e.g. `192.168.178.1` or `fritz.box`"))),
-  host: v.optional(v.pipe(v.string(), v.description("Same as `ip`"))),
-  port: v.optional(
-    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535), v.description("TR-064 port; default 49000, 49443 with `tls`")),
-  ),
-  tls: v.optional(
-    v.pipe(v.boolean(), v.description("Use https (the box's self-signed certificate is accepted unless `verifyTls`)")),
-    false,
-  ),
-  url: v.optional(
-    v.pipe(v.string(), v.url(), v.description("Full base URL instead of `ip`/`port`/`tls`, e.g. `http://192.168.178.1:49000`")),
-  ),
-  user: v.optional(
-    v.pipe(
-      v.string(),
-      v.description(
-        "Box user. Without it pollect asks the box for its last logged-in user (`X_AVM-DE_GetUserList`, FRITZ!OS ≥ 7.24) and falls back to `dslf-config`, as fritzconnection does.",
-      ),
-    ),
-  ),
-  pass: v.optional(
-    v.pipe(v.string(), v.description("Password of that user. Needed: the traffic counters and link state require a login.")),
-  ),
-  verifyTls: v.optional(v.pipe(v.boolean(), v.description("Verify the box's certificate (it is self-signed, so off by default)")), false),
-})
-
-type Options = v.InferOutput<typeof options>
+import { options, type FritzboxOptions } from "./options.ts"
 
 /** The name fritzconnection falls back to on boxes that do not report a last user (FRITZ!OS < 7.24). */
 const LEGACY_USER = "dslf-config"
@@ -56,7 +27,7 @@ export interface FritzLink {
   downstreamMaxBitRate: number
 }
 
-export function baseUrlOf(config: Options): string {
+export function baseUrlOf(config: FritzboxOptions): string {
   if (config.url) return config.url
   const host = config.ip ?? config.host
   if (!host) throw new Error('Fritzbox needs "ip" (or "host", or "url")')
@@ -103,14 +74,14 @@ export function lastUserFromList(listXml: string): string | undefined {
   return match?.[1]?.trim() || undefined
 }
 
-export class FritzboxSource extends Source<Options> {
+export class FritzboxSource extends Source<FritzboxOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   static readonly defaultTimeout = 10
 
   private client?: Tr064Client
 
-  constructor(config: Options & CommonSourceOptions, ctx: SourceContext) {
+  constructor(config: FritzboxOptions & CommonSourceOptions, ctx: SourceContext) {
     super(config, ctx)
     if (config.pass) ctx.registerSecret(config.pass)
   }

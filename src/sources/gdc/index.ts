@@ -7,7 +7,6 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { basename, join, resolve } from "node:path"
-import * as v from "valibot"
 import { writeFileAtomic } from "../../lib/util/atomic-file.ts"
 import { readConfigFile } from "../../lib/util/config-file.ts"
 import { GcsClient, type GcsObject } from "./gcs.ts"
@@ -15,53 +14,10 @@ import { parseServiceAccountKey, ServiceAccountTokens } from "./service-account.
 import { parseCrashesByVersion, parseOverview, decodeReportText } from "./play-stats.ts"
 import { Source, ValueSet } from "../../api.ts"
 import { metrics } from "./metrics.ts"
+import { options, type GdcOptions, type Report } from "./options.ts"
 
-const REPORTS = ["crashes", "installs", "ratings"] as const
-type Report = (typeof REPORTS)[number]
 /** The file of each report pollect reads: `stats/<report>/<report>_<package>_<YYYYMM>_<suffix>.csv`. */
 const SUFFIX: Record<Report, string> = { crashes: "app_version", installs: "overview", ratings: "overview" }
-
-const options = v.object({
-  bucketName: v.pipe(
-    v.string(),
-    v.minLength(1),
-    v.description('The bucket ID from "Download reports" in the Play Console (`pubsite_prod_rev_01234567890987654321`)'),
-  ),
-  apps: v.pipe(
-    v.array(
-      v.object({
-        package: v.pipe(v.string(), v.minLength(1), v.description("The app's package name")),
-        name: v.optional(v.pipe(v.string(), v.description("The `app` label of installs/ratings; default: the package"))),
-      }),
-    ),
-    v.minLength(1),
-    v.description('The apps to report: `[{ "package": "my.app.package", "name": "My App" }]`'),
-  ),
-  keyFile: v.pipe(
-    v.string(),
-    v.minLength(1),
-    v.description("Service-account key (JSON), relative to the config file's folder. The account needs Play Console access to the reports"),
-  ),
-  dbDir: v.optional(
-    v.pipe(
-      v.string(),
-      v.description("Folder for the downloaded CSVs and `gdc-objects.json` (the generations seen), relative to the config file's folder"),
-    ),
-    "db",
-  ),
-  storageUrl: v.optional(v.pipe(v.string(), v.url(), v.description("Cloud Storage JSON API base URL")), "https://storage.googleapis.com"),
-  tokenUrl: v.optional(
-    v.pipe(
-      v.string(),
-      v.url(),
-      v.description(
-        "OAuth2 token endpoint (also the JWT's `aud`); default: the key file's `token_uri`, else `https://oauth2.googleapis.com/token`",
-      ),
-    ),
-  ),
-  reports: v.optional(v.pipe(v.array(v.picklist(REPORTS)), v.description("Which reports to read")), [...REPORTS]),
-})
-type Options = v.InferOutput<typeof options>
 
 const SCOPE = "https://www.googleapis.com/auth/devstorage.read_only"
 const INDEX_FILE = "gdc-objects.json"
@@ -80,7 +36,7 @@ function dayStart(date: string): number {
   return new Date(y, m - 1, d).getTime() / 1000
 }
 
-export class GdcSource extends Source<Options> {
+export class GdcSource extends Source<GdcOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   static readonly defaultTimeout = 120

@@ -9,7 +9,6 @@ import { release } from "node:os"
 import { ValueSet } from "../../api.ts"
 import { metrics } from "./metrics.ts"
 
-export const HMIP_LOOKUP_URL = "https://lookup.homematic.com:48335/getHost"
 /** Salt of the CLIENTAUTH header (homematicip-rest-api, client_token_builder.py). */
 const CLIENT_AUTH_SALT = "jiLpVitHvWnIGD1yo7MA"
 

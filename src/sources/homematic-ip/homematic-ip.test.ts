@@ -93,7 +93,7 @@ describe("HomematicIp (pure)", () => {
   })
 
   it("is registered", () => {
-    expect(builtinSources.HomematicIp).toBe(HomematicIpSource)
+    expect(builtinSources.HomematicIp?.cls).toBe(HomematicIpSource)
   })
 })
 

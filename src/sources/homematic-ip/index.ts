@@ -3,38 +3,11 @@
  * lookup host which REST server serves the access point, then POSTs `hmip/home/getCurrentState`
  * with the AUTHTOKEN (from hmip_generate_auth_token) and the derived CLIENTAUTH header.
  */
-import * as v from "valibot"
 import { Source, type CommonSourceOptions, type SourceContext, type ValueSet } from "../../api.ts"
-import {
-  clientAuthToken,
-  clientCharacteristics,
-  HMIP_LOOKUP_URL,
-  homematicValueSets,
-  normalizeAccessPoint,
-  restUrlFromLookup,
-} from "./client.ts"
+import { clientAuthToken, clientCharacteristics, homematicValueSets, normalizeAccessPoint, restUrlFromLookup } from "./client.ts"
 import { jsonErrorFields } from "../../lib/util/json-error-fields.ts"
 import { metrics } from "./metrics.ts"
-
-const options = v.object({
-  authToken: v.pipe(
-    v.string(),
-    v.description(
-      "Auth token of a client registered at the access point, e.g. made with `hmip_generate_auth_token` of the homematicip package (masked in logs)",
-    ),
-  ),
-  accessPoint: v.pipe(
-    v.string(),
-    v.description("The access point's SGTIN (printed on it), with or without dashes, e.g. `3014-F711-A000-0000-000B-EEF1`"),
-  ),
-  lookupUrl: v.optional(
-    v.pipe(v.string(), v.url(), v.description("Lookup host that says which REST server serves the access point")),
-    HMIP_LOOKUP_URL,
-  ),
-  restUrl: v.optional(v.pipe(v.string(), v.url(), v.description("Skip the lookup and use this REST server (the lookup's `urlREST`)"))),
-})
-
-type Options = v.InferOutput<typeof options>
+import { options, type HomematicIpOptions } from "./options.ts"
 
 /** `errorCode` of an HmIP error answer, if it has one. */
 function errorCode(text: string): string {
@@ -42,7 +15,7 @@ function errorCode(text: string): string {
   return code ? `: ${code.slice(0, 80)}` : ""
 }
 
-export class HomematicIpSource extends Source<Options> {
+export class HomematicIpSource extends Source<HomematicIpOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   static readonly defaultTimeout = 20
@@ -53,7 +26,7 @@ export class HomematicIpSource extends Source<Options> {
   private readonly characteristics: string
   private restUrl?: string
 
-  constructor(config: Options & CommonSourceOptions, ctx: SourceContext) {
+  constructor(config: HomematicIpOptions & CommonSourceOptions, ctx: SourceContext) {
     super(config, ctx)
     this.accessPoint = normalizeAccessPoint(config.accessPoint)
     this.clientAuth = clientAuthToken(this.accessPoint)

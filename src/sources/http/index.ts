@@ -6,50 +6,13 @@
  * other than `statusCode` / 2xx) gives the timeout in ms as its time. A list of URLs adds the
  * label `url`: one series per URL, all requested at once within the probe's deadline.
  */
-import * as v from "valibot"
 import { type CommonSourceOptions, errorMessage, FailureLatch, Source, type SourceContext, ValueSet } from "../../api.ts"
 import { metrics } from "./metrics.ts"
 import { fetchProxy, maskedUrl, urlPasswords } from "./proxy.ts"
+import { options, type HttpOptions } from "./options.ts"
 
 /** pollect 1.2's default timeout in its code (its README says 15 s, as ours does): used under `compat: "1.2"`. */
 const PY12_DEFAULT_TIMEOUT_S = 10
-
-const httpUrl = v.pipe(v.string(), v.url())
-
-const options = v.object({
-  url: v.pipe(
-    v.union([httpUrl, v.pipe(v.array(httpUrl), v.minLength(1))]),
-    v.description(
-      "The URL to request, or a list of URLs: then each is a series with the label `url`, all requested at once. Redirects are followed.",
-    ),
-  ),
-  method: v.optional(v.pipe(v.picklist(["GET", "HEAD", "POST"]), v.description("The request's method")), "GET"),
-  headers: v.optional(
-    v.pipe(v.record(v.string(), v.string()), v.description('Request headers, e.g. `{"Authorization": "Bearer ${TOKEN}"}`')),
-    {},
-  ),
-  verifyTls: v.optional(v.pipe(v.boolean(), v.description("`false` accepts self-signed certificates")), true),
-  statusCode: v.optional(
-    v.pipe(
-      v.number(),
-      v.integer(),
-      v.minValue(100),
-      v.maxValue(599),
-      v.description("The status code expected; default: any 2xx. Another code is a failed request (its time is the timeout)"),
-    ),
-  ),
-  proxy: v.optional(
-    v.pipe(
-      v.string(),
-      v.check((value) => value === "" || /^https?:\/\/[^/]/i.test(value), "expected '' or an http:// or https:// URL"),
-      v.description(
-        "The HTTP proxy to use (`http://user:password@host:3128`; its password never reaches the log). `''`: no proxy, whatever the environment says. Unset: `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY` (or lower-case) from the environment",
-      ),
-    ),
-  ),
-})
-
-type Options = v.InferOutput<typeof options>
 
 /** One URL's answer in one probe. */
 interface Outcome {
@@ -61,7 +24,7 @@ interface Outcome {
   error?: string
 }
 
-export class HttpSource extends Source<Options> {
+export class HttpSource extends Source<HttpOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   static readonly defaultTimeout = 15
@@ -71,7 +34,7 @@ export class HttpSource extends Source<Options> {
   /** The `url` label of each URL of a list (its password masked), made once, not per probe. */
   private readonly urlLabels: string[][]
 
-  constructor(config: Options & CommonSourceOptions, ctx: SourceContext) {
+  constructor(config: HttpOptions & CommonSourceOptions, ctx: SourceContext) {
     super(config, ctx)
     const { url, proxy } = this.config
     const proxies =

@@ -5,31 +5,15 @@
  * out unless `include` lists it. Without /proc (macOS) the byte counters come from systeminformation
  * (packets are not available there).
  */
-import * as v from "valibot"
 import { type MetricSpec, Source, ValueSet } from "../../api.ts"
 import { kernelCounterBits } from "../../lib/options/counter-bits.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
-import { nameFilter, namePattern } from "../../lib/options/name-filter.ts"
+import { nameFilter } from "../../lib/options/name-filter.ts"
 import { probeRates } from "../../lib/util/probe-rates.ts"
 import { readHostFile } from "../../lib/proc/proc-read.ts"
 import { metrics } from "./metrics.ts"
 import { netDevFromNetworkStats, parseNetDev, type NetDevCounters } from "./net-dev.ts"
-
-const options = v.object({
-  includeTotal: v.optional(v.pipe(v.boolean(), v.description("Also report the raw counters (`total_bytes_sent`, ...)")), false),
-  include: v.optional(
-    v.pipe(
-      v.array(namePattern),
-      v.description(
-        "Interfaces to report: names or regexes (RE2 syntax) matching the whole name (`eth.*`, `(?i)eth0`); only these, `lo` too if listed",
-      ),
-    ),
-  ),
-  exclude: v.optional(v.pipe(v.array(namePattern), v.description("Interfaces to leave out (names or regexes); wins over `include`"))),
-  counterBits: v.optional(
-    v.pipe(v.picklist([32, 64]), v.description("Width of the kernel's counters; default 64 on 64-bit hosts, else told from the values")),
-  ),
-})
+import { options, type InterfaceOptions } from "./options.ts"
 
 /** Counter → its rate and total metrics, in the original's order. */
 const COUNTERS: ReadonlyArray<{ field: keyof NetDevCounters; rate: MetricSpec; total: MetricSpec }> = [
@@ -41,7 +25,7 @@ const COUNTERS: ReadonlyArray<{ field: keyof NetDevCounters; rate: MetricSpec; t
 
 const LOOPBACK = /^lo$/
 
-export class InterfaceSource extends Source<v.InferOutput<typeof options>> {
+export class InterfaceSource extends Source<InterfaceOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   private readonly accept = nameFilter(this.config)

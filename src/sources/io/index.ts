@@ -5,42 +5,22 @@
  * `include` lists them; a disk is a device with an entry in /sys/block. Without /proc (macOS) the
  * totals of all disks come from systeminformation as `disk="all"` (no busy time there).
  */
-import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
 import { kernelCounterBits } from "../../lib/options/counter-bits.ts"
 import { procPath, sysPath } from "../../lib/proc/host-paths.ts"
-import { nameFilter, namePattern } from "../../lib/options/name-filter.ts"
+import { nameFilter } from "../../lib/options/name-filter.ts"
 import { probeRates } from "../../lib/util/probe-rates.ts"
 import { readHostFile, readProcDir } from "../../lib/proc/proc-read.ts"
 import { metrics } from "./metrics.ts"
 import { DISKSTATS_SECTOR_BYTES, diskstatsFromOsTotals, parseDiskstats, type DiskCounters } from "./diskstats.ts"
-
-const options = v.object({
-  include: v.optional(
-    v.pipe(
-      v.array(namePattern),
-      v.description(
-        "Devices to report: names or regexes (RE2 syntax) matching the whole name (`sd[a-z]`, `nvme0n1p1`); only these, partitions and loop devices too if listed",
-      ),
-    ),
-  ),
-  exclude: v.optional(v.pipe(v.array(namePattern), v.description("Devices to leave out (names or regexes); wins over `include`"))),
-  counterBits: v.optional(
-    v.pipe(
-      v.picklist([32, 64]),
-      v.description(
-        "Width of the kernel's I/O counters; default 64 on 64-bit hosts, else told from the values (busy time is always 32 bit)",
-      ),
-    ),
-  ),
-})
+import { options, type IOOptions } from "./options.ts"
 
 /** Memory-backed and virtual devices that are not disks (as node_exporter's default). */
 const VIRTUAL_DEVICE = /^(z?ram|loop|fd)\d+$/
 /** Partition names, when /sys/block is not there to ask. */
 const PARTITION_NAME = /^((h|s|v|xv)d[a-z]+\d+|nvme\d+n\d+p\d+|mmcblk\d+p\d+)$/
 
-export class IOSource extends Source<v.InferOutput<typeof options>> {
+export class IOSource extends Source<IOOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   private readonly accept = nameFilter(this.config)

@@ -1,14 +1,12 @@
 /** `LoadAvg`: the 1, 5 and 15 minute load averages as `time="short|mid|long"`, from /proc/loadavg. */
 import { loadavg } from "node:os"
-import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
 import { readProcFile } from "../../lib/proc/proc-read.ts"
 import { metrics } from "./metrics.ts"
+import { options, type LoadAvgOptions } from "./options.ts"
 
-const options = v.object({})
-
-export class LoadAvgSource extends Source<v.InferOutput<typeof options>> {
+export class LoadAvgSource extends Source<LoadAvgOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
 

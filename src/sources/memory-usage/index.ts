@@ -4,16 +4,14 @@
  * `swap_used`, and `percent` (share not available) as its own value.
  */
 import { freemem, totalmem } from "node:os"
-import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
 import { readProcFile } from "../../lib/proc/proc-read.ts"
 import { memoryFigures, parseMeminfo, type MemoryFigures } from "./meminfo.ts"
 import { metrics } from "./metrics.ts"
+import { options, type MemoryUsageOptions } from "./options.ts"
 
-const options = v.object({})
-
-export class MemoryUsageSource extends Source<v.InferOutput<typeof options>> {
+export class MemoryUsageSource extends Source<MemoryUsageOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
 

@@ -8,37 +8,13 @@
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import * as v from "valibot"
 import { saveState } from "../../lib/util/state-file.ts"
 import { readConfigFile } from "../../lib/util/config-file.ts"
 import { IdkClient, type IdkTokens } from "./idk-login.ts"
 import { parseVehicleStatus, STATUS_JOBS } from "./vehicle-status.ts"
 import { Source, ValueSet } from "../../api.ts"
 import { metrics } from "./metrics.ts"
-
-const options = v.object({
-  credentials: v.pipe(
-    v.string(),
-    v.minLength(1),
-    v.description("JSON file with the myAudi login (`user`, `pass`, optional `qmauth`), relative to the config file's folder"),
-  ),
-  vin: v.pipe(v.string(), v.description("VIN of the car to read (an empty one, as in 1.2's sample, fails at the probe)")),
-  bffUrl: v.optional(
-    v.pipe(
-      v.string(),
-      v.url(),
-      v.description(
-        "CARIAD backend (sign-in configuration, token endpoint, vehicle status). North America: `https://na.bff.cariad.digital`",
-      ),
-    ),
-    "https://emea.bff.cariad.digital",
-  ),
-  clientId: v.optional(
-    v.pipe(v.string(), v.description("The myAudi app's OAuth client ID (audi_connect_ha's default for Europe)")),
-    "09b6cbec-cd19-4589-82fd-363dfa8c24da@apps_vw-dilab_com",
-  ),
-})
-type Options = v.InferOutput<typeof options>
+import { options, type MmiOptions } from "./options.ts"
 
 interface Credentials {
   user: string
@@ -49,7 +25,7 @@ interface Credentials {
 /** Renew a minute before expiry so the token does not die mid-probe. */
 const RENEW_MARGIN_MS = 60_000
 
-export class MMISource extends Source<Options> {
+export class MMISource extends Source<MmiOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   static readonly defaultTimeout = 60

@@ -2,32 +2,16 @@
  * `Openhab`: every Number and Switch item of an openHAB instance, from one `GET /rest/items`
  * per probe (openHAB 2, 3 and 4), as pollect 1.2 named them.
  */
-import * as v from "valibot"
 import { errorMessage, Source, type ValueSet } from "../../api.ts"
 import { readBounded } from "./bounded-body.ts"
 import { itemSets, OpenhabAnswerError } from "./items.ts"
 import { metrics } from "./metrics.ts"
+import { options, type OpenhabOptions } from "./options.ts"
 
 /** The most bytes read from one `/rest/items` answer (~20 000 items of an average size). */
 export const MAX_ANSWER_BYTES = 32 << 20
 
-const options = v.object({
-  url: v.pipe(
-    v.string(),
-    v.regex(/^https?:\/\/[^\s/]/, "expected an http:// or https:// URL"),
-    v.description("The openHAB instance's base URL (`http://openhab:8080`); `/rest/items` is requested there"),
-  ),
-  token: v.optional(
-    v.pipe(
-      v.string(),
-      v.description(
-        "An API token (openHAB 3/4: profile → API tokens), sent as `Authorization: Bearer`; needed where anonymous access to the REST API is off. Never logged",
-      ),
-    ),
-  ),
-})
-
-export class OpenhabSource extends Source<v.InferOutput<typeof options>> {
+export class OpenhabSource extends Source<OpenhabOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   static readonly defaultTimeout = 15

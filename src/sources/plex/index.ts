@@ -7,30 +7,10 @@
  * page (one small request per count); servers without it are counted from the full listing
  * as the original did. `token` goes in the X-Plex-Token header, never in a URL or a log line.
  */
-import * as v from "valibot"
 import { Source, ValueSet, type CommonSourceOptions, type SourceContext } from "../../api.ts"
 import { metrics } from "./metrics.ts"
+import { options, type PlexOptions } from "./options.ts"
 import { parseListing, parseSections, parseSessions, parseTotalSize, type PlexSection } from "./plex-xml.ts"
-
-const options = v.object({
-  url: v.pipe(
-    v.string(),
-    v.url(),
-    v.description(
-      "Plex server, e.g. `http://192.168.1.10:32400` (a base path behind a reverse proxy is kept). Use the NIC's address rather than `localhost` when Plex allows unauthenticated access from the local network only.",
-    ),
-  ),
-  token: v.optional(
-    v.pipe(
-      v.string(),
-      v.description(
-        "X-Plex-Token, for servers that require authentication. Sent as the `X-Plex-Token` header, never in a URL, never logged.",
-      ),
-    ),
-  ),
-})
-
-type Options = v.InferOutput<typeof options>
 
 /** Plex metadata types for `/library/sections/<id>/all?type=N`. */
 const TYPE = { movie: 1, show: 2, season: 3, episode: 4, artist: 8, album: 9, track: 10 } as const
@@ -47,12 +27,12 @@ export interface PlexLibrary {
   sections: { title: string; type: string; items: number }[]
 }
 
-export class PlexSource extends Source<Options> {
+export class PlexSource extends Source<PlexOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   static readonly defaultTimeout = 30
 
-  constructor(config: Options & CommonSourceOptions, ctx: SourceContext) {
+  constructor(config: PlexOptions & CommonSourceOptions, ctx: SourceContext) {
     super(config, ctx)
     if (config.token) ctx.registerSecret(config.token)
   }

@@ -3,39 +3,17 @@
  * websocket its web UI uses (`wss://<host>/ws`, the device's self-signed certificate). One
  * connection is kept; the device pushes changes and a probe reports the newest values.
  */
-import * as v from "valibot"
 import { Source, type ValueSet } from "../../api.ts"
 import { KeptWebSocket } from "../../lib/protocols/kept-websocket.ts"
 import { normalizeFingerprint, PinnedWebSocket } from "../../lib/protocols/pinned-websocket.ts"
 import { applyMessage, dataSets, emptyData } from "./messages.ts"
 import { metrics } from "./metrics.ts"
+import { options, type PmccOptions } from "./options.ts"
 
 /** The longest message read (the device's are well under 10 kB). */
 export const MAX_MESSAGE_CHARS = 1 << 20
 
-const options = v.object({
-  host: v.pipe(
-    v.string(),
-    v.regex(/^[^\s/]+$/, "expected a host name or address (and `:port`), without scheme or path"),
-    v.description(
-      "The charger's host name or address (`iccpd-xxxxxx`, `192.168.1.50`; `:port` if not 443); pollect connects to `wss://<host>/ws`",
-    ),
-  ),
-  fingerprint: v.optional(
-    v.pipe(
-      v.string(),
-      v.check(
-        (text) => normalizeFingerprint(text) !== undefined,
-        "expected the certificate's SHA-256 fingerprint: 64 hex digits, colons allowed",
-      ),
-      v.description(
-        "The SHA-256 fingerprint of the charger's certificate (`openssl x509 -noout -fingerprint -sha256`): then only that certificate is accepted. Unset: any certificate, as 1.2",
-      ),
-    ),
-  ),
-})
-
-export class PmccSource extends Source<v.InferOutput<typeof options>> {
+export class PmccSource extends Source<PmccOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   static readonly defaultTimeout = 15

@@ -7,24 +7,13 @@
  * exits while being read is simply not counted. Without /proc (macOS) the process list comes from
  * systeminformation (it runs `ps`).
  */
-import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
 import { readProcDir, readProcFile } from "../../lib/proc/proc-read.ts"
 import { parseProcStat, statusBytes, type PidStat } from "./pid-stat.ts"
-import { compileUserRegex, regexString } from "../../lib/options/user-regex.ts"
+import { compileUserRegex } from "../../lib/options/user-regex.ts"
 import { metrics } from "./metrics.ts"
-
-const options = v.object({
-  procRegex: v.pipe(
-    regexString((_, reason) => `procRegex is not a valid regular expression: ${reason}`),
-    v.description(
-      "Regular expression (RE2 syntax: Python's `re` without backreferences or lookaround; `(?i)` works) searched in the command line joined by spaces, or the name of a kernel thread",
-    ),
-  ),
-  memory: v.optional(v.pipe(v.boolean(), v.description("Report `virtual_memory` and `resident_memory`")), true),
-  load: v.optional(v.pipe(v.boolean(), v.description("Report `load_percent`")), true),
-})
+import { options, type ProcessOptions } from "./options.ts"
 
 /** USER_HZ: the unit of utime/stime; 100 on every Linux architecture pollect ships for. */
 export const CLOCK_TICKS_PER_SECOND = 100
@@ -49,7 +38,7 @@ export interface OsProcess {
   memRss: number
 }
 
-export class ProcessSource extends Source<v.InferOutput<typeof options>> {
+export class ProcessSource extends Source<ProcessOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   /** RE2: linear time, so no command line can make a match hang the event loop. */

@@ -14,9 +14,9 @@
  * rules, one set labelled `device`, `name`, `unit` (`pollect_Sensors{device="nct6798-isa-0290",
  * name="in0",unit="V"}`), values in base units unless `useBaseUnits` is false.
  */
-import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
 import { metrics } from "./metrics.ts"
+import { options, type SensorsOptions } from "./options.ts"
 import {
   originalKey,
   parseSensorsJson,
@@ -28,24 +28,6 @@ import {
   type SensorsChip,
 } from "./parse.ts"
 
-const chipList = (description: string) => v.optional(v.pipe(v.nullable(v.array(v.string())), v.description(description)), [])
-
-const options = v.object({
-  include: chipList(
-    "Chip names or globs to read (`coretemp-isa-0000`, `nvme-*`), compared case-insensitively. Empty or absent: every chip.",
-  ),
-  exclude: chipList("Chip names or globs to leave out; wins over `include`."),
-  useBaseUnits: v.optional(
-    v.pipe(
-      v.boolean(),
-      v.description(
-        'With `"compat": "1.2"`: values in base units (`360.00 mV` → 0.36, unit `V`), as pollect 1.2 by default; false: the displayed number and unit (360, `mV`). Under 1.0 values are always in base units.',
-      ),
-    ),
-    true,
-  ),
-})
-
 /** Case-insensitive: the original compared against the lower-cased chip name. */
 function chipMatcher(patterns: readonly string[]): ((chip: string) => boolean) | undefined {
   if (!patterns.length) return undefined
@@ -53,7 +35,7 @@ function chipMatcher(patterns: readonly string[]): ((chip: string) => boolean) |
   return (chip) => globs.some((glob) => glob.match(chip.toLowerCase()))
 }
 
-export class SensorsSource extends Source<v.InferOutput<typeof options>> {
+export class SensorsSource extends Source<SensorsOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
 

@@ -8,60 +8,20 @@
  * waits for the first datagram within its timeout; it closes with the source.
  */
 import type { RemoteInfo, Socket } from "node:dgram"
-import { isIPv4 } from "node:net"
-import * as v from "valibot"
 import { type CommonSourceOptions, Source, type SourceContext, ValueSet } from "../../api.ts"
 import { metrics } from "./metrics.ts"
+import { options, type SmaEnergyMeterOptions } from "./options.ts"
 import type { ChannelGroup } from "./obis.ts"
 import { MeterReadings } from "./readings.ts"
 import { describeReceiver, openReceiver, type ReceiverOptions } from "./receiver.ts"
 import { isRejection, parseDatagram } from "./speedwire.ts"
-
-const ipv4 = (what: string) => v.pipe(v.string(), v.check(isIPv4, `expected an IPv4 address (${what})`))
-
-const options = v.object({
-  hostIp: v.optional(
-    v.pipe(
-      ipv4("an address of this host"),
-      v.description(
-        "An IPv4 address of this host: the multicast group is joined on its interface (and unicast is received on it); default: the system's default interface",
-      ),
-    ),
-  ),
-  port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535), v.description("UDP port the meter sends to")), 9522),
-  group: v.optional(v.pipe(ipv4("a multicast group"), v.description("Multicast group the meter sends to")), "239.12.255.254"),
-  multicast: v.optional(
-    v.pipe(v.boolean(), v.description("`false`: do not join the group, take only datagrams the meter sends to this host (unicast)")),
-    true,
-  ),
-  serial: v.optional(
-    v.pipe(
-      v.number(),
-      v.integer(),
-      v.minValue(0),
-      v.maxValue(0xffffffff),
-      v.description("Serial number of the meter to report (one source per meter); default: the first meter heard"),
-    ),
-  ),
-  average: v.optional(
-    v.pipe(
-      v.boolean(),
-      v.description(
-        "`true`: power, voltage, current, power factor and frequency are averaged over the datagrams since the last probe (as 1.2); `false`: the newest datagram's",
-      ),
-    ),
-    true,
-  ),
-})
-
-type Options = v.InferOutput<typeof options>
 
 /** How long before its deadline a probe stops waiting for a first datagram. */
 const WAIT_MARGIN_MS = 250
 /** Most other meters remembered (and warned about) per source. */
 const MAX_OTHER_METERS = 16
 
-export class SmaEnergyMeterSource extends Source<Options> {
+export class SmaEnergyMeterSource extends Source<SmaEnergyMeterOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   /** The meter sends every second (or faster): a probe that heard nothing in 5 s will not. */
@@ -80,7 +40,7 @@ export class SmaEnergyMeterSource extends Source<Options> {
   /** Datagrams taken off the socket so far, whatever they were (tests wait on it). */
   seen = 0
 
-  constructor(config: Options & CommonSourceOptions, ctx: SourceContext) {
+  constructor(config: SmaEnergyMeterOptions & CommonSourceOptions, ctx: SourceContext) {
     super(config, ctx)
     this.receiver = { port: config.port, group: config.multicast ? config.group : undefined, hostIp: config.hostIp }
     this.readings = new MeterReadings(config.average)

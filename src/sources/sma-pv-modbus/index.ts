@@ -6,9 +6,9 @@
  * connection kept across ticks. SMA's NaN markers are left out, not reported as 0 (1.2) or as
  * 2147483648.
  */
-import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
 import { metrics } from "./metrics.ts"
+import { options, type SmaPvModbusOptions } from "./options.ts"
 import { ModbusTcpClient } from "./modbus-client.ts"
 import { ModbusException, READ_HOLDING_REGISTERS, READ_INPUT_REGISTERS } from "./modbus-frame.ts"
 import { planReads } from "./read-plan.ts"
@@ -22,37 +22,10 @@ import {
   wordsOf,
 } from "./sma-registers.ts"
 
-const options = v.object({
-  host: v.pipe(v.string(), v.nonEmpty(), v.description("Host name or address of the inverter (its Modbus TCP server must be enabled)")),
-  port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535), v.description("Modbus TCP port")), 502),
-  unitId: v.optional(
-    v.pipe(
-      v.number(),
-      v.integer(),
-      v.minValue(0),
-      v.maxValue(255),
-      v.description(
-        "Modbus unit id of the inverter's data (SMA's default is 3). Unset: read from unit 1's registers 42109-42112 on each new connection, as pollect 1.2 does (3 if the device refuses that read)",
-      ),
-    ),
-  ),
-  registerType: v.optional(
-    v.pipe(
-      v.picklist(["holding", "input"]),
-      v.description(
-        "Read the 3xxxx registers as holding registers (function 0x03, as pollect 1.2) or input registers (0x04); SMA devices answer both",
-      ),
-    ),
-    "holding",
-  ),
-})
-
-type Options = v.InferOutput<typeof options>
-
 /** The requests of one probe: every register this source reads, grouped. */
 const PLAN = planReads(Object.values(SMA_REGISTERS).map((r: SmaRegister) => ({ address: r.address, count: wordsOf(r.type) })))
 
-export class SmaPvModbusSource extends Source<Options> {
+export class SmaPvModbusSource extends Source<SmaPvModbusOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   static readonly defaultTimeout = 10

@@ -16,9 +16,8 @@
  *   NVMe health log's entries by their JSON names (a list `temperature_sensors` as
  *   `temperature_sensors_0`, `_1`, ...).
  */
-import * as v from "valibot"
 import { FailureLatch, mapConcurrent, Source, ValueSet, errorMessage, type MetricSpec } from "../../api.ts"
-import { compileUserRegex, regexString } from "../../lib/options/user-regex.ts"
+import { compileUserRegex } from "../../lib/options/user-regex.ts"
 import {
   attributeUnit,
   jsonNotSupported,
@@ -32,29 +31,7 @@ import {
   type SmartReading,
 } from "./parse.ts"
 import { metrics } from "./metrics.ts"
-
-const devicePattern = regexString((pattern, reason) => `invalid regular expression ${JSON.stringify(pattern)}: ${reason}`)
-
-const options = v.object({
-  attributes: v.optional(
-    v.pipe(
-      v.nullable(v.array(v.string())),
-      v.description(
-        'Names of the ATA SMART attributes to report (`Temperature_Celsius`, `Reallocated_Sector_Ct`, ...). Empty or absent: every attribute. The health, temperature, power-on and NVMe values are always reported; under `"compat": "1.2"` the names also filter the NVMe health log entries of 1.2\'s set (`data_units_written`, `temperature_sensors`), as 1.2 did.',
-      ),
-    ),
-    [],
-  ),
-  devices: v.optional(
-    v.pipe(
-      v.nullable(v.array(devicePattern)),
-      v.description(
-        "Regular expressions (RE2 syntax: Python's `re` without backreferences or lookaround); a disk is read when one matches at the start of its name without `/dev/` (`sda`, `nvme0`) or of its full name (`/dev/sda`). Empty or absent: every disk `--scan` finds. An invalid expression is a config error at start.",
-      ),
-    ),
-    [],
-  ),
-})
+import { options, type SmartCtlOptions } from "./options.ts"
 
 const PACKAGE = "smartmontools"
 /** Disks read at the same time. */
@@ -80,7 +57,7 @@ const RAW_BY_UNIT: Record<string, MetricSpec> = {
   seconds: metrics.rawSeconds,
 }
 
-export class SmartCtlSource extends Source<v.InferOutput<typeof options>> {
+export class SmartCtlSource extends Source<SmartCtlOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
 

@@ -1,15 +1,10 @@
 /** `TcpTime`: milliseconds to open a TCP connection to `host:port`. A refusal or timeout fails the probe. */
 import { connect } from "node:net"
-import * as v from "valibot"
 import { Source, ValueSet } from "../../api.ts"
 import { metrics } from "./metrics.ts"
+import { options, type TcpTimeOptions } from "./options.ts"
 
-const options = v.object({
-  host: v.pipe(v.string(), v.nonEmpty(), v.description("Host name or address")),
-  port: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535), v.description("TCP port")),
-})
-
-export class TcpTimeSource extends Source<v.InferOutput<typeof options>> {
+export class TcpTimeSource extends Source<TcpTimeOptions> {
   static override readonly options = options
   static override readonly metrics = metrics
   static readonly defaultTimeout = 10

@@ -6,25 +6,12 @@
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import * as v from "valibot"
 import { type CommonSourceOptions, Source, type SourceContext, ValueSet } from "../../api.ts"
 import { saveState } from "../../lib/util/state-file.ts"
 import { firstAccessPoint, radioCounters } from "./answers.ts"
 import { metrics } from "./metrics.ts"
+import { options, type TpLinkEapOptions as Options } from "./options.ts"
 import { EapSession, passwordHash } from "./session.ts"
-
-const options = v.object({
-  url: v.pipe(
-    v.string(),
-    v.url(),
-    v.maxLength(2048),
-    v.description("The access point's admin UI, e.g. `http://192.168.0.254` (what you type into the browser)"),
-  ),
-  user: v.pipe(v.string(), v.nonEmpty(), v.maxLength(256), v.description("The admin UI's user name")),
-  password: v.pipe(v.string(), v.maxLength(256), v.description("The admin UI's password (sent MD5-hashed as the UI does; masked in logs)")),
-})
-
-type Options = v.InferOutput<typeof options>
 
 /** The radios 1.2 reads, by the label it gives them and the device's interface name. */
 const RADIOS = [

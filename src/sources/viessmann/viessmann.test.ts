@@ -149,7 +149,7 @@ describe("Viessmann (pure)", () => {
   })
 
   it("is registered", () => {
-    expect(builtinSources.Viessmann).toBe(ViessmannSource)
+    expect(builtinSources.Viessmann?.cls).toBe(ViessmannSource)
   })
 })
 

@@ -9,7 +9,6 @@
  * only the capacity, and the child is supervised: restarted with backoff when it exits, killed
  * with its process group on close().
  */
-import * as v from "valibot"
 import { type CommonSourceOptions, FailureLatch, errorMessage, Source, type SourceContext, ValueSet } from "../../api.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
 import { readProcFile } from "../../lib/proc/proc-read.ts"
@@ -18,28 +17,12 @@ import { parseZpoolList, POOL_STATES, poolState } from "./health.ts"
 import { IostatChild } from "./iostat-child.ts"
 import { parseIostatLine } from "./iostat-line.ts"
 import { metrics } from "./metrics.ts"
+import { options, type ZfsOptions as Options } from "./options.ts"
 import { PoolTable } from "./pool-table.ts"
 
 const PACKAGE = "zfsutils-linux"
 /** How long the first probe waits for the child's first lines. */
 const FIRST_LINES_WAIT_MS = 2000
-
-const options = v.object({
-  interval: v.optional(
-    v.pipe(
-      v.number(),
-      v.integer(),
-      v.minValue(1),
-      v.maxValue(3600),
-      v.description(
-        "Seconds per `zpool iostat` interval (its rates are averages over one); a probe reports the average of the intervals since the previous probe",
-      ),
-    ),
-    10,
-  ),
-})
-
-type Options = v.InferOutput<typeof options>
 
 export class ZfsSource extends Source<Options> {
   static override readonly options = options

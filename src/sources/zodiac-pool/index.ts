@@ -5,30 +5,13 @@
  */
 import { createHash } from "node:crypto"
 import { join } from "node:path"
-import * as v from "valibot"
 import { type CommonSourceOptions, Source, type SourceContext, ValueSet } from "../../api.ts"
 import { saveState } from "../../lib/util/state-file.ts"
 import { ZodiacCloud, ZodiacError } from "./cloud.ts"
 import { metrics } from "./metrics.ts"
+import { options, type ZodiacPoolOptions as Options } from "./options.ts"
 import { remainingSeconds, robotOf, serialsOf } from "./robot.ts"
 import { loadSession, type Session, sessionOf } from "./token.ts"
-
-const options = v.object({
-  user: v.pipe(v.string(), v.nonEmpty(), v.maxLength(256), v.description("The iAquaLink / Zodiac app account's e-mail address")),
-  password: v.pipe(v.string(), v.maxLength(256), v.description("The account's password (masked in logs)")),
-  baseUrl: v.optional(
-    v.pipe(
-      v.string(),
-      v.url(),
-      v.maxLength(2048),
-      v.description(
-        "Replaces the origin of all of the cloud's hosts (prod.zodiac-io.com, prm.iaqualink.net, r-api.iaqualink.net), e.g. a proxy; default: the hosts themselves",
-      ),
-    ),
-  ),
-})
-
-type Options = v.InferOutput<typeof options>
 
 /** Refresh the id token when it expires within this many seconds. */
 const REFRESH_MARGIN_S = 300

@@ -3,13 +3,11 @@
  * `('pollect.loadavg.mid', (1508478781, 0.01)), ('pollect.loadavg.short', (1508478781, 0.0))`.
  * Values print as Python floats (Graphite stores floats), in the order the sources gave them.
  */
-import * as v from "valibot"
 import { Writer, graphitePaths, type SourceResult } from "../../api.ts"
 import { pyFloat, pyStr } from "../../lib/util/py-repr.ts"
+import { type DryRunOptions, options } from "./options.ts"
 
-const options = v.object({})
-
-export class DryRunWriter extends Writer<v.InferOutput<typeof options>> {
+export class DryRunWriter extends Writer<DryRunOptions> {
   static override readonly options = options
 
   /** Where lines go; stdout unless a test says otherwise. */

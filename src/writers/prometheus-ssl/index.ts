@@ -5,23 +5,10 @@
  * in where the built-ins are listed (writers/index.ts: `prometheusSslWriter(PrometheusWriter)`);
  * this folder only maps 1.2's keys onto the Prometheus writer's own options.
  */
-import * as v from "valibot"
-import { Writer, type SourceResult, type WriterClass, type WriterContext } from "../../api.ts"
+import { Writer, type SourceResult, v, type WriterClass, type WriterContext } from "../../api.ts"
+import { options, type PrometheusSslOptions } from "./options.ts"
 
-const options = v.object({
-  port: v.optional(
-    v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535), v.description("TCP port (as in 1.2). `0` picks a free port.")),
-    8080,
-  ),
-  key: v.pipe(
-    v.string(),
-    v.nonEmpty(),
-    v.description("The private key, PEM; relative to the config file's folder (1.2: to the working directory)."),
-  ),
-  cert: v.pipe(v.string(), v.nonEmpty(), v.description("The certificate (chain), PEM; relative to the config file's folder.")),
-})
-
-export type PrometheusSslOptions = v.InferOutput<typeof options>
+export type { PrometheusSslOptions } from "./options.ts"
 
 /** The Prometheus writer's raw options a PrometheusSsl config stands for. */
 export function prometheusOptions(config: PrometheusSslOptions): Record<string, unknown> {

@@ -9,7 +9,7 @@ import { makeWriter, resultOf, tempDir } from "../../../test/helpers/context.ts"
 import { selfSignedCert } from "../../../test/helpers/tls.ts"
 import type { Writer } from "../../api.ts"
 
-const PrometheusSslWriter = builtinRegistry().writers.get("PrometheusSsl")!
+const PrometheusSslWriter = builtinRegistry().writer("PrometheusSsl")!
 type SslWriter = Writer & { url: string }
 
 const tls = selfSignedCert(tempDir("pollect-prom-ssl-"))

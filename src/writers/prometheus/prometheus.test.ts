@@ -75,7 +75,7 @@ function loadAvg(short: number, mid: number, long: number): ValueSet {
 
 describe("Prometheus writer", () => {
   it("is registered as a built-in writer and partial", () => {
-    expect(builtinWriters.Prometheus).toBe(PrometheusWriter)
+    expect(builtinWriters.Prometheus?.cls).toBe(PrometheusWriter)
     expect(
       new PrometheusWriter(
         { ...v.parse(PrometheusWriter.options, {}), type: "Prometheus" },
@@ -233,6 +233,41 @@ describe("Prometheus writer", () => {
     writer.write([resultOf(null, { type: "Dup", id: "a" }), resultOf(null, { type: "Dup", id: "c" })])
     writer.write([resultOf([new ValueSet(["host"]).add(2, ["x"])], { type: "Dup", id: "b" })])
     expect(samples(await scrape(writer))).toEqual(['pollect_Dup{host="x"} 2'])
+  })
+
+  it("two sources sharing a family: one that changes its label names loses those values, the other keeps its series", async () => {
+    const lines: string[] = []
+    const writer = await startWriter({}, { log: recordingLogger(lines) })
+    const disk = (value: number, name: string) => new ValueSet(["disk"]).add(value, [name])
+    writer.write([resultOf(disk(1, "sda"), { type: "Dup", id: "a" }), resultOf(disk(2, "sdb"), { type: "Dup", id: "c" })])
+    expect(samples(await scrape(writer))).toEqual(['pollect_Dup{disk="sda"} 1', 'pollect_Dup{disk="sdb"} 2'])
+
+    // c now labels its values by host: not served (and its old disk series goes); a's series stay.
+    for (let i = 0; i < 3; i++) writer.write([resultOf(new ValueSet(["host"]).add(3, ["x"]), { type: "Dup", id: "c" })])
+    expect(samples(await scrape(writer))).toEqual(['pollect_Dup{disk="sda"} 1'])
+    expect(lines).toEqual([
+      "c: pollect_Dup is already served by another source with labels {disk} (gauge); these values have {host} (gauge) and are not served",
+    ])
+    // a keeps being updated as usual.
+    writer.write([resultOf(disk(4, "sda"), { type: "Dup", id: "a" })])
+    expect(samples(await scrape(writer))).toEqual(['pollect_Dup{disk="sda"} 4'])
+
+    // The family's first owner changing its labels while another serves the old ones: the same rule.
+    writer.write([resultOf(disk(5, "sdc"), { type: "Dup", id: "c" })])
+    writer.write([resultOf(new ValueSet(["host"]).add(6, ["y"]), { type: "Dup", id: "a" })])
+    expect(samples(await scrape(writer))).toEqual(['pollect_Dup{disk="sdc"} 5'])
+
+    // A source alone in its family may change its label names: the family takes the new ones.
+    writer.write([resultOf(null, { type: "Dup", id: "a" })])
+    writer.write([resultOf(new ValueSet(["host"]).add(7, ["z"]), { type: "Dup", id: "c" })])
+    expect(samples(await scrape(writer))).toEqual(['pollect_Dup{host="z"} 7'])
+  })
+
+  it("non-finite values in the exposition: NaN, +Inf and -Inf", async () => {
+    const writer = await startWriter()
+    writer.write([resultOf({ nan: NaN, up: Infinity, down: -Infinity, zero: -0 }, { type: "Odd" })])
+    const text = await scrape(writer)
+    expect(samples(text)).toEqual(["pollect_Odd_nan NaN", "pollect_Odd_up +Inf", "pollect_Odd_down -Inf", "pollect_Odd_zero 0"])
   })
 
   it("serves pollect's own metrics from SelfMetrics at scrape time", async () => {

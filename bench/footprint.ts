@@ -1,0 +1,121 @@
+/**
+ * Footprint of the compiled binary against Bun's floor, in one run (issue 18):
+ * - the floor: a compiled Bun program (same build flags) that does what any agent must:
+ *   Bun.serve on a port plus a 1 s timer reading /proc/loadavg, meminfo, net/dev and diskstats;
+ * - pollect with the embedded default config (no --config: LoadAvg, MemoryUsage, DiskUsage,
+ *   Interface, IO to the exporter), and with the seed README's config (--dry-run);
+ * RSS, RssAnon (heap and other private memory) and RssFile after `--idle` seconds, and the time
+ * from exec to the first line of data (pollect: --dry-run of LoadAvg, MemoryUsage, Interface, IO;
+ * the floor: its first print), median of `--runs`.
+ *
+ *   npm run build && bun bench/footprint.ts [--binary dist/pollect] [--runs 15] [--idle 60]
+ */
+import { writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { parseArgs } from "node:util"
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    binary: { type: "string", default: "dist/pollect" },
+    runs: { type: "string", default: "15" },
+    idle: { type: "string", default: "60" },
+  },
+})
+const binary = values.binary as string
+const runs = Number(values.runs)
+const idleSeconds = Number(values.idle)
+
+const work = tmpdir()
+const floorSource = join(work, "pollect-bench-floor-agent.ts")
+const floor = join(work, "pollect-bench-floor-agent")
+writeFileSync(
+  floorSource,
+  `const files = ["/proc/loadavg", "/proc/meminfo", "/proc/net/dev", "/proc/diskstats"]
+let last = ""
+const read = async () => {
+  const texts = await Promise.all(files.map((f) => Bun.file(f).text()))
+  last = texts.map((t) => t.length).join(",")
+  return last
+}
+Bun.serve({ port: Number(process.env.FLOOR_PORT ?? 0), hostname: "127.0.0.1", fetch: () => new Response(last) })
+console.log(await read())
+setInterval(read, 1000)
+`,
+)
+const built = Bun.spawnSync([process.execPath, "build", floorSource, "--compile", "--minify", "--format=esm", "--bytecode", "--outfile", floor])
+if (built.exitCode !== 0) throw new Error(`building the floor failed: ${built.stderr}`)
+
+const firstDataConfig = join(work, "pollect-bench-first-data.json")
+writeFileSync(
+  firstDataConfig,
+  JSON.stringify({ tickTime: 10, executors: [{ collection: "pollect", sources: [{ type: "LoadAvg" }, { type: "MemoryUsage" }, { type: "Interface" }, { type: "IO" }] }] }),
+)
+const seed = join(import.meta.dir, "../test/fixtures/configs/seed-readme.json")
+
+/** ms from exec to the first stdout line. */
+async function firstLineMs(argv: string[], env: Record<string, string> = {}): Promise<number> {
+  const started = performance.now()
+  const child = Bun.spawn(argv, { stdout: "pipe", stderr: "ignore", env: { ...process.env, ...env } })
+  const reader = child.stdout.getReader()
+  let text = ""
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read()
+    if (done) break
+    text += new TextDecoder().decode(value)
+  }
+  const elapsed = performance.now() - started
+  child.kill()
+  await child.exited
+  return elapsed
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
+
+async function firstData(argv: string[], env?: Record<string, string>): Promise<number[]> {
+  await firstLineMs(argv, env) // the page cache warm
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) times.push(await firstLineMs(argv, env))
+  return times
+}
+
+interface Memory {
+  rss: number
+  anon: number
+  file: number
+}
+
+async function idle(argv: string[], env: Record<string, string> = {}): Promise<Memory> {
+  const child = Bun.spawn(argv, { stdout: "ignore", stderr: "ignore", env: { ...process.env, ...env } })
+  await Bun.sleep(idleSeconds * 1000)
+  const status = await Bun.file(`/proc/${child.pid}/status`).text()
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) / 1024
+  child.kill()
+  await child.exited
+  return { rss: kb("VmRSS"), anon: kb("RssAnon"), file: kb("RssFile") }
+}
+
+const port = () => String(20_000 + Math.floor(Math.random() * 20_000))
+console.log(`binary ${binary}; floor ${floor}; ${runs} runs; ${idleSeconds} s idle`)
+const [floorMem, defaultMem, seedMem] = await Promise.all([
+  idle([floor], { FLOOR_PORT: port() }),
+  // The embedded default config serves on 9001; the run gets its own port through the environment where it can.
+  idle([binary, "--log-level", "error"]),
+  idle([binary, "--config", seed, "--dry-run", "--log-level", "error"]),
+])
+const row = (name: string, m: Memory) =>
+  `| ${name} | ${m.rss.toFixed(1)} MB | ${m.anon.toFixed(1)} MB | ${m.file.toFixed(1)} MB | +${(m.rss - floorMem.rss).toFixed(1)} / +${(m.anon - floorMem.anon).toFixed(1)} MB |`
+console.log(`\n| after ${idleSeconds} s | RSS | RssAnon | RssFile | over the floor (RSS / anon) |`)
+console.log("| --- | ---: | ---: | ---: | ---: |")
+console.log(row("Bun floor (Bun.serve + 1 s /proc timer)", floorMem))
+console.log(row("pollect, embedded default config", defaultMem))
+console.log(row("pollect, seed README config, --dry-run", seedMem))
+
+const floorTimes = await firstData([floor], { FLOOR_PORT: port() })
+const pollectTimes = await firstData([binary, "--config", firstDataConfig, "--dry-run", "--log-level", "error"])
+const range = (xs: number[]) => `${median(xs).toFixed(1)} ms (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`
+console.log(`\n| exec → first line (median of ${runs}) | |`)
+console.log("| --- | ---: |")
+console.log(`| Bun floor | ${range(floorTimes)} |`)
+console.log(`| pollect --dry-run, LoadAvg + MemoryUsage + Interface + IO | ${range(pollectTimes)} (+${(median(pollectTimes) - median(floorTimes)).toFixed(1)} ms) |`)

@@ -1,0 +1,6 @@
+/** The options of LoadAvg; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses LoadAvg. */
+import { v } from "../../api.ts"
+
+export const options = v.object({})
+
+export type LoadAvgOptions = v.InferOutput<typeof options>
