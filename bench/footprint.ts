@@ -44,13 +44,26 @@ console.log(await read())
 setInterval(read, 1000)
 `,
 )
-const built = Bun.spawnSync([process.execPath, "build", floorSource, "--compile", "--minify", "--format=esm", "--bytecode", "--outfile", floor])
+const built = Bun.spawnSync([
+  process.execPath,
+  "build",
+  floorSource,
+  "--compile",
+  "--minify",
+  "--format=esm",
+  "--bytecode",
+  "--outfile",
+  floor,
+])
 if (built.exitCode !== 0) throw new Error(`building the floor failed: ${built.stderr}`)
 
 const firstDataConfig = join(work, "pollect-bench-first-data.json")
 writeFileSync(
   firstDataConfig,
-  JSON.stringify({ tickTime: 10, executors: [{ collection: "pollect", sources: [{ type: "LoadAvg" }, { type: "MemoryUsage" }, { type: "Interface" }, { type: "IO" }] }] }),
+  JSON.stringify({
+    tickTime: 10,
+    executors: [{ collection: "pollect", sources: [{ type: "LoadAvg" }, { type: "MemoryUsage" }, { type: "Interface" }, { type: "IO" }] }],
+  }),
 )
 const seed = join(import.meta.dir, "../test/fixtures/configs/seed-readme.json")
 
@@ -118,4 +131,6 @@ const range = (xs: number[]) => `${median(xs).toFixed(1)} ms (${Math.min(...xs).
 console.log(`\n| exec → first line (median of ${runs}) | |`)
 console.log("| --- | ---: |")
 console.log(`| Bun floor | ${range(floorTimes)} |`)
-console.log(`| pollect --dry-run, LoadAvg + MemoryUsage + Interface + IO | ${range(pollectTimes)} (+${(median(pollectTimes) - median(floorTimes)).toFixed(1)} ms) |`)
+console.log(
+  `| pollect --dry-run, LoadAvg + MemoryUsage + Interface + IO | ${range(pollectTimes)} (+${(median(pollectTimes) - median(floorTimes)).toFixed(1)} ms) |`,
+)

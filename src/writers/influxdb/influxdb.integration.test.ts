@@ -111,11 +111,11 @@ describe("InfluxDB 1.6", () => {
     // The first user may be created without credentials.
     expect((await influx.query("CREATE USER admin WITH PASSWORD 'right' WITH ALL PRIVILEGES")).results[0]?.error).toBeUndefined()
     await influx.query("CREATE DATABASE secure", { auth: ["admin", "right"] })
-    const wrong = await writer({ url: influx.url, database: "secure", user: "admin", password: "wrong" })
+    const wrong = await writer({ url: influx.url, database: "secure", user: "admin", password: "wrong-pw-4417" })
     wrong.w.write([resultOf(1)])
     expect(await until(() => wrong.counter("pollect_points_dropped_total") === 1)).toBe(true)
     expect(wrong.lines.filter((l) => l.includes(" ERROR ")).join("\n")).toContain("InfluxDB refused the credentials (HTTP 401")
-    expect(wrong.lines.join("\n")).not.toContain("wrong")
+    expect(wrong.lines.join("\n")).not.toContain("wrong-pw-4417")
     expect(wrong.counter("pollect_push_retries_total")).toBe(0)
     const right = await writer({ url: `http://admin:right@127.0.0.1:${influx.port}`, database: "secure" })
     right.w.write([resultOf(2)])

@@ -169,7 +169,7 @@ describe("requests", () => {
       url: `${influx.url}/prefix/`,
       org: "home",
       bucket: "b1",
-      token: "tok",
+      token: "v2-t0ken-5521",
       precision: "s",
       gzip: false,
       queue: false,
@@ -179,7 +179,7 @@ describe("requests", () => {
     const request = influx.requests[0]!
     expect(request.path).toBe("/prefix/api/v2/write")
     expect(Object.fromEntries(request.query)).toEqual({ org: "home", bucket: "b1", precision: "s" })
-    expect(request.headers.get("authorization")).toBe("Token tok")
+    expect(request.headers.get("authorization")).toBe("Token v2-t0ken-5521")
     expect(request.gzip).toBe(false)
     expect(request.headers.get("content-type")).toBe("text/plain; charset=utf-8")
     expect(influx.points[0]!.time).toBe(1508478781)

@@ -318,7 +318,7 @@ describe("RemoteWrite: answers of the receiver", () => {
   })
 
   it("basicAuth together with bearerToken stops the start with the reason", async () => {
-    const { w } = writer({ url: "http://127.0.0.1:9/api/v1/write", bearerToken: "abc", basicAuth: { user: "u", password: "p" } })
+    const { w } = writer({ url: "http://127.0.0.1:9/api/v1/write", bearerToken: "abc-bearer-93", basicAuth: { user: "u", password: "p" } })
     await expect(w.start()).rejects.toThrow("basicAuth and bearerToken both set")
   })
 })
