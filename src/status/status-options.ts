@@ -1,5 +1,6 @@
 /** The config's top-level `status` key: off when absent. */
 import * as v from "valibot"
+import { basicAuthField, tlsServerField } from "../lib/options/http-server-fields.ts"
 
 export const statusSchema = v.pipe(
   v.object({
@@ -21,28 +22,8 @@ export const statusSchema = v.pipe(
       ),
       "127.0.0.1",
     ),
-    basicAuth: v.optional(
-      v.pipe(
-        v.object({
-          user: v.pipe(v.string(), v.nonEmpty(), v.description("The user name")),
-          passwordHash: v.pipe(
-            v.string(),
-            v.regex(/^\$2[aby]?\$\d\d\$[./A-Za-z0-9]{53}$/, "must be a bcrypt hash ($2y$10$...), e.g. from htpasswd -nBC 10 user"),
-            v.description("A bcrypt hash of the password (htpasswd -nBC 10 user)"),
-          ),
-        }),
-        v.description("Require HTTP basic auth, as the Prometheus writer's basicAuth"),
-      ),
-    ),
-    tls: v.optional(
-      v.pipe(
-        v.object({
-          certFile: v.pipe(v.string(), v.nonEmpty(), v.description("The certificate (chain), PEM; relative to the config file's folder")),
-          keyFile: v.pipe(v.string(), v.nonEmpty(), v.description("Its private key, PEM; relative to the config file's folder")),
-        }),
-        v.description("Serve HTTPS with this certificate and key"),
-      ),
-    ),
+    basicAuth: basicAuthField(),
+    tls: tlsServerField(),
     historySeries: v.optional(
       v.pipe(
         v.number(),

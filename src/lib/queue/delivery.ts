@@ -16,6 +16,7 @@
  */
 import type { Logger, SelfMetrics, WriterStatus } from "../../api.ts"
 import { errorMessage } from "../../api.ts"
+import { bodyExcerpt } from "../util/bounded-body.ts"
 import type { BatchQueue } from "./batch-queue.ts"
 
 export type SendOutcome =
@@ -215,7 +216,7 @@ export async function httpOutcome(response: Response, now = Date.now()): Promise
     await response.body?.cancel()
     return { ok: true }
   }
-  const body = await boundedText(response, 300)
+  const body = await bodyExcerpt(response, 300)
   const why = `HTTP ${response.status}${body ? `: ${body}` : ""}`
   if (response.status === 429 || response.status >= 500)
     return { ok: false, retry: true, why, afterMs: retryAfterMs(response.headers.get("retry-after"), now) }
@@ -229,25 +230,4 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   if (/^\d{1,9}$/.test(text)) return Number(text) * 1000
   const date = Date.parse(text)
   return Number.isFinite(date) ? Math.max(0, date - now) : undefined
-}
-
-/** At most `max` characters of a body, one line, without reading more than a few KiB of it. */
-async function boundedText(response: Response, max: number): Promise<string> {
-  const reader = response.body?.getReader()
-  if (!reader) return ""
-  let text = ""
-  const decoder = new TextDecoder()
-  try {
-    while (text.length < max * 4) {
-      const { value, done } = await reader.read()
-      if (done) break
-      text += decoder.decode(value, { stream: true })
-    }
-  } catch {
-    // A body that breaks off: what arrived is enough to explain.
-  } finally {
-    reader.cancel().catch(() => {})
-  }
-  const line = text.replace(/\s+/g, " ").trim()
-  return line.length > max ? `${line.slice(0, max)}…` : line
 }

@@ -3,7 +3,7 @@
  * per probe (openHAB 2, 3 and 4), as pollect 1.2 named them.
  */
 import { errorMessage, Source, type ValueSet } from "../../api.ts"
-import { readBounded } from "./bounded-body.ts"
+import { readBoundedText } from "../../lib/util/bounded-body.ts"
 import { itemSets, OpenhabAnswerError } from "./items.ts"
 import { metrics } from "./metrics.ts"
 import { options, type OpenhabOptions } from "./options.ts"
@@ -45,7 +45,7 @@ export class OpenhabSource extends Source<OpenhabOptions> {
     }
     let answer: unknown
     try {
-      answer = JSON.parse(await readBounded(response, MAX_ANSWER_BYTES))
+      answer = JSON.parse(await readBoundedText(response, MAX_ANSWER_BYTES))
     } catch (error) {
       const what = error instanceof SyntaxError ? "not JSON" : errorMessage(error)
       throw new Error(`${this.itemsUrl}: ${what}`)

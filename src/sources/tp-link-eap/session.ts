@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto"
 import { TpLinkEapError, sessionExpired } from "./answers.ts"
+import { readBoundedText } from "../../lib/util/bounded-body.ts"
 
 /** MD5 of the password, upper-case hex: what the EAP's login form posts (and 1.2 sends). */
 export function passwordHash(password: string): string {
@@ -128,7 +129,11 @@ export class EapSession {
       { method: "GET", headers: { referer: this.options.url, cookie: `COOKIE=${this.sid}`, accept: "application/json" } },
       what,
     )
-    const text = await readBounded(response, what)
+    const text = await readBoundedText(
+      response,
+      MAX_ANSWER_BYTES,
+      () => new TpLinkEapError(`${what}: the answer is larger than ${MAX_ANSWER_BYTES} bytes`),
+    )
     if (response.status !== 200) throw new TpLinkEapError(`${what}: HTTP ${response.status}`)
     try {
       return JSON.parse(text)
@@ -147,23 +152,4 @@ export class EapSession {
       throw new TpLinkEapError(`${this.options.url}: cannot reach the device (${what}): ${code ?? (error as Error).message}`)
     }
   }
-}
-
-/** The body as text, refusing more than MAX_ANSWER_BYTES (a device answering garbage must not fill memory). */
-async function readBounded(response: Response, what: string): Promise<string> {
-  const reader = response.body?.getReader()
-  if (!reader) return ""
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > MAX_ANSWER_BYTES) {
-      await reader.cancel()
-      throw new TpLinkEapError(`${what}: the answer is larger than ${MAX_ANSWER_BYTES} bytes`)
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks).toString("utf8")
 }

@@ -7,6 +7,7 @@
  */
 import { createHmac } from "node:crypto"
 import { jsonErrorFields } from "../../lib/util/json-error-fields.ts"
+import { readBoundedText } from "../../lib/util/bounded-body.ts"
 
 export const API_KEY = "EOOEMOW4YR6QNB07"
 const SIGNING_SECRET = "cj7iYKjiKxOqiLcN65PffA"
@@ -106,7 +107,11 @@ export class ZodiacCloud {
       const code = (error as { code?: string }).code
       throw new ZodiacError(`${what}: cannot reach ${new URL(url).origin} (${code ?? (error as Error).message})`)
     }
-    const text = await readBounded(response, what)
+    const text = await readBoundedText(
+      response,
+      MAX_ANSWER_BYTES,
+      () => new ZodiacError(`${what}: the answer is larger than ${MAX_ANSWER_BYTES} bytes`),
+    )
     if (response.status !== 200) {
       const [message] = jsonErrorFields(text, (body) => [body.message, body.error])
       throw new ZodiacError(`${what}: HTTP ${response.status}${message ? ` (${message.slice(0, 100)})` : ""}`, response.status)
@@ -129,24 +134,6 @@ function loginAnswer(body: unknown, what: string, keepRefreshToken?: string): Lo
   if (typeof idToken !== "string" || idToken === "") throw new ZodiacError(`${what}: the answer has no userPoolOAuth.IdToken`)
   if (!refreshToken) throw new ZodiacError(`${what}: the answer has no userPoolOAuth.RefreshToken`)
   return { id, email: typeof o.email === "string" ? o.email : "", idToken, refreshToken }
-}
-
-async function readBounded(response: Response, what: string): Promise<string> {
-  const reader = response.body?.getReader()
-  if (!reader) return ""
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > MAX_ANSWER_BYTES) {
-      await reader.cancel()
-      throw new ZodiacError(`${what}: the answer is larger than ${MAX_ANSWER_BYTES} bytes`)
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks).toString("utf8")
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

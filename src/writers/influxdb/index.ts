@@ -16,6 +16,7 @@ import { openQueue } from "../../lib/queue/queue-option.ts"
 import { batches, encodeResults } from "./encode.ts"
 import { type InfluxDBOptions, options } from "./options.ts"
 import { createDatabaseStatement, influxOutcome, resolveTarget, type Target } from "./target.ts"
+import { bodyExcerpt } from "../../lib/util/bounded-body.ts"
 
 export type { InfluxDBOptions } from "./options.ts"
 
@@ -148,7 +149,7 @@ export class InfluxDBWriter extends Writer<InfluxDBOptions> {
   private async outcome(response: Response): Promise<SendOutcome> {
     const status = response.status
     if (status !== 401 && status !== 403 && status !== 404) return httpOutcome(response)
-    const body = await boundedText(response, 200)
+    const body = await bodyExcerpt(response, 200)
     const target = this.target!
     if (status === 404 && target.version === 1 && !/database not found/i.test(body)) {
       return { ok: false, retry: true, why: `HTTP 404 from ${target.writeUrl}: check url (is it InfluxDB's base URL?)` }
@@ -172,7 +173,7 @@ export class InfluxDBWriter extends Writer<InfluxDBOptions> {
         signal: AbortSignal.timeout(this.opts.timeout * 1000),
         tls: this.tls,
       })
-      const body = await boundedText(response, 200)
+      const body = await bodyExcerpt(response, 200)
       if (response.ok && !/"error"/.test(body)) {
         this.ctx.log.info(`${this.display}: ${statement} done`)
         return true
@@ -183,25 +184,4 @@ export class InfluxDBWriter extends Writer<InfluxDBOptions> {
     }
     return false
   }
-}
-
-/** At most `max` characters of a body, on one line, reading at most a few KiB. */
-async function boundedText(response: Response, max: number): Promise<string> {
-  const reader = response.body?.getReader()
-  if (!reader) return ""
-  const decoder = new TextDecoder()
-  let text = ""
-  try {
-    while (text.length < max * 4) {
-      const { value, done } = await reader.read()
-      if (done) break
-      text += decoder.decode(value, { stream: true })
-    }
-  } catch {
-    // What arrived explains enough.
-  } finally {
-    reader.cancel().catch(() => {})
-  }
-  const line = text.replace(/\s+/g, " ").trim()
-  return line.length > max ? `${line.slice(0, max)}…` : line
 }

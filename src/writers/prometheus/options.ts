@@ -1,5 +1,6 @@
 /** The options of Prometheus; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Prometheus. */
 import { v } from "../../api.ts"
+import { basicAuthField, tlsServerField } from "../../lib/options/http-server-fields.ts"
 
 export const options = v.object({
   /** 0 picks a free port (tests); read it back from `writer.port`. */
@@ -31,30 +32,8 @@ export const options = v.object({
     v.pipe(v.boolean(), v.description("Also serve `process_cpu_seconds_total`, `process_resident_memory_bytes`, ... of pollect itself.")),
     false,
   ),
-  tls: v.optional(
-    v.pipe(
-      v.object({
-        certFile: v.pipe(v.string(), v.nonEmpty(), v.description("The certificate (chain), PEM; relative to the config file's folder.")),
-        keyFile: v.pipe(v.string(), v.nonEmpty(), v.description("Its private key, PEM; relative to the config file's folder.")),
-      }),
-      v.description("Serve HTTPS with this certificate and key."),
-    ),
-  ),
-  basicAuth: v.optional(
-    v.pipe(
-      v.object({
-        user: v.pipe(v.string(), v.nonEmpty(), v.description("The user name scrapers send.")),
-        passwordHash: v.pipe(
-          v.string(),
-          v.regex(/^\$2[aby]?\$\d\d\$[./A-Za-z0-9]{53}$/, "must be a bcrypt hash ($2y$10$...), e.g. from htpasswd -nBC 10 user"),
-          v.description(
-            "A bcrypt hash of the password, as in node_exporter's web config: `htpasswd -nBC 10 prometheus` (apache2-utils) makes one.",
-          ),
-        ),
-      }),
-      v.description("Require HTTP basic auth (use it with `tls`, or the password crosses the network readable)."),
-    ),
-  ),
+  tls: tlsServerField(),
+  basicAuth: basicAuthField("The user name scrapers send."),
 })
 
 /** The validated options of Prometheus. */
