@@ -1,6 +1,8 @@
 import { describe, expect, it } from "bun:test"
 import { fixture } from "../../../test/helpers/psutil.ts"
-import { parseProcStat, statusBytes } from "./pid-stat.ts"
+import { readFileSync } from "node:fs"
+import { auxvPageSize, pageSize } from "./page-size.ts"
+import { parseProcStat, statmResidentPages, statName, statStartTime, statusBytes } from "./pid-stat.ts"
 
 describe("parseProcStat", () => {
   it("reads this machine's recorded /proc/1/stat", async () => {
@@ -30,5 +32,43 @@ describe("parseProcStat", () => {
 
   it("rejects garbage with the text in the message", () => {
     expect(() => parseProcStat("garbage")).toThrow(/garbage/)
+  })
+})
+
+describe("statStartTime, statName, statmResidentPages", () => {
+  it("field 22 as written and the name, from the last `)`, as parseProcStat", async () => {
+    for (const file of ["proc-host/1/stat", "proc-edge-a/600/stat", "proc-edge-b/600/stat"]) {
+      const text = await fixture(file)
+      expect(statStartTime(text)).toBe(String(parseProcStat(text).startTime))
+      expect(statName(text)).toBe(parseProcStat(text).name)
+    }
+    expect(statStartTime("7 (x) S 1")).toBe("0") // short: as parseProcStat's missing fields
+    expect(() => statStartTime("garbage")).toThrow(/unexpected \/proc\/<pid>\/stat content: "garbage"/)
+  })
+
+  it("statm's second field in pages; garbage is undefined", () => {
+    expect(statmResidentPages("25600 2809 1708 2 0 219 0\n")).toBe(2809)
+    expect(statmResidentPages("25600\n")).toBeUndefined()
+    expect(statmResidentPages("25600 x 1\n")).toBeUndefined()
+  })
+})
+
+describe("pageSize", () => {
+  const auxv = (...pairs: bigint[]) => new Uint8Array(new BigUint64Array(pairs).buffer)
+
+  it("AT_PAGESZ (6) of an auxiliary vector; none, zero or not a power of two is undefined", () => {
+    expect(auxvPageSize(auxv(33n, 0x7ffdn, 6n, 16384n, 17n, 100n, 0n, 0n))).toBe(16384)
+    expect(auxvPageSize(auxv(33n, 1n, 0n, 0n, 6n, 4096n))).toBeUndefined() // after AT_NULL
+    expect(auxvPageSize(auxv(6n, 0n, 0n, 0n))).toBeUndefined()
+    expect(auxvPageSize(auxv(6n, 5000n, 0n, 0n))).toBeUndefined()
+    expect(auxvPageSize(new Uint8Array(5))).toBeUndefined()
+  })
+
+  it("this machine's: statm's resident pages × pageSize() is VmRSS of this process", () => {
+    const size = pageSize()!
+    // one read each; this test allocates nothing between them, the two agree to the page
+    const statm = readFileSync("/proc/self/statm", "utf8")
+    const status = readFileSync("/proc/self/status", "utf8")
+    expect(statmResidentPages(statm)! * size).toBe(statusBytes(status, "VmRSS")!)
   })
 })

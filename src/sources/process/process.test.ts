@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import * as v from "valibot"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { cpus, totalmem } from "node:os"
@@ -8,9 +8,12 @@ import { ProcessSource } from "./index.ts"
 import { validateConfig } from "../../config/schema.ts"
 import { Registry } from "../../core/registry.ts"
 import { builtinSources } from "../index.ts"
-import { byGraphitePath, byPromSeries, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
-import { makeSource } from "../../../test/helpers/context.ts"
+import { byGraphitePath, byPromSeries, FIXTURES, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
+import { makeSource, tempDir } from "../../../test/helpers/context.ts"
 import { procPath } from "../../lib/proc/host-paths.ts"
+import { cpSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs"
+import type { ProbeResult } from "../../api.ts"
+import type { OpenProcFile } from "./open-proc-file.ts"
 
 sourceConformance({
   type: "Process",
@@ -256,5 +259,198 @@ describe("Process on pids of different lengths", () => {
       1250 * 4096, // pid 31337: no status file, stat rss 1250 pages
       16020 * 1024, // pid 4194304: VmRSS
     ])
+  })
+})
+
+/** Logs every file a probe reads: a path, or `held:<path>` for a file kept open. */
+class CountingProcess extends ProcessSource {
+  reads: string[] = []
+  protected override read(file: string | OpenProcFile): string | undefined {
+    this.reads.push(typeof file === "string" ? file : `held:${file.path}`)
+    return super.read(file)
+  }
+  /** The reads since the last call, relative to the /proc root. */
+  take(): string[] {
+    const root = procPath()
+    const reads = this.reads.map((r) => r.replace(`${root}/`, ""))
+    this.reads = []
+    return reads.sort()
+  }
+}
+
+const memory = (probe: ProbeResult) => [...byPromSeries(probe, "Process")].filter(([k]) => !k.includes("load_percent"))
+
+class TwoHeld extends CountingProcess {
+  protected override readonly maxHeld = 2
+}
+
+describe("Process reads per probe only what changes", () => {
+  /** proc-edge-b with a statm beside each status, its resident pages those of VmRSS (4 kB pages). */
+  function edgeWithStatm(): string {
+    const dir = join(tempDir("pollect-process-statm-"), "proc")
+    cpSync(join(FIXTURES, "proc-edge-b"), dir, { recursive: true })
+    for (const pid of readdirSync(dir).filter((e) => /^\d+$/.test(e))) {
+      const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(join(dir, pid, "status"), "utf8"))?.[1] ?? "0"
+      writeFileSync(join(dir, pid, "statm"), `25600 ${Number(kb) / 4} 300 100 0 2000 0\n`)
+    }
+    return dir
+  }
+
+  it("steady state: one stat per pid (kept open for a match), statm per match, no command line; same values as status", async () => {
+    const source = makeClockedSource<CountingProcess>(CountingProcess, { type: "Process", procRegex: "nginx" }, { now: 0 })
+    const tree = edgeWithStatm()
+    const first = await withRoots({ proc: tree, sys: "/no-such-sys" }, async () => {
+      const result = await source.probe()
+      // first probe: each pid's stat and command line once, the matches' statm
+      expect(source.take()).toEqual([
+        "100/cmdline",
+        "100/stat",
+        "100/statm",
+        "101/cmdline",
+        "101/stat",
+        "101/statm",
+        "102/cmdline",
+        "102/stat",
+        "102/statm",
+        "200/cmdline",
+        "200/stat",
+        "500/cmdline",
+        "500/stat",
+        "600/cmdline",
+        "600/stat",
+      ])
+      expect(source.heldProcesses).toBe(3)
+      const second = await source.probe()
+      expect(source.take()).toEqual([
+        "200/stat",
+        "500/stat",
+        "600/stat",
+        "held:100/stat",
+        "held:100/statm",
+        "held:101/stat",
+        "held:101/statm",
+        "held:102/stat",
+        "held:102/statm",
+      ])
+      expect(memory(second)).toEqual(memory(result))
+      return result
+    }).finally(() => rmSync(dirname(tree), { recursive: true, force: true }))
+    source.close()
+    expect(source.heldProcesses).toBe(0)
+    source.close() // twice: safe
+    // the tree without statm (as recorded): status's VmRSS, the same figures
+    useRoots("proc-edge-b")
+    const fromStatus = makeClockedSource<CountingProcess>(CountingProcess, { type: "Process", procRegex: "nginx" }, { now: 0 })
+    expect(memory(await fromStatus.probe())).toEqual(memory(first))
+    fromStatus.take()
+    await fromStatus.probe()
+    expect(fromStatus.take()).toEqual([
+      "200/stat",
+      "500/stat",
+      "600/stat",
+      "held:100/stat",
+      "held:100/status",
+      "held:101/stat",
+      "held:101/status",
+      "held:102/stat",
+      "held:102/status",
+    ])
+  })
+
+  it("memory off: the stat only, nothing kept open but the stat", async () => {
+    useRoots("proc-edge-b")
+    const source = makeClockedSource<CountingProcess>(CountingProcess, { type: "Process", procRegex: "nginx", memory: false }, { now: 0 })
+    await source.probe()
+    source.take()
+    await source.probe()
+    expect(source.take()).toEqual(["200/stat", "500/stat", "600/stat", "held:100/stat", "held:101/stat", "held:102/stat"])
+  })
+
+  it("at most maxHeld processes keep files open; the others are read by path", async () => {
+    useRoots("proc-edge-b")
+    const source = makeClockedSource<TwoHeld>(TwoHeld, { type: "Process", procRegex: "nginx" }, { now: 0 })
+    await source.probe()
+    source.take()
+    await source.probe()
+    expect(source.heldProcesses).toBe(2)
+    expect(source.take()).toEqual([
+      "102/stat",
+      "102/status",
+      "200/stat",
+      "500/stat",
+      "600/stat",
+      "held:100/stat",
+      "held:100/status",
+      "held:101/stat",
+      "held:101/status",
+    ])
+  })
+
+  it("a pid reused by a new process (other start time) is read again; an exited process leaves the cache", async () => {
+    const source = makeClockedSource<CountingProcess>(CountingProcess, { type: "Process", procRegex: "my odd|nginx" }, { now: 0 })
+    useRoots("proc-edge-a")
+    await source.probe()
+    expect(source.cachedPids()).toEqual([100, 101, 200, 300, 500, 600]) // 400 is listed without a stat: never cached
+    source.take()
+    useRoots("proc-edge-b") // 300 exited, 102 is new, 600 is a new process (start time 6000 → 7000)
+    await source.probe()
+    expect(source.take().filter((r) => r.endsWith("cmdline"))).toEqual(["102/cmdline", "600/cmdline"])
+    expect(source.cachedPids()).toEqual([100, 101, 102, 200, 500, 600])
+    await source.probe()
+    expect(source.take().filter((r) => r.endsWith("cmdline"))).toEqual([])
+  })
+
+  it("live: the children's stat and status kept open; one that exits is dropped, its files closed", async () => {
+    const tag = `600.${process.pid}${Date.now() % 100000}`
+    const kids = Array.from({ length: 4 }, () => Bun.spawn(["sleep", tag], { stdout: "ignore", stderr: "ignore" }))
+    const all = [...kids]
+    const source = makeClockedSource<CountingProcess>(
+      CountingProcess,
+      { type: "Process", procRegex: `^sleep ${tag.replaceAll(".", "\\.")}$` },
+      { now: 0 },
+    )
+    // descriptors of this test process open on a child's /proc files
+    const openFds = () =>
+      readdirSync("/proc/self/fd").filter((fd) => {
+        try {
+          return all.some((k) => readlinkSync(`/proc/self/fd/${fd}`).startsWith(`/proc/${k.pid}/`))
+        } catch {
+          return false // the descriptor readdir itself used
+        }
+      }).length
+    try {
+      for (let i = 0; i < 200 && !kids.every((k) => readFileSync(`/proc/${k.pid}/cmdline`, "utf8").includes(tag)); i++) await Bun.sleep(10)
+      expect(openFds()).toBe(0)
+      await source.probe()
+      source.take()
+      expect(source.heldProcesses).toBe(4)
+      expect(openFds()).toBe(8)
+      const series = byPromSeries(await source.probe(), "Process")
+      expect(series.get('pollect_Process_process_count{pidx="all"}')).toBe(4)
+      // each child: its open stat and statm, nothing else (no path read, no command line)
+      const reads = source.take()
+      for (const kid of kids)
+        expect(reads.filter((r) => r.includes(`${kid.pid}/`))).toEqual([`held:${kid.pid}/stat`, `held:${kid.pid}/statm`])
+      // resident memory is status's VmRSS (from statm: the same counters), not stat's rss pages
+      // (on recent kernels an approximation, off by some pages): the first child in pid order
+      const first = Math.min(...kids.map((k) => k.pid))
+      const vmRss = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${first}/status`, "utf8"))![1]) * 1024
+      expect(series.get('pollect_Process_resident_memory{pidx="0"}')).toBe(vmRss)
+
+      const gone = kids.shift()!
+      gone.kill()
+      await gone.exited
+      const after = byPromSeries(await source.probe(), "Process")
+      expect(after.get('pollect_Process_process_count{pidx="all"}')).toBe(3)
+      expect(source.cachedPids()).not.toContain(gone.pid)
+      expect(source.heldProcesses).toBe(3)
+      expect(openFds()).toBe(6)
+      source.close()
+      expect(openFds()).toBe(0)
+    } finally {
+      for (const kid of kids) kid.kill()
+      await Promise.all(kids.map((k) => k.exited))
+      source.close()
+    }
   })
 })
