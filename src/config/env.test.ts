@@ -53,4 +53,33 @@ describe("${ENV} substitution", () => {
     const { value } = substituteEnv({ oid: "x.${n}", range: { label: "n", to: "${LAST}" } }, { LAST: "9" })
     expect(value).toEqual({ oid: "x.${n}", range: { label: "n", to: "9" } })
   })
+
+  it("refuses __proto__, constructor and prototype as keys anywhere, and drops them from the value", () => {
+    for (const key of ["__proto__", "constructor", "prototype"]) {
+      const raw = JSON.parse(`{"executors": [{"sources": [{"type": "LoadAvg", "${key}": {"type": "Http"}}]}], "${key}": 1}`)
+      const { value, problems } = substituteEnv(raw, {})
+      expect(problems).toEqual([`executors[0].sources[0].${key}: not allowed as a key`, `${key}: not allowed as a key`])
+      const source = (value as { executors: { sources: Record<string, unknown>[] }[] }).executors[0]!.sources[0]!
+      expect(Object.hasOwn(source, key)).toBe(false)
+      expect(source.type).toBe("LoadAvg")
+      expect(Object.hasOwn(value as object, key)).toBe(false)
+    }
+    // Keys that only look like them are kept.
+    expect(substituteEnv({ constructors: 1, Prototype: 2, proto: 3 }, {})).toEqual({
+      value: { constructors: 1, Prototype: 2, proto: 3 },
+      problems: [],
+    })
+  })
+
+  it('"range": null or a range that is not an object is no placeholder: every ${VAR} is substituted', () => {
+    for (const range of [null, 5, "n", true, []]) {
+      const { value, problems } = substituteEnv({ oid: "x.${n}", range }, { n: "9" })
+      expect(problems).toEqual([])
+      expect(value).toEqual({ oid: "x.9", range })
+    }
+    const unset = substituteEnv({ oid: "x.${n}", range: null }, {})
+    expect(unset.problems).toEqual(["oid: environment variable n is not set"])
+    // A label that is not a string keeps nothing either.
+    expect(substituteEnv({ oid: "x.${n}", range: { label: 5 } }, { n: "9" }).value).toEqual({ oid: "x.9", range: { label: 5 } })
+  })
 })

@@ -188,3 +188,258 @@ describe("control characters in names", () => {
     expect(/[\x00-\x1f\x7f]/.test(path)).toBe(false)
   })
 })
+
+/** Every declared unit of the tables in naming.ts: its base unit and factor (DESIGN.md "Naming": a declared unit is scaled to its base unit). */
+const BASE_UNIT_TABLE: [unit: string, base: string, factor: number, threeIs: number][] = [
+  ["nanoseconds", "seconds", 1e-9, 3e-9],
+  ["microseconds", "seconds", 1e-6, 3e-6],
+  ["milliseconds", "seconds", 1e-3, 0.003],
+  ["minutes", "seconds", 60, 180],
+  ["hours", "seconds", 3600, 10800],
+  ["days", "seconds", 86400, 259200],
+  ["percent", "ratio", 0.01, 0.03],
+  ["bits", "bytes", 0.125, 0.375],
+  ["bits_per_second", "bytes_per_second", 0.125, 0.375],
+  ["kilobytes", "bytes", 1e3, 3e3],
+  ["megabytes", "bytes", 1e6, 3e6],
+  ["gigabytes", "bytes", 1e9, 3e9],
+  ["terabytes", "bytes", 1e12, 3e12],
+  ["kibibytes", "bytes", 1024, 3072],
+  ["mebibytes", "bytes", 1024 ** 2, 3 * 1024 ** 2],
+  ["gibibytes", "bytes", 1024 ** 3, 3 * 1024 ** 3],
+  ["tebibytes", "bytes", 1024 ** 4, 3 * 1024 ** 4],
+  ["millivolts", "volts", 1e-3, 0.003],
+  ["milliamperes", "amperes", 1e-3, 0.003],
+  ["milliwatts", "watts", 1e-3, 0.003],
+  ["kilowatts", "watts", 1e3, 3e3],
+  ["watt_hours", "joules", 3600, 10800],
+  ["kilowatt_hours", "joules", 3.6e6, 10.8e6],
+  ["kilometers", "meters", 1e3, 3e3],
+]
+
+/** Every abbreviation a source may declare → the unit's full name. */
+const ALIAS_TABLE: [alias: string, full: string][] = [
+  ["ns", "nanoseconds"],
+  ["us", "microseconds"],
+  ["ms", "milliseconds"],
+  ["millis", "milliseconds"],
+  ["s", "seconds"],
+  ["sec", "seconds"],
+  ["secs", "seconds"],
+  ["second", "seconds"],
+  ["min", "minutes"],
+  ["mins", "minutes"],
+  ["h", "hours"],
+  ["d", "days"],
+  ["pct", "percent"],
+  ["b", "bytes"],
+  ["byte", "bytes"],
+  ["kb", "kilobytes"],
+  ["mb", "megabytes"],
+  ["gb", "gigabytes"],
+  ["tb", "terabytes"],
+  ["kib", "kibibytes"],
+  ["mib", "mebibytes"],
+  ["gib", "gibibytes"],
+  ["tib", "tebibytes"],
+  ["bps", "bits_per_second"],
+  ["per_sec", "per_second"],
+  ["mv", "millivolts"],
+  ["ma", "milliamperes"],
+  ["mw", "milliwatts"],
+  ["kw", "kilowatts"],
+  ["wh", "watt_hours"],
+  ["kwh", "kilowatt_hours"],
+  ["degrees_celsius", "celsius"],
+  ["km", "kilometers"],
+]
+
+/** Units with no conversion: the name gets the unit itself, the value stays. */
+const PLAIN_UNITS: Record<string, string> = { seconds: "seconds", bytes: "bytes", per_second: "per_second", celsius: "celsius" }
+
+describe("the unit tables, entry by entry", () => {
+  const baseOf = new Map(BASE_UNIT_TABLE.map(([unit, base, factor, threeIs]) => [unit, { base, factor, threeIs }]))
+  it.each(BASE_UNIT_TABLE)("%s → %s ×%d", (unit, base, factor, threeIs) => {
+    const set = new ValueSet([], { unit })
+    expect(promBaseUnit(set)).toEqual({ unit: base, factor })
+    expect(promValue(set, 3, "snake_case")).toBe(threeIs)
+    expect(promValue(set, 3, "pollect")).toBe(3)
+    expect(name("X", "v", { unit })).toBe(`pollect_x_v_${base}`)
+    // A value name that already ends in the unit: the base unit replaces it.
+    expect(name("X", `v_${unit}`, { unit })).toBe(`pollect_x_v_${base}`)
+    expect(name("X", `v_${unit}`, { unit, kind: "counter" })).toBe(`pollect_x_v_${base}_total`)
+  })
+  it.each(ALIAS_TABLE)("the abbreviation %s is %s", (alias, full) => {
+    const target = baseOf.get(full)
+    const base = target?.base ?? PLAIN_UNITS[full]!
+    expect(base).toBeDefined()
+    const set = new ValueSet([], { unit: alias })
+    expect(promBaseUnit(set)).toEqual({ unit: base, factor: target?.factor ?? 1 })
+    expect(promValue(set, 3, "snake_case")).toBe(target?.threeIs ?? 3)
+    expect(name("X", "v", { unit: alias })).toBe(`pollect_x_v_${base}`)
+    // The value name ends in the abbreviation or in the full name: either is replaced by the base unit.
+    expect(name("X", `v_${alias}`, { unit: alias })).toBe(`pollect_x_v_${base}`)
+    expect(name("X", `v_${full}`, { unit: alias })).toBe(`pollect_x_v_${base}`)
+    // A name ending in the abbreviation with the full unit declared.
+    expect(name("X", `v_${alias}`, { unit: full })).toBe(`pollect_x_v_${base}`)
+  })
+  it("the longest unit word at the end is the one replaced: degrees_celsius, not celsius", () => {
+    expect(name("Sensors", "cpu_degrees_celsius", { unit: "celsius" })).toBe("pollect_sensors_cpu_celsius")
+    expect(name("Power", "grid_kilowatt_hours", { unit: "kwh" })).toBe("pollect_power_grid_joules")
+    // watt_hours is another unit than kilowatt_hours: it stays a word of the name.
+    expect(name("Power", "grid_watt_hours", { unit: "kwh" })).toBe("pollect_power_grid_watt_hours_joules")
+    expect(name("Net", "rx_bits_per_second", { unit: "bps" })).toBe("pollect_net_rx_bytes_per_second")
+  })
+  it("a unit word only in the middle of the name moves to the end; a name that is only the unit keeps the head", () => {
+    expect(name("X", "bytes_v", { unit: "bytes" })).toBe("pollect_x_v_bytes")
+    expect(name("X", "hours_v", { unit: "hours" })).toBe("pollect_x_v_seconds")
+    expect(name("X", "ms", { unit: "ms" })).toBe("pollect_x_seconds")
+    expect(name("Bytes", undefined, { unit: "bytes" })).toBe("pollect_bytes")
+    expect(name("Seconds", undefined, { unit: "ms" })).toBe("pollect_seconds")
+  })
+  it("a value name ending in _sec with the unit declared as seconds is in seconds, not per second (fixed)", () => {
+    // Before the fix: pollect_x_uptime_per_seconds.
+    expect(name("X", "uptime_sec", { unit: "sec" })).toBe("pollect_x_uptime_seconds")
+    expect(name("X", "uptime_sec", { unit: "seconds" })).toBe("pollect_x_uptime_seconds")
+    expect(name("X", "uptime_sec", { unit: "s" })).toBe("pollect_x_uptime_seconds")
+    // Any other unit or none: per second.
+    expect(name("X", "reads_sec")).toBe("pollect_x_reads_per_second")
+    expect(name("X", "sent_bytes_sec", { unit: "bytes" })).toBe("pollect_x_sent_per_second_bytes")
+  })
+  it("`per_sec` at the end is per_second, never per_per_second", () => {
+    expect(name("Bind", "queries_per_sec")).toBe("pollect_bind_queries_per_second")
+    expect(name("Bind", "per_sec")).toBe("pollect_bind_per_second")
+    expect(name("Bind", "x_y_z_per_sec")).toBe("pollect_bind_x_y_z_per_second")
+  })
+})
+
+describe("the segments promtool flags, entry by entry", () => {
+  const segments = [
+    "s",
+    "ms",
+    "us",
+    "ns",
+    "sec",
+    "b",
+    "kb",
+    "mb",
+    "gb",
+    "tb",
+    "pb",
+    "m",
+    "h",
+    "d",
+    "counter",
+    "gauge",
+    "histogram",
+    "summary",
+    "untyped",
+  ]
+  it.each(segments)("%s is glued to the segment before it, or to the next one at the start", (segment) => {
+    expect(name("X", `${segment}_v`)).toBe(`pollect_x${segment}_v`)
+    expect(name("X", `a_${segment}_v`)).toBe(`pollect_x_a${segment}_v`)
+    const set = new ValueSet([]).add(1)
+    expect(promName(resultOf(set, { collection: segment, type: "Load" }), set, set.values[0]!, "snake_case")).toBe(`${segment}load`)
+  })
+  it("a name of one flagged segment stays that segment", () => {
+    const set = new ValueSet([]).add(1)
+    expect(promName(resultOf(set, { collection: "ms", type: "" }), set, set.values[0]!, "snake_case")).toBe("ms")
+    expect(promName(resultOf(set, { collection: "pollect", type: "" }), set, set.values[0]!, "snake_case")).toBe("pollect")
+  })
+  it("words that are not flagged stay their own segment", () => {
+    expect(name("X", "mbit_v")).toBe("pollect_x_mbit_v")
+    expect(name("X", "a_gauges_v")).toBe("pollect_x_a_gauges_v")
+  })
+})
+
+describe("reserved label names, entry by entry", () => {
+  it.each(["le", "quantile"])("%s gets _label in snake_case, stays in pollect", (label) => {
+    expect(promLabelName(label, "snake_case")).toBe(`${label}_label`)
+    expect(promLabelName(label)).toBe(label)
+  })
+  it("other names are left alone", () => {
+    expect(promLabelName("les", "snake_case")).toBe("les")
+    expect(promLabelName("quantiles", "snake_case")).toBe("quantiles")
+  })
+})
+
+describe("the snake_case name cache keeps apart what must differ", () => {
+  it("two sources of one type with different names", () => {
+    expect(name("Cache", "v", {}, "first")).toBe("pollect_cache_first_v")
+    expect(name("Cache", "v", {}, "second")).toBe("pollect_cache_second_v")
+    expect(name("Cache", "v", {})).toBe("pollect_cache_v")
+    expect(name("Cache", "v", {}, "")).toBe("pollect_cache_v")
+  })
+  it("one value name declared as a counter and as a gauge", () => {
+    expect(name("Cache2", "hits", { kind: "counter" })).toBe("pollect_cache2_hits_total")
+    expect(name("Cache2", "hits", { kind: "gauge" })).toBe("pollect_cache2_hits")
+  })
+  it("one value name with two units", () => {
+    expect(name("Cache3", "v", { unit: "ms" })).toBe("pollect_cache3_v_seconds")
+    expect(name("Cache3", "v", { unit: "bytes" })).toBe("pollect_cache3_v_bytes")
+    expect(name("Cache3", "v", { unit: "" })).toBe("pollect_cache3_v")
+  })
+  it("a source name and a value name with the same text, and a type and a collection swapped", () => {
+    expect(name("Cache4", undefined, {}, "a")).toBe("pollect_cache4_a")
+    expect(name("Cache4", "a", {})).toBe("pollect_cache4_a")
+    const set = new ValueSet([]).add(1, [], "v")
+    expect(promName(resultOf(set, { collection: "c", type: "T" }), set, set.values[0]!, "snake_case")).toBe("c_t_v")
+    expect(promName(resultOf(set, { collection: "t", type: "C" }), set, set.values[0]!, "snake_case")).toBe("t_c_v")
+  })
+})
+
+describe("suffix rules", () => {
+  it("a counter keeps a reserved gauge suffix in its name (only gauges lose it)", () => {
+    expect(name("Requests", "count", { kind: "counter" })).toBe("pollect_requests_count_total")
+    expect(name("Requests", "count_sum", { kind: "counter" })).toBe("pollect_requests_count_sum_total")
+  })
+  it("a counter whose type ends in total gets one _total", () => {
+    expect(name("Total", undefined, { kind: "counter" })).toBe("pollect_total")
+    expect(name("RequestsTotal", undefined, { kind: "counter" })).toBe("pollect_requests_total")
+  })
+  it("snakeCase collapses runs of separators", () => {
+    expect(snakeCase("a__b")).toBe("a_b")
+    expect(snakeCase("a--b")).toBe("a_b")
+    expect(snakeCase("__a__")).toBe("a")
+  })
+  it("a value with fewer label values than labels gets empty ones", () => {
+    const set = new ValueSet(["a", "b"])
+    const value = { value: 1, labelValues: ["x"] }
+    expect(promLabels(resultOf(set), set, value)).toEqual({ a: "x", b: "" })
+  })
+})
+
+describe("Graphite segments: runs of separators are one _", () => {
+  it("two spaces, a slash and a space, dots in a label", () => {
+    const set = new ValueSet(["disk"]).add(1, ["a  b"], "x  y").add(2, ["/ ./"], "p / q")
+    const result = resultOf(set, { collection: "c  d", type: "T", name: "n  m" })
+    expect(set.values.map((value) => graphitePath(result, value))).toEqual(["c_d.t.n_m.x_y.a_b", "c_d.t.n_m.p_q._"])
+  })
+})
+
+it("an empty source or value name is one `_` level of a Graphite path, never an empty one", () => {
+  const set = new ValueSet([]).add(1, [], "")
+  expect(graphitePath(resultOf(set, { type: "T", name: "" }), set.values[0]!)).toBe("pollect.t._._")
+  expect(graphitePath(resultOf(set, { collection: "", type: "T" }), set.values[0]!)).toBe("_.t._")
+})
+
+describe("snake_case: more of the unit and suffix rules", () => {
+  it("a value name ending in an abbreviation of the base unit loses it too (ms declared, `_s` or `_secs` at the end)", () => {
+    expect(name("X", "time_s", { unit: "ms" })).toBe("pollect_x_time_seconds")
+    expect(name("X", "time_secs", { unit: "ms" })).toBe("pollect_x_time_seconds")
+    expect(name("X", "size_b", { unit: "kb" })).toBe("pollect_x_size_bytes")
+  })
+  it("the unit is appended unless the name ends in `_` and the unit: a word that merely ends in it is no unit", () => {
+    expect(name("Xbytes", undefined, { unit: "bytes" })).toBe("pollect_xbytes_bytes")
+    expect(name("Xseconds", undefined, { unit: "ms" })).toBe("pollect_xseconds_seconds")
+  })
+  it("a counter loses only a trailing _total before its suffix, never one in the middle", () => {
+    expect(name("RequestsTotalCount", undefined, { kind: "counter" })).toBe("pollect_requests_total_count_total")
+  })
+  it("the cache never takes a source or value named `undefined` for an absent one", () => {
+    expect(name("K1", "v", {}, "undefined")).toBe("pollect_k1_undefined_v")
+    expect(name("K1", "v", {})).toBe("pollect_k1_v")
+    expect(name("K2", "undefined")).toBe("pollect_k2_undefined")
+    expect(name("K2", undefined)).toBe("pollect_k2")
+  })
+})

@@ -235,11 +235,12 @@ function snakeCaseName(result: SourceResult, set: ValueSet, value: Value): strin
   // The rules below rewrite only what the source and its values are called, never collection and type.
   const head = words(result.collection, result.type)
   let rest = words(result.name, value.name)
-  // `reads_sec`, `bytes_sec`: a trailing `sec` means per second.
-  if (rest.at(-1) === "sec") rest.splice(-1, 1, ...(rest.at(-2) === "per" ? ["second"] : ["per", "second"]))
+  const declared = set.unit ? canonicalUnit(set.unit) : undefined
+  // `reads_sec`, `bytes_sec`: a trailing `sec` means per second, unless the declared unit is
+  // seconds (`uptime_sec` in seconds is `uptime_seconds`, not `uptime_per_seconds`).
+  if (rest.at(-1) === "sec" && declared !== "seconds") rest.splice(-1, 1, ...(rest.at(-2) === "per" ? ["second"] : ["per", "second"]))
   // A counter's `total` is its `_total` suffix.
   if (set.kind === "counter") rest = rest.filter((word) => word !== "total")
-  const declared = set.unit ? canonicalUnit(set.unit) : undefined
   const { unit } = promBaseUnit(set)
   // A value name that already ends in its unit (`time_ms`, `load_percent`): the base unit replaces it.
   const unitWords = new Set<string>()

@@ -2,7 +2,8 @@ import { describe, expect, it } from "bun:test"
 import { validateConfig } from "../../config/schema.ts"
 import { Registry } from "../../core/registry.ts"
 import { builtinSources } from "../../sources/index.ts"
-import { nameFilter, nameMatcher } from "./name-filter.ts"
+import * as v from "valibot"
+import { nameFilter, nameFilterFields, nameMatcher } from "./name-filter.ts"
 
 describe("nameMatcher", () => {
   it("matches exact names and whole-name regexes; an invalid regex is still a name", () => {
@@ -67,5 +68,24 @@ describe("include/exclude patterns (issue 12)", () => {
   it("a long invalid pattern is quoted only in part", () => {
     const [warning] = warningsOf({ type: "IO", include: [`(${"x".repeat(500)}`] })
     expect(warning!.length).toBeLessThan(300)
+  })
+
+  it("a pattern of 64 characters is quoted whole, a longer one as its first 64 and …", () => {
+    const pattern64 = "(" + "x".repeat(63)
+    const [whole] = warningsOf({ type: "IO", include: [pattern64] })
+    expect(whole).toStartWith(`executors[0].sources[0] (IO): include[0]: ${JSON.stringify(pattern64)} is not a valid regular expression (`)
+    const [cut] = warningsOf({ type: "IO", include: [pattern64 + "yz"] })
+    expect(cut).toStartWith(`executors[0].sources[0] (IO): include[0]: ${JSON.stringify(pattern64)}… is not a valid regular expression (`)
+  })
+})
+
+describe("nameFilterFields", () => {
+  const schema = v.object({ ...nameFilterFields })
+  it("are the optional include and exclude lists of strings", () => {
+    expect(Object.keys(nameFilterFields).sort()).toEqual(["exclude", "include"])
+    expect(v.parse(schema, { include: ["eth0", "wl.*"], exclude: ["("] })).toEqual({ include: ["eth0", "wl.*"], exclude: ["("] })
+    expect(v.parse(schema, {})).toEqual({})
+    expect(v.safeParse(schema, { include: "eth0" }).success).toBe(false)
+    expect(v.safeParse(schema, { exclude: [1] }).success).toBe(false)
   })
 })

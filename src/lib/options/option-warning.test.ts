@@ -32,4 +32,19 @@ describe("optionWarnings", () => {
     expect(optionWarnings(described, "x y")).toEqual([{ path: [], message: '"x y" has a space' }])
     expect(optionWarnings(twice, { name: "p q" })).toEqual([{ path: ["name"], message: '"p q" has a space' }])
   })
+  it("a warning on an absent or null option is never asked (it would see undefined or null)", () => {
+    const always = v.pipe(
+      v.string(),
+      optionWarning(() => "always"),
+    )
+    const schema = v.object({ a: v.optional(always), b: v.nullable(always), c: v.nullish(always) })
+    expect(optionWarnings(schema, v.parse(schema, { b: null }))).toEqual([])
+    expect(optionWarnings(schema, v.parse(schema, { b: null, c: null }))).toEqual([])
+    expect(optionWarnings(always, undefined)).toEqual([])
+    expect(optionWarnings(always, null)).toEqual([])
+    expect(optionWarnings(schema, v.parse(schema, { a: "x", b: "y" }))).toEqual([
+      { path: ["a"], message: "always" },
+      { path: ["b"], message: "always" },
+    ])
+  })
 })

@@ -46,4 +46,24 @@ describe("regexProblem / regexString", () => {
     expect(v.safeParse(schema, "a+").success).toBe(true)
     expect(v.safeParse(schema, "a**").issues?.[0]?.message).toBe("bad a**: invalid nested repetition operator: `**`")
   })
+
+  it("names a backreference only when the fragment RE2 quotes is one, whole", () => {
+    expect(regexProblem("x\\9")).toStartWith("backreferences (`\\9`) are not supported")
+    // A named capture whose name ends in `\1` or `\k` is no backreference, nor one with `(?=` inside.
+    expect(regexProblem("(?P<a\\1")).toBe("invalid named capture: `(?P<a\\1`")
+    expect(regexProblem("(?P<a\\k")).toBe("invalid named capture: `(?P<a\\k`")
+    expect(regexProblem("(?P<n(?=x)>a)")).toBe("invalid named capture: `(?P<n(?=x)>`")
+    // `(?P` without `=` is another Perl syntax RE2 lacks.
+    expect(regexProblem("(?Pn)")).toBe("invalid or unsupported Perl syntax: `(?P`")
+    // A pattern holding `(?P=` that RE2 refuses for another reason gets that reason.
+    expect(regexProblem("a**(?P=n)")).toBe("invalid nested repetition operator: `**`")
+  })
+  it("an error RE2 gives without a fragment is its message alone", () => {
+    expect(regexProblem("a\\")).toBe("trailing backslash at end of expression")
+  })
+  it("a fragment of 64 characters is quoted whole, a longer one cut at 64 with …", () => {
+    const fragment64 = "(" + "x".repeat(63)
+    expect(regexProblem(fragment64)).toBe(`missing closing ): \`${fragment64}\``)
+    expect(regexProblem(fragment64 + "y")).toBe(`missing closing ): \`${fragment64}…\``)
+  })
 })

@@ -157,4 +157,81 @@ describe("http-digest", () => {
     session.accept('Digest realm="r", nonce="n2", stale=True')
     expect(session.stale).toBe(true)
   })
+
+  it("splits challenges at a comma with no, one or two blanks before the next Digest", () => {
+    for (const glue of [",", ", ", ",  ", " ,\t"]) {
+      const header = `Digest realm="a", nonce="1", algorithm=MD5${glue}Digest realm="b", nonce="2", algorithm=SHA-256`
+      expect(parseDigestChallenges(header).map((c) => [c.realm, c.nonce])).toEqual([
+        ["b", "2"],
+        ["a", "1"],
+      ])
+    }
+  })
+
+  it("a challenge of another scheme is never read as Digest, even with `Digest ` inside it", () => {
+    expect(parseDigestChallenges('Basic realm="Digest realm=r, nonce=n"')).toEqual([])
+    expect(parseDigestChallenges('XDigest realm="r", nonce="n"')).toEqual([])
+    expect(parseDigestChallenges('Basic realm="x", Digest realm="r", nonce="n"').map((c) => c.realm)).toEqual(["r"])
+    expect(parseDigestChallenges('  Digest realm="r", nonce="n"').map((c) => c.realm)).toEqual(["r"])
+  })
+
+  it("a Digest challenge without realm or nonce is skipped, the next one taken", () => {
+    expect(parseDigestChallenges('Digest nonce="n"')).toEqual([])
+    expect(parseDigestChallenges('Digest realm="r"')).toEqual([])
+    expect(parseDigestChallenges("Digest qop=auth")).toEqual([])
+    expect(parseDigestChallenges('Digest realm="", nonce=""')).toMatchObject([{ realm: "", nonce: "" }])
+    const [only, ...rest] = parseDigestChallenges('Digest realm="r", Digest nonce="n", Digest realm="ok", nonce="n3"')
+    expect(rest).toEqual([])
+    expect(only).toMatchObject({ realm: "ok", nonce: "n3" })
+  })
+
+  it("the algorithm parameter is sent as the server named it (MD5, SHA-256, -sess lower case)", () => {
+    const header = (algorithm: string) =>
+      parseAuthParams(
+        digestAuthorization({
+          ...RFC7616,
+          challenge: parseDigestChallenges(`Digest realm="r", nonce="n", algorithm=${algorithm}`)[0]!,
+        }).slice(7),
+      ).algorithm
+    expect(header("MD5")).toBe("MD5")
+    expect(header("md5")).toBe("MD5")
+    expect(header("MD5-sess")).toBe("MD5-sess")
+    expect(header("SHA-256")).toBe("SHA-256")
+    expect(header("sha-256-SESS")).toBe("SHA-256-sess")
+    const noAlgorithm = digestAuthorization({ ...RFC7616, challenge: parseDigestChallenges('Digest realm="r", nonce="n"')[0]! })
+    expect(noAlgorithm).toContain(", algorithm=MD5, ")
+  })
+
+  it("userhash=true is sent only when the server asked for it; opaque only when it sent one", () => {
+    const plain = digestAuthorization({ ...RFC7616, challenge: parseDigestChallenges('Digest realm="r", nonce="n", qop="auth"')[0]! })
+    expect(plain).not.toContain("userhash")
+    expect(plain).not.toContain("opaque")
+    expect(parseAuthParams(plain.slice(7)).username).toBe("Mufasa")
+    const hashed = digestAuthorization({ ...RFC7616, challenge: parseDigestChallenges('Digest realm="r", nonce="n", userhash=true')[0]! })
+    expect(parseAuthParams(hashed.slice(7)).userhash).toBe("true")
+  })
+
+  it("a session has no challenge and is not stale until a 401 offers one; forget() drops it", () => {
+    const session = new DigestSession("u", "p")
+    expect(session.hasChallenge).toBe(false)
+    expect(session.stale).toBe(false)
+    expect(session.authorization("GET", "/")).toBeUndefined()
+    expect(session.accept(null)).toBe(false)
+    expect(session.accept('Basic realm="r"')).toBe(false)
+    expect(session.hasChallenge).toBe(false)
+    expect(session.accept('Digest realm="r", nonce="n", qop="auth", stale=true')).toBe(true)
+    expect(session.hasChallenge).toBe(true)
+    expect(session.stale).toBe(true)
+    expect(parseAuthParams(session.authorization("GET", "/")!.slice(7)).nc).toBe("00000001")
+    // A later 401 we cannot answer keeps the challenge we have.
+    expect(session.accept('Digest realm="r", nonce="n", algorithm=SHA-512')).toBe(false)
+    expect(session.hasChallenge).toBe(true)
+    expect(parseAuthParams(session.authorization("GET", "/")!.slice(7)).nc).toBe("00000002")
+    session.forget()
+    expect(session.hasChallenge).toBe(false)
+    expect(session.stale).toBe(false)
+    expect(session.authorization("GET", "/")).toBeUndefined()
+    session.forget()
+    expect(session.hasChallenge).toBe(false)
+  })
 })

@@ -50,4 +50,13 @@ describe("pyStr matches Python's repr(str)", () => {
     const proc = Bun.spawnSync(["python3", "-c", script], { stdin: Buffer.from(JSON.stringify(texts)) })
     expect(texts.map(pyStr)).toEqual(proc.stdout.toString().trim().split("\n"))
   })
+
+  it("\\u escapes below U+1000 keep four digits, \\x two, \\U eight (as python3 prints them)", () => {
+    // U+0378 is unassigned, U+061C ARABIC LETTER MARK a format character: Python prints '\u0378', '\u061c'.
+    expect(pyStr("\u0378")).toBe("'\\u0378'")
+    expect(pyStr("a\u061cb")).toBe("'a\\u061cb'")
+    expect(pyStr("\u0600")).toBe("'\\u0600'")
+    expect(pyStr("\x05\x85")).toBe("'\\x05\\x85'")
+    expect(pyStr("\u{e0001}")).toBe("'\\U000e0001'")
+  })
 })
