@@ -14,6 +14,7 @@ import { type PidStat, parseProcStat, statmResidentPages, statName, statStartTim
 import { pageSize } from "./page-size.ts"
 import { compileUserRegex } from "../../lib/options/user-regex.ts"
 import { metrics } from "./metrics.ts"
+import { processHeldBudget } from "./fd-budget.ts"
 import { OpenProcFile } from "./open-proc-file.ts"
 import { options, type ProcessOptions } from "./options.ts"
 
@@ -57,7 +58,7 @@ interface KnownProcess {
 }
 
 /** Matching processes whose files are kept open (two descriptors each); more are read by path. */
-export const MAX_HELD = 256
+export { MAX_HELD } from "./fd-budget.ts"
 
 const PID = /^\d+$/
 
@@ -75,7 +76,7 @@ export class ProcessSource extends Source<ProcessOptions> {
   private readonly known = new Map<number, KnownProcess>()
   private probeCount = 0
   /** At most this many matching processes have their files kept open. */
-  protected readonly maxHeld: number = MAX_HELD
+  protected readonly maxHeld: number = processHeldBudget()
   /** Processes in `known` with files kept open. */
   private held = 0
   /** The /proc of the last probe. */

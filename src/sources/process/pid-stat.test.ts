@@ -72,3 +72,22 @@ describe("pageSize", () => {
     expect(statmResidentPages(statm)! * size).toBe(statusBytes(status, "VmRSS")!)
   })
 })
+
+describe("fd budget", () => {
+  it("keeps files of at most 256 processes open, and never more than an eighth of RLIMIT_NOFILE's soft limit", async () => {
+    const { heldBudget, softOpenFilesLimit, MAX_HELD } = await import("./fd-budget.ts")
+    const limits = `Limit                     Soft Limit           Hard Limit           Units
+Max cpu time              unlimited            unlimited            seconds
+Max open files            1024                 524288               files
+Max locked memory         8388608              8388608              bytes
+`
+    expect(softOpenFilesLimit(limits)).toBe(1024)
+    expect(softOpenFilesLimit("Max open files            unlimited            unlimited            files\n")).toBeUndefined()
+    expect(softOpenFilesLimit("garbage")).toBeUndefined()
+    expect(heldBudget(1024)).toBe(128) // 256 descriptors of 1024
+    expect(heldBudget(64)).toBe(8)
+    expect(heldBudget(1_048_576)).toBe(MAX_HELD)
+    expect(heldBudget(undefined)).toBe(MAX_HELD)
+    expect(heldBudget(4)).toBe(0)
+  })
+})
