@@ -72,6 +72,8 @@ describe("Delivery", () => {
     for (let i = 0; i < 20; i++) d.enqueue(enc(`b${i}`), 3)
     expect(await until(() => s.bodies.length === 20)).toBe(true)
     expect(s.bodies).toEqual(Array.from({ length: 20 }, (_, i) => `b${i}`))
+    // The store has the last body before its answer reaches the sender: wait for the count.
+    await until(() => counter("pollect_points_sent_total") === 60)
     expect(counter("pollect_points_sent_total")).toBe(60)
     await until(() => gauge("pollect_queue_points") === 0)
     expect(gauge("pollect_queue_points")).toBe(0)
