@@ -137,6 +137,8 @@ describe("RemoteWrite: the request", () => {
     w.write([load(T0, { a: 1, b: 2, c: 3, d: 4, e: 5 })])
     expect(await until(() => r.requests.length === 3)).toBe(true)
     expect(r.requests.map((q) => q.samples.map((s) => s.value))).toEqual([[1, 2], [3, 4], [5]])
+    // The receiver has the last request before its answer reaches the sender: wait for the count.
+    await until(() => counter("pollect_points_sent_total") === 5)
     expect(counter("pollect_points_sent_total")).toBe(5)
   })
 
@@ -220,6 +222,8 @@ describe("RemoteWrite: answers of the receiver", () => {
     // The third try came no sooner than the second one's Retry-After.
     expect(r.attempts[2]!.at - r.attempts[1]!.at).toBeGreaterThanOrEqual(950)
     expect(counter("pollect_push_retries_total")).toBe(2)
+    // The receiver has the last request before its answer reaches the sender: wait for the count.
+    await until(() => counter("pollect_points_sent_total") === 2)
     expect(counter("pollect_points_sent_total")).toBe(2)
   })
 
