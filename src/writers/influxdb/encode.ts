@@ -81,7 +81,7 @@ export function encodeResults(results: readonly SourceResult[], options: EncodeO
     const series = new Map<string, Series>()
     for (const set of result.sets) {
       const plan = planTags(base, set.labels)
-      const fixed = plan.every((tag) => tag.label < 0) ? plan.map((tag) => tag.prefix + tag.fixed).join("") : undefined
+      const fixed = fixedTags(plan)
       let lastName: string | undefined
       let lastKey = "value"
       for (const value of set.values) {
@@ -89,17 +89,7 @@ export function encodeResults(results: readonly SourceResult[], options: EncodeO
           out.invalid++
           continue
         }
-        let tags = fixed
-        if (tags === undefined) {
-          tags = ""
-          for (const tag of plan) {
-            if (tag.label < 0) tags += tag.prefix + tag.fixed
-            else {
-              const text = value.labelValues[tag.label] ?? ""
-              if (text !== "") tags += tag.prefix + escapeKey(text)
-            }
-          }
-        }
+        const tags = fixed ?? tagsOf(plan, value.labelValues)
         if (value.name !== lastName) {
           lastName = value.name
           lastKey = escapeKey(safeKey(value.name || "value"))
@@ -126,24 +116,14 @@ export function encodeResults(results: readonly SourceResult[], options: EncodeO
 /** The lines of a set whose values all have one name: `measurement,tags key=value time` each. */
 function encodeSingleField(set: ValueSet, base: Map<string, string>, head: string, tail: string, out: Encoded): void {
   const plan = planTags(base, set.labels)
-  const fixed = plan.every((tag) => tag.label < 0) ? plan.map((tag) => tag.prefix + tag.fixed).join("") : undefined
+  const fixed = fixedTags(plan)
   const key = ` ${escapeKey(safeKey(set.values[0]?.name || "value"))}=`
   for (const value of set.values) {
     if (!Number.isFinite(value.value)) {
       out.invalid++
       continue
     }
-    let tags = fixed
-    if (tags === undefined) {
-      tags = ""
-      for (const tag of plan) {
-        if (tag.label < 0) tags += tag.prefix + tag.fixed
-        else {
-          const text = value.labelValues[tag.label] ?? ""
-          if (text !== "") tags += tag.prefix + escapeKey(text)
-        }
-      }
-    }
+    const tags = fixed ?? tagsOf(plan, value.labelValues)
     out.lines.push(head + tags + key + formatValue(value.value) + tail)
   }
 }
@@ -156,4 +136,22 @@ export function batches(lines: readonly string[], batchSize: number): { body: st
     out.push({ body: `${chunk.join("\n")}\n`, points: chunk.length })
   }
   return out
+}
+
+/** The tag part of a plan whose tags are all fixed (one string for every value); undefined when some come from labels. */
+function fixedTags(plan: ReturnType<typeof planTags>): string | undefined {
+  return plan.every((tag) => tag.label < 0) ? plan.map((tag) => tag.prefix + tag.fixed).join("") : undefined
+}
+
+/** The tag part of one value: fixed tags, and its label values escaped (empty ones left out). */
+function tagsOf(plan: ReturnType<typeof planTags>, labelValues: readonly string[]): string {
+  let tags = ""
+  for (const tag of plan) {
+    if (tag.label < 0) tags += tag.prefix + tag.fixed
+    else {
+      const text = labelValues[tag.label] ?? ""
+      if (text !== "") tags += tag.prefix + escapeKey(text)
+    }
+  }
+  return tags
 }
