@@ -14,6 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
+import * as v from "valibot"
 import { silentLogger } from "../src/core/log.ts"
 import { createSourceContext } from "../src/core/source-context.ts"
 import { builtinSources } from "../src/sources/index.ts"
@@ -40,9 +41,10 @@ const PROCESS_SOURCE = { type: "Process", name: "collectd", procRegex: "collectd
 // ---- 1. in-process CPU per tick -------------------------------------------------------------
 async function inProcess(configs: Array<Record<string, unknown>>): Promise<{ cpuMs: number; wallMs: number; forks: number }> {
   const sources = configs.map((config) => {
-    const cls = builtinSources[config.type as string]!.cls
+    // As the config loader builds them: the common keys as given, the source's own keys with their defaults.
+    const entry = builtinSources[config.type as string]!
     const { ctx } = createSourceContext({ log: silentLogger, stateDir: work, configDir: work })
-    return new cls(config, ctx)
+    return new entry.cls({ ...config, ...(v.parse(entry.options, config) as Record<string, unknown>) }, ctx)
   })
   const tick = () => Promise.all(sources.map((s) => s.probe()))
   for (let i = 0; i < 20; i++) await tick() // JIT warm-up

@@ -55,6 +55,8 @@ export { errorMessage } from "./core/log.ts"
 /** Masks a value (a header token a writer got from the environment) in every log line from now on. */
 export { registerSecret } from "./core/log.ts"
 export type { Logger } from "./core/log.ts"
+/** Text to stdout without Node's stream machinery (what DryRun prints with); EPIPE ends the process with 0. */
+export { writeStdout } from "./core/stdio.ts"
 export { FailureLatch } from "./core/failure-latch.ts"
 export type { FailureLatchWording } from "./core/failure-latch.ts"
 export { mapConcurrent } from "./core/concurrency.ts"

@@ -12,15 +12,11 @@ import { ConfigError } from "./config/errors.ts"
 import { findConfigFile } from "./config/load.ts"
 import { fullConfigSchema } from "./config/schema.ts"
 import { createLogger, errorMessage, LOG_LEVELS, redact, type LogLevel } from "./core/log.ts"
+import { writeStderr, writeStdout } from "./core/stdio.ts"
 import { builtinRegistry } from "./registry.ts"
 import { load, run, VERSION } from "./run.ts"
 
 const EXIT_CONFIG = 2
-
-// `pollect schema | head`: a reader that stops early is no error (and no stack trace).
-process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EPIPE") process.exit(0)
-})
 
 const configArg = {
   type: "string",
@@ -51,7 +47,7 @@ function levelOf(args: { "log-level": string; debug?: boolean }): LogLevel {
  * debug; these lines bypass the logger, so they are masked here.
  */
 function fail(error: unknown, level: string): never {
-  const print = (text: string) => process.stderr.write(redact(text) + "\n")
+  const print = (text: string) => writeStderr(redact(text) + "\n")
   if (error instanceof ConfigError) {
     print(error.describe())
     process.exit(EXIT_CONFIG)
@@ -74,7 +70,7 @@ const check = defineCommand({
       const file = findConfigFile(args.config)
       const config = await load(file, log)
       const sources = config.executors.reduce((n, e) => n + e.sources.length, 0)
-      process.stdout.write(`${file}: OK (${config.executors.length} executor(s), ${sources} source(s))\n`)
+      writeStdout(`${file}: OK (${config.executors.length} executor(s), ${sources} source(s))\n`)
     } catch (error) {
       fail(error, level)
     }
@@ -87,7 +83,7 @@ const schema = defineCommand({
     // Loaded for this command only: a daemon's start never evaluates the JSON Schema converter.
     const { toJsonSchema } = require("@valibot/to-json-schema") as typeof import("@valibot/to-json-schema")
     const jsonSchema = toJsonSchema(fullConfigSchema(builtinRegistry()), { errorMode: "ignore", typeMode: "input" })
-    process.stdout.write(JSON.stringify({ title: "pollect config", ...jsonSchema }, null, 2) + "\n")
+    writeStdout(JSON.stringify({ title: "pollect config", ...jsonSchema }, null, 2) + "\n")
   },
 })
 
@@ -97,7 +93,7 @@ const defaultConfig = defineCommand({
     description: "Print the embedded default config as JSON (install.sh writes it to /etc/pollect/config.json)",
   },
   run() {
-    process.stdout.write(JSON.stringify(DEFAULT_CONFIG, null, 2) + "\n")
+    writeStdout(JSON.stringify(DEFAULT_CONFIG, null, 2) + "\n")
   },
 })
 
@@ -122,10 +118,10 @@ const status = defineCommand({
     try {
       const { fetchStatus, statusExitCode, statusTable } = require("./status/status-table.ts") as typeof import("./status/status-table.ts")
       const doc = await fetchStatus(args.url, { insecure: args.insecure ?? false })
-      process.stdout.write(args.json ? `${JSON.stringify(doc, null, 2)}\n` : statusTable(doc))
+      writeStdout(args.json ? `${JSON.stringify(doc, null, 2)}\n` : statusTable(doc))
       process.exit(statusExitCode(doc))
     } catch (error) {
-      process.stderr.write(`pollect status: ${redact(errorMessage(error))}\n`)
+      writeStderr(`pollect status: ${redact(errorMessage(error))}\n`)
       process.exit(EXIT_CONFIG)
     }
   },
@@ -162,7 +158,7 @@ export const main = defineCommand({
     // citty runs this after a subcommand too; the subcommand already did the work.
     if (args._[0] && args._[0] in SUBCOMMANDS) return
     if (args.dependencies) {
-      process.stdout.write("pollect: no dependencies to install: every source and writer is built into this pollect\n")
+      writeStdout("pollect: no dependencies to install: every source and writer is built into this pollect\n")
       return
     }
     const level = levelOf(args)
@@ -178,4 +174,4 @@ export const main = defineCommand({
   },
 })
 
-if (import.meta.main) await runMain(main)
+if (import.meta.main) void runMain(main)

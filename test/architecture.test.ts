@@ -81,13 +81,13 @@ describe("architecture", () => {
     const dirs = readdirSync(join(SRC, kind)).filter((name) => statSync(join(SRC, kind, name)).isDirectory())
     it(`every built-in ${kind === "sources" ? "source" : "writer"} is registered from its own folder`, () => {
       const index = readFileSync(join(SRC, kind, "index.ts"), "utf8")
-      // Each entry: its options imported, its implementation required on first use.
+      // Each entry: its options and its implementation required on first use.
       const required = new Set([...index.matchAll(/require\("\.\/([^/"]+)\/index\.ts"\)/g)].map((m) => m[1]))
-      const options = new Set([...index.matchAll(/from "\.\/([^/"]+)\/options\.ts"/g)].map((m) => m[1]))
+      const options = new Set([...index.matchAll(/require\("\.\/([^/"]+)\/options\.ts"\)/g)].map((m) => m[1]))
       expect([...required].sort()).toEqual([...dirs].sort())
       expect([...options].sort()).toEqual([...dirs].sort())
-      // Nothing of a plugin's implementation is imported eagerly.
-      expect([...index.matchAll(/from "\.\/[^"]+\/index\.ts"/g)].map((m) => m[0])).toEqual([])
+      // Nothing of a plugin is imported eagerly.
+      expect([...index.matchAll(/from "\.\/[^"]+\/(?:index|options)\.ts"/g)].map((m) => m[0])).toEqual([])
       expect(Object.keys(classes).length).toBeGreaterThanOrEqual(dirs.length)
     })
     for (const dir of dirs) {

@@ -1,21 +1,25 @@
 /**
- * Plugins load on demand (issue 18): a config evaluates the implementations it uses and no other,
- * nor their npm dependencies; `pollect schema` and the registry itself evaluate none. Each case
+ * Plugins load on demand (issue 18): a config evaluates the options and implementations of the
+ * plugins it uses and of no other, nor other plugins' npm dependencies; `pollect schema` evaluates
+ * every plugin's options and no implementation; the registry itself evaluates neither. Each case
  * runs in a fresh process and reads what it required (Bun lists required modules in require.cache).
  */
 import { describe, expect, it } from "bun:test"
+import { existsSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 
 const ROOT = join(import.meta.dir, "..")
 const HEAVY = ["net-snmp", "systeminformation", "fast-xml-parser", "jose", "mqtt", "prom-client", "re2js"]
 
-/** The plugin folders and heavy npm packages a script's process evaluated. */
-function loadedBy(script: string): { plugins: string[]; packages: string[] } {
+/** The plugin folders whose implementation (index.ts) or options.ts, and the heavy npm packages, a script's process evaluated. */
+function loadedBy(script: string): { plugins: string[]; packages: string[]; options: string[] } {
   const code = `${script}
 const keys = Object.keys(require.cache)
-const plugins = [...new Set(keys.map((k) => /src\\/(?:sources|writers)\\/([^/]+)\\/index\\.ts$/.exec(k)?.[1]).filter(Boolean))].sort()
+const folders = (file) => [...new Set(keys.map((k) => new RegExp("src/(?:sources|writers)/([^/]+)/" + file + "$").exec(k)?.[1]).filter(Boolean))].sort()
+const plugins = folders("index\\\\.ts")
+const options = folders("options\\\\.ts")
 const packages = ${JSON.stringify(HEAVY)}.filter((p) => keys.some((k) => k.includes("/node_modules/" + p + "/")))
-console.log(JSON.stringify({ plugins, packages }))`
+console.log(JSON.stringify({ plugins, packages, options }))`
   const child = Bun.spawnSync([process.execPath, "-e", code], { cwd: ROOT, stderr: "pipe" })
   if (child.exitCode !== 0) throw new Error(child.stderr.toString())
   return JSON.parse(child.stdout.toString().trim().split("\n").at(-1) as string)
@@ -26,8 +30,8 @@ import { builtinRegistry } from "./src/registry.ts"
 import { fullConfigSchema } from "./src/config/schema.ts"`
 
 describe("plugins load on demand", () => {
-  it("the registry alone evaluates no plugin", () => {
-    expect(loadedBy(`${imports}\nbuiltinRegistry()`)).toEqual({ plugins: [], packages: [] })
+  it("the registry alone evaluates no plugin, not even its options", () => {
+    expect(loadedBy(`${imports}\nbuiltinRegistry()`)).toEqual({ plugins: [], packages: [], options: [] })
   })
 
   it("a config of LoadAvg and Prometheus evaluates those two and prom-client, nothing else", () => {
@@ -35,6 +39,7 @@ describe("plugins load on demand", () => {
     expect(loadedBy(`${imports}\nawait resolveConfig(${JSON.stringify(config)}, builtinRegistry(), { env: {} })`)).toEqual({
       plugins: ["load-avg", "prometheus"],
       packages: ["prom-client"],
+      options: ["load-avg", "prometheus"],
     })
   })
 
@@ -51,13 +56,18 @@ describe("plugins load on demand", () => {
     }
     const loaded = loadedBy(`${imports}\nawait resolveConfig(${JSON.stringify(config)}, builtinRegistry(), { env: {} })`)
     expect(loaded.plugins).toEqual(["plex", "snmp-get"])
+    expect(loaded.options).toEqual(["plex", "snmp-get"])
     expect(loaded.packages).toContain("net-snmp")
     expect(loaded.packages).toContain("fast-xml-parser")
     expect(loaded.packages).not.toContain("systeminformation")
     expect(loaded.packages).not.toContain("mqtt")
   })
 
-  it("the JSON Schema of every plugin's options evaluates no implementation", () => {
-    expect(loadedBy(`${imports}\nfullConfigSchema(builtinRegistry())`)).toEqual({ plugins: [], packages: [] })
+  it("the JSON Schema evaluates every plugin's options and no implementation", () => {
+    const folders = ["sources", "writers"].flatMap((kind) =>
+      readdirSync(join(ROOT, "src", kind)).filter((name) => existsSync(join(ROOT, "src", kind, name, "options.ts"))),
+    )
+    expect(folders.length).toBeGreaterThan(30)
+    expect(loadedBy(`${imports}\nfullConfigSchema(builtinRegistry())`)).toEqual({ plugins: [], packages: [], options: folders.sort() })
   })
 })

@@ -2,6 +2,7 @@
  * Logging to stderr, one line per event. Secrets registered here are masked in every line,
  * so a password that ends up in an error message (a URL with credentials, say) never reaches the log.
  */
+import { writeStderr } from "./stdio.ts"
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -53,7 +54,7 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions = {}, scope?: string): Logger {
   const threshold = LOG_LEVELS.indexOf(options.level ?? "info")
-  const write = options.write ?? ((line: string) => process.stderr.write(line + "\n"))
+  const write = options.write ?? ((line: string) => writeStderr(line + "\n"))
   const prefix = scope ? `[${scope}] ` : ""
   const emit = (level: LogLevel) => (message: string) => {
     if (LOG_LEVELS.indexOf(level) < threshold) return

@@ -1,28 +1,38 @@
 import { Source, Writer, type OptionsSchema, type SourceClass, type WriterClass } from "./plugin.ts"
 
 /**
- * What the registry knows of a plugin: its option schema at once (validation, `pollect check` and
- * `pollect schema` need no more), its class only when asked. Built-ins are listed with
- * `lazyPlugin(options, () => require("./load-avg/index.ts").LoadAvgSource)`, so a config that uses
- * LoadAvg and Prometheus evaluates those two implementations (and their npm dependencies) and no
- * other; the compiled binary still holds every plugin.
+ * What the registry knows of a plugin: its `type` at once, its option schema when a config names
+ * it (validation, `pollect check` and `pollect schema` need no more), its class when it runs.
+ * Built-ins are listed with
+ * `lazyPlugin(() => require("./load-avg/options.ts").options, () => require("./load-avg/index.ts").LoadAvgSource)`,
+ * so a config that uses LoadAvg and Prometheus evaluates the options and implementations of those
+ * two (and their npm dependencies) and of no other; the compiled binary still holds every plugin.
+ * Evaluating every plugin's options at start cost a daemon about 8 MB (bench/RESULTS.md, "Footprint").
  */
 export interface PluginEntry<C extends SourceClass | WriterClass> {
+  /** The option schema: evaluates the plugin's options.ts on first use. */
   readonly options: OptionsSchema
   /** The class: evaluates the implementation on first use, the same class every time after. */
   readonly cls: C
 }
 
 /**
- * A built-in's entry: `load` runs once, on the first read of `cls`.
+ * A built-in's entry: each loader runs once, on the first read of `options` or `cls`.
  *
  * @example
- * LoadAvg: lazyPlugin(loadAvgOptions, () => require("./load-avg/index.ts").LoadAvgSource)
+ * LoadAvg: lazyPlugin(
+ *   () => require("./load-avg/options.ts").options,
+ *   () => require("./load-avg/index.ts").LoadAvgSource,
+ * )
  */
-export function lazyPlugin<C extends SourceClass | WriterClass>(options: OptionsSchema, load: () => C): PluginEntry<C> {
+export function lazyPlugin<C extends SourceClass | WriterClass>(loadOptions: () => OptionsSchema, load: () => C): PluginEntry<C> {
+  let options: OptionsSchema | undefined
   let cls: C | undefined
   return {
-    options,
+    get options() {
+      options ??= loadOptions()
+      return options
+    },
     get cls() {
       cls ??= load()
       return cls

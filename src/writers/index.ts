@@ -6,39 +6,38 @@
  */
 import type { WriterClass } from "../api.ts"
 import { lazyPlugin, type PluginEntry } from "../core/registry.ts"
-import { options as dryRunOptions } from "./dry-run/options.ts"
-import { options as prometheusOptions } from "./prometheus/options.ts"
-import { options as graphiteOptions } from "./graphite/options.ts"
-import { options as mqttOptions } from "./mqtt/options.ts"
-import { options as otelOptions } from "./otel/options.ts"
-import { options as remoteWriteOptions } from "./remote-write/options.ts"
-import { options as influxdbOptions } from "./influxdb/options.ts"
-import { options as prometheusSslOptions } from "./prometheus-ssl/options.ts"
 
 const dryRunPlugin = lazyPlugin<WriterClass>(
-  dryRunOptions,
+  () => (require("./dry-run/options.ts") as typeof import("./dry-run/options.ts")).options,
   () => (require("./dry-run/index.ts") as typeof import("./dry-run/index.ts")).DryRunWriter,
 )
 const prometheusPlugin = lazyPlugin<WriterClass>(
-  prometheusOptions,
+  () => (require("./prometheus/options.ts") as typeof import("./prometheus/options.ts")).options,
   () => (require("./prometheus/index.ts") as typeof import("./prometheus/index.ts")).PrometheusWriter,
 )
 // 1.2's HTTPS exporter: the Prometheus writer with 1.2's keys (port, key, cert); both load on first use.
-const prometheusSslPlugin = lazyPlugin<WriterClass>(prometheusSslOptions, () =>
-  (require("./prometheus-ssl/index.ts") as typeof import("./prometheus-ssl/index.ts")).prometheusSslWriter(prometheusPlugin.cls),
+const prometheusSslPlugin = lazyPlugin<WriterClass>(
+  () => (require("./prometheus-ssl/options.ts") as typeof import("./prometheus-ssl/options.ts")).options,
+  () => (require("./prometheus-ssl/index.ts") as typeof import("./prometheus-ssl/index.ts")).prometheusSslWriter(prometheusPlugin.cls),
 )
 const graphitePlugin = lazyPlugin<WriterClass>(
-  graphiteOptions,
+  () => (require("./graphite/options.ts") as typeof import("./graphite/options.ts")).options,
   () => (require("./graphite/index.ts") as typeof import("./graphite/index.ts")).GraphiteWriter,
 )
-const mqttPlugin = lazyPlugin<WriterClass>(mqttOptions, () => (require("./mqtt/index.ts") as typeof import("./mqtt/index.ts")).MqttWriter)
-const otelPlugin = lazyPlugin<WriterClass>(otelOptions, () => (require("./otel/index.ts") as typeof import("./otel/index.ts")).OtelWriter)
+const mqttPlugin = lazyPlugin<WriterClass>(
+  () => (require("./mqtt/options.ts") as typeof import("./mqtt/options.ts")).options,
+  () => (require("./mqtt/index.ts") as typeof import("./mqtt/index.ts")).MqttWriter,
+)
+const otelPlugin = lazyPlugin<WriterClass>(
+  () => (require("./otel/options.ts") as typeof import("./otel/options.ts")).options,
+  () => (require("./otel/index.ts") as typeof import("./otel/index.ts")).OtelWriter,
+)
 const remoteWritePlugin = lazyPlugin<WriterClass>(
-  remoteWriteOptions,
+  () => (require("./remote-write/options.ts") as typeof import("./remote-write/options.ts")).options,
   () => (require("./remote-write/index.ts") as typeof import("./remote-write/index.ts")).RemoteWriteWriter,
 )
 const influxdbPlugin = lazyPlugin<WriterClass>(
-  influxdbOptions,
+  () => (require("./influxdb/options.ts") as typeof import("./influxdb/options.ts")).options,
   () => (require("./influxdb/index.ts") as typeof import("./influxdb/index.ts")).InfluxDBWriter,
 )
 

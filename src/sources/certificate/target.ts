@@ -1,5 +1,4 @@
 /** Where to probe: `url` (pollect 1.2's key: `https://host[:port]`) or `host`/`port`. */
-import { isIP } from "node:net"
 
 export interface Target {
   host: string
@@ -23,7 +22,7 @@ export function urlTarget(url: string): Target {
 }
 
 export function hostTarget(host: string, port: number, label = `${host}:${port}`): Target {
-  return { host, port, servername: isIP(host) ? undefined : host, label }
+  return { host, port, servername: isIpLiteral(host) ? undefined : host, label }
 }
 
 /** A URL the schema accepts: parses, has a host, and a port or a scheme with a default one. */
@@ -38,4 +37,12 @@ export function urlProblem(url: string): string | undefined {
       ? (error as Error).message.slice(url.length + 2)
       : "expected a URL (https://host[:port])"
   }
+}
+
+/**
+ * An IP address is no server name (SNI). node:net is required here, not imported: this file is
+ * part of the option schema every start evaluates, and node:net costs ~8 MB (bench/RESULTS.md).
+ */
+function isIpLiteral(host: string): boolean {
+  return (require("node:net") as typeof import("node:net")).isIP(host) !== 0
 }

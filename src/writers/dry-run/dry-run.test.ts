@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
+import type { Writer } from "../../core/plugin.ts"
 import { ValueSet } from "../../core/value-set.ts"
 import { DryRunWriter, formatTick } from "./index.ts"
 import { writerConformance } from "../../../test/conformance/writer.ts"
@@ -11,24 +12,22 @@ function tuples(lines: string[]): string[] {
   return lines.flatMap((line) => [...line.matchAll(/\('([^']*)', \((\d+), ([^)]+)\)\)/g)].map((m) => `${m[1]} ${m[3]}`))
 }
 
-/** What the writer prints to the real process.stdout, captured while a case runs. */
+/**
+ * What the writer prints, taken at its line sink (`out`, which writes to fd 1 by default: the
+ * default is tested against a real pipe in src/core/stdio.test.ts and through the binary).
+ */
 function stdoutCapture() {
   const printed: string[] = []
-  const original = process.stdout.write
   return {
     config: {},
-    attach: () => {
-      process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-        const text = typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk)
-        if (text.startsWith("('")) printed.push(...text.split("\n").filter(Boolean))
-        else return (original as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest)
-        return true
-      }) as typeof process.stdout.write
+    attach: (writer: Writer) => {
+      const out = (writer as DryRunWriter).out
+      expect(typeof out).toBe("function")
+      ;(writer as DryRunWriter).out = (line: string) => {
+        printed.push(line)
+      }
     },
     received: () => tuples(printed),
-    close: () => {
-      process.stdout.write = original
-    },
   }
 }
 

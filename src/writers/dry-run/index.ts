@@ -3,7 +3,7 @@
  * `('pollect.loadavg.mid', (1508478781, 0.01)), ('pollect.loadavg.short', (1508478781, 0.0))`.
  * Values print as Python floats (Graphite stores floats), in the order the sources gave them.
  */
-import { Writer, graphitePaths, type SourceResult } from "../../api.ts"
+import { Writer, graphitePaths, writeStdout, type SourceResult } from "../../api.ts"
 import { pyFloat, pyStr } from "../../lib/util/py-repr.ts"
 import { type DryRunOptions, options } from "./options.ts"
 
@@ -11,7 +11,7 @@ export class DryRunWriter extends Writer<DryRunOptions> {
   static override readonly options = options
 
   /** Where lines go; stdout unless a test says otherwise. */
-  out: (line: string) => void = (line) => process.stdout.write(line + "\n")
+  out: (line: string) => void = (line) => writeStdout(line + "\n")
 
   override write(results: SourceResult[]): void {
     const line = formatTick(results)

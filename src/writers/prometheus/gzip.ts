@@ -2,13 +2,17 @@
  * The gzip form of `/metrics`, built so that a scrape compresses only what changed since the
  * last one. The page is pollect's own metrics (small, new every scrape) followed by the
  * sources' series (large, changed only when a result lands). The series are deflated once per
- * SeriesStore version and kept; a scrape deflates only the head, ending it with a sync flush
- * (a byte-aligned block boundary), and joins the two into one gzip member: a deflate stream may
- * continue with the blocks of another (they refer to nothing before their own start), and the
- * CRC-32 of the whole is combined from the two parts' CRCs. Any gzip decoder reads the result.
+ * SeriesStore version and kept; a scrape puts the head in front as stored (uncompressed)
+ * deflate blocks, which end on a byte boundary, and joins the two into one gzip member: a
+ * deflate stream may continue with the blocks of another (they refer to nothing before their
+ * own start), and the CRC-32 of the whole is combined from the two parts' CRCs. Any gzip
+ * decoder reads the result.
+ *
+ * Bun's own deflate and CRC-32 (Bun.deflateSync, Bun.hash.crc32), not node:zlib: evaluating
+ * node:zlib costs a daemon about 6 MB of memory (bench/RESULTS.md, "Footprint"), and Bun's
+ * deflate cannot end a part with a sync flush, hence the stored head. The head is a few KB
+ * that changes every scrape; storing it costs no CPU, deflating it saved those few KB.
  */
-import { constants, crc32, deflateRawSync } from "node:zlib"
-
 /**
  * zlib level 1: at 10k series (~500 KB) it takes ~0.9 ms and gives ~77 KB, level 6 ~4.9 ms for
  * ~51 KB (measured on the build machine, bench/RESULTS.md). The agent runs on routers and NAS
@@ -36,12 +40,17 @@ export class GzipBody {
     let cached = this.tail
     if (!cached || cached.version !== version) {
       const bytes = Buffer.from(tail)
-      cached = this.tail = { version, deflated: deflateRawSync(bytes, { level: GZIP_LEVEL }), crc: crc32(bytes), length: bytes.length }
+      cached = this.tail = {
+        version,
+        deflated: Bun.deflateSync(bytes, { level: GZIP_LEVEL }),
+        crc: Bun.hash.crc32(bytes),
+        length: bytes.length,
+      }
       this.deflations++
     }
     const headBytes = Buffer.from(head)
-    const headDeflated = deflateRawSync(headBytes, { level: GZIP_LEVEL, finishFlush: constants.Z_SYNC_FLUSH })
-    const crc = crc32Combine(crc32(headBytes), cached.crc, cached.length)
+    const headDeflated = storedBlocks(headBytes)
+    const crc = crc32Combine(Bun.hash.crc32(headBytes), cached.crc, cached.length)
     const size = (headBytes.length + cached.length) >>> 0
     const out = new Uint8Array(HEADER.length + headDeflated.length + cached.deflated.length + 8)
     out.set(HEADER, 0)
@@ -52,6 +61,31 @@ export class GzipBody {
     trailer.setUint32(4, size, true)
     return out
   }
+}
+
+/** Longest stored block (LEN is 16 bits). */
+const STORED_MAX = 0xffff
+
+/**
+ * `bytes` as non-final stored deflate blocks (RFC 1951, 3.2.4): per block one byte holding
+ * BFINAL 0 and BTYPE 00 (the rest of the byte is padding to the boundary), LEN and its one's
+ * complement NLEN (little-endian), then the bytes as they are. Exported for tests.
+ */
+export function storedBlocks(bytes: Uint8Array): Uint8Array {
+  const blocks = Math.ceil(bytes.length / STORED_MAX)
+  const out = new Uint8Array(bytes.length + blocks * 5)
+  let at = 0
+  for (let start = 0; start < bytes.length; start += STORED_MAX) {
+    const length = Math.min(STORED_MAX, bytes.length - start)
+    out[at] = 0
+    out[at + 1] = length & 0xff
+    out[at + 2] = length >>> 8
+    out[at + 3] = ~length & 0xff
+    out[at + 4] = (~length >>> 8) & 0xff
+    out.set(bytes.subarray(start, start + length), at + 5)
+    at += 5 + length
+  }
+  return out
 }
 
 /**

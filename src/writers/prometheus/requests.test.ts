@@ -10,7 +10,7 @@ import type { Logger } from "../../core/log.ts"
 import { SelfMetrics } from "../../core/self-metrics.ts"
 import { ValueSet } from "../../core/value-set.ts"
 import { resultOf, writerContext } from "../../../test/helpers/context.ts"
-import { acceptsGzip, crc32Combine, GzipBody } from "./gzip.ts"
+import { acceptsGzip, crc32Combine, GzipBody, storedBlocks } from "./gzip.ts"
 import { FAILED_REQUESTS, PrometheusWriter, requestPath, type PrometheusOptions } from "./index.ts"
 import { crc32 } from "node:zlib"
 
@@ -255,5 +255,21 @@ describe("Prometheus exporter: gzip", () => {
     const a = Buffer.from("abc")
     const b = Buffer.from("d".repeat(70_000))
     expect(crc32Combine(crc32(a), crc32(b), b.length)).toBe(crc32(Buffer.concat([a, b])))
+  })
+
+  it("a head longer than one stored block (64 KiB) splits into blocks that gzip(1) reads back", () => {
+    const head = Array.from({ length: 9000 }, (_, i) => `pollect_probe_duration_seconds{source="s${i}"} 0.00${i}\n`).join("")
+    expect(head.length).toBeGreaterThan(2 * 0xffff)
+    const tail = 'pollect_loadavg{time="short"} 0.5\n'.repeat(5000)
+    const zipped = new GzipBody().build(head, tail, 1)
+    expect(gunzipSync(zipped).toString()).toBe(head + tail)
+    const gzip = Bun.spawnSync(["gzip", "-d", "-c"], { stdin: zipped })
+    expect(gzip.exitCode).toBe(0)
+    expect(gzip.stdout.toString()).toBe(head + tail)
+    // Stored blocks of at most 65535 bytes: each one byte of header (BFINAL 0, BTYPE 00), LEN, NLEN, then the bytes.
+    const blocks = storedBlocks(Buffer.from(head))
+    expect(blocks.length).toBe(head.length + Math.ceil(head.length / 0xffff) * 5)
+    expect([...blocks.subarray(0, 5)]).toEqual([0, 0xff, 0xff, 0, 0])
+    expect(storedBlocks(new Uint8Array(0)).length).toBe(0)
   })
 })

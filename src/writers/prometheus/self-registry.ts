@@ -4,7 +4,7 @@
  * asked, the standard `process_*` metrics from our own collector (not prom-client's defaults,
  * which are wrong under Bun). The metric objects are made once; scrapes only refill them.
  */
-import { Counter, Gauge, Registry } from "prom-client"
+import { Counter, Gauge, Registry } from "./prom-client-parts.ts"
 import { promSafe, type ProbeStat, type SelfMetrics, type SelfMetricsSnapshot } from "../../api.ts"
 import { readProcessStats } from "./process-stats.ts"
 
