@@ -45,7 +45,7 @@ const config = {
   tempDirName: ".stryker-tmp",
   symlinkNodeModules: true,
   cleanTempDir: true,
-  ignorePatterns: ["dist", "reports", "test/artifacts", ".tmp", "*.log"],
+  ignorePatterns: ["dist", "reports", "test/artifacts", ".tmp", "*.log", ".stryker-tmp", ".fx-*", "*.bun-build", "bench/.pollect-bench-*"],
   reporters: ["clear-text", "progress", "json"],
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0, reportScoreTable: true, reportMutants: true },

@@ -254,20 +254,23 @@ async function main() {
     const ranged = args.parts.map((part) => RANGE.exec(part)).find((m) => m && rel(resolve(ROOT, m[1]!)) === file)
     return ranged ? `${file}:${ranged[2]}-${ranged[3]}` : file
   })
+  // Each run has a temp folder of its own: runs of several engineers at once never see (or
+  // delete) each other's sandboxes.
+  const tempDirName = `${baseConfig.tempDirName ?? ".stryker-tmp"}/${name}-${process.pid}`
   const config = {
     ...baseConfig,
     mutate,
+    tempDirName,
     commandRunner: { command },
     jsonReporter: { fileName: reportFile },
     ...(args.concurrency ? { concurrency: args.concurrency } : {}),
   }
-  const tempDir = join(ROOT, baseConfig.tempDirName ?? ".stryker-tmp")
+  const tempDir = join(ROOT, tempDirName)
   mkdirSync(tempDir, { recursive: true })
-  const configFile = join(tempDir, `${name}.${process.pid}.config.json`)
+  const configFile = join(tempDir, "config.json")
   writeFileSync(configFile, JSON.stringify(config, null, 2))
   rmSync(join(ROOT, reportFile), { force: true })
 
-  const sandboxesBefore = new Set(readdirSync(tempDir))
   const started = Date.now()
   // Stryker is a Node program (its workers talk over Node IPC); the tests it runs are bun's.
   const stryker = Bun.spawn(["node", join(ROOT, "node_modules/@stryker-mutator/core/bin/stryker.js"), "run", configFile], {
@@ -279,11 +282,8 @@ async function main() {
   process.on("SIGTERM", stop)
   const exitCode = await stryker.exited
   const elapsed = Date.now() - started
-  rmSync(configFile, { force: true })
-  // Stryker keeps its sandbox when a run fails or is stopped; this run's own go (others' stay).
-  for (const entry of readdirSync(tempDir)) {
-    if (entry.startsWith("sandbox-") && !sandboxesBefore.has(entry)) rmSync(join(tempDir, entry), { recursive: true, force: true })
-  }
+  // Stryker keeps its sandbox when a run fails or is stopped: this run's folder goes, whatever happened.
+  rmSync(tempDir, { recursive: true, force: true })
   if (!existsSync(join(ROOT, reportFile))) fail(`stryker exited ${exitCode} without a report (${duration(elapsed)})`)
 
   const s = summarise(JSON.parse(readFileSync(join(ROOT, reportFile), "utf8")) as Report)

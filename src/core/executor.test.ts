@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test"
-import { Executor, type SourceSlot } from "./executor.ts"
+import { Executor, emptyResult, type SourceSlot } from "./executor.ts"
 import { createLogger } from "./log.ts"
 import { Source, type Writer } from "./plugin.ts"
 import { SelfMetrics } from "./self-metrics.ts"
@@ -320,5 +320,160 @@ describe("Executor", () => {
     expect(performance.now() - started).toBeLessThan(5000)
     expect(batch.batches).toHaveLength(1)
     expect(lines.some((l) => l.includes("writer Hanging failed: write did not finish within 1 s"))).toBe(true)
+  })
+
+  it("two failing writers are latched apart: each one's failure is logged, even with the same message", async () => {
+    const { executor, lines } = setup([() => 1], {
+      writers: [new RecordingWriter({ type: "First", throws: "disk full" }), new RecordingWriter({ type: "Second", throws: "disk full" })],
+    })
+    await executor.tick()
+    expect(lines.filter((l) => l.includes("WARN")).map((l) => l.replace(/^\S+ /, ""))).toEqual([
+      "WARN  writer First failed: disk full",
+      "WARN  writer Second failed: disk full",
+    ])
+  })
+
+  it("exposes its slots and writers as configured", () => {
+    const partial = new RecordingWriter({ type: "Partial", partial: true })
+    const batch = new RecordingWriter({ type: "Batch" })
+    const { executor } = setup([() => 1], { writers: [batch, partial] })
+    expect(executor.writers).toEqual([batch, partial])
+    expect(executor.slots.map((s) => s.id)).toEqual(["executors[0].sources[0]"])
+    expect([executor.collection, executor.tickTimeMs]).toEqual(["pollect", 1000])
+  })
+
+  it("onResult and onTick get each probe's and the tick's duration in ms; self-metrics the probe's in seconds", async () => {
+    const lines: string[] = []
+    const log = createLogger({ level: "debug", write: (line) => lines.push(line) })
+    const { ctx, setSignal } = createSourceContext({ log, stateDir: "/tmp", configDir: "/tmp" })
+    const slot: SourceSlot = {
+      id: "executors[0].sources[0]",
+      type: "Slow",
+      labels: {},
+      source: new FnSource(async () => (await sleep(20), 1), ctx),
+      setSignal,
+      tickTimeMs: 1000,
+      timeoutMs: 5000,
+    }
+    const probes: number[] = []
+    const ticks: { startedAtMs: number; durationMs: number; probed: number; failed: number }[] = []
+    const selfMetrics = new SelfMetrics()
+    const executor = new Executor({
+      collection: "pollect",
+      tickTimeMs: 1000,
+      threads: 1,
+      slots: [slot],
+      writers: [],
+      log,
+      selfMetrics,
+      wallNow: () => 1_508_478_781_500,
+      onResult: (_, durationMs) => probes.push(durationMs),
+      onTick: (tick) => ticks.push(tick),
+    })
+    const before = performance.now()
+    await executor.tick()
+    const elapsed = performance.now() - before
+    // Lower bounds from the 20 ms sleep (less a timer's rounding), upper bounds from the tick as the test saw it.
+    expect(probes).toHaveLength(1)
+    expect(probes[0]!).toBeGreaterThanOrEqual(15)
+    expect(probes[0]!).toBeLessThanOrEqual(elapsed)
+    expect(ticks).toHaveLength(1)
+    expect(ticks[0]!.startedAtMs).toBe(1_508_478_781_500)
+    expect([ticks[0]!.probed, ticks[0]!.failed]).toEqual([1, 0])
+    expect(ticks[0]!.durationMs).toBeGreaterThanOrEqual(probes[0]!)
+    expect(ticks[0]!.durationMs).toBeLessThanOrEqual(elapsed)
+    const seconds = selfMetrics.snapshot().probes[0]!.durationSeconds
+    expect(seconds).toBeGreaterThanOrEqual(0.015)
+    expect(seconds).toBeLessThanOrEqual(elapsed / 1000)
+  })
+
+  it("without clocks given, uses the monotonic clock for due times and the wall clock for timestamps", async () => {
+    const log = createLogger({ level: "debug", write: () => {} })
+    const { ctx, setSignal } = createSourceContext({ log, stateDir: "/tmp", configDir: "/tmp" })
+    const slot: SourceSlot = {
+      id: "executors[0].sources[0]",
+      type: "S0",
+      labels: {},
+      source: new FnSource(() => 1, ctx),
+      setSignal,
+      tickTimeMs: 3_600_000,
+      timeoutMs: 1000,
+    }
+    const results: { time: number; timeMs?: number }[] = []
+    const executor = new Executor({
+      collection: "pollect",
+      tickTimeMs: 1000,
+      threads: 1,
+      slots: [slot],
+      writers: [],
+      log,
+      selfMetrics: new SelfMetrics(),
+      onResult: (result) => results.push(result),
+    })
+    const before = Date.now()
+    expect((await executor.tick()).probed).toBe(1)
+    const after = Date.now()
+    // An hour's tickTime: the second tick, moments later, is not due.
+    expect((await executor.tick()).probed).toBe(0)
+    expect(results).toHaveLength(1)
+    expect(results[0]!.timeMs!).toBeGreaterThanOrEqual(before)
+    expect(results[0]!.timeMs!).toBeLessThanOrEqual(after)
+    expect(results[0]!.time).toBe(Math.floor(results[0]!.timeMs! / 1000))
+  })
+
+  it("a failed probe's result has no sets, its error, and the slot's timeout in seconds", async () => {
+    const partial = new RecordingWriter({ type: "Partial", partial: true })
+    const { executor } = setup(
+      [
+        () => {
+          throw new Error("down")
+        },
+      ],
+      { writers: [partial], timeoutMs: 2500 },
+    )
+    await executor.tick()
+    expect(partial.received).toEqual([
+      {
+        id: "executors[0].sources[0]",
+        collection: "pollect",
+        type: "S0",
+        name: undefined,
+        labels: {},
+        time: 1508478781,
+        timeMs: 1_508_478_781_500,
+        sets: [],
+        error: "down",
+        timeoutSeconds: 2.5,
+      },
+    ])
+  })
+})
+
+describe("emptyResult", () => {
+  const slot = {
+    id: "executors[1].sources[0]",
+    type: "LoadAvg",
+    name: "local",
+    labels: { site: "a" },
+    tickTimeMs: 10_000,
+    timeoutMs: 1500,
+  } as unknown as SourceSlot
+
+  it("a slot's result with no values, its timeout in seconds; timeMs defaults to the time's whole seconds", () => {
+    expect(emptyResult(slot, "pollect", 1_508_478_781)).toEqual({
+      id: "executors[1].sources[0]",
+      collection: "pollect",
+      type: "LoadAvg",
+      name: "local",
+      labels: { site: "a" },
+      time: 1_508_478_781,
+      timeMs: 1_508_478_781_000,
+      sets: [],
+      timeoutSeconds: 1.5,
+    })
+  })
+
+  it("takes the tick's milliseconds when given", () => {
+    expect(emptyResult(slot, "pollect", 1_508_478_781, 1_508_478_781_500).timeMs).toBe(1_508_478_781_500)
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test"
-import { Scheduler, type Job } from "./scheduler.ts"
+import { Scheduler, systemClock, type Job } from "./scheduler.ts"
 import { FakeClock } from "../../test/helpers/fake-clock.ts"
 
 /** A job whose runs the test finishes by hand. */
@@ -182,5 +182,140 @@ describe("Scheduler", () => {
     expect(old.starts).toEqual([0])
     expect(next.starts.length).toBeGreaterThanOrEqual(2)
     await scheduler.stop()
+  })
+
+  it("a job added before start() waits for start(); one added after stop() never runs", async () => {
+    const clock = new FakeClock()
+    const runs: number[] = []
+    const job: Job = { name: "x", intervalMs: 1_000, run: async () => runs.push(clock.now()) }
+    const scheduler = new Scheduler([], () => {}, clock)
+    scheduler.add(job)
+    await clock.advance(1_500)
+    expect(runs).toEqual([])
+    scheduler.start()
+    await clock.advance(1_000)
+    expect(runs).toEqual([1_500, 2_000])
+    await scheduler.stop()
+    const late: number[] = []
+    scheduler.add({ name: "late", intervalMs: 1_000, run: async () => late.push(clock.now()) })
+    await clock.advance(3_000)
+    expect(late).toEqual([])
+    expect(runs).toEqual([1_500, 2_000])
+  })
+
+  it("a job removed and added again runs on its new schedule only, not also on the old timer", async () => {
+    const clock = new FakeClock()
+    const runs: number[] = []
+    const job: Job = { name: "x", intervalMs: 1_000, run: async () => runs.push(clock.now()) }
+    const scheduler = new Scheduler([job], () => {}, clock)
+    scheduler.start()
+    await clock.advance(300)
+    await scheduler.remove(job)
+    await clock.advance(200)
+    scheduler.add(job)
+    await clock.advance(2_500)
+    expect(runs).toEqual([0, 500, 1_000, 2_000, 3_000])
+    await scheduler.stop()
+  })
+
+  it("stop() called by a run takes effect at once: no other job starts, no timer is left to fire after a restart", async () => {
+    const clock = new FakeClock()
+    const runs: string[] = []
+    let scheduler: Scheduler
+    const stopper: Job = {
+      name: "stopper",
+      intervalMs: 1_000,
+      run: async () => {
+        runs.push(`stopper@${clock.now()}`)
+        if (runs.length === 1) void scheduler.stop()
+      },
+    }
+    const other: Job = { name: "other", intervalMs: 1_000, run: async () => runs.push(`other@${clock.now()}`) }
+    scheduler = new Scheduler([stopper, other], () => {}, clock)
+    scheduler.start()
+    await clock.advance(2_500)
+    expect(runs).toEqual(["stopper@0"])
+    scheduler.start()
+    await clock.advance(1_000)
+    // The restart's own runs only: at start and at the next boundary, once each.
+    expect(runs).toEqual(["stopper@0", "stopper@2500", "other@2500", "stopper@3000", "other@3000"])
+    await scheduler.stop()
+  })
+
+  it("a run that stops the scheduler from a timer leaves no timer armed: a restart runs once per boundary", async () => {
+    const clock = new FakeClock()
+    const runs: number[] = []
+    let scheduler: Scheduler
+    const job: Job = {
+      name: "x",
+      intervalMs: 1_000,
+      run: async () => {
+        runs.push(clock.now())
+        if (runs.length === 2) void scheduler.stop()
+      },
+    }
+    scheduler = new Scheduler([job], () => {}, clock)
+    scheduler.start()
+    await clock.advance(4_500)
+    expect(runs).toEqual([0, 1_000])
+    scheduler.start()
+    await clock.advance(1_000)
+    expect(runs).toEqual([0, 1_000, 4_500, 5_000])
+    await scheduler.stop()
+  })
+
+  it("stop() with nothing running resolves true at once", async () => {
+    const clock = new FakeClock()
+    const scheduler = new Scheduler([{ name: "x", intervalMs: 1_000, run: async () => {} }], () => {}, clock)
+    expect(await scheduler.stop()).toBe(true)
+    scheduler.start()
+    await clock.advance(10)
+    expect(await scheduler.stop()).toBe(true)
+  })
+
+  it("isRunning: only while a run is in progress", async () => {
+    const clock = new FakeClock()
+    const { job, finishAll } = manualJob(clock, 1_000)
+    const scheduler = new Scheduler([job], () => {}, clock)
+    expect(scheduler.isRunning).toBe(false)
+    scheduler.start()
+    expect(scheduler.isRunning).toBe(true)
+    finishAll()
+    await clock.advance(10)
+    expect(scheduler.isRunning).toBe(false)
+    await clock.advance(990)
+    expect(scheduler.isRunning).toBe(true)
+    finishAll()
+    expect(await scheduler.stop()).toBe(true)
+    expect(scheduler.isRunning).toBe(false)
+  })
+})
+
+describe("systemClock", () => {
+  it("now() is performance.now(), wallNow() is Date.now()", () => {
+    const mono = [performance.now(), systemClock.now(), performance.now()]
+    const wall = [Date.now(), systemClock.wallNow(), Date.now()]
+    for (const [before, at, after] of [mono, wall]) {
+      expect(at!).toBeGreaterThanOrEqual(before!)
+      expect(at!).toBeLessThanOrEqual(after!)
+    }
+  })
+
+  it("setTimeout() fires (before a later timer), clearTimeout() cancels", async () => {
+    const fired: string[] = []
+    systemClock.setTimeout(() => fired.push("kept"), 1)
+    const cancelled = systemClock.setTimeout(() => fired.push("cancelled"), 1)
+    systemClock.clearTimeout(cancelled)
+    // Timers fire in order of their due time, however loaded the machine: a later one comes after.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(fired).toEqual(["kept"])
+  })
+
+  it("is the scheduler's default: a job runs at start", async () => {
+    const runs: number[] = []
+    const scheduler = new Scheduler([{ name: "x", intervalMs: 60_000, run: async () => runs.push(1) }])
+    scheduler.start()
+    expect(await scheduler.stop()).toBe(true)
+    expect(runs).toEqual([1])
   })
 })
