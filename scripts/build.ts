@@ -18,7 +18,21 @@ export async function compile(
   target?: string,
   options: { executablePath?: string; bytecode?: boolean } = {},
 ): Promise<void> {
-  const argv = [process.execPath, "build", "src/main.ts", "--compile", "--minify", "--format=cjs", "--outfile", outfile]
+  // A standalone Bun executable would otherwise read `.env` and `bunfig.toml` from its working
+  // directory at start: a bunfig.toml there with `preload = ["./x.ts"]` ran that code inside
+  // pollect, and a `.env` there changed what ${VAR} in the config expands to.
+  const argv = [
+    process.execPath,
+    "build",
+    "src/main.ts",
+    "--compile",
+    "--minify",
+    "--format=cjs",
+    "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig",
+    "--outfile",
+    outfile,
+  ]
   if (options.bytecode ?? true) argv.push("--bytecode")
   if (target) argv.push(`--target=${target}`)
   if (options.executablePath) argv.push(`--compile-executable-path=${options.executablePath}`)

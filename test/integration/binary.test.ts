@@ -59,6 +59,28 @@ describe("compiled binary", () => {
     expect(stderr).not.toMatch(/\n\s+at /)
   })
 
+  it("ignores a bunfig.toml (its preload would run code inside pollect) and a .env in its working directory", async () => {
+    const cwd = tempDir("pollect-bin-cwd-")
+    writeFileSync(join(cwd, "bunfig.toml"), 'preload = ["./preload.ts"]\n')
+    writeFileSync(join(cwd, "preload.ts"), 'console.log("PRELOAD RAN")\n')
+    writeFileSync(join(cwd, ".env"), "POLLECT_TEST_FROM_DOTENV=yes\n")
+    const version = await pollect(["--version"], { cwd })
+    expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) })
+    const config = join(cwd, "config.json")
+    writeFileSync(
+      config,
+      JSON.stringify({
+        executors: [{ collection: "${POLLECT_TEST_FROM_DOTENV}", sources: [{ type: "LoadAvg" }], writer: { type: "DryRun" } }],
+      }),
+    )
+    const { stdout, stderr, code } = await pollect(["--config", config, "--once"], { cwd })
+    expect(stdout).not.toContain("PRELOAD")
+    expect({ code, stderr }).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("environment variable POLLECT_TEST_FROM_DOTENV is not set"),
+    })
+  })
+
   it("`check` validates without running; exit 0 or 2", async () => {
     const good = await pollect(["check", "--config", join(fixtures, "seed-readme.json")])
     expect(good.code).toBe(0)
