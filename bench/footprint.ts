@@ -2,6 +2,7 @@
  * Footprint of the compiled binary against Bun's floor, in one run (issue 18):
  * - the floor: a compiled Bun program (same build flags) that does what any agent must:
  *   Bun.serve on a port plus a 1 s timer reading /proc/loadavg, meminfo, net/dev and diskstats;
+ * - the stack floor: that plus citty and node:fs synchronous reads, which pollect cannot run without;
  * - pollect with the embedded default config (no --config: LoadAvg, MemoryUsage, DiskUsage,
  *   Interface, IO to the exporter), and with the seed README's config (--dry-run);
  * RSS, RssAnon (heap and other private memory) and RssFile after `--idle` seconds, and the time
@@ -10,7 +11,7 @@
  *
  *   npm run build && bun bench/footprint.ts [--binary dist/pollect] [--runs 15] [--idle 60]
  */
-import { writeFileSync } from "node:fs"
+import { rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
@@ -28,11 +29,7 @@ const runs = Number(values.runs)
 const idleSeconds = Number(values.idle)
 
 const work = tmpdir()
-const floorSource = join(work, "pollect-bench-floor-agent.ts")
-const floor = join(work, "pollect-bench-floor-agent")
-writeFileSync(
-  floorSource,
-  `const files = ["/proc/loadavg", "/proc/meminfo", "/proc/net/dev", "/proc/diskstats"]
+const FLOOR_BODY = `const files = ["/proc/loadavg", "/proc/meminfo", "/proc/net/dev", "/proc/diskstats"]
 let last = ""
 const read = async () => {
   const texts = await Promise.all(files.map((f) => Bun.file(f).text()))
@@ -42,20 +39,32 @@ const read = async () => {
 Bun.serve({ port: Number(process.env.FLOOR_PORT ?? 0), hostname: "127.0.0.1", fetch: () => new Response(last) })
 console.log(await read())
 setInterval(read, 1000)
-`,
-)
-const built = Bun.spawnSync([
-  process.execPath,
-  "build",
-  floorSource,
-  "--compile",
-  "--minify",
-  "--format=esm",
-  "--bytecode",
-  "--outfile",
-  floor,
-])
-if (built.exitCode !== 0) throw new Error(`building the floor failed: ${built.stderr}`)
+`
+/**
+ * The stack floor: the Bun floor plus what pollect cannot run without, whatever it does: the
+ * CLI library the project uses (citty, which evaluates node:util) and synchronous /proc reads
+ * (node:fs; async reads cost 4× the CPU per tick, bench/RESULTS.md "System sources").
+ */
+const STACK_HEAD = `import { readFileSync } from "node:fs"
+import { defineCommand, runMain } from "citty"
+await runMain(defineCommand({ meta: { name: "floor" }, args: { config: { type: "string" } }, run() {} }), { rawArgs: ["--config", "x"] })
+const sync = () => ["/proc/loadavg", "/proc/meminfo", "/proc/net/dev", "/proc/diskstats"].map((f) => readFileSync(f, "utf8").length)
+sync()
+setInterval(sync, 1000)
+`
+
+/** A compiled program (scripts/build.ts's flags, ESM for the top-level await: it has no lazy modules), built inside the repo so it resolves node_modules. */
+function compileFloor(name: string, code: string): string {
+  const source = join(import.meta.dir, `.${name}.ts`)
+  const out = join(work, name)
+  writeFileSync(source, code)
+  const built = Bun.spawnSync([process.execPath, "build", source, "--compile", "--minify", "--format=esm", "--bytecode", "--outfile", out])
+  rmSync(source, { force: true })
+  if (built.exitCode !== 0) throw new Error(`building ${name} failed: ${built.stderr}`)
+  return out
+}
+const floor = compileFloor("pollect-bench-floor-agent", FLOOR_BODY)
+const stackFloor = compileFloor("pollect-bench-stack-floor", STACK_HEAD + FLOOR_BODY)
 
 const firstDataConfig = join(work, "pollect-bench-first-data.json")
 writeFileSync(
@@ -111,8 +120,9 @@ async function idle(argv: string[], env: Record<string, string> = {}): Promise<M
 
 const port = () => String(20_000 + Math.floor(Math.random() * 20_000))
 console.log(`binary ${binary}; floor ${floor}; ${runs} runs; ${idleSeconds} s idle`)
-const [floorMem, defaultMem, seedMem] = await Promise.all([
+const [floorMem, stackMem, defaultMem, seedMem] = await Promise.all([
   idle([floor], { FLOOR_PORT: port() }),
+  idle([stackFloor], { FLOOR_PORT: port() }),
   // The embedded default config serves on 9001; the run gets its own port through the environment where it can.
   idle([binary, "--log-level", "error"]),
   idle([binary, "--config", seed, "--dry-run", "--log-level", "error"]),
@@ -122,15 +132,18 @@ const row = (name: string, m: Memory) =>
 console.log(`\n| after ${idleSeconds} s | RSS | RssAnon | RssFile | over the floor (RSS / anon) |`)
 console.log("| --- | ---: | ---: | ---: | ---: |")
 console.log(row("Bun floor (Bun.serve + 1 s /proc timer)", floorMem))
+console.log(row("stack floor (the Bun floor + citty + node:fs sync reads)", stackMem))
 console.log(row("pollect, embedded default config", defaultMem))
 console.log(row("pollect, seed README config, --dry-run", seedMem))
 
 const floorTimes = await firstData([floor], { FLOOR_PORT: port() })
+const stackTimes = await firstData([stackFloor], { FLOOR_PORT: port() })
 const pollectTimes = await firstData([binary, "--config", firstDataConfig, "--dry-run", "--log-level", "error"])
 const range = (xs: number[]) => `${median(xs).toFixed(1)} ms (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`
 console.log(`\n| exec → first line (median of ${runs}) | |`)
 console.log("| --- | ---: |")
 console.log(`| Bun floor | ${range(floorTimes)} |`)
+console.log(`| stack floor | ${range(stackTimes)} |`)
 console.log(
   `| pollect --dry-run, LoadAvg + MemoryUsage + Interface + IO | ${range(pollectTimes)} (+${(median(pollectTimes) - median(floorTimes)).toFixed(1)} ms) |`,
 )

@@ -25,7 +25,7 @@ const { values } = parseArgs({
     binary: { type: "string", default: "dist/pollect" },
     seconds: { type: "string", default: "120" },
     ticks: { type: "string", default: "300" },
-    warmup: { type: "string", default: "10" },
+    warmup: { type: "string", default: "30" },
   },
 })
 const binary = values.binary!

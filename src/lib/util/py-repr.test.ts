@@ -22,12 +22,35 @@ describe("pyFloat matches Python's repr(float(x))", () => {
     NaN,
     Infinity,
     -Infinity,
+    // Either side of where Python (1e-4, 1e16) and JavaScript (1e-7, 1e21) change notation.
+    9.999999999999999e-5,
+    0.00010000000000000002,
+    -1e-4,
+    -9.999999999999999e-5,
+    9999999999999998,
+    1.0000000000000002e16,
+    -1e16,
+    1e-7,
+    1e21,
+    1e15 + 0.5,
   ]
+  // And 2000 doubles spread over 40 decades, both signs (a fixed seed: the same every run).
+  let seed = 42
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+  const spread = Array.from({ length: 2000 }, () => (random() < 0.5 ? -1 : 1) * random() * 10 ** Math.floor(random() * 40 - 20))
   it("for every case, as python3 prints it", async () => {
     const script = `import math\nfor x in [${cases.map((n) => (Number.isNaN(n) ? "math.nan" : n === Infinity ? "math.inf" : n === -Infinity ? "-math.inf" : Object.is(n, -0) ? "-0.0" : n.toString())).join(", ")}]: print(repr(float(x)))`
     const proc = Bun.spawnSync(["python3", "-c", script])
     expect(proc.exitCode).toBe(0)
     expect(cases.map(pyFloat)).toEqual(proc.stdout.toString().trim().split("\n"))
+  })
+
+  it("for 2000 doubles of every magnitude, as python3 prints them", () => {
+    const proc = Bun.spawnSync(["python3", "-c", "import sys\nfor line in sys.stdin: print(repr(float(line)))"], {
+      stdin: Buffer.from(spread.map(String).join("\n")),
+    })
+    expect(proc.exitCode).toBe(0)
+    expect(spread.map(pyFloat)).toEqual(proc.stdout.toString().trim().split("\n"))
   })
 })
 

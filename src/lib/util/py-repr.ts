@@ -8,14 +8,16 @@ export function pyFloat(n: number): string {
   if (Number.isNaN(n)) return "nan"
   if (!Number.isFinite(n)) return n > 0 ? "inf" : "-inf"
   if (n === 0) return Object.is(n, -0) ? "-0.0" : "0.0"
+  const magnitude = Math.abs(n)
+  // Where Python prints fixed notation, JavaScript does too (it turns to exponents only below 1e-6 and from 1e21).
+  if (magnitude >= 1e-4 && magnitude < 1e16) {
+    const fixed = String(n)
+    return fixed.includes(".") ? fixed : fixed + ".0"
+  }
   const [mantissa, exp] = n.toExponential().split("e") as [string, string]
   const exponent = Number(exp)
-  if (exponent < -4 || exponent >= 16) {
-    const sign = exponent < 0 ? "-" : "+"
-    return `${mantissa}e${sign}${String(Math.abs(exponent)).padStart(2, "0")}`
-  }
-  const fixed = String(n)
-  return fixed.includes(".") ? fixed : fixed + ".0"
+  const sign = exponent < 0 ? "-" : "+"
+  return `${mantissa}e${sign}${String(Math.abs(exponent)).padStart(2, "0")}`
 }
 
 /**
@@ -32,8 +34,12 @@ function pyEscape(code: number): string {
   return "\\U" + hex.padStart(8, "0")
 }
 
+/** Printable ASCII (space to ~) but for `'` and `\`: repr() only quotes it. */
+const PLAIN = /^[\x20-\x26\x28-\x5b\x5d-\x7e]*$/
+
 /** repr(str): single quotes unless the text holds a single quote and no double quote; non-printable characters escaped. */
 export function pyStr(text: string): string {
+  if (PLAIN.test(text)) return `'${text}'` // printable ASCII without ' or \: nearly every path
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'"
   let out = quote
   for (const ch of text) {
