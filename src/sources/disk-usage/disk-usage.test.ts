@@ -7,7 +7,21 @@ import type { SourceClass } from "../../api.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { tempDir } from "../../../test/helpers/context.ts"
 import { replayHostCase } from "../../../test/helpers/host-replay.ts"
-import { DiskUsageSource, type StatFsFigures, listedTargets, mountedTargets, mountsFromFsSize, sanitizeDiskName } from "./index.ts"
+import {
+  DiskUsageSource,
+  type StatFsFigures,
+  diskSpace,
+  listedTargets,
+  mountedTargets,
+  mountsFromFsSize,
+  sanitizeDiskName,
+} from "./index.ts"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
+import { validateConfig } from "../../config/schema.ts"
+import { promName } from "../../core/naming.ts"
+import { builtinRegistry } from "../../registry.ts"
+import { resultOf } from "../../../test/helpers/context.ts"
+import { writeFileSync } from "node:fs"
 import { byGraphitePath, byPromSeries, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
 
@@ -161,5 +175,135 @@ tmpfs /srv tmpfs rw 0 0
       "DiskUsage",
     )
     expect(series.get('pollect_DiskUsage{disk="_",type="total"}')).toBe((await statfs("/")).blocks * (await statfs("/")).frsize)
+  })
+
+  it("a Windows path with backslashes is a path from the root like a / one", () => {
+    expect(["\\data\\logs", "C:\\Users\\me"].map(sanitizeDiskName)).toEqual(["_data_logs", "CUsersme"])
+  })
+
+  it("disks: a mount point is probed itself even when another mount names it as its device (bindfs)", () => {
+    const mounts = parseMounts(`/dev/sdb1 /data xfs rw 0 0
+/data /srv/data fuse.bindfs rw 0 0
+`)
+    expect(listedTargets(["/data"], mounts)).toEqual([{ label: "_data", path: "/data" }])
+    // the device, named as such, is probed where it is mounted
+    expect(listedTargets(["/dev/sdb1"], mounts)).toEqual([{ label: "_dev_sdb1", path: "/data" }])
+  })
+
+  it("every pseudo, memory-backed, layered and read-only image filesystem type is skipped unless listed", () => {
+    const types = [
+      "autofs",
+      "binfmt_misc",
+      "bpf",
+      "cgroup",
+      "cgroup2",
+      "configfs",
+      "debugfs",
+      "devpts",
+      "devtmpfs",
+      "efivarfs",
+      "erofs",
+      "fuse.gvfsd-fuse",
+      "fuse.lxcfs",
+      "fuse.portal",
+      "fusectl",
+      "hugetlbfs",
+      "iso9660",
+      "mqueue",
+      "nsfs",
+      "overlay",
+      "proc",
+      "pstore",
+      "ramfs",
+      "rootfs",
+      "rpc_pipefs",
+      "securityfs",
+      "selinuxfs",
+      "squashfs",
+      "sysfs",
+      "tmpfs",
+      "tracefs",
+      "nfsd",
+      "aufs",
+      "shm",
+      "none",
+      "devfs",
+      "map",
+      "nullfs",
+    ]
+    const table = [`/dev/vda / ext4 rw 0 0`, ...types.map((type, i) => `dev${i} /mnt/${type} ${type} rw 0 0`)].join("\n")
+    expect(mountedTargets(parseMounts(table), {})).toEqual([{ label: "_", path: "/" }])
+    expect(mountedTargets(parseMounts(table), { include: ["/mnt/.*"] })).toHaveLength(types.length)
+  })
+
+  it("a path below a file (ENOTDIR) is gone like a missing one: skipped, no error", async () => {
+    const file = join(tempDir(), "a-file")
+    writeFileSync(file, "")
+    expect(await diskSpace(join(file, "below"))).toBeUndefined()
+    const series = byPromSeries(
+      await makeClockedSource<DiskUsageSource>(DiskUsageSource, { type: "DiskUsage", disks: [join(file, "below")] }, { now: 0 }).probe(),
+      "DiskUsage",
+    )
+    expect(series.size).toBe(0)
+  })
+
+  it("sizes in fragments (frsize) when statfs gives them, else in bsize; an empty filesystem is 0 % used", async () => {
+    const figures = (f: StatFsFigures) => async () => f
+    // bsize is only the preferred I/O size; the block counts are in frsize units (statfs(2)).
+    expect(await diskSpace("/x", figures({ bsize: 131072, frsize: 512, blocks: 1000, bfree: 400, bavail: 300 }))).toEqual({
+      total: 512000,
+      used: 307200,
+      free: 153600,
+      percent: 66.7,
+    })
+    expect(await diskSpace("/x", figures({ bsize: 4096, blocks: 10, bfree: 5, bavail: 5 }))).toEqual({
+      total: 40960,
+      used: 20480,
+      free: 20480,
+      percent: 50,
+    })
+    expect(await diskSpace("/x", figures({ bsize: 4096, frsize: 4096, blocks: 0, bfree: 0, bavail: 0 }))).toEqual({
+      total: 0,
+      used: 0,
+      free: 0,
+      percent: 0,
+    })
+  })
+
+  it("mountsFromFsSize: entries without a mount point are dropped; no mount options there", () => {
+    expect(
+      mountsFromFsSize([
+        { fs: "/dev/disk3s1s1", type: "apfs", mount: "/" },
+        { fs: "map auto_home", type: "autofs", mount: "" },
+      ]),
+    ).toEqual([{ device: "/dev/disk3s1s1", mountPoint: "/", fsType: "apfs", options: "" }])
+  })
+
+  it("snake_case names carry the declared units: bytes, percent as a ratio", async () => {
+    useRoots("proc-edge-a")
+    const result = resultOf(
+      await makeClockedSource<DiskUsageSource>(DiskUsageSource, { type: "DiskUsage", disks: ["/"] }, { now: 0 }).probe(),
+      { type: "DiskUsage" },
+    )
+    const names = new Set(result.sets.flatMap((set) => set.values.map((value) => promName(result, set, value, "snake_case"))))
+    expect([...names].sort()).toEqual(["pollect_disk_usage_bytes", "pollect_disk_usage_ratio"])
+  })
+
+  it("config validation keeps disks, include and exclude (no unknown-key warning)", () => {
+    const checked = validateConfig(
+      { executors: [{ sources: [{ type: "DiskUsage", disks: ["/"], include: ["/mnt/.*"], exclude: ["/mnt/x"] }] }] },
+      builtinRegistry(),
+    )
+    if ("problems" in checked) throw new Error(checked.problems.join("\n"))
+    expect(checked.executors[0]!.sources[0]!.config).toMatchObject({ disks: ["/"], include: ["/mnt/.*"], exclude: ["/mnt/x"] })
+    expect(checked.warnings.filter((w) => w.includes("(DiskUsage)"))).toEqual([])
+  })
+
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(regenerated({ kind: "sources", type: "DiskUsage", aliases: [], cls: DiskUsageSource, dir: import.meta.dir, readme }, text)).toBe(
+      text,
+    )
   })
 })

@@ -3,11 +3,14 @@ import type { ValueSet } from "../../core/value-set.ts"
 import { netDevFromNetworkStats, parseNetDev } from "./net-dev.ts"
 import { InterfaceSource } from "./index.ts"
 import { byGraphitePath, byPromSeries, FIXTURES, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
-import { mkdirSync } from "node:fs"
+import { mkdirSync, readFileSync } from "node:fs"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
+import { validateConfig } from "../../config/schema.ts"
+import { builtinRegistry } from "../../registry.ts"
 import { join } from "node:path"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { tempDir } from "../../../test/helpers/context.ts"
-import { pointHostAt, replayHostCase } from "../../../test/helpers/host-replay.ts"
+import { pointHostAt, replayHostCase, withRoots } from "../../../test/helpers/host-replay.ts"
 
 sourceConformance({
   type: "Interface",
@@ -163,5 +166,36 @@ describe("Interface", () => {
       { iface: "utun0", rx_bytes: Number.NaN, tx_bytes: 0 },
     ])
     expect([...parsed]).toEqual([["en0", { rxBytes: 973529626n, txBytes: 976125n }]])
+  })
+
+  it("only the interface named exactly lo is left out by default: lowpan0 and bgp-lo (a dummy loopback) are reported", async () => {
+    const dir = join(import.meta.dir, "testdata/loopback-names")
+    const source = makeClockedSource<InterfaceSource>(InterfaceSource, { type: "Interface", includeTotal: true }, { now: 0 })
+    const probe = await withRoots({ proc: join(dir, "proc"), sys: join(dir, "no-such-sys") }, () => source.probe())
+    const names = new Set([...byPromSeries(probe, "Interface").keys()].map((k) => /interface="([^"]+)"/.exec(k)![1]))
+    expect([...names].sort()).toEqual(["bgp-lo", "eth0", "lowpan0"])
+  })
+
+  it("config validation keeps includeTotal, include, exclude and counterBits (no unknown-key warning)", () => {
+    const checked = validateConfig(
+      { executors: [{ sources: [{ type: "Interface", includeTotal: true, include: ["eth.*"], exclude: ["eth1"], counterBits: 32 }] }] },
+      builtinRegistry(),
+    )
+    if ("problems" in checked) throw new Error(checked.problems.join("\n"))
+    expect(checked.executors[0]!.sources[0]!.config).toMatchObject({
+      includeTotal: true,
+      include: ["eth.*"],
+      exclude: ["eth1"],
+      counterBits: 32,
+    })
+    expect(checked.warnings.filter((w) => w.includes("(Interface)"))).toEqual([])
+  })
+
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(regenerated({ kind: "sources", type: "Interface", aliases: [], cls: InterfaceSource, dir: import.meta.dir, readme }, text)).toBe(
+      text,
+    )
   })
 })

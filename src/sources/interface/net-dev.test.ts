@@ -23,6 +23,18 @@ describe("parseNetDev", () => {
     expect(parsed.get("ppp0")).toMatchObject({ rxBytes: 12345n, txBytes: 678n, txPackets: 2n })
   })
 
+  it("takes only lines with a name, a colon and all 16 counters", () => {
+    const header = "Inter-|   Receive |  Transmit\n face |bytes    packets|bytes    packets\n"
+    const counters = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1)).join(" ")
+    const parsed = parseNetDev(
+      header +
+        `  eth0: ${counters(16)}\n` +
+        // truncated (10 to 15 fields: 0, 1, 8 and 9 exist), no name, no colon at all
+        `  eth1: ${counters(10)}\n  eth2: ${counters(15)}\n   : ${counters(16)}\n${counters(16)}\n`,
+    )
+    expect([...parsed]).toEqual([["eth0", { rxBytes: 1n, rxPackets: 2n, txBytes: 9n, txPackets: 10n }]])
+  })
+
   itWithTools([DEBIAN_PYTHON], "matches psutil.net_io_counters(pernic=True) on this machine's recording", async () => {
     const theirs = (await psutil("proc-host", "{k: v._asdict() for k, v in psutil.net_io_counters(pernic=True).items()}")) as Record<
       string,

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "bun:test"
-import { mkdirSync } from "node:fs"
+import { mkdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
+import { validateConfig } from "../../config/schema.ts"
+import { promName } from "../../core/naming.ts"
+import { builtinRegistry } from "../../registry.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
-import { tempDir } from "../../../test/helpers/context.ts"
+import { resultOf, tempDir } from "../../../test/helpers/context.ts"
 import { pointHostAt, replayHostCase, withRoots } from "../../../test/helpers/host-replay.ts"
 import { diskstatsFromOsTotals, parseDiskstats } from "./diskstats.ts"
 import { IOSource } from "./index.ts"
@@ -160,5 +164,91 @@ describe("IO", () => {
       },
     )
     expect(diskstatsFromOsTotals({ disksIO: null, fsStats: { rx: 1, wx: 1 } }).size).toBe(0)
+  })
+
+  it("diskstatsFromOsTotals: one counter that is not a number (NaN, Infinity) gives nothing, not a half-read device", () => {
+    const fine = { disksIO: { rIO: 1, wIO: 2 }, fsStats: { rx: 1024, wx: 2048 } }
+    expect(diskstatsFromOsTotals(fine).size).toBe(1)
+    expect(diskstatsFromOsTotals({ ...fine, disksIO: { rIO: Number.NaN, wIO: 2 } }).size).toBe(0)
+    expect(diskstatsFromOsTotals({ ...fine, fsStats: { rx: 1024, wx: Number.POSITIVE_INFINITY } }).size).toBe(0)
+    expect(diskstatsFromOsTotals({ disksIO: { rIO: 1, wIO: 2 }, fsStats: null }).size).toBe(0)
+  })
+
+  // testdata/names: hand-made devices named as the kernel names them (and disk.0, a name with a dot).
+  const names = join(import.meta.dir, "testdata/names")
+  async function namesProbe() {
+    const clock = { now: 0 }
+    const source = makeClockedSource<IOSource>(IOSource, { type: "IO", counterBits: 64 }, clock)
+    await withRoots({ proc: join(names, "proc-a"), sys: join(names, "sys") }, () => source.probe())
+    clock.now += 10_000
+    return withRoots({ proc: join(names, "proc-b"), sys: join(names, "sys") }, () => source.probe())
+  }
+
+  it("only loop, ram, zram and fd devices by their whole name are left out: loop12 is, cloop0 (a disk in /sys/block) is not", async () => {
+    expect(disksOf(byPromSeries(await namesProbe(), "IO"))).toEqual(["cloop0", "disk_0", "sdaa"])
+  })
+
+  it("the disk label has dots replaced by _ (in Prometheus too, where a dot would be allowed)", async () => {
+    expect(byPromSeries(await namesProbe(), "IO").get('pollect_IO_reads_sec{disk="disk_0"}')).toBe(2)
+  })
+
+  it("64-bit counters: a drop from near 2^32 is a reset (no rate), not a 32-bit wrap; busy time still wraps at 32 bit", async () => {
+    const series = byPromSeries(await namesProbe(), "IO")
+    expect(series.has('pollect_IO_reads_sec{disk="sdaa"}')).toBe(false)
+    expect(series.get('pollect_IO_writes_sec{disk="sdaa"}')).toBe(100)
+    expect(series.get('pollect_IO_busy_percent{disk="sdaa"}')).toBe(10)
+  })
+
+  it("without /sys, partitions are told by the whole name: sdaa12, nvme10n12p13, mmcblk10p12 are; mmcblk0boot0, sdb1x are not", async () => {
+    const dir = join(import.meta.dir, "testdata/names-no-sys")
+    const clock = { now: 0 }
+    const source = makeClockedSource<IOSource>(IOSource, { type: "IO" }, clock)
+    const roots = { proc: join(dir, "proc"), sys: join(dir, "no-such-sys") }
+    await withRoots(roots, () => source.probe())
+    clock.now += 1000
+    expect(disksOf(byPromSeries(await withRoots(roots, () => source.probe()), "IO"))).toEqual([
+      "cloop0",
+      "hda",
+      // a loop device's partition is told by neither pattern: reported (with /sys it is not a disk)
+      "loop0p1",
+      "mmcblk0boot0",
+      "mmcblk10",
+      "nvme10n12",
+      // the mtip32xx driver's rssda1 (a partition) does not start like one: only /sys tells
+      "rssda1",
+      "sdaa",
+      "sdb1x",
+      "vdb",
+      "xvda",
+    ])
+  })
+
+  it("snake_case names carry the declared units (bytes per second, busy percent as busy_ratio)", async () => {
+    const result = resultOf(await namesProbe(), { type: "IO" })
+    const snake = Object.fromEntries(
+      result.sets.flatMap((set) =>
+        set.values.map((value) => [`${promName(result, set, value, "snake_case")}/${value.labelValues[0]}`, value.value]),
+      ),
+    )
+    expect(snake["pollect_io_read_bytes_per_second/sdaa"]).toBe((1000 * 512) / 10)
+    expect(snake["pollect_io_write_bytes_per_second/sdaa"]).toBe((10000 * 512) / 10)
+    expect(snake["pollect_io_busy_ratio/sdaa"]).toBe(10)
+    expect(snake["pollect_io_writes_per_second/sdaa"]).toBe(100)
+  })
+
+  it("config validation keeps include, exclude and counterBits (no unknown-key warning)", () => {
+    const checked = validateConfig(
+      { executors: [{ sources: [{ type: "IO", include: ["sd[a-z]"], exclude: ["sdb"], counterBits: 32 }] }] },
+      builtinRegistry(),
+    )
+    if ("problems" in checked) throw new Error(checked.problems.join("\n"))
+    expect(checked.executors[0]!.sources[0]!.config).toMatchObject({ include: ["sd[a-z]"], exclude: ["sdb"], counterBits: 32 })
+    expect(checked.warnings.filter((w) => w.includes("(IO)"))).toEqual([])
+  })
+
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(regenerated({ kind: "sources", type: "IO", aliases: [], cls: IOSource, dir: import.meta.dir, readme }, text)).toBe(text)
   })
 })

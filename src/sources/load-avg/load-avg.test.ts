@@ -28,6 +28,41 @@ describe("LoadAvg", () => {
     expect(() => parseLoadAvg("garbage")).toThrow("unexpected /proc/loadavg content")
   })
 
+  it("takes the first three fields whatever whitespace is around and between them", () => {
+    expect(parseLoadAvg("  0.50 0.25 0.10 2/300 999\n")).toEqual([0.5, 0.25, 0.1])
+    expect(parseLoadAvg("0.50  0.25\t\t0.10 2/300 999\n")).toEqual([0.5, 0.25, 0.1])
+  })
+
+  it("rejects fewer than three fields, and any one of them not a number", () => {
+    expect(() => parseLoadAvg("0.50 0.25\n")).toThrow('unexpected /proc/loadavg content: "0.50 0.25\\n"')
+    expect(() => parseLoadAvg("")).toThrow("unexpected /proc/loadavg content")
+    expect(() => parseLoadAvg("0.50 x 0.10 2/300 999\n")).toThrow("unexpected /proc/loadavg content")
+  })
+
+  it("quotes at most the first 60 characters of a bad file in the error", () => {
+    const text = `x${"y".repeat(59)}TAIL`
+    expect(() => parseLoadAvg(text)).toThrow(`unexpected /proc/loadavg content: ${JSON.stringify(text.slice(0, 60))}`)
+    expect(() => parseLoadAvg(text)).not.toThrow("TAIL")
+  })
+
+  it("without /proc/loadavg (macOS) takes the OS call's averages", () => {
+    const saved = process.env.POLLECT_PROCFS
+    process.env.POLLECT_PROCFS = `${import.meta.dir}/testdata/no-such-proc`
+    try {
+      const before = loadavg()
+      const set = makeSource<LoadAvgSource>(LoadAvgSource, { type: "LoadAvg" }).probe()
+      const after = loadavg()
+      expect(set.values.map((v) => v.labelValues[0])).toEqual(["short", "mid", "long"])
+      set.values.forEach((value, i) => {
+        expect(value.value).toBeGreaterThanOrEqual(Math.min(before[i]!, after[i]!))
+        expect(value.value).toBeLessThanOrEqual(Math.max(before[i]!, after[i]!))
+      })
+    } finally {
+      if (saved === undefined) delete process.env.POLLECT_PROCFS
+      else process.env.POLLECT_PROCFS = saved
+    }
+  })
+
   it("reads the live /proc: three values, each the kernel's own load average (as sysinfo(2) gives it) to the printed 0.01", () => {
     const before = loadavg()
     const set = makeSource<LoadAvgSource>(LoadAvgSource, { type: "LoadAvg" }).probe()

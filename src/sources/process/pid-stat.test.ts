@@ -50,6 +50,22 @@ describe("statStartTime, statName, statmResidentPages", () => {
     expect(statmResidentPages("25600 2809 1708 2 0 219 0\n")).toBe(2809)
     expect(statmResidentPages("25600\n")).toBeUndefined()
     expect(statmResidentPages("25600 x 1\n")).toBeUndefined()
+    // only two fields (the newline right after the second), or a second field that is not all digits
+    expect(statmResidentPages("25600 2809\n")).toBe(2809)
+    expect(statmResidentPages("25600 x2809 1\n")).toBeUndefined()
+    expect(statmResidentPages("25600 2809x 1\n")).toBeUndefined()
+  })
+
+  it('a line cut after the name: state "0" and zeros, as for missing fields', () => {
+    expect(parseProcStat("42 (x)")).toEqual({ pid: 42, name: "x", state: "0", utime: 0n, stime: 0n, startTime: 0n, vsize: 0, rssPages: 0 })
+    expect(parseProcStat("42 (x) S 1 ")).toMatchObject({ state: "S", utime: 0n, rssPages: 0 })
+  })
+
+  it("the name runs from the first `(` to the last `)`: none of them, or a `)` before the `(`, is garbage (quoted, cut at 60)", () => {
+    expect(statName("(init) S 0")).toBe("init")
+    expect(() => parseProcStat("1 )x( S")).toThrow(/unexpected/)
+    const long = `1 )${"y".repeat(80)}`
+    expect(() => statName(long)).toThrow(new Error(`unexpected /proc/<pid>/stat content: ${JSON.stringify(long.slice(0, 60))}`))
   })
 })
 
@@ -62,13 +78,24 @@ describe("pageSize", () => {
     expect(auxvPageSize(auxv(6n, 0n, 0n, 0n))).toBeUndefined()
     expect(auxvPageSize(auxv(6n, 5000n, 0n, 0n))).toBeUndefined()
     expect(auxvPageSize(new Uint8Array(5))).toBeUndefined()
+    // 4 KiB to 1 MiB, both ends included
+    expect(auxvPageSize(auxv(6n, 4096n, 0n, 0n))).toBe(4096)
+    expect(auxvPageSize(auxv(6n, 1048576n, 0n, 0n))).toBe(1048576)
+    expect(auxvPageSize(auxv(6n, 2097152n, 0n, 0n))).toBeUndefined()
+    expect(auxvPageSize(auxv(6n, 2048n, 0n, 0n))).toBeUndefined()
   })
 
   it("this machine's: statm's resident pages × pageSize() is VmRSS of this process", () => {
     const size = pageSize()!
-    // one read each; this test allocates nothing between them, the two agree to the page
-    const statm = readFileSync("/proc/self/statm", "utf8")
-    const status = readFileSync("/proc/self/status", "utf8")
+    // The runtime's own threads (the garbage collector) can touch pages between two reads: take
+    // a status read between two statm reads that agree, so both saw the same resident set.
+    let statm = ""
+    let status = ""
+    for (let attempt = 0; attempt < 50; attempt++) {
+      statm = readFileSync("/proc/self/statm", "utf8")
+      status = readFileSync("/proc/self/status", "utf8")
+      if (readFileSync("/proc/self/statm", "utf8") === statm) break
+    }
     expect(statmResidentPages(statm)! * size).toBe(statusBytes(status, "VmRSS")!)
   })
 })
@@ -89,5 +116,11 @@ Max locked memory         8388608              8388608              bytes
     expect(heldBudget(1_048_576)).toBe(MAX_HELD)
     expect(heldBudget(undefined)).toBe(MAX_HELD)
     expect(heldBudget(4)).toBe(0)
+  })
+
+  it("this process's budget is read from its own limits: under `ulimit -n 1000`, 125 processes", () => {
+    const script = `import { processHeldBudget } from ${JSON.stringify(`${import.meta.dir}/fd-budget.ts`)}; console.log(processHeldBudget(), processHeldBudget())`
+    const run = Bun.spawnSync(["sh", "-c", `ulimit -n 1000 && exec ${JSON.stringify(process.execPath)} -e ${JSON.stringify(script)}`])
+    expect(run.stdout.toString().trim()).toBe("125 125")
   })
 })

@@ -237,3 +237,126 @@ describe("a power feature with both powerN_input and powerN_average (testdata/am
     }
   })
 })
+
+describe("sensors output: edge cases of the parsers", () => {
+  it("knows getopt's refusals of -j with and without quotes (old glibc prints `-- j`)", () => {
+    for (const stderr of [
+      "sensors: invalid option -- 'j'",
+      "sensors: invalid option -- j",
+      "sensors: unrecognized option '-j'",
+      "sensors: unrecognized option -j",
+    ])
+      expect([stderr, sensorsJsonNotSupported(stderr)]).toEqual([stderr, true])
+  })
+
+  it("-j repairs: an indented `(label)` line, -nan, inf and -inf, nan without a blank", () => {
+    const quirky = `{
+   "coretemp-isa-0000":{
+      "Adapter": "ISA adapter",
+      "Core 0":{
+         "temp2_input": 41.000,
+         "temp2_max": -nan,
+         "temp2_crit": inf,
+         "temp2_min": -inf,
+         "temp2_crit_hyst":nan,
+         (temp2_emergency) 
+      }
+   }
+}
+`
+    expect(parseSensorsJson(quirky)[0]!.features).toEqual([{ label: "Core 0", values: { temp2_input: 41 } }])
+  })
+
+  it("-j: a document that is no object of chips is an error; chips and features that are no objects carry nothing", () => {
+    for (const text of ["[]", "null", "42", '"x"'])
+      expect(() => parseSensorsJson(text)).toThrow(new Error("sensors -j: expected a JSON object of chips"))
+    const chips = parseSensorsJson(`{
+      "a-isa-0000": null, "b-isa-0000": 5, "c-isa-0000": "x",
+      "d-isa-0000": { "Adapter": "ISA adapter", "note": "x", "nothing": null, "list": [1, 2], "n": 3, "t":{ "temp1_input": 1e999, "temp1_max": 80, "temp1_label": "CPU" } },
+      "e-isa-0000": { "Adapter": { "temp1_input": 30 } }
+    }`)
+    expect(chips).toEqual([
+      { name: "a-isa-0000", features: [] },
+      { name: "b-isa-0000", features: [] },
+      { name: "c-isa-0000", features: [] },
+      { name: "d-isa-0000", adapter: "ISA adapter", features: [{ label: "t", values: { temp1_max: 80 } }] },
+      // an "Adapter" that is no string is read as a feature of that name
+      { name: "e-isa-0000", features: [{ label: "Adapter", values: { temp1_input: 30 } }] },
+    ])
+  })
+
+  it("-j: broken JSON is quoted trimmed and cut at 120 characters", () => {
+    const text = `\n  Usage: sensors [OPTION]... [CHIP]...${"x".repeat(200)}\n`
+    expect(() => parseSensorsJson(text)).toThrow(`: ${JSON.stringify(text.trim().slice(0, 120))}`)
+  })
+
+  it("-u with CRLF line ends reads as with LF", () => {
+    expect(parseSensorsText(raw.replace(/\n/g, "\r\n"))).toEqual(parseSensorsText(raw))
+    // the atk0110's feature lines that begin with a blank end in `:` before the CR too
+    const atk = fixture("atk0110-sensors-u.txt")
+    expect(parseSensorsText(atk.replace(/\n/g, "\r\n"))).toEqual(parseSensorsText(atk))
+  })
+
+  it("-u: a line of blanks separates chips; a chip without an Adapter line keeps its first feature", () => {
+    const text =
+      "k10temp-pci-00c3\nTctl:\n  temp1_input: 45.000\n   \nnvme-pci-0400\nAdapter: PCI adapter\nComposite:\n  temp1_input: 35.850\n"
+    expect(parseSensorsText(text)).toEqual([
+      { name: "k10temp-pci-00c3", features: [{ label: "Tctl", values: { temp1_input: 45 } }] },
+      { name: "nvme-pci-0400", adapter: "PCI adapter", features: [{ label: "Composite", values: { temp1_input: 35.85 } }] },
+    ])
+  })
+
+  it("-u: lines that are neither header, adapter, feature nor value carry nothing", () => {
+    const text = [
+      "   stray",
+      "   Stray:",
+      "coretemp-isa-0000",
+      "Adapter: ISA adapter",
+      "  temp9_input: 20.000",
+      "Core 0:",
+      "  temp2_input: 41.000",
+      "  temp2_max: nan",
+      "(temp2_emergency)",
+      "  temp2_crit: 100.000",
+      // two blanks after the colon: still a value
+      "  temp2_crit_hyst:  90.000",
+    ].join("\n")
+    expect(parseSensorsText(text)).toEqual([
+      {
+        name: "coretemp-isa-0000",
+        adapter: "ISA adapter",
+        features: [{ label: "Core 0", values: { temp2_input: 41, temp2_crit: 100, temp2_crit_hyst: 90 } }],
+      },
+    ])
+  })
+
+  it("the subfeature that is a feature's value: exactly `<kind><n>_input` (and cpu<n>_vid, power<n>_average), any n", () => {
+    const kinds: [string, string][] = [
+      ["temp12_input", "temperature"],
+      ["in10_input", "voltage"],
+      ["cpu10_vid", "voltage"],
+      ["fan10_input", "fan"],
+      ["power10_input", "power"],
+      ["power10_average", "power"],
+      ["curr10_input", "current"],
+      ["energy10_input", "energy"],
+      ["humidity10_input", "humidity"],
+    ]
+    const chip = (names: string[]) => [{ name: "x-isa-0000", features: names.map((name) => ({ label: name, values: { [name]: 1 } })) }]
+    expect(sensorReadings(chip(kinds.map(([name]) => name))).map((r) => [r.subfeature, r.kind])).toEqual(kinds)
+    const notValues = kinds.flatMap(([name]) => [`x${name}`, `${name}_highest`])
+    notValues.push("cpuN_vid", "temp1_max", "fan1_min", "power1_average_interval")
+    expect(sensorReadings(chip(notValues))).toEqual([])
+  })
+
+  it("pollect 1.2's display units: M and G prefixes scale too (an energy counter in MJ, GJ); CRLF ends are trimmed", () => {
+    const text = "amd_energy-isa-0000\r\nAdapter: ISA adapter\r\nEsocket0:     3.51 MJ\r\nEsocket1:     1.25 GJ\r\n"
+    expect(pollect12Readings(text, true)).toEqual({
+      chips: ["amd_energy-isa-0000"],
+      readings: [
+        { device: "amd_energy-isa-0000", name: "esocket0", value: 3.51 * 1_000_000, unit: "J" },
+        { device: "amd_energy-isa-0000", name: "esocket1", value: 1.25 * 1_000_000_000, unit: "J" },
+      ],
+    })
+  })
+})

@@ -3,7 +3,7 @@
  * ≥ 3.5, or 3.4's refusal of `-j` and then `-u`), and once against the real lm-sensors.
  */
 import { describe, expect, it } from "bun:test"
-import { readFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { promName } from "../../core/naming.ts"
 import type { ValueSet } from "../../core/value-set.ts"
@@ -16,6 +16,9 @@ import { makeLoggedSource } from "../../../test/helpers/logged-source.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { pollectExposition, sideBySide } from "../../../test/helpers/python-1.2.ts"
 import { IN_CI, itWithTools } from "../../../test/helpers/tools.ts"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
+import { validateConfig } from "../../config/schema.ts"
+import { builtinRegistry } from "../../registry.ts"
 
 const f = (name: string) => join(import.meta.dir, "testdata/nct6798-amdgpu-nvme", name)
 
@@ -229,5 +232,128 @@ describe('Sensors under "compat": "1.2", side by side with pollect 1.2', () => {
     const source = makeSource<SensorsSource>(SensorsSource, { type: "Sensors", include: ["coretemp-*"] }, { compat: "1.2", log: lines })
     expect(await source.probe()).toEqual([])
     expect(lines.filter((l) => l.includes("WARN"))).toHaveLength(1)
+  })
+})
+
+describe("Sensors: options, messages and names", () => {
+  const noChipsJson = () => {
+    const none = join(tempDir(), "none.json")
+    writeFileSync(none, "{\n\n}\n")
+    return none
+  }
+
+  it("include and exclude null (as YAML's `include:` gives them) read every chip", async () => {
+    withFake(LM_SENSORS_36)
+    const sets = await makeSource<SensorsSource>(SensorsSource, { type: "Sensors", include: null, exclude: null }).probe()
+    const chips = new Set(sets.flatMap((s) => s.values.filter((v) => v.name === "temperature").map((v) => v.labelValues[0])))
+    expect(chips.size).toBe(5)
+  })
+
+  it("include/exclude leaving no chip: the warning says so, once", async () => {
+    withFake(LM_SENSORS_36)
+    const { source, lines } = makeLoggedSource<SensorsSource>(SensorsSource, { type: "Sensors", exclude: ["*"] })
+    await source.probe()
+    await source.probe()
+    expect(lines.filter((l) => l.includes("WARN"))).toEqual([expect.stringContaining("include/exclude leave no chip to read")])
+  })
+
+  it("no chip and nothing on stderr: the message has no empty reason", async () => {
+    withFake([{ args: "-j", stdoutFile: noChipsJson() }])
+    const error = await makeSource<SensorsSource>(SensorsSource, { type: "Sensors" })
+      .probe()
+      .catch((e) => e)
+    expect(error.message).toBe("sensors found no chips (load the hwmon drivers; sensors-detect tells which)")
+  })
+
+  it("the reason is stderr's first line with text, blank lines before it skipped", async () => {
+    withFake([
+      {
+        args: "-j",
+        stdoutFile: noChipsJson(),
+        stderr: "\n\nNo sensors found!\nMake sure you loaded all the kernel drivers you need.",
+        exit: 1,
+      },
+    ])
+    const error = await makeSource<SensorsSource>(SensorsSource, { type: "Sensors" })
+      .probe()
+      .catch((e) => e)
+    expect(error.message).toBe("sensors found no chips: No sensors found! (load the hwmon drivers; sensors-detect tells which)")
+  })
+
+  it("sensors gone after the fall-back to -u: the error still names the package", async () => {
+    withFake(LM_SENSORS_34)
+    const source = makeSource<SensorsSource>(SensorsSource, { type: "Sensors" })
+    await source.probe()
+    hideTool()
+    const error = await source.probe().catch((e) => e)
+    expect(error.message).toBe("sensors not found on PATH (install the lm-sensors package)")
+  })
+
+  it("snake_case names carry the units of current, energy (a counter) and humidity", async () => {
+    withFake([{ args: "-j", stdoutFile: join(import.meta.dir, "testdata/k10temp-energy-humidity/sensors-j.json") }])
+    const names = new Set(
+      Object.keys(snakeSeries(await makeSource<SensorsSource>(SensorsSource, { type: "Sensors" }).probe())).map((k) => k.split("{")[0]!),
+    )
+    expect([...names].filter((n) => /^pollect_sensors_(current|energy|humidity)_/.test(n)).sort()).toEqual([
+      "pollect_sensors_current_amperes",
+      "pollect_sensors_energy_joules_total",
+      "pollect_sensors_humidity_ratio",
+    ])
+  })
+
+  it("config validation keeps include, exclude and useBaseUnits (no unknown-key warning)", () => {
+    const checked = validateConfig(
+      { executors: [{ sources: [{ type: "Sensors", include: ["nvme-*"], exclude: ["nvme-pci-0600"], useBaseUnits: false }] }] },
+      builtinRegistry(),
+    )
+    if ("problems" in checked) throw new Error(checked.problems.join("\n"))
+    expect(checked.executors[0]!.sources[0]!.config).toMatchObject({ include: ["nvme-*"], exclude: ["nvme-pci-0600"], useBaseUnits: false })
+    expect(checked.warnings.filter((w) => w.includes("(Sensors)"))).toEqual([])
+  })
+
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(regenerated({ kind: "sources", type: "Sensors", aliases: [], cls: SensorsSource, dir: import.meta.dir, readme }, text)).toBe(
+      text,
+    )
+  })
+})
+
+describe('Sensors under "compat": "1.2": failures and warnings', () => {
+  const DISPLAY: FakeCase[] = [{ args: "''", stdoutFile: f("display.txt") }]
+
+  it("sensors missing: the error names the package", async () => {
+    hideTool()
+    const error = await makeSource<SensorsSource>(SensorsSource, { type: "Sensors" }, { compat: "1.2" })
+      .probe()
+      .catch((e) => e)
+    expect(error.message).toBe("sensors not found on PATH (install the lm-sensors package)")
+  })
+
+  it("no chips: the same failure as under 1.0, with sensors' reason", async () => {
+    const empty = join(tempDir(), "empty.txt")
+    await Bun.write(empty, "")
+    withFake([
+      { args: "''", stdoutFile: empty, stderr: "No sensors found!\nMake sure you loaded all the kernel drivers you need.", exit: 1 },
+    ])
+    const error = await makeSource<SensorsSource>(SensorsSource, { type: "Sensors" }, { compat: "1.2" })
+      .probe()
+      .catch((e) => e)
+    expect(error.message).toBe("sensors found no chips: No sensors found! (load the hwmon drivers; sensors-detect tells which)")
+  })
+
+  it("include matching some chips: no warning; matching none: one warning over several probes, saying why", async () => {
+    withFake(DISPLAY)
+    const some: string[] = []
+    const source = makeSource<SensorsSource>(SensorsSource, { type: "Sensors", include: ["nvme-*"] }, { compat: "1.2", log: some })
+    expect((await source.probe()).length).toBe(1)
+    await source.probe()
+    expect(some.filter((l) => l.includes("WARN"))).toEqual([])
+    const none: string[] = []
+    const nothing = makeSource<SensorsSource>(SensorsSource, { type: "Sensors", include: ["coretemp-*"] }, { compat: "1.2", log: none })
+    await nothing.probe()
+    await nothing.probe()
+    expect(none.filter((l) => l.includes("WARN"))).toEqual([expect.stringContaining("include/exclude leave no chip to read")])
   })
 })

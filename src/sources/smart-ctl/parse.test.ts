@@ -3,6 +3,7 @@ import { itWithTools } from "../../../test/helpers/tools.ts"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import {
+  attributeUnit,
   jsonNotSupported,
   parseSmartAttributesText,
   parseSmartJson,
@@ -284,5 +285,210 @@ describe("rawNumber", () => {
     expect(rawNumber("54781h+23m+45.123s")).toBe(54781)
     expect(rawNumber("0x000a")).toBe(10)
     expect(rawNumber("-")).toBeUndefined()
+  })
+})
+
+describe("edge cases of the parsers", () => {
+  /** The data as smartctl's JSON; the string "1e999" becomes the number literal (JSON.parse reads it as Infinity). */
+  const json = (data: Record<string, unknown>) => parseSmartJson(JSON.stringify(data).replaceAll('"1e999"', "1e999"))
+
+  it("standby: any exit code `-n standby,N` asks for; `power_mode` names the mode where it is given", () => {
+    expect(standbyMode("Device is in SLEEP mode, exit(10)")).toBe("SLEEP")
+    const data = JSON.parse(fixture("sdb-standby.json"))
+    data.smartctl.messages[0].string = "Device is in STANDBY (OS) mode, exit(2)"
+    data.power_mode = { ata_value: 0, name: "STANDBY" }
+    expect(parseSmartJson(JSON.stringify(data)).standby).toBe("STANDBY")
+  })
+
+  it("--json unknown: smartctl 6's answers to the long and the short option, getopt's with and without quotes", () => {
+    for (const text of [
+      "=======> UNRECOGNIZED OPTION: json",
+      "=======> UNRECOGNIZED OPTION: j",
+      "=======> UNRECOGNIZED OPTION:json",
+      "smartctl: invalid option -- 'j'",
+      "smartctl: invalid option -- j",
+    ])
+      expect([text, jsonNotSupported(text)]).toEqual([text, true])
+    expect(jsonNotSupported("=======> UNRECOGNIZED OPTION: jolly")).toBe(false)
+  })
+
+  it("rawNumber: leading blanks; hex only as a whole token", () => {
+    expect(rawNumber("  32 (Min/Max 20/45)")).toBe(32)
+    expect(rawNumber("10x20")).toBe(10)
+    expect(rawNumber("0x1fg")).toBe(0)
+  })
+
+  it("rawDurationSeconds: only a duration at the start, blanks around it allowed", () => {
+    expect(rawDurationSeconds("  301h+29m ")).toBe(301 * 3600 + 29 * 60)
+    expect(rawDurationSeconds("x301h+29m")).toBeUndefined()
+  })
+
+  it("attributeUnit: a temperature by the name's start only", () => {
+    expect(attributeUnit("Temperature_Celsius")).toBe("celsius")
+    expect(attributeUnit("Max_Temperature_Celsius")).toBe("")
+  })
+
+  it("JSON attributes: raw.value when there is no raw string, none without either; a duration in a unitless name is its first number", () => {
+    const reading = json({
+      ata_smart_attributes: {
+        table: [
+          null,
+          { name: "No_Id", raw: { value: 1, string: "1" } },
+          { id: 2, raw: { value: 1, string: "1" } },
+          { id: 5, name: "Reallocated_Sector_Ct", value: 100, raw: { value: 7 } },
+          { id: 6, name: "No_Raw", value: 100 },
+          { id: 240, name: "Head_Flying_Time", raw: { value: 0, string: "301h+29m" } },
+        ],
+      },
+    })
+    expect(reading.attributes).toEqual([
+      { id: 5, name: "Reallocated_Sector_Ct", normalized: 100, raw: 7 },
+      { id: 240, name: "Head_Flying_Time", normalized: undefined, raw: 301 },
+    ])
+  })
+
+  it("JSON: values of the wrong type are left out (a string number, an overflowing number, a non-boolean verdict)", () => {
+    const reading = json({
+      smartctl: { exit_status: "0" },
+      model_name: "  WDC WD30EFRX  ",
+      serial_number: "   ",
+      power_cycle_count: "23",
+      temperature: { current: "1e999" },
+      smart_status: { passed: "true" },
+      power_on_time: { minutes: 30 },
+    })
+    expect(reading).toEqual({
+      attributes: [],
+      errors: [],
+      exitStatus: undefined,
+      standby: undefined,
+      model: "WDC WD30EFRX",
+      serial: undefined,
+    })
+  })
+
+  it("JSON: power-on time is hours plus minutes / 60", () => {
+    expect(json({ power_on_time: { hours: 10, minutes: 30 } }).powerOnHours).toBe(10.5)
+  })
+
+  it("JSON: smartctl or its messages not objects; a message without text", () => {
+    expect(json({ smartctl: null, model_name: "X" }).model).toBe("X")
+    expect(
+      json({ smartctl: { messages: [null, "text", { severity: "error" }, { severity: "error", string: "open failed" }] } }).errors,
+    ).toEqual(["open failed"])
+  })
+
+  it("JSON: a document that is no object is an error naming the command; broken JSON quoted trimmed, cut at 120 characters", () => {
+    expect(() => parseSmartJson("[]")).toThrow(new Error("smartctl --json: expected a JSON object"))
+    const text = `\n  smartctl: garbage ${"x".repeat(200)}\n`
+    expect(() => parseSmartJson(text)).toThrow(new Error(`smartctl --json: not JSON: ${JSON.stringify(text.trim().slice(0, 120))}`))
+  })
+
+  it("JSON NVMe log: only numbers and lists of numbers; the log fills temperature, power-on hours and cycles where the top level has none", () => {
+    const reading = json({
+      nvme_smart_health_information_log: {
+        temperature: 40,
+        power_on_hours: 12,
+        power_cycles: 3,
+        text: "x",
+        huge: "1e999",
+        mixed: [1, "a"],
+        overflow: [1, "1e999"],
+        sensors: [40, 41],
+      },
+    })
+    expect(reading.nvmeLog).toEqual({ temperature: 40, power_on_hours: 12, power_cycles: 3, sensors: [40, 41] })
+    expect([reading.temperatureCelsius, reading.powerOnHours, reading.powerCycles]).toEqual([40, 12, 3])
+  })
+
+  it("--scan --json: entries that are no objects, without a name or that failed to open are skipped", () => {
+    const scan = JSON.stringify({
+      devices: [5, {}, { name: "  " }, { name: "/dev/sdc", open_error: "permission denied" }, { name: "/dev/sda", type: "sat" }],
+    })
+    expect(parseSmartScanJson(scan)).toEqual([{ name: "/dev/sda", type: "sat", protocol: undefined }])
+  })
+
+  it("--scan text: blanks around and between the fields, no comment; comment lines and other text skipped", () => {
+    const text = [
+      "/dev/sda -d sat # /dev/sda [SAT], ATA device",
+      "/dev/sdb  -d  sat",
+      "   /dev/sdc -d scsi # /dev/sdc, SCSI device",
+      "#/dev/sdd -d sat # not scanned",
+      "  #/dev/sde -d sat",
+      "x /dev/sdf -d sat",
+    ].join("\n")
+    expect(parseSmartScanText(text)).toEqual([
+      { name: "/dev/sda", type: "sat", protocol: "ATA" },
+      { name: "/dev/sdb", type: "sat", protocol: undefined },
+      { name: "/dev/sdc", type: "scsi", protocol: "SCSI" },
+    ])
+  })
+
+  it("text: numbered lines before the table's header are no attributes; a row without a raw number is skipped", () => {
+    expect(parseSmartAttributesText("1 23 x\n")).toEqual([])
+    const table = [
+      "ID# ATTRIBUTE_NAME          FLAG     VALUE WORST THRESH TYPE      UPDATED  WHEN_FAILED RAW_VALUE",
+      "  5 Reallocated_Sector_Ct   0x0033   100   100   010    Pre-fail  Always       -       -",
+      "  9 Power_On_Hours          0x0032   036   036   000    Old_age   Always       -       57479",
+    ].join("\n")
+    expect(parseSmartAttributesText(table)).toEqual([{ id: 9, name: "Power_On_Hours", normalized: 36, raw: 57479 }])
+  })
+
+  it("text with CRLF line ends reads as with LF (the table still ends at its blank line)", () => {
+    const text = readFileSync(join(import.meta.dir, "testdata/maxtor-error-log/hda.txt"), "utf8")
+    expect(parseSmartText(text.replace(/\n/g, "\r\n"))).toEqual(parseSmartText(text))
+  })
+
+  it("text: the first line of a key wins", () => {
+    expect(parseSmartText("Device Model:     FIRST\nDevice Model:     SECOND\n").model).toBe("FIRST")
+  })
+
+  it("text: no health line is no verdict, no NVMe log section is no NVMe data, nothing read is no error", () => {
+    const reading = parseSmartText("smartctl 6.6 2016-05-31 r4324 [x86_64-linux-4.9.0-8-amd64] (local build)\n")
+    expect(reading).toEqual({
+      attributes: [],
+      errors: [],
+      standby: undefined,
+      model: undefined,
+      serial: undefined,
+      temperatureCelsius: undefined,
+      powerOnHours: undefined,
+      powerCycles: undefined,
+    })
+  })
+
+  it("text: the open failure is the whole line", () => {
+    expect(parseSmartText("Smartctl open device: /dev/sdz failed: No such device\n").errors).toEqual([
+      "Smartctl open device: /dev/sdz failed: No such device",
+    ])
+  })
+
+  it("text: temperature from attribute 190 when there is no 194", () => {
+    const table = [
+      "ID# ATTRIBUTE_NAME          FLAG     VALUE WORST THRESH TYPE      UPDATED  WHEN_FAILED RAW_VALUE",
+      "190 Airflow_Temperature_Cel 0x0022   068   052   045    Old_age   Always       -       32 (Min/Max 21/32)",
+    ].join("\n")
+    expect(parseSmartText(table).temperatureCelsius).toBe(32)
+  })
+
+  it("text of a SCSI disk: product, health status, drive temperature and power-on time", () => {
+    const text = [
+      "=== START OF INFORMATION SECTION ===",
+      "Vendor:               SEAGATE",
+      "Product:              ST4000NM0023",
+      "Serial number:        Z1Z0XXXX",
+      "=== START OF READ SMART DATA SECTION ===",
+      "SMART Health Status: OK",
+      "Current Drive Temperature:     35 C",
+      "Drive Trip Temperature:        68 C",
+      "Accumulated power on time, hours:minutes 41520:30",
+    ].join("\n")
+    expect(parseSmartText(text)).toMatchObject({ model: "ST4000NM0023", healthPassed: true, temperatureCelsius: 35, powerOnHours: 41520.5 })
+    expect(parseSmartText(text.replace("35 C", "<not available>")).temperatureCelsius).toBeUndefined()
+  })
+
+  it("text NVMe log: a critical warning in hex", () => {
+    const text = fixture("nvme-6.txt").replace(/^Critical Warning:\s+0x00$/m, "Critical Warning:                   0x14")
+    expect(parseSmartText(text).nvme?.criticalWarning).toBe(0x14)
   })
 })

@@ -10,7 +10,10 @@ import { validateConfig } from "../../config/schema.ts"
 import { attributeUnit, SmartCtlSource } from "./index.ts"
 import { builtinSources } from "../index.ts"
 import type { ValueSet } from "../../core/value-set.ts"
-import { readFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
+import { builtinRegistry } from "../../registry.ts"
+import type { SourceContext } from "../../core/plugin.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
 import { fakeToolPerTest, fakeTools, type FakeCase } from "../../../test/helpers/fake-tool.ts"
@@ -405,5 +408,267 @@ describe('SmartCtl under "compat": "1.2", side by side with pollect 1.2', () => 
     const sets = await probe({ attributes: ["Power_On_Seconds"] })
     const values = [...byPromSeries(sets, "SmartCtl")].filter(([key]) => key.startsWith("pollect_SmartCtl{"))
     expect(values).toEqual([['pollect_SmartCtl{attribute="Power_On_Seconds",dev="hda"}', 5 * 3600 + 60 + 29]])
+  })
+})
+
+describe("SmartCtl: when a disk's data counts as read", () => {
+  const SCAN: FakeCase = { args: "--scan --json", stdoutFile: f("scan.json") }
+  /** One probe of sda alone, smartctl printing `data` as JSON and exiting with `exit`. */
+  async function sdaWith(data: Record<string, unknown>, exit = 0) {
+    const file = join(tempDir(), "sda.json")
+    writeFileSync(file, JSON.stringify(data))
+    withFake([SCAN, { args: "*/dev/sda", stdoutFile: file, exit }])
+    const lines: string[] = []
+    const source = makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl", devices: ["sda"] }, { log: lines })
+    return source.probe().then(
+      (sets) => ({ series: [...byPromSeries(sets, "SmartCtl")], lines }),
+      (error: Error) => ({ error: error.message }),
+    )
+  }
+
+  it("nothing but smartctl's own block: an error saying so", async () => {
+    expect(await sdaWith({ smartctl: { exit_status: 0 } })).toEqual({
+      error: "/dev/sda: smartctl exited with status 0 and reported no SMART data",
+    })
+  })
+
+  it("any one of model, attributes, NVMe log or health is data: no error, and only the values present", async () => {
+    expect(await sdaWith({ smartctl: { exit_status: 0 }, model_name: "WDC" })).toEqual({ series: [], lines: [] })
+    expect(await sdaWith({ smartctl: { exit_status: 0 }, smart_status: { passed: true } })).toEqual({
+      series: [['pollect_SmartCtl_health{device="sda",model="",serial=""}', 1]],
+      lines: [],
+    })
+    expect(
+      await sdaWith({
+        smartctl: { exit_status: 0 },
+        ata_smart_attributes: { table: [{ id: 5, name: "Reallocated_Sector_Ct", raw: { value: 7 } }] },
+      }),
+    ).toEqual({ series: [['pollect_SmartCtl_Reallocated_Sector_Ct{dev="sda"}', 7]], lines: [] })
+    expect(await sdaWith({ smartctl: { exit_status: 0 }, nvme_smart_health_information_log: { temperature: 40 } })).toEqual({
+      series: [['pollect_SmartCtl_current_temperature{device="sda",model="",serial=""}', 40]],
+      lines: [],
+    })
+  })
+
+  it("exit status bits 0 and 1 fail the read even with data (smartctl's error messages joined); bit 2 and up do not", async () => {
+    const data = JSON.parse(readFileSync(f("sda.json"), "utf8"))
+    data.smartctl.exit_status = 2
+    data.smartctl.messages = [
+      { string: "Read SMART Data failed: scsi error", severity: "error" },
+      { string: "Read SMART Thresholds failed", severity: "error" },
+    ]
+    expect(await sdaWith(data, 2)).toEqual({ error: "/dev/sda: Read SMART Data failed: scsi error; Read SMART Thresholds failed" })
+    data.smartctl.exit_status = 4
+    data.smartctl.messages = []
+    expect("series" in (await sdaWith(data, 4))).toBe(true)
+  })
+
+  it("JSON without exit_status: the process's exit code decides", async () => {
+    const data = JSON.parse(readFileSync(f("sda.json"), "utf8"))
+    delete data.smartctl.exit_status
+    expect(await sdaWith(data, 2)).toEqual({ error: "/dev/sda: smartctl exited with status 2 and reported no SMART data" })
+  })
+
+  it("smartctl 6: exit status 2 and nothing read, with no message of its own", async () => {
+    const empty = join(tempDir(), "empty.txt")
+    writeFileSync(empty, "smartctl 6.6 2016-05-31 r4324 [x86_64-linux-4.9.0-8-amd64] (local build)\n")
+    withFake([...SMARTCTL_6.slice(0, 2), { args: "*/dev/sda", stdoutFile: empty, exit: 2 }])
+    const error = await makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl", devices: ["sda"] })
+      .probe()
+      .catch((e) => e)
+    expect(error.message).toBe("/dev/sda: smartctl exited with status 2 and reported no SMART data")
+  })
+
+  it("smartctl 6: an open failure on stderr after output without a final newline", async () => {
+    const banner = join(tempDir(), "banner.txt")
+    writeFileSync(banner, "smartctl 6.6 2016-05-31 r4324 [x86_64-linux-4.9.0-8-amd64] (local build)")
+    withFake([
+      ...SMARTCTL_6.slice(0, 2),
+      { args: "*/dev/sda", stdoutFile: banner, stderr: "Smartctl open device: /dev/sda failed: No such device", exit: 2 },
+    ])
+    const error = await makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl", devices: ["sda"] })
+      .probe()
+      .catch((e) => e)
+    expect(error.message).toBe("/dev/sda: Smartctl open device: /dev/sda failed: No such device")
+  })
+})
+
+describe("SmartCtl: failures across disks and probes", () => {
+  it("every disk failing: their messages joined", async () => {
+    withFake([
+      { args: "--scan --json", stdoutFile: f("scan.json") },
+      { args: "*", stdoutFile: f("open-failed.json"), exit: 2 },
+    ])
+    const error = await makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl", devices: ["sd"] })
+      .probe()
+      .catch((e) => e)
+    expect(error.message).toBe(
+      "/dev/sda: Smartctl open device: /dev/sdz failed: No such device; /dev/sdb: Smartctl open device: /dev/sdz failed: No such device",
+    )
+  })
+
+  it("a disk that fails and then reads again: one warning, then `readable again`", async () => {
+    const cases = (sdb: FakeCase): FakeCase[] => [
+      { args: "--scan --json", stdoutFile: f("scan.json") },
+      { args: "*/dev/sda", stdoutFile: f("sda.json") },
+      sdb,
+    ]
+    const { source, lines } = makeLoggedSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl", devices: ["sd"] })
+    withFake(cases({ args: "*/dev/sdb", stdoutFile: f("open-failed.json"), exit: 2 }))
+    await source.probe()
+    withFake(cases({ args: "*/dev/sdb", stdoutFile: f("sda.json") }))
+    await source.probe()
+    await source.probe()
+    expect(lines.filter((l) => /WARN|INFO/.test(l)).map((l) => l.replace(/^.*(WARN|INFO)\S*\s+/, "$1 "))).toEqual([
+      expect.stringMatching(/^WARN .*\/dev\/sdb: Smartctl open device: \/dev\/sdz failed: No such device$/),
+      expect.stringMatching(/^INFO .*\/dev\/sdb: readable again$/),
+    ])
+  })
+
+  it("a disk whose output is not JSON is that disk's failure; the others report", async () => {
+    const garbage = join(tempDir(), "garbage.txt")
+    writeFileSync(garbage, "Segmentation fault\n")
+    withFake([
+      { args: "--scan --json", stdoutFile: f("scan.json") },
+      { args: "*/dev/sda", stdoutFile: garbage, exit: 139 },
+      { args: "*/dev/sdb", stdoutFile: f("sdb-standby.json"), exit: 2 },
+      { args: "*/dev/nvme0", stdoutFile: f("nvme.json") },
+    ])
+    const { source, lines } = makeLoggedSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl" })
+    const values = graphite(await source.probe())
+    expect(values["pollect.smartctl.current_temperature.nvme0.SAMSUNG_MZVL2256HCHQ-00B00.xxxxxxxx"]).toBe(36)
+    expect(lines.filter((l) => l.includes("WARN"))).toEqual([
+      expect.stringContaining('/dev/sda: smartctl --json: not JSON: "Segmentation fault"'),
+    ])
+  })
+
+  it("the probe's deadline passing while disks are read fails the whole probe, not the disks one by one", async () => {
+    withFake(SMARTCTL_7)
+    const source = makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl" })
+    const ctx = (source as unknown as { ctx: SourceContext }).ctx
+    const deadline = new AbortController()
+    const spawn = ctx.spawn
+    Object.defineProperty(ctx, "signal", { get: () => deadline.signal })
+    ctx.spawn = async (argv, options) => {
+      const result = await spawn(argv, { ...options, signal: deadline.signal })
+      if (argv.includes("--scan")) deadline.abort(new Error("probe deadline passed"))
+      return result
+    }
+    const error = await source.probe().catch((e) => e)
+    expect(error.message).toBe("probe deadline passed")
+  })
+
+  for (const [version, cases] of [
+    ["7", SMARTCTL_7],
+    ["6", SMARTCTL_6],
+  ] as const) {
+    it(`smartctl ${version} gone between the scan and the reads: the error names its package`, async () => {
+      withFake(cases)
+      const source = makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl", devices: ["nvme"] })
+      const ctx = (source as unknown as { ctx: SourceContext }).ctx
+      const spawn = ctx.spawn
+      ctx.spawn = async (argv, options) => {
+        const result = await spawn(argv, options)
+        if (argv.includes("--scan") && !argv.includes("--json")) hideTool()
+        if (argv.includes("--scan") && version === "7") hideTool()
+        return result
+      }
+      const error = await source.probe().catch((e) => e)
+      expect(error.message).toBe("/dev/nvme0: smartctl not found on PATH (install the smartmontools package)")
+    })
+  }
+
+  it("smartctl 6 gone on a later probe: the scan's error names its package", async () => {
+    withFake(SMARTCTL_6)
+    const source = makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl" })
+    await source.probe()
+    hideTool()
+    const error = await source.probe().catch((e) => e)
+    expect(error.message).toBe("smartctl not found on PATH (install the smartmontools package)")
+  })
+})
+
+describe("SmartCtl: options, scan entries and names", () => {
+  it("attributes and devices null (YAML's empty key): every attribute of every disk", async () => {
+    const fake = withFake(SMARTCTL_7)
+    const sets = await makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl", attributes: null, devices: null }).probe()
+    expect(fake.calls().filter((c) => c.includes("--all"))).toHaveLength(3)
+    expect(graphite(sets)["pollect.smartctl.Spin_Up_Time.sda"]).toBeDefined()
+  })
+
+  it("devices match at the start of the name only: `da` reads nothing", async () => {
+    const fake = withFake(SMARTCTL_7)
+    expect(await makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl", devices: ["da"] }).probe()).toEqual([])
+    expect(fake.calls().filter((c) => c.includes("--all"))).toEqual([])
+  })
+
+  it("a scanned device without a type is read without -d", async () => {
+    const scan = join(tempDir(), "scan.json")
+    writeFileSync(scan, JSON.stringify({ devices: [{ name: "/dev/sda" }] }))
+    const fake = withFake([
+      { args: "--scan --json", stdoutFile: scan },
+      { args: "--json --all -n standby /dev/sda", stdoutFile: f("sda.json") },
+    ])
+    await makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl" }).probe()
+    expect(fake.calls()).toEqual(["smartctl --scan --json", "smartctl --json --all -n standby /dev/sda"])
+  })
+
+  it("the raw values' label is dev for attributes in minutes and seconds too (testdata/maxtor-*)", async () => {
+    for (const [folder, series] of [
+      ["maxtor-5.32", 'pollect_SmartCtl_Power_On_Minutes{dev="hda"}'],
+      ["maxtor-power-on-seconds", 'pollect_SmartCtl_Power_On_Seconds{dev="hda"}'],
+    ] as const) {
+      const dir = join(import.meta.dir, "testdata", folder)
+      withFake([
+        { args: "*--json*", stdoutFile: f("json-unrecognized-6.txt"), exit: 1 },
+        { args: "--scan", stdoutFile: join(dir, "scan.txt") },
+        { args: "-i -H -A -n standby -d ata /dev/hda", stdoutFile: join(dir, "hda.txt") },
+      ])
+      expect([
+        ...byPromSeries(await makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl" }).probe(), "SmartCtl").keys(),
+      ]).toContain(series)
+    }
+  })
+
+  it("snake_case names carry the declared units and kinds (testdata/attribute-units, the NVMe disk)", async () => {
+    const dir = join(import.meta.dir, "testdata/attribute-units")
+    withFake([
+      { args: "--scan --json", stdoutFile: f("scan.json") },
+      { args: "*/dev/sda", stdoutFile: join(dir, "sda.json") },
+      { args: "*/dev/sdb", stdoutFile: f("sdb-standby.json"), exit: 2 },
+      { args: "*/dev/nvme0", stdoutFile: f("nvme.json") },
+    ])
+    const names = new Set(
+      snakeSeries(await makeSource<SmartCtlSource>(SmartCtlSource, { type: "SmartCtl" }).probe()).map((s) => s.split("{")[0]),
+    )
+    for (const name of [
+      "pollect_smart_ctl_temperature_cel_celsius",
+      "pollect_smart_ctl_airflow_temperature_celsius",
+      "pollect_smart_ctl_spindle_total_seconds",
+      "pollect_smart_ctl_spindle_seconds",
+      "pollect_smart_ctl_current_temperature_celsius",
+      "pollect_smart_ctl_power_cycles_total",
+      "pollect_smart_ctl_available_spare_ratio",
+      "pollect_smart_ctl_media_errors_total",
+    ])
+      expect([name, names.has(name)]).toEqual([name, true])
+  })
+
+  it("config validation keeps attributes and devices (no unknown-key warning)", () => {
+    const checked = validateConfig(
+      { executors: [{ sources: [{ type: "SmartCtl", attributes: ["Temperature_Celsius"], devices: ["sd[a-z]"] }] }] },
+      builtinRegistry(),
+    )
+    if ("problems" in checked) throw new Error(checked.problems.join("\n"))
+    expect(checked.executors[0]!.sources[0]!.config).toMatchObject({ attributes: ["Temperature_Celsius"], devices: ["sd[a-z]"] })
+    expect(checked.warnings.filter((w) => w.includes("(SmartCtl)"))).toEqual([])
+  })
+
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(regenerated({ kind: "sources", type: "SmartCtl", aliases: [], cls: SmartCtlSource, dir: import.meta.dir, readme }, text)).toBe(
+      text,
+    )
   })
 })
