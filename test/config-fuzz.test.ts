@@ -127,7 +127,7 @@ function cases(): Broken[] {
 describe(`config fuzz (seed ${SEED})`, () => {
   const broken = cases()
 
-  it(`${CASES} broken sample configs: every planted problem in one report, each under 50 ms`, async () => {
+  it(`${CASES} broken sample configs: every planted problem in one report, none slow (< 1 s: no input makes validation crawl)`, async () => {
     const misses: string[] = []
     let slowest = 0
     for (const [i, { config, paths }] of broken.entries()) {
@@ -145,7 +145,9 @@ describe(`config fuzz (seed ${SEED})`, () => {
         if (!problems.some((p) => p.startsWith(path))) misses.push(`case ${i}: no "${path}…" in ${JSON.stringify(problems)}`)
     }
     expect(misses).toEqual([])
-    expect(slowest).toBeLessThan(50)
+    // About 1 ms each when warm; the bound is for a pathological case (a regex or a nesting that
+    // crawls), with room for a loaded machine and the first case of a type loading its options.
+    expect(slowest).toBeLessThan(1000)
   })
 
   it(`${CLI_CASES} of them through pollect check: exit 2, no stack trace, < 5 s and < 150 MB each`, async () => {

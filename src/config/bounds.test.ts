@@ -37,7 +37,8 @@ describe("config bounds", () => {
     execFileSync("mkfifo", [fifo])
     const started = performance.now()
     expect(await problemOf(() => readConfigFile(fifo))).toContain("not a regular file")
-    expect(performance.now() - started).toBeLessThan(1000)
+    // Opening the FIFO would wait for a writer forever; the bound is generous for a loaded machine (~1 ms here).
+    expect(performance.now() - started).toBeLessThan(10_000)
   })
 
   it("a file over 1 MiB is refused before it is read", async () => {
@@ -140,13 +141,15 @@ describe("config bounds", () => {
     expect(await problemOf(() => parseConfigText('{"a": 1}\0\0'))).toBe("not a text file (it holds NUL bytes)")
   })
 
-  it("finding URL passwords is linear: 1 MB of letters in well under a second", () => {
+  it("finding URL passwords is linear: 1 MB of letters in milliseconds, not minutes", () => {
     expect(urlPasswords("http://admin:hunter2@box/ and ftp://u:p%40ss@h:21/")).toEqual(["hunter2", "p%40ss"])
     expect(urlPasswords("no scheme ://a:b@c, mailto:x@y, http://user@host/")).toEqual([])
     const started = performance.now()
     urlPasswords(`${"a".repeat(1_000_000)}://${"b".repeat(1000)}`)
     urlPasswords("a://".repeat(250_000))
-    expect(performance.now() - started).toBeLessThan(500)
+    // ~10 ms here; the quadratic regular expression this replaced took 4 s for 100 KB (~400 s for
+    // 1 MB), so a bound generous enough for a loaded machine still tells the two apart.
+    expect(performance.now() - started).toBeLessThan(10_000)
   })
 })
 
@@ -184,14 +187,128 @@ describe("hostile config files through pollect check", () => {
     ],
   ]
   for (const [what, make, exit, says] of hostile) {
-    it(`${what}: exit ${exit}, fast (~0.2 s here; bound 1.5 s), under 100 MB, no stack trace`, async () => {
+    it(`${what}: exit ${exit}, fast (~0.2 s here; bound 20 s), under 100 MB, no stack trace`, async () => {
       const result = await run(make())
       expect(result.code).toBe(exit)
       expect(result.text).toContain(says)
       expect(result.text).not.toMatch(/^\s+at .*:\d+:\d+\)?$/m)
-      // Bun's own start is part of it: ~0.2 s and ~55 MB here.
-      expect(result.ms).toBeLessThan(1500)
+      // Bun's own start is part of it: ~0.2 s and ~55 MB here. The bound is for a loaded machine
+      // (bun starts in seconds at load 14); what it catches never ends (a FIFO opened, a recursive
+      // alias) or takes minutes (the old quadratic secret scan on 1 MB).
+      expect(result.ms).toBeLessThan(20_000)
       expect(result.rssKiB).toBeLessThan(100 * 1024)
     })
   }
+})
+
+describe("bracketDepth, edge by edge", () => {
+  it("quotes: both kinds hide brackets; a backslash escapes only in double quotes (YAML's single quotes have no escapes)", () => {
+    expect(bracketDepth("{'[[[': 1}")).toBe(1)
+    expect(bracketDepth(`{"[[[": 1}`)).toBe(1)
+    expect(bracketDepth("['a\\', [1]]")).toBe(2)
+    expect(bracketDepth('["a\\"", [1]]')).toBe(2)
+  })
+
+  it("closing braces and brackets both close: siblings are not nesting", () => {
+    expect(bracketDepth("{} {} {}")).toBe(1)
+    expect(bracketDepth("[] [] []")).toBe(1)
+    expect(bracketDepth("{[]} {[]}")).toBe(2)
+  })
+
+  it("`//` starts a comment, a single `/` does not; `#` only after white space or at the start", () => {
+    expect(bracketDepth("/[[")).toBe(2)
+    expect(bracketDepth("a/ [[")).toBe(2)
+    expect(bracketDepth("[ // [[[\n]")).toBe(1)
+    expect(bracketDepth("a #[[")).toBe(0)
+    expect(bracketDepth("a# [[")).toBe(2)
+  })
+
+  it("stops at the limit: the limit itself is the answer once reached", () => {
+    expect(bracketDepth("[[[[[", 3)).toBe(3)
+    expect(bracketDepth("[[", 3)).toBe(2)
+    expect(bracketDepth("[".repeat(1000))).toBe(65)
+  })
+})
+
+describe("yamlProblem, edge by edge", () => {
+  it("blank, white-space-only and comment lines do not end a block node", () => {
+    expect(yamlProblem("a: &x\n\n  b: *x")).toContain("inside the node it names")
+    expect(yamlProblem("a: &x\n    \n  # a comment\n  b: *x")).toContain("inside the node it names")
+    expect(yamlProblem("x:\n  a: &x\n  \n    b: *x")).toContain("inside the node it names")
+  })
+
+  it("block nesting: 64 levels by indentation or by compact dashes is the most allowed", () => {
+    const mapping = (levels: number) => Array.from({ length: levels }, (_, k) => `${"  ".repeat(k)}a:`).join("\n")
+    expect(yamlProblem(mapping(65))).toBeUndefined() // the deepest key at indent 128: 64 levels
+    expect(yamlProblem(mapping(66))).toBe("nested deeper than 64 levels")
+    expect(yamlProblem(mapping(40))).toBeUndefined()
+    expect(yamlProblem(`${"- ".repeat(64)}x`)).toBeUndefined()
+    expect(yamlProblem(`${"- ".repeat(40)}x`)).toBeUndefined()
+    // Dashes after indentation, and dashes spaced wider, count too.
+    expect(yamlProblem(`a:\n  ${"- ".repeat(64)}x`)).toBe("nested deeper than 64 levels")
+    expect(yamlProblem(`${"-   ".repeat(65)}x`)).toBe("nested deeper than 64 levels")
+  })
+
+  it("a long line is not deep; deep indentation inside a flow collection is not block nesting", () => {
+    expect(yamlProblem(`key: ${"x".repeat(200)}`)).toBeUndefined()
+    expect(yamlProblem(`a: [\n${" ".repeat(140)}1]`)).toBeUndefined()
+  })
+
+  it("anchor and alias names are whole words: *ac is not *ab; flow mappings nest like sequences", () => {
+    expect(yamlProblem("a: &ab\n  b: *ac")).toBeUndefined()
+    expect(yamlProblem("a: &ab\n  b: *ab")).toBe("the alias *ab is used inside the node it names (it would repeat without end)")
+    expect(yamlProblem(`a:\n${"  {a:\n".repeat(65)}${"  }\n".repeat(65)}`)).toBe("nested deeper than 64 levels")
+  })
+
+  it("quoted strings hold no alias, however long", () => {
+    expect(yamlProblem("a: &x\n  b: \"see *x here\"\n  c: 'and *x there'")).toBeUndefined()
+  })
+
+  it("an anchored flow collection ends with its own bracket, not an inner one", () => {
+    expect(yamlProblem("a: &x [[1], *x]")).toContain("inside the node it names")
+    expect(yamlProblem("a: &x\n  b: [1]\n  c: *x")).toContain("inside the node it names")
+  })
+
+  it("an anchor inside a flow collection ends with that collection, on its line or a later one", async () => {
+    for (const text of ["{a: [[&x !!str v], *x]}", "{a: [&x\n 1], b: *x}", "{a: &x  [1], b: *x}", "a: [&x  1, *x]", "a: [&x 1, *x, [2]]"]) {
+      expect([text, yamlProblem(text)]).toEqual([text, undefined])
+      expect(await problemOf(() => parseConfigText(text, "c.yaml"))).toBe("")
+    }
+  })
+
+  it("an anchor on a scalar names only it: `&x key:` in a block (the key), `&x |` (a block scalar), a redefined anchor", async () => {
+    expect(parseConfigText("- &x a: 1\n  b: *x", "c.yaml")).toEqual([{ a: 1, b: "a" }])
+    for (const text of ["- &x a: 1\n  b: *x", "&x a:\n  b: *x", "script: &x |\n  ls *x", "a: &x\n  b: [&x 1, *x]"]) {
+      expect([text, yamlProblem(text)]).toEqual([text, undefined])
+      expect(await problemOf(() => parseConfigText(text, "c.yaml"))).toBe("")
+    }
+  })
+
+  it("closing brackets bring the count back to zero, never below (block anchors still end by indentation)", () => {
+    expect(yamlProblem("a: [[1]]\nb: &b\n  c: 1\nd: *b")).toBeUndefined()
+    expect(parseConfigText("a: [[1]]\nb: &b\n  c: 1\nd: *b", "c.yaml")).toEqual({ a: [[1]], b: { c: 1 }, d: { c: 1 } })
+    expect(yamlProblem("a: [[1]]]]\nb: &b\n  c: 1\nd: *b")).toBeUndefined()
+  })
+
+  it("100 aliases are allowed, 101 are not; quoted strings are no aliases", () => {
+    const aliases = (count: number) => `a: &a 1\nb: [${Array(count).fill("*a").join(", ")}]`
+    expect(yamlProblem(aliases(100))).toBeUndefined()
+    expect(yamlProblem(aliases(101))).toBe("more than 100 aliases")
+    expect(yamlProblem(`a: [${Array(150).fill('"s"').join(", ")}]`)).toBeUndefined()
+  })
+
+  it("comments: `#` inside either kind of quotes is text; in a word it is text; at the line start or after a space it starts one", () => {
+    expect(yamlProblem("a: &x\n  b: [' #', *x]")).toContain("inside the node it names")
+    expect(yamlProblem('a: &x\n  b: [" #", *x]')).toContain("inside the node it names")
+    expect(yamlProblem("a: &x\n  b: [x#y, *x]")).toContain("inside the node it names")
+    expect(yamlProblem(`#${"[".repeat(70)}\na: 1`)).toBeUndefined()
+    expect(yamlProblem(`a: 1 #${"[".repeat(70)}`)).toBeUndefined()
+  })
+})
+
+describe("treeProblem, edge by edge", () => {
+  it("100,000 values are allowed, 100,001 are not (the array itself counts)", () => {
+    expect(treeProblem(Array(99_999).fill(0))).toBeUndefined()
+    expect(treeProblem(Array(100_000).fill(0))).toBe("more than 100000 values (with aliases expanded)")
+  })
 })

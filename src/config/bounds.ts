@@ -71,15 +71,17 @@ export function yamlProblem(text: string): string | undefined {
       else if (t === "]" || t === "}") {
         flowDepth = Math.max(0, flowDepth - 1)
         for (const [name, anchor] of open) {
-          const ended = anchor.closesAt !== undefined ? flowDepth <= anchor.closesAt : anchor.line === n && anchor.flowDepth > flowDepth
+          // An anchor inside a flow collection names a node in it: the node ended when the collection did.
+          const ended = anchor.closesAt !== undefined ? flowDepth <= anchor.closesAt : anchor.flowDepth > flowDepth
           if (ended) open.delete(name)
         }
       } else if (t[0] === "&") {
         const rest = line.slice(token.index! + t.length)
         // The node an anchor names: a flow collection right after it ends with its bracket; a
-        // plain or quoted scalar inside a flow collection (`[&a 1, *a]`) holds no alias at all.
+        // plain, quoted or block scalar (`[&a 1, *a]`, `a: &a |`) holds no alias at all, and in
+        // a block `&a key: ...` names the key (a scalar), not the mapping.
         if (/^\s*[[{]/.test(rest)) open.set(t.slice(1), { indent, line: n, flowDepth, closesAt: flowDepth })
-        else if (flowDepth > 0 && /^\s*[^\s![{]/.test(rest)) open.delete(t.slice(1))
+        else if (/^\s*[^\s![{]/.test(rest)) open.delete(t.slice(1))
         else open.set(t.slice(1), { indent, line: n, flowDepth })
       } else if (t[0] === "*") {
         if (++aliases > MAX_ALIASES) return `more than ${MAX_ALIASES} aliases`

@@ -47,7 +47,8 @@ export function findConfigFile(name: string): string {
   throw new ConfigError([`cannot read config: file not found (tried ${[name, ...tried].join(", ")})`], name)
 }
 
-function reasonOf(error: unknown): string {
+/** Why a file could not be stat'ed or read, in words (exported for its test: a root test run never sees EACCES). */
+export function reasonOf(error: unknown): string {
   const code = (error as { code?: string }).code
   if (code === "ENOENT") return "file not found"
   if (code === "EACCES") return "permission denied"
