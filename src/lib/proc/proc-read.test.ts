@@ -1,4 +1,5 @@
-import { describe, expect, it } from "bun:test"
+import { describe, expect, it, spyOn } from "bun:test"
+import * as fs from "node:fs"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { tempDir } from "../../../test/helpers/context.ts"
@@ -34,6 +35,29 @@ describe("proc-read", () => {
     mkdirSync(join(dir, "dev"))
     expect(() => readProcFile(join(dir, "dev"))).toThrow(/EISDIR/)
     expect(() => readHostFile(join(dir, "dev"))).toThrow(`cannot read ${join(dir, "dev")}: EISDIR`)
+    const error = (() => {
+      try {
+        readHostFile(join(dir, "dev"))
+      } catch (e) {
+        return e as Error
+      }
+    })()
+    expect(error?.cause).toMatchObject({ code: "EISDIR" })
+  })
+
+  it("ESRCH (a /proc/<pid> file of a process that exited while being read) is undefined too", () => {
+    const esrch = () => {
+      throw Object.assign(new Error("ESRCH: no such process, read"), { code: "ESRCH" })
+    }
+    const file = spyOn(fs, "readFileSync").mockImplementation(esrch)
+    const dir = spyOn(fs, "readdirSync").mockImplementation(esrch)
+    try {
+      expect(readProcFile("/proc/1/status")).toBeUndefined()
+      expect(readProcDir("/proc/1/task")).toBeUndefined()
+    } finally {
+      file.mockRestore()
+      dir.mockRestore()
+    }
   })
 })
 

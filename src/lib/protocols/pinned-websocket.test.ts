@@ -173,3 +173,269 @@ describe("PinnedWebSocket", () => {
     }
   })
 })
+
+/** A TLS server that hands each connection's upgrade request to `answer` (the raw head), then its later bytes to `received`. */
+async function headServer(answer: (socket: TLSSocket, head: string) => void) {
+  const received: Buffer[] = []
+  const heads: string[] = []
+  const servernames: (string | false)[] = []
+  const server = createServer(tls, (socket) => {
+    servernames.push(socket.servername ?? false)
+    let head = ""
+    socket.on("data", (chunk: Buffer) => {
+      if (!head.includes("\r\n\r\n")) {
+        head += chunk.toString("latin1")
+        if (head.includes("\r\n\r\n")) {
+          heads.push(head)
+          answer(socket, head)
+        }
+        return
+      }
+      received.push(chunk)
+    })
+    socket.on("error", () => {})
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const port = (server.address() as { port: number }).port
+  return { port, url: `wss://127.0.0.1:${port}/ws`, heads, received, servernames, close: () => server.close() }
+}
+
+const acceptOf = (head: string) =>
+  createHash("sha1")
+    .update(`${/sec-websocket-key: (\S+)/i.exec(head)![1]!}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+    .digest("base64")
+const upgrade = (head: string) =>
+  `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptOf(head)}\r\n\r\n`
+
+describe("PinnedWebSocket, the handshake", () => {
+  it("refuses anything but wss://", () => {
+    expect(() => new PinnedWebSocket("ws://127.0.0.1/ws", { fingerprint, maxMessageBytes: 100 })).toThrow(
+      "ws://127.0.0.1/ws: a pinned certificate needs wss://",
+    )
+  })
+
+  it("asks for the path and query, with the host and port, a key and version 13; no SNI for an IP address", async () => {
+    const server = await headServer((socket, head) => socket.write(upgrade(head)))
+    try {
+      const ws = new PinnedWebSocket(`${server.url}?a=1&b=2`, { fingerprint, maxMessageBytes: 100 })
+      const { seen } = events(ws)
+      for (let i = 0; i < 500 && !seen.includes("open"); i++) await Bun.sleep(10)
+      expect(seen).toEqual(["open"])
+      const lines = server.heads[0]!.split("\r\n")
+      expect(lines[0]).toBe("GET /ws?a=1&b=2 HTTP/1.1")
+      expect(lines).toContain(`Host: 127.0.0.1:${server.port}`)
+      expect(lines).toContain("Upgrade: websocket")
+      expect(lines).toContain("Connection: Upgrade")
+      expect(lines).toContain("Sec-WebSocket-Version: 13")
+      expect(lines.find((l) => l.startsWith("Sec-WebSocket-Key: "))).toMatch(/^Sec-WebSocket-Key: [A-Za-z0-9+/]{22}==$/)
+      expect(server.servernames).toEqual([false])
+      ws.close()
+    } finally {
+      server.close()
+    }
+  })
+
+  it("sends the host name as SNI for a name", async () => {
+    const server = await headServer((socket, head) => socket.write(upgrade(head)))
+    try {
+      const ws = new PinnedWebSocket(`wss://localhost:${server.port}/`, { fingerprint, maxMessageBytes: 100 })
+      const { seen } = events(ws)
+      for (let i = 0; i < 500 && !seen.includes("open") && !seen.some((s) => s.startsWith("close")); i++) await Bun.sleep(10)
+      if (seen.includes("open")) expect(server.servernames).toEqual(["localhost"])
+      ws.close()
+    } finally {
+      server.close()
+    }
+  })
+
+  it("an answer that is not 101, not HTTP, or a header that never ends is an error", async () => {
+    const cases: [(socket: TLSSocket, head: string) => void, string][] = [
+      [(socket) => socket.write("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"), "Expected 101 status code: 404"],
+      [(socket) => socket.write("SSH-2.0-OpenSSH\r\n\r\n"), "Expected 101 status code: no HTTP answer"],
+      [(socket) => socket.write(`HTTP/1.1 101 OK\r\nX-Filler: ${"f".repeat(17 << 10)}`), "an over-long HTTP answer to the upgrade"],
+    ]
+    for (const [answer, message] of cases) {
+      const server = await headServer(answer)
+      try {
+        const { seen, done } = events(new PinnedWebSocket(server.url, { fingerprint, maxMessageBytes: 100 }))
+        await done
+        expect(seen).toEqual([`error:${message}`, "close:1006:"])
+      } finally {
+        server.close()
+      }
+    }
+  })
+
+  it("a header of up to 16 KiB arriving in pieces is read, and frames in its last piece too", async () => {
+    const server = await headServer((socket, head) => {
+      const answer = upgrade(head).replace("\r\n\r\n", `\r\nX-Filler: ${"f".repeat(15 << 10)}\r\n\r\n`)
+      socket.write(answer.slice(0, 100))
+      setTimeout(() => socket.write(Buffer.concat([Buffer.from(answer.slice(100)), frame(0x1, "together")])), 30)
+    })
+    try {
+      const ws = new PinnedWebSocket(server.url, { fingerprint, maxMessageBytes: 100 })
+      const { seen } = events(ws)
+      for (let i = 0; i < 500 && seen.length < 2; i++) await Bun.sleep(10)
+      expect(seen).toEqual(["open", "text:together"])
+      ws.close()
+    } finally {
+      server.close()
+    }
+  })
+})
+
+describe("PinnedWebSocket, frames", () => {
+  /** A connection whose server writes `chunks` (one every 10 ms) after the upgrade. */
+  async function session(chunks: Buffer[], maxMessageBytes = 1 << 20, wait: (seen: string[]) => boolean = () => false) {
+    const server = await headServer((socket, head) => {
+      socket.write(upgrade(head))
+      chunks.forEach((chunk, i) => setTimeout(() => socket.write(chunk), 10 * (i + 1)))
+    })
+    const ws = new PinnedWebSocket(server.url, { fingerprint, maxMessageBytes })
+    const data: unknown[] = []
+    ws.addEventListener("message", (e) => data.push((e as MessageEvent).data))
+    const { seen, done } = events(ws)
+    await Promise.race([
+      done,
+      (async () => {
+        for (let i = 0; i < 500 && !wait(seen); i++) await Bun.sleep(10)
+      })(),
+    ])
+    return { ws, seen, data, server, done }
+  }
+
+  it("frames split anywhere, their 16- and 64-bit lengths too, are put together", async () => {
+    const long = frame(0x1, "z".repeat(200)) // 16-bit length
+    const huge = frame(0x2, Buffer.alloc(70_000, 7)) // 64-bit length
+    const all = Buffer.concat([frame(0x1, "ab"), long, huge])
+    const pieces = [all.subarray(0, 1), all.subarray(1, 5), all.subarray(5, 6), all.subarray(6, 7), all.subarray(7, 9)]
+    pieces.push(all.subarray(9, 12), all.subarray(12, 2 + 4 + 4 + 200 + 4), all.subarray(214, 218), all.subarray(218))
+    const { seen, data, ws, server } = await session(pieces, 1 << 20, (s) => s.length >= 4)
+    try {
+      expect(seen).toEqual(["open", "text:ab", "text:200 chars", "binary:70000"])
+      const bytes = new Uint8Array(data[2] as ArrayBuffer)
+      expect(bytes.length).toBe(70_000)
+      expect(bytes.every((b) => b === 7)).toBe(true)
+      ws.close()
+    } finally {
+      server.close()
+    }
+  })
+
+  it("a binary message is exactly its bytes, also when it came in fragments", async () => {
+    const { data, ws, server } = await session(
+      [Buffer.concat([frame(0x2, Buffer.from([1, 2]), true), frame(0x0, Buffer.from([3]))]), frame(0x1, "after")],
+      1 << 20,
+      (s) => s.length >= 3,
+    )
+    try {
+      expect([...new Uint8Array(data[0] as ArrayBuffer)]).toEqual([1, 2, 3])
+      expect(data[1]).toBe("after")
+      ws.close()
+    } finally {
+      server.close()
+    }
+  })
+
+  it("a message of exactly maxMessageBytes is read; fragments adding up past it end the connection", async () => {
+    const ok = await session([frame(0x1, "x".repeat(10))], 10, (s) => s.length >= 2)
+    try {
+      expect(ok.seen).toEqual(["open", "text:xxxxxxxxxx"])
+      ok.ws.close()
+    } finally {
+      ok.server.close()
+    }
+    const over = await session([Buffer.concat([frame(0x1, "x".repeat(6), true), frame(0x0, "y".repeat(5))])], 10)
+    try {
+      await over.done
+      expect(over.seen).toEqual(["open", "error:a message of more than 10 bytes, the most read", "close:1006:"])
+    } finally {
+      over.server.close()
+    }
+  })
+
+  it("a ping larger than maxMessageBytes is answered (control frames are not messages); a pong is ignored", async () => {
+    const { seen, ws, server } = await session(
+      [frame(0x9, "p".repeat(20)), frame(0xa, "ignored"), frame(0x1, "ok")],
+      10,
+      (s) => s.length >= 2,
+    )
+    try {
+      expect(seen).toEqual(["open", "text:ok"])
+      await Bun.sleep(50)
+      const replies = clientFrames(Buffer.concat(server.received))
+      expect(replies.map((r) => `${r.opcode}:${r.payload.toString()}`)).toEqual([`10:${"p".repeat(20)}`])
+      ws.close()
+    } finally {
+      server.close()
+    }
+  })
+
+  it("an unknown opcode is an error; a close without a code is 1005; a long reason is cut at 200", async () => {
+    const unknown = await session([frame(0x3, "?")])
+    try {
+      await unknown.done
+      expect(unknown.seen).toEqual(["open", "error:an unknown frame (opcode 3)", "close:1006:"])
+    } finally {
+      unknown.server.close()
+    }
+    const bare = await session([frame(0x8, Buffer.alloc(0))])
+    try {
+      await bare.done
+      expect(bare.seen).toEqual(["open", "close:1005:"])
+    } finally {
+      bare.server.close()
+    }
+    const long = await session([frame(0x8, Buffer.concat([Buffer.from([0x0f, 0xa0]), Buffer.from("r".repeat(250))]))])
+    try {
+      await long.done
+      expect(long.seen).toEqual(["open", `close:4000:${"r".repeat(200)}`])
+      await Bun.sleep(30)
+      expect(clientFrames(Buffer.concat(long.server.received)).map((r) => [...r.payload])).toEqual([[0x0f, 0xa0]])
+    } finally {
+      long.server.close()
+    }
+  })
+
+  it("close() after open sends a close frame with the code and reason, and fires no close event", async () => {
+    const { seen, ws, server } = await session([], 100, (s) => s.includes("open"))
+    try {
+      ws.close(4001, "bye")
+      await Bun.sleep(100)
+      expect(seen).toEqual(["open"])
+      const frames = clientFrames(Buffer.concat(server.received))
+      expect(frames.map((f) => [f.opcode, [...f.payload]])).toEqual([[8, [0x0f, 0xa1, ...Buffer.from("bye")]]])
+      ws.close() // again: nothing more
+      await Bun.sleep(30)
+      expect(clientFrames(Buffer.concat(server.received))).toHaveLength(1)
+    } finally {
+      server.close()
+    }
+  })
+
+  it("close() before the upgrade sends nothing; a server that hangs up mid-session is 1006", async () => {
+    const server = await headServer(() => {})
+    try {
+      const ws = new PinnedWebSocket(server.url, { fingerprint, maxMessageBytes: 100 })
+      const { seen } = events(ws)
+      await Bun.sleep(50)
+      ws.close()
+      await Bun.sleep(50)
+      expect(seen).toEqual([])
+      expect(server.received).toEqual([])
+    } finally {
+      server.close()
+    }
+    const hangup = await headServer((socket, head) => {
+      socket.write(upgrade(head))
+      setTimeout(() => socket.end(), 30)
+    })
+    try {
+      const { seen, done } = events(new PinnedWebSocket(hangup.url, { fingerprint, maxMessageBytes: 100 }))
+      await done
+      expect(seen).toEqual(["open", "close:1006:"])
+    } finally {
+      hangup.close()
+    }
+  })
+})

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "bun:test"
 import { createLogger } from "../../core/log.ts"
 import { SelfMetrics } from "../../core/self-metrics.ts"
 import { tempDir } from "../../../test/helpers/context.ts"
-import { Delivery, httpOutcome, retryAfterMs, retryDelayMs } from "./delivery.ts"
+import { Delivery, type DeliveryOptions, httpOutcome, retryAfterMs, retryDelayMs, type SendOutcome } from "./delivery.ts"
 import { DurableQueue } from "./durable-queue.ts"
 import { MemoryQueue } from "./memory-queue.ts"
 import type { BatchQueue } from "./batch-queue.ts"
@@ -244,4 +244,272 @@ describe("retryDelayMs", () => {
 it("Retry-After as a date in the past is 0, never negative", () => {
   const now = Date.parse("2026-12-01T00:00:00Z")
   expect(retryAfterMs("Mon, 30 Nov 2026 23:59:00 GMT", now)).toBe(0)
+})
+
+/** A Delivery whose send answers from a script (no network): each call takes the next outcome (then ok). */
+function scripted(queue: BatchQueue, outcomes: (SendOutcome | Error | "hang")[] = [], extra: Partial<DeliveryOptions> = {}) {
+  const lines: string[] = []
+  const sent: string[] = []
+  const selfMetrics = new SelfMetrics()
+  const d = new Delivery({
+    writer: "Test",
+    target: "store",
+    queue,
+    log: createLogger({ level: "debug", write: (line) => lines.push(line.replace(/^\S+ /, "")) }),
+    selfMetrics,
+    backoff: { minMs: 10, maxMs: 40 },
+    send: async (payload, signal) => {
+      sent.push(new TextDecoder().decode(payload))
+      const next = outcomes.shift() ?? { ok: true }
+      if (next === "hang")
+        return new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true }))
+      if (next instanceof Error) throw next
+      return next
+    },
+    ...extra,
+  })
+  const counter = (name: string) =>
+    selfMetrics
+      .snapshot()
+      .counters.get(name)
+      ?.get(JSON.stringify({ writer: "Test" })) ?? 0
+  const gauge = (name: string) =>
+    selfMetrics
+      .snapshot()
+      .gauges.get(name)
+      ?.get(JSON.stringify({ writer: "Test" }))
+  return { d, lines, sent, counter, gauge }
+}
+
+const retry = (why: string, afterMs?: number): SendOutcome => ({ ok: false, retry: true, why, afterMs })
+const reject = (why: string): SendOutcome => ({ ok: false, retry: false, why })
+
+describe("Delivery, scripted", () => {
+  it("status: ok, then retrying with the last answer while the store fails, ok again, stopped after stop()", async () => {
+    const { d, sent } = scripted(new MemoryQueue({ maxBytes: 1 << 20 }), [retry("HTTP 503", 500), retry("HTTP 502")])
+    expect(d.status()).toEqual({ state: "ok", detail: "store", lastError: undefined })
+    expect(d.pending).toBe(false)
+    d.enqueue(enc("a"), 1)
+    expect(d.pending).toBe(true)
+    expect(await until(() => sent.length === 1)).toBe(true)
+    await until(() => d.status().state === "retrying")
+    expect(d.status()).toEqual({ state: "retrying", detail: "store", lastError: "HTTP 503" })
+    expect(await until(() => sent.length === 3 && !d.pending)).toBe(true)
+    expect(d.status()).toEqual({ state: "ok", detail: "store", lastError: "HTTP 502" })
+    await d.stop()
+    expect(d.status()).toEqual({ state: "stopped", detail: "store" })
+  })
+
+  it("the first failure of an outage is a warning with the retry delay, the next ones debug; recovery says how much is left", async () => {
+    const { d, lines, sent, counter } = scripted(new MemoryQueue({ maxBytes: 1 << 20 }), [retry("HTTP 503", 20), retry("HTTP 503", 20)])
+    d.enqueue(enc("a"), 3)
+    d.enqueue(enc("b"), 4)
+    expect(await until(() => sent.length === 4)).toBe(true)
+    await until(() => counter("pollect_points_sent_total") === 7)
+    expect(sent).toEqual(["a", "a", "a", "b"])
+    expect(lines.filter((l) => !l.startsWith("DEBUG") || l.includes("retrying"))).toEqual([
+      "WARN  store: HTTP 503; 7 point(s) queued, retrying in 0.0 s",
+      "DEBUG store: HTTP 503; 7 point(s) queued, retrying in 0.0 s",
+      "INFO  store: the store answers again; 4 queued point(s) left to send",
+    ])
+    expect(counter("pollect_push_retries_total")).toBe(2)
+    await d.stop()
+  })
+
+  it("the retry delay is the backoff's, doubling, or the server's Retry-After", async () => {
+    const { d, lines, sent } = scripted(new MemoryQueue({ maxBytes: 1 << 20 }), [retry("a", 1500)], {
+      backoff: { minMs: 1000, maxMs: 60_000 },
+    })
+    d.enqueue(enc("x"), 1)
+    expect(await until(() => lines.some((l) => l.includes("retrying")))).toBe(true)
+    expect(lines.find((l) => l.includes("retrying"))).toBe("WARN  store: a; 1 point(s) queued, retrying in 1.5 s")
+    expect(sent).toEqual(["x"])
+    await d.stop(50)
+  })
+
+  it("a throw of send is a retry with its message; a send past timeoutMs is aborted and says so", async () => {
+    const { d, lines, sent } = scripted(new MemoryQueue({ maxBytes: 1 << 20 }), [new Error("ECONNREFUSED"), "hang"], { timeoutMs: 50 })
+    d.enqueue(enc("x"), 1)
+    expect(await until(() => sent.length === 3)).toBe(true)
+    const warnings = lines.filter((l) => l.includes("retrying"))
+    expect(warnings[0]).toStartWith("WARN  store: ECONNREFUSED; 1 point(s) queued")
+    expect(warnings[1]).toStartWith("DEBUG store: no answer within 0.1 s; 1 point(s) queued")
+    await d.stop()
+  })
+
+  it("the default timeout is 10 s", async () => {
+    const { d, lines } = scripted(new MemoryQueue({ maxBytes: 1 << 20 }), [new Error("x")])
+    d.enqueue(enc("x"), 1)
+    await until(() => lines.some((l) => l.includes("retrying")))
+    await d.stop()
+    const { d: hung, lines: hungLines } = scripted(new MemoryQueue({ maxBytes: 1 << 20 }), ["hang"])
+    hung.enqueue(enc("x"), 1)
+    await Bun.sleep(20)
+    await hung.stop(30) // aborts the send: a retry that says the default timeout
+    expect(hungLines.some((l) => l.includes("no answer within 10.0 s"))).toBe(true)
+  })
+
+  it("a rejected batch is acknowledged, counted as dropped, logged once per reason (32 reasons at most), and sets lastError", async () => {
+    const outcomes = [reject("bad"), reject("bad"), ...Array.from({ length: 40 }, (_, i) => reject(`r${i}`))]
+    const { d, lines, sent, counter, gauge } = scripted(new MemoryQueue({ maxBytes: 1 << 20 }), outcomes)
+    for (let i = 0; i < 43; i++) d.enqueue(enc(`b${i}`), 2)
+    expect(await until(() => sent.length === 43)).toBe(true)
+    await until(() => counter("pollect_points_sent_total") === 2)
+    expect(counter("pollect_points_dropped_total")).toBe(84)
+    const errors = lines.filter((l) => l.startsWith("ERROR"))
+    expect(errors).toHaveLength(32)
+    expect(errors[0]).toBe("ERROR store: the store rejected 2 point(s): bad (not retried; counted in pollect_points_dropped_total)")
+    expect(errors.at(-1)).toContain(": r30 (")
+    expect(lines).toContain("DEBUG store: dropped 2 point(s): r39")
+    expect(d.status()).toEqual({ state: "ok", detail: "store", lastError: "rejected: r39" })
+    expect(gauge("pollect_queue_points")).toBe(0)
+    expect(gauge("pollect_queue_bytes")).toBe(0)
+    await d.stop()
+  })
+
+  it("reports the queue's bytes and points as gauges at construction and on enqueue", async () => {
+    const queue = new MemoryQueue({ maxBytes: 1 << 20 })
+    const { d, gauge } = scripted(queue, ["hang"])
+    expect(gauge("pollect_queue_bytes")).toBe(0)
+    expect(gauge("pollect_queue_points")).toBe(0)
+    d.enqueue(enc("abcd"), 5)
+    expect(gauge("pollect_queue_bytes")).toBe(4)
+    expect(gauge("pollect_queue_points")).toBe(5)
+    await d.stop(20)
+  })
+
+  it("what a previous run left is announced and sent first, before anything is enqueued", async () => {
+    const queue = new MemoryQueue({ maxBytes: 1 << 20 })
+    queue.append(enc("old1"), 2)
+    queue.append(enc("old2"), 3)
+    const { d, lines, sent } = scripted(queue)
+    expect(lines).toContain("INFO  store: 5 point(s) in 2 batch(es) queued from before; sending them first")
+    expect(await until(() => sent.length === 2)).toBe(true)
+    expect(sent).toEqual(["old1", "old2"])
+    await d.stop()
+    const { lines: none } = scripted(new MemoryQueue({ maxBytes: 1 << 20 }))
+    expect(none.filter((l) => l.includes("queued from before"))).toEqual([])
+  })
+
+  it("after stop() enqueue is ignored, stop() again returns at once, and the queue is closed", async () => {
+    const queue = new MemoryQueue({ maxBytes: 1 << 20 })
+    let closed = 0
+    queue.close = () => void closed++
+    const { d, sent } = scripted(queue)
+    await d.stop()
+    d.enqueue(enc("late"), 1)
+    await Bun.sleep(20)
+    expect(sent).toEqual([])
+    expect(queue.stats().batches).toBe(0)
+    await d.stop()
+    expect(closed).toBe(1)
+  })
+
+  it("stop() waits for the batch in flight and the rest of the queue, within the grace period", async () => {
+    let release = () => {}
+    const queue = new MemoryQueue({ maxBytes: 1 << 20 })
+    const sent: string[] = []
+    const d = new Delivery({
+      writer: "Test",
+      target: "store",
+      queue,
+      log: createLogger({ level: "debug", write: () => {} }),
+      selfMetrics: new SelfMetrics(),
+      send: async (payload) => {
+        sent.push(new TextDecoder().decode(payload))
+        if (sent.length === 1) await new Promise<void>((resolve) => (release = resolve))
+        return { ok: true }
+      },
+    })
+    d.enqueue(enc("a"), 1)
+    d.enqueue(enc("b"), 1)
+    const stopping = d.stop(10_000)
+    await Bun.sleep(20)
+    release()
+    await stopping
+    expect(sent).toEqual(["a", "b"])
+    expect(queue.stats().batches).toBe(0)
+  })
+
+  it("stop() of a memory queue while the store is down counts the rest as dropped, and sends nothing more", async () => {
+    const { d, sent, counter, lines } = scripted(new MemoryQueue({ maxBytes: 1 << 20 }), [retry("down"), retry("down")], {
+      backoff: { minMs: 10_000, maxMs: 10_000 },
+    })
+    d.enqueue(enc("a"), 2)
+    d.enqueue(enc("b"), 3)
+    expect(await until(() => lines.some((l) => l.includes("retrying")))).toBe(true)
+    await d.stop(50)
+    expect(sent).toEqual(["a"])
+    expect(counter("pollect_points_dropped_total")).toBe(5)
+    expect(lines).toContain("DEBUG store: dropped 5 point(s): pollect stopped before the store took them (2 batch(es))")
+  })
+
+  it("stop() with a failure during the last pass ends the pass (no retry timer left behind)", async () => {
+    const { d, sent } = scripted(new MemoryQueue({ maxBytes: 1 << 20 }), [retry("down")])
+    const queue = (d as unknown as { options: DeliveryOptions }).options.queue
+    queue.append(enc("a"), 1) // queued behind the loop's back: stop() makes the one more pass
+    queue.append(enc("b"), 1)
+    await d.stop(1000)
+    expect(sent).toEqual(["a"])
+    await Bun.sleep(50)
+    expect(sent).toEqual(["a"])
+  })
+
+  it("stop() makes one more pass over what is queued while nothing runs", async () => {
+    const { d, sent } = scripted(new MemoryQueue({ maxBytes: 1 << 20 }))
+    const queue = (d as unknown as { options: DeliveryOptions }).options.queue
+    queue.append(enc("a"), 1)
+    queue.append(enc("b"), 1)
+    await d.stop(1000)
+    expect(sent).toEqual(["a", "b"])
+  })
+
+  it("a durable queue's rest stays queued at stop(), logged, not dropped", async () => {
+    const dir = tempDir("pollect-delivery-")
+    const { d, counter, lines } = scripted(DurableQueue.open({ dir, maxBytes: 1 << 20 }), [retry("down")], {
+      backoff: { minMs: 10_000, maxMs: 10_000 },
+    })
+    d.enqueue(enc("a"), 6)
+    expect(await until(() => lines.some((l) => l.includes("retrying")))).toBe(true)
+    await d.stop(50)
+    expect(counter("pollect_points_dropped_total")).toBe(0)
+    expect(lines).toContain("INFO  store: 6 point(s) stay queued for the next start")
+  })
+})
+
+describe("retryAfterMs, edges", () => {
+  const now = Date.parse("2026-12-01T00:00:00Z")
+  it("delta-seconds of up to 9 digits, spaces trimmed; an empty header is absent", () => {
+    expect(retryAfterMs(" 7 ", now)).toBe(7000)
+    expect(retryAfterMs("0", now)).toBe(0)
+    expect(retryAfterMs("999999999", now)).toBe(999_999_999_000)
+    expect(retryAfterMs("", now)).toBeUndefined()
+    expect(retryAfterMs("1.5", now)).not.toBe(1500)
+    expect(retryAfterMs("7 s", now)).toBeUndefined()
+    expect(retryAfterMs("Tue, 01 Dec 2026 00:00:30 GMT", now + 10_000)).toBe(20_000)
+  })
+})
+
+describe("retryDelayMs, edges", () => {
+  it("the doubling stops at 2^20 × minMs even with no maxMs in sight; an infinite Retry-After is ignored", () => {
+    const open = { minMs: 1, maxMs: Number.POSITIVE_INFINITY }
+    expect(retryDelayMs(21, open, undefined, () => 0.5)).toBe(2 ** 20)
+    expect(retryDelayMs(40, open, undefined, () => 0.5)).toBe(2 ** 20)
+    expect(retryDelayMs(20, open, undefined, () => 0.5)).toBe(2 ** 19)
+    expect(retryDelayMs(2, { minMs: 1000, maxMs: 60_000 }, Number.POSITIVE_INFINITY, () => 0.5)).toBe(2000)
+    expect(retryDelayMs(1, { minMs: 1000, maxMs: 60_000 }, 299_999)).toBe(299_999)
+  })
+})
+
+describe("Delivery, defaults", () => {
+  it("the default backoff starts at 1 s (±25 %); an empty durable queue says nothing at stop()", async () => {
+    const { d, lines } = scripted(new MemoryQueue({ maxBytes: 1 << 20 }), [retry("down")], { backoff: undefined })
+    d.enqueue(enc("x"), 1)
+    expect(await until(() => lines.some((l) => l.includes("retrying")))).toBe(true)
+    expect(lines.find((l) => l.includes("retrying"))).toMatch(/retrying in (0\.[89]|1\.[0-3]) s$/)
+    await d.stop(20)
+    const empty = scripted(DurableQueue.open({ dir: tempDir("pollect-delivery-"), maxBytes: 1 << 20 }))
+    await empty.d.stop()
+    expect(empty.lines.filter((l) => l.includes("stay queued"))).toEqual([])
+  })
 })

@@ -47,4 +47,19 @@ describe("MemoryQueue", () => {
     q.ack(q.peek(4)[1]!)
     expect(q.empty).toBe(true)
   })
+
+  it("peek gives at most max batches, oldest first; without onDrop a full queue drops silently; close keeps nothing from working", () => {
+    const q = new MemoryQueue({ maxBytes: 30 })
+    for (let i = 0; i < 3; i++) q.append(of(10, i), 1)
+    expect(q.peek(0)).toEqual([])
+    expect(q.peek(2).map((b) => [b.payload[0], b.points])).toEqual([
+      [0, 1],
+      [1, 1],
+    ])
+    q.append(of(10, 3), 1)
+    q.append(of(31, 4), 1)
+    expect(q.peek(9).map((b) => b.payload[0])).toEqual([1, 2, 3])
+    q.close()
+    expect(q.stats()).toEqual({ bytes: 30, batches: 3, points: 3, segments: 0 })
+  })
 })

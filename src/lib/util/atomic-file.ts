@@ -12,7 +12,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     writeFileSync(temp, data, { mode })
     renameSync(temp, path)
   } catch (error) {
-    rmSync(temp, { force: true })
+    try {
+      rmSync(temp, { force: true })
+    } catch {
+      // No temp file to remove (its folder is missing or a file: Bun's rm says EFAULT then).
+    }
     // The same message every time (not the temp file's changing name), so a failure is logged once.
     const code = (error as { code?: string }).code
     throw Object.assign(new Error(`cannot write ${path}: ${code ?? (error as Error).message}`), { code })

@@ -22,4 +22,13 @@ describe("jsonErrorFields", () => {
       expect(jsonErrorFields(text, oauth)).toEqual([])
     }
   })
+
+  it("never hands pick a string, a number or null: only a parsed object", () => {
+    const seen: unknown[] = []
+    const everything = (body: unknown) => (seen.push(body), [Object.keys(body as object).join(",") || "none"])
+    for (const text of ['"error"', "17", "null", "true", "not json"]) expect(jsonErrorFields(text, everything)).toEqual([])
+    expect(seen).toEqual([])
+    expect(jsonErrorFields('{"a":1}', everything)).toEqual(["a"])
+    expect(seen).toEqual([{ a: 1 }])
+  })
 })
