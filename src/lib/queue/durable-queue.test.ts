@@ -579,15 +579,26 @@ setInterval(() => {}, 1000)
       expect(drain(open(dir).queue)).toEqual(["b0", "b1", "b2"])
     })
 
-    it("a segment longer than twice the (lowered) segment size is read up to that, the rest warned about", () => {
+    it("a segment written before segmentBytes was lowered is read whole: no batch lost", () => {
       const dir = tempDir("pollect-queue-")
       const first = open(dir, { maxBytes: 1 << 20, segmentBytes: 256 << 10 }).queue
       for (let i = 0; i < 6; i++) first.append(bytes(`${i}`.padEnd(30_000, "-")), 1) // 180 kB in one segment
       first.close()
       const { queue, warnings } = open(dir, { maxBytes: 1 << 20, segmentBytes: 64 << 10 })
+      expect(warnings).toEqual([])
+      expect(queue.stats()).toMatchObject({ batches: 6 })
+      expect(drain(queue).map((text) => text[0])).toEqual(["0", "1", "2", "3", "4", "5"])
+    })
+
+    it("a segment bigger than the whole queue's bound (maxBytes lowered too) is read up to it, the rest warned about", () => {
+      const dir = tempDir("pollect-queue-")
+      const first = open(dir, { maxBytes: 1 << 20, segmentBytes: 512 << 10 }).queue
+      for (let i = 0; i < 10; i++) first.append(bytes(`${i}`.padEnd(30_000, "-")), 1) // 300 kB in one segment
+      first.close()
+      const { queue, warnings } = open(dir, { maxBytes: 128 << 10, segmentBytes: 64 << 10 })
       // 128 KiB read: 4 whole frames (120,048 bytes).
       expect(warnings).toHaveLength(1)
-      expect(warnings[0]).toContain(`${6 * 30_012 - 4 * 30_012} byte(s) after offset ${4 * 30_012}`)
+      expect(warnings[0]).toContain(`${10 * 30_012 - 4 * 30_012} byte(s) after offset ${4 * 30_012}`)
       expect(queue.stats()).toMatchObject({ batches: 4 })
       queue.close()
     })

@@ -236,8 +236,11 @@ export class DurableQueue implements BatchQueue {
     const fd = openSync(path, "r+")
     try {
       const size = fstatSync(fd).size
-      // A segment never grows past segmentBytes; a bigger file (segmentBytes lowered since) is read up to twice that.
-      const data = new Uint8Array(Math.min(size, 2 * this.segmentBytes))
+      // A segment never grows past the segmentBytes it was written with, which is at most the
+      // maxBytes of then: a file written before segmentBytes was lowered is read whole (its
+      // frames are batches nobody has delivered); only one bigger than the whole queue's bound
+      // (not ours, or maxBytes lowered too, whose oldest data go anyway) is cut.
+      const data = new Uint8Array(Math.min(size, Math.max(2 * this.segmentBytes, this.options.maxBytes)))
       readAll(fd, data, 0)
       const segment: Segment = { id, bytes: 0, batches: 0, points: 0 }
       let offset = 0

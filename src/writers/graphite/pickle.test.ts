@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test"
-import { CARBON_MAX_PICKLE_BYTES, encodePickleFrames, isPickleInt, PickleFrameEncoder } from "./pickle.ts"
+import { CARBON_MAX_PICKLE_BYTES, encodeFrames, encodePickleFrames, isPickleInt, PickleFrameEncoder } from "./pickle.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
 import { concat, decodePickleFrames, unpickleFrames } from "../../../test/helpers/python-pickle.ts"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
@@ -193,6 +193,122 @@ describe("pickle encoder, read back by Python's pickle.loads", () => {
   it("isPickleInt: integers JavaScript prints without exponent, not -0", () => {
     expect([0, 7, -7, 2 ** 63, 1e20].every(isPickleInt)).toBe(true)
     expect([-0, 0.5, 1e21, 1e300, NaN, Infinity].some(isPickleInt)).toBe(false)
+  })
+})
+
+describe("pickle encoder: the exact opcodes", () => {
+  /** The bytes of `value` in a frame of one point `("p", (0, value))`. */
+  const valueBytes = (value: number) => {
+    const frame = encodePickleFrames([{ path: "p", time: 0, value }]).frames[0]!
+    // 8 header bytes, X + length + "p", K 0 for the time; TUPLE2 TUPLE2 APPENDS STOP at the end.
+    expect([...frame.subarray(8, 16)]).toEqual([0x58, 1, 0, 0, 0, 0x70, 0x4b, 0])
+    expect([...frame.subarray(-4)]).toEqual([0x86, 0x86, 0x65, 0x2e])
+    return [...frame.subarray(16, -4)]
+  }
+
+  it("the smallest int opcode that holds the value, as Python's pickle writes it", () => {
+    expect(valueBytes(0)).toEqual([0x4b, 0])
+    expect(valueBytes(255)).toEqual([0x4b, 0xff])
+    expect(valueBytes(256)).toEqual([0x4d, 0, 1])
+    expect(valueBytes(0x1234)).toEqual([0x4d, 0x34, 0x12])
+    expect(valueBytes(65535)).toEqual([0x4d, 0xff, 0xff])
+    expect(valueBytes(65536)).toEqual([0x4a, 0, 0, 1, 0])
+    expect(valueBytes(-1)).toEqual([0x4a, 0xff, 0xff, 0xff, 0xff])
+    expect(valueBytes(2 ** 31 - 1)).toEqual([0x4a, 0xff, 0xff, 0xff, 0x7f])
+    expect(valueBytes(-(2 ** 31))).toEqual([0x4a, 0, 0, 0, 0x80])
+    // LONG1: length, then little-endian two's complement in the fewest bytes (a sign byte when the top bit is taken).
+    expect(valueBytes(2 ** 31)).toEqual([0x8a, 5, 0, 0, 0, 0x80, 0])
+    expect(valueBytes(-(2 ** 31) - 1)).toEqual([0x8a, 5, 0xff, 0xff, 0xff, 0x7f, 0xff])
+    expect(valueBytes(2 ** 32)).toEqual([0x8a, 5, 0, 0, 0, 0, 1])
+    expect(valueBytes(-(2 ** 32))).toEqual([0x8a, 5, 0, 0, 0, 0, 0xff])
+    expect(valueBytes(0x7f_0000_0000)).toEqual([0x8a, 5, 0, 0, 0, 0, 0x7f])
+    expect(valueBytes(-0x80_0000_0000)).toEqual([0x8a, 5, 0, 0, 0, 0, 0x80])
+    expect(valueBytes(-0x80_0000_0001)).toEqual([0x8a, 6, 0xff, 0xff, 0xff, 0xff, 0x7f, 0xff])
+    expect(valueBytes(2 ** 63)).toEqual([0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0x80, 0])
+    expect(valueBytes(-(2 ** 63))).toEqual([0x8a, 8, 0, 0, 0, 0, 0, 0, 0, 0x80])
+    expect(valueBytes(2 ** 64 + 2 ** 12)).toEqual([0x8a, 9, 0, 0x10, 0, 0, 0, 0, 0, 0, 1])
+    expect(valueBytes(-(2 ** 64))).toEqual([0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0xff])
+  })
+
+  it("floats and -0 as BINFLOAT, big-endian", () => {
+    expect(valueBytes(0.5)).toEqual([0x47, 0x3f, 0xe0, 0, 0, 0, 0, 0, 0])
+    expect(valueBytes(-0)).toEqual([0x47, 0x80, 0, 0, 0, 0, 0, 0, 0])
+    expect(valueBytes(1e21)).toEqual([...Buffer.from([0x47]), ...Buffer.from("444b1ae4d6e2ef50", "hex")])
+  })
+
+  it("paths: ASCII up to U+007F byte for byte, U+0080 and above as UTF-8; the length counts bytes", () => {
+    const path = (text: string) => {
+      const frame = encodePickleFrames([{ path: text, time: 0, value: 0 }]).frames[0]!
+      expect(frame[8]).toBe(0x58)
+      const length = new DataView(frame.buffer, frame.byteOffset).getUint32(9, true)
+      return [...frame.subarray(13, 13 + length)]
+    }
+    expect(path("a\u007f")).toEqual([0x61, 0x7f])
+    expect(path("a\u0080b")).toEqual([0x61, 0xc2, 0x80, 0x62])
+    expect(path("\u00ffé")).toEqual([0xc3, 0xbf, 0xc3, 0xa9])
+    expect(path("x😀")).toEqual([0x78, 0xf0, 0x9f, 0x98, 0x80])
+    expect(decodePickleFrames(concat(encodePickleFrames([{ path: "a\u0080b", time: 1, value: 2 }]).frames))).toEqual([
+      ["a\u0080b", 1, 2],
+    ] as never)
+  })
+
+  it("NaN or infinite timestamps are dropped and counted like such values", () => {
+    const { frames, dropped } = encodePickleFrames([
+      { path: "a", time: NaN, value: 1 },
+      { path: "b", time: Infinity, value: 1 },
+      { path: "c", time: -Infinity, value: 1 },
+      { path: "d", time: T, value: 1 },
+    ])
+    expect(dropped).toBe(3)
+    expect(decodePickleFrames(concat(frames))).toEqual([["d", T, 1]] as never)
+  })
+
+  it("count and reuse: begin() starts an empty frame, add() reports whether the point fitted", () => {
+    const encoder = new PickleFrameEncoder(4 + 24 + 2)
+    encoder.begin()
+    expect(encoder.count).toBe(0)
+    expect(encoder.add("p".repeat(10), T, 1)).toBe(true)
+    expect(encoder.count).toBe(1)
+    expect(encoder.add("q", T, 1)).toBe(false)
+    expect(encoder.count).toBe(1)
+    expect(encoder.finish()).toHaveLength(4 + 30)
+    encoder.begin()
+    expect(encoder.count).toBe(0)
+    expect([...encoder.finish()]).toEqual([0, 0, 0, 6, 0x80, 2, 0x5d, 0x28, 0x65, 0x2e])
+    expect(encoder.maxPayload).toBe(30)
+    expect(new PickleFrameEncoder().maxPayload).toBe(CARBON_MAX_PICKLE_BYTES)
+    expect(CARBON_MAX_PICKLE_BYTES).toBe(1048576)
+  })
+
+  it("the buffer grows before the largest point could overrun it: 3-byte paths and 11-byte LONG1 numbers ending at 64 KiB", () => {
+    // A point of 260 three-byte characters and two LONG1 numbers of 9 bytes is 5 + 780 + 11 + 11 + 2 = 809 bytes;
+    // 8 + 81 × 809 = 65537: the 81st point ends one byte past the first 64 KiB buffer, its trailer three.
+    const points = Array.from({ length: 81 }, (_, i) => ({
+      path: "温".repeat(259) + String.fromCharCode(0x4e00 + i),
+      time: 1e20,
+      value: -1e20,
+    }))
+    const frame = encodePickleFrames(points).frames
+    expect(frame).toHaveLength(1)
+    expect(frame[0]!.length).toBe(8 + 81 * 809 + 2)
+    expect(decodePickleFrames(concat(frame))).toEqual(points.map((p) => [p.path, p.time, p.value]) as never)
+  })
+
+  it("frames of one encoder used twice stay valid: each is a copy, the last one too", () => {
+    const encoder = new PickleFrameEncoder()
+    const first = encodeFrames(encoder, [{ path: "a", time: T, value: 1 }])
+    const bytes = [...first.frames[0]!]
+    encodeFrames(encoder, [{ path: "b", time: T + 1, value: 2 }])
+    expect([...first.frames[0]!]).toEqual(bytes)
+    expect(decodePickleFrames(concat(first.frames))).toEqual([["a", T, 1]] as never)
+  })
+
+  it("a frame that fills exactly to its limit, then the next point starts a new frame", () => {
+    // Each point "p" × 10 is 24 bytes; a limit of 4 + 2 × 24 + 2 holds two.
+    const point = { path: "p".repeat(10), time: T, value: 1 }
+    const { frames, dropped } = encodePickleFrames([point, point, point], 4 + 48 + 2)
+    expect(dropped).toBe(0)
+    expect(frames.map((frame) => frame.length)).toEqual([4 + 54, 4 + 30])
   })
 })
 

@@ -1,6 +1,6 @@
 /** The /proc parsers behind the exporter's process_* metrics, on text recorded from this machine. */
 import { describe, expect, it } from "bun:test"
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { parseBootTime, parseMaxFds, parseStartTicks, parseStatusMemory, readProcessStats } from "./process-stats.ts"
 import { parseBasic } from "../../lib/protocols/basic-auth.ts"
 
@@ -34,6 +34,44 @@ describe("process stats parsers", () => {
     expect(Math.abs(stats.residentMemoryBytes - rss) / rss).toBeLessThan(0.2)
     expect(stats.startTimeSeconds).toBeLessThanOrEqual(Date.now() / 1000)
     expect(stats.startTimeSeconds).toBeGreaterThan(Date.now() / 1000 - process.uptime() - 2)
+  })
+})
+
+describe("process stats parsers: edge cases", () => {
+  it("parseStartTicks: field 22 counted from after the name; no number there is an error", () => {
+    expect(parseStartTicks("1 (x) S 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 4242 99")).toBe(4242)
+    expect(() => parseStartTicks("1 (x) S 2 3")).toThrow("unexpected /proc/self/stat content")
+    expect(() => parseStartTicks("garbage")).toThrow("unexpected /proc/self/stat content")
+  })
+  it("parseBootTime: btime with any white space; none is an error", () => {
+    expect(parseBootTime("btime\t  42\n")).toBe(42)
+    expect(() => parseBootTime("cpu 1\nxbtime 5\n")).toThrow("no btime in /proc/stat")
+    expect(() => parseBootTime("cpu 1\n")).toThrow("no btime in /proc/stat")
+  })
+  it("parseStatusMemory: a missing line is undefined, not 0; only kB lines at a line start count", () => {
+    expect(parseStatusMemory("Name:\tbun\n")).toEqual({ residentBytes: undefined, virtualBytes: undefined })
+    expect(parseStatusMemory("VmRSS:\t12 kB\nXVmSize:\t5 kB\n")).toEqual({ residentBytes: 12 * 1024, virtualBytes: undefined })
+  })
+  it("parseMaxFds: no such line is undefined; white space of any width", () => {
+    expect(parseMaxFds("Max processes 5 5 processes\n")).toBeUndefined()
+    expect(parseMaxFds("Max open files\t1024 4096 files\n")).toBe(1024)
+    // Only at a line start.
+    expect(parseMaxFds("Not Max open files 5 5 files\n")).toBeUndefined()
+  })
+  it("readProcessStats: each figure from its /proc file", () => {
+    const cpu = process.cpuUsage()
+    const stats = readProcessStats()
+    const status = readFileSync("/proc/self/status", "utf8")
+    expect(stats.virtualMemoryBytes).toBe(parseStatusMemory(status).virtualBytes!)
+    expect(stats.maxFds).toBe(parseMaxFds(readFileSync("/proc/self/limits", "utf8"))!)
+    const start = parseBootTime(readFileSync("/proc/stat", "utf8")) + parseStartTicks(readFileSync("/proc/self/stat", "utf8")) / 100
+    expect(stats.startTimeSeconds).toBe(start)
+    // The listing's own descriptor is not counted (one descriptor of slack for anything the runtime opens meanwhile).
+    expect(Math.abs(stats.openFds! - (readdirSync("/proc/self/fd").length - 1))).toBeLessThanOrEqual(1)
+    // Seconds, not microseconds: within a second of what we read just before.
+    expect(Math.abs(stats.cpuUserSeconds - cpu.user / 1e6)).toBeLessThan(1)
+    expect(Math.abs(stats.cpuSystemSeconds - cpu.system / 1e6)).toBeLessThan(1)
+    expect(stats.cpuUserSeconds).toBeGreaterThanOrEqual(cpu.user / 1e6)
   })
 })
 
