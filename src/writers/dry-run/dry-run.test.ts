@@ -90,4 +90,21 @@ describe("DryRun", () => {
     writer.write([resultOf(42, { type: "Http", name: "local" })])
     expect(lines).toEqual(["('pollect.http.local', (1508478781, 42.0))"])
   })
+
+  it("by default prints each tick as one line, newline-terminated, on stdout (a real process)", () => {
+    const index = JSON.stringify(join(import.meta.dir, "index.ts"))
+    const context = JSON.stringify(join(import.meta.dir, "../../../test/helpers/context.ts"))
+    const script = `
+      import { DryRunWriter } from ${index}
+      import { makeWriter, resultOf } from ${context}
+      const writer = makeWriter(DryRunWriter, { type: "DryRun" })
+      writer.write([resultOf(42, { type: "Http", name: "local" })])
+      writer.write([])
+      writer.write([resultOf(0.5, { type: "LoadAvg" })])
+    `
+    const run = Bun.spawnSync([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" })
+    expect(run.stderr.toString()).toBe("")
+    expect(run.stdout.toString()).toBe("('pollect.http.local', (1508478781, 42.0))\n('pollect.loadavg', (1508478781, 0.5))\n")
+    expect(run.exitCode).toBe(0)
+  })
 })

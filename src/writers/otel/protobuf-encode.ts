@@ -53,7 +53,7 @@ export class ReverseWriter {
   ensure(n: number): void {
     if (this.pos >= n) return
     const used = this.buf.length - this.pos
-    let size = this.buf.length * 2
+    let size = Math.max(this.buf.length * 2, 16) // an empty first buffer would never double
     while (size - used < n) size *= 2
     const next = new Uint8Array(size)
     next.set(this.buf.subarray(this.pos), size - used)
