@@ -12,7 +12,7 @@ import { selfSignedCert } from "../../../test/helpers/tls.ts"
 import { encodeResults } from "./encode.ts"
 import { parseBody, startFakeInfluxDB, type FakeInfluxDB } from "./fake-influxdb.ts"
 import { InfluxDBWriter } from "./index.ts"
-import { escapeKey, escapeMeasurement } from "./line-protocol.ts"
+import { escapeKey, escapeMeasurement, safeKey } from "./line-protocol.ts"
 import { resolveTarget } from "./target.ts"
 
 writerConformance({
@@ -137,6 +137,21 @@ describe("line protocol", () => {
     expect(escapeKey("q\"'✓")).toBe("q\"'✓")
     expect(escapeKey("x\\y")).toBe("x\\y")
     expect(escapeKey("x\\")).toBe("x/")
+    // A measurement's trailing backslash would swallow the separator after it too.
+    expect(escapeMeasurement("x\\")).toBe("x/")
+    expect(escapeMeasurement("a\\b\\,c")).toBe("a\\b/\\,c")
+  })
+
+  it("renames every key InfluxDB refuses (1.x `time`, 2.x `_measurement` and `_field`), and only those", () => {
+    expect(["time", "_measurement", "_field", "", "times", "_time", "field"].map(safeKey)).toEqual([
+      "time_",
+      "_measurement_",
+      "_field_",
+      "",
+      "times",
+      "_time",
+      "field",
+    ])
   })
 
   it("an empty tag value is left out, a value without name is field `value`", () => {

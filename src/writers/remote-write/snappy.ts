@@ -95,7 +95,7 @@ function compressBlock(src: Uint8Array, start: number, end: number, out: Uint8Ar
       if (candidate < 0 || load32(src, s) !== load32(src, candidate)) {
         s++
         nextHash = hash(load32(src, s))
-        continue outer
+        break // on to the next literal run (the inner loop is the outer loop's last statement)
       }
     }
   }
