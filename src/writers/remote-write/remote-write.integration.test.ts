@@ -240,7 +240,11 @@ export class TicksSource extends Source {
         }),
       )
       const run = () => {
-        const proc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "--config", config], { cwd: dir, stdout: "pipe", stderr: "pipe" })
+        const proc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "--config", config], {
+          cwd: dir,
+          stdout: "pipe",
+          stderr: "pipe",
+        })
         cleanups.push(() => proc.kill("SIGKILL"))
         return proc
       }
