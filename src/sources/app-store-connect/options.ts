@@ -1,4 +1,4 @@
-/** The options of AppStoreConnect; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses AppStoreConnect. */
+/** The options of AppStoreConnect; light on purpose: validation loads it without the implementation, which loads only when a config uses AppStoreConnect. */
 import { v } from "../../api.ts"
 
 export const options = v.object({

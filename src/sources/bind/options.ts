@@ -1,4 +1,4 @@
-/** The options of Bind; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Bind. */
+/** The options of Bind; light on purpose: validation loads it without the implementation, which loads only when a config uses Bind. */
 import { v } from "../../api.ts"
 
 export const options = v.object({

@@ -1,4 +1,4 @@
-/** The options of Certificate; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Certificate. */
+/** The options of Certificate; light on purpose: validation loads it without the implementation, which loads only when a config uses Certificate. */
 import { v } from "../../api.ts"
 import { urlProblem } from "./target.ts"
 

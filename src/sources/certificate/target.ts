@@ -1,4 +1,5 @@
 /** Where to probe: `url` (pollect 1.2's key: `https://host[:port]`) or `host`/`port`. */
+import { isIpLiteral } from "../../lib/options/ip-address.ts"
 
 export interface Target {
   host: string
@@ -22,6 +23,7 @@ export function urlTarget(url: string): Target {
 }
 
 export function hostTarget(host: string, port: number, label = `${host}:${port}`): Target {
+  // An IP address is no server name (SNI).
   return { host, port, servername: isIpLiteral(host) ? undefined : host, label }
 }
 
@@ -37,12 +39,4 @@ export function urlProblem(url: string): string | undefined {
       ? (error as Error).message.slice(url.length + 2)
       : "expected a URL (https://host[:port])"
   }
-}
-
-/**
- * An IP address is no server name (SNI). node:net is required here, not imported: this file is
- * part of the option schema every start evaluates, and node:net costs ~8 MB (bench/RESULTS.md).
- */
-function isIpLiteral(host: string): boolean {
-  return (require("node:net") as typeof import("node:net")).isIP(host) !== 0
 }

@@ -1,4 +1,4 @@
-/** The options of DiskUsage; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses DiskUsage. */
+/** The options of DiskUsage; light on purpose: validation loads it without the implementation, which loads only when a config uses DiskUsage. */
 import { v } from "../../api.ts"
 import { namePattern } from "../../lib/options/name-filter.ts"
 

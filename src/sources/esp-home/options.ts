@@ -1,4 +1,4 @@
-/** The options of EspHome; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses EspHome. */
+/** The options of EspHome; light on purpose: validation loads it without the implementation, which loads only when a config uses EspHome. */
 import { v } from "../../api.ts"
 import { decodePsk } from "./psk.ts"
 

@@ -1,4 +1,4 @@
-/** The options of Fritzbox; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Fritzbox. */
+/** The options of Fritzbox; light on purpose: validation loads it without the implementation, which loads only when a config uses Fritzbox. */
 import { v } from "../../api.ts"
 
 export const options = v.object({

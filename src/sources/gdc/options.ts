@@ -1,4 +1,4 @@
-/** The options of Gdc; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Gdc. */
+/** The options of Gdc; light on purpose: validation loads it without the implementation, which loads only when a config uses Gdc. */
 import { v } from "../../api.ts"
 
 /** The reports pollect can read. */

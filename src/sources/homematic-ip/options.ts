@@ -1,4 +1,4 @@
-/** The options of HomematicIp; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses HomematicIp. */
+/** The options of HomematicIp; light on purpose: validation loads it without the implementation, which loads only when a config uses HomematicIp. */
 import { v } from "../../api.ts"
 
 /** The lookup host that names the REST server of an access point. */

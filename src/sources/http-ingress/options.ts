@@ -1,4 +1,4 @@
-/** The options of HttpIngress; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses HttpIngress. */
+/** The options of HttpIngress; light on purpose: validation loads it without the implementation, which loads only when a config uses HttpIngress. */
 import { v } from "../../api.ts"
 
 const name = v.pipe(v.string(), v.nonEmpty(), v.maxLength(200))

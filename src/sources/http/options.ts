@@ -1,4 +1,4 @@
-/** The options of Http; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Http. */
+/** The options of Http; light on purpose: validation loads it without the implementation, which loads only when a config uses Http. */
 import { v } from "../../api.ts"
 
 const httpUrl = v.pipe(v.string(), v.url())

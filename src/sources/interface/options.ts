@@ -1,4 +1,4 @@
-/** The options of Interface; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Interface. */
+/** The options of Interface; light on purpose: validation loads it without the implementation, which loads only when a config uses Interface. */
 import { v } from "../../api.ts"
 import { namePattern } from "../../lib/options/name-filter.ts"
 

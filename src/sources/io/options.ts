@@ -1,4 +1,4 @@
-/** The options of IO; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses IO. */
+/** The options of IO; light on purpose: validation loads it without the implementation, which loads only when a config uses IO. */
 import { v } from "../../api.ts"
 import { namePattern } from "../../lib/options/name-filter.ts"
 

@@ -1,4 +1,4 @@
-/** The options of MemoryUsage; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses MemoryUsage. */
+/** The options of MemoryUsage; light on purpose: validation loads it without the implementation, which loads only when a config uses MemoryUsage. */
 import { v } from "../../api.ts"
 
 export const options = v.object({})

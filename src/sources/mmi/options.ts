@@ -1,4 +1,4 @@
-/** The options of MMI; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses MMI. */
+/** The options of MMI; light on purpose: validation loads it without the implementation, which loads only when a config uses MMI. */
 import { v } from "../../api.ts"
 
 export const options = v.object({

@@ -1,4 +1,4 @@
-/** The options of Plex; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Plex. */
+/** The options of Plex; light on purpose: validation loads it without the implementation, which loads only when a config uses Plex. */
 import { v } from "../../api.ts"
 
 export const options = v.object({

@@ -1,4 +1,4 @@
-/** The options of Pmcc; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Pmcc. */
+/** The options of Pmcc; light on purpose: validation loads it without the implementation, which loads only when a config uses Pmcc. */
 import { v } from "../../api.ts"
 import { normalizeFingerprint } from "../../lib/options/fingerprint.ts"
 

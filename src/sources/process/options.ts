@@ -1,4 +1,4 @@
-/** The options of Process; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Process. */
+/** The options of Process; light on purpose: validation loads it without the implementation, which loads only when a config uses Process. */
 import { regexString, v } from "../../api.ts"
 
 export const options = v.object({

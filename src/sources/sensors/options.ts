@@ -1,4 +1,4 @@
-/** The options of Sensors; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Sensors. */
+/** The options of Sensors; light on purpose: validation loads it without the implementation, which loads only when a config uses Sensors. */
 import { v } from "../../api.ts"
 
 const chipList = (description: string) => v.optional(v.pipe(v.nullable(v.array(v.string())), v.description(description)), [])

@@ -1,8 +1,7 @@
-/** The options of SmaEnergyMeter; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses SmaEnergyMeter. */
+/** The options of SmaEnergyMeter; light on purpose: validation loads it without the implementation, which loads only when a config uses SmaEnergyMeter. */
 import { v } from "../../api.ts"
+import { isIPv4Address } from "../../lib/options/ip-address.ts"
 
-/** node:net required on use, not imported: option schemas load on every start (bench/RESULTS.md, "Footprint"). */
-const isIPv4Address = (text: string) => (require("node:net") as typeof import("node:net")).isIPv4(text)
 const ipv4 = (what: string) => v.pipe(v.string(), v.check(isIPv4Address, `expected an IPv4 address (${what})`))
 
 export const options = v.object({

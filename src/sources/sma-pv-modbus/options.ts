@@ -1,4 +1,4 @@
-/** The options of SmaPvModbus; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses SmaPvModbus. */
+/** The options of SmaPvModbus; light on purpose: validation loads it without the implementation, which loads only when a config uses SmaPvModbus. */
 import { v } from "../../api.ts"
 
 export const options = v.object({

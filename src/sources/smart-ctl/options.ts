@@ -1,4 +1,4 @@
-/** The options of SmartCtl; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses SmartCtl. */
+/** The options of SmartCtl; light on purpose: validation loads it without the implementation, which loads only when a config uses SmartCtl. */
 import { regexString, v } from "../../api.ts"
 
 const devicePattern = regexString((pattern, reason) => `invalid regular expression ${JSON.stringify(pattern)}: ${reason}`)

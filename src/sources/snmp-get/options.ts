@@ -1,4 +1,4 @@
-/** The options of SnmpGet; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses SnmpGet. */
+/** The options of SnmpGet; light on purpose: validation loads it without the implementation, which loads only when a config uses SnmpGet. */
 import { optionWarning, v } from "../../api.ts"
 
 const AUTH_PROTOCOLS = ["MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"] as const

@@ -1,4 +1,4 @@
-/** The options of Viessmann; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Viessmann. */
+/** The options of Viessmann; light on purpose: validation loads it without the implementation, which loads only when a config uses Viessmann. */
 import { v } from "../../api.ts"
 
 /** Endpoints as PyViCare uses them today (IAM v3, IoT API v2). */

@@ -1,4 +1,4 @@
-/** The options of Zfs; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Zfs. */
+/** The options of Zfs; light on purpose: validation loads it without the implementation, which loads only when a config uses Zfs. */
 import { v } from "../../api.ts"
 
 export const options = v.object({

@@ -1,4 +1,4 @@
-/** The options of DryRun; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses DryRun. */
+/** The options of DryRun; light on purpose: validation loads it without the implementation, which loads only when a config uses DryRun. */
 import { v } from "../../api.ts"
 
 export const options = v.object({})

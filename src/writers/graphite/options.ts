@@ -1,4 +1,4 @@
-/** The options of Graphite; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Graphite. */
+/** The options of Graphite; light on purpose: validation loads it without the implementation, which loads only when a config uses Graphite. */
 import { v } from "../../api.ts"
 import { queueField } from "../../lib/queue/queue-field.ts"
 

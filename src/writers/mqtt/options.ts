@@ -1,4 +1,4 @@
-/** The options of Mqtt; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Mqtt. */
+/** The options of Mqtt; light on purpose: validation loads it without the implementation, which loads only when a config uses Mqtt. */
 import { regexString, v } from "../../api.ts"
 
 const port = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535))

@@ -1,4 +1,4 @@
-/** The options of Otel; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Otel. */
+/** The options of Otel; light on purpose: validation loads it without the implementation, which loads only when a config uses Otel. */
 import { v } from "../../api.ts"
 import { queueField } from "../../lib/queue/queue-field.ts"
 

@@ -1,4 +1,4 @@
-/** The options of Prometheus; light on purpose: the registry imports it eagerly, the implementation loads only when a config uses Prometheus. */
+/** The options of Prometheus; light on purpose: validation loads it without the implementation, which loads only when a config uses Prometheus. */
 import { v } from "../../api.ts"
 import { basicAuthField, tlsServerField } from "../../lib/options/http-server-fields.ts"
 
