@@ -9,7 +9,10 @@
  * from exec to the first line of data (pollect: --dry-run of LoadAvg, MemoryUsage, Interface, IO;
  * the floor: its first print), median of `--runs`.
  *
- *   npm run build && bun bench/footprint.ts [--binary dist/pollect] [--runs 15] [--idle 60]
+ * Memory is the median of `--rounds` rounds (each round runs the four side by side): the RSS of one
+ * process varies by up to 2 MB from one start to the next (which pages of the runtime a start touches).
+ *
+ *   npm run build && bun bench/footprint.ts [--binary dist/pollect] [--runs 15] [--idle 60] [--rounds 3]
  */
 import { rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -22,11 +25,13 @@ const { values } = parseArgs({
     binary: { type: "string", default: "dist/pollect" },
     runs: { type: "string", default: "15" },
     idle: { type: "string", default: "60" },
+    rounds: { type: "string", default: "3" },
   },
 })
 const binary = values.binary as string
 const runs = Number(values.runs)
 const idleSeconds = Number(values.idle)
+const rounds = Number(values.rounds)
 
 const work = tmpdir()
 const FLOOR_BODY = `const files = ["/proc/loadavg", "/proc/meminfo", "/proc/net/dev", "/proc/diskstats"]
@@ -119,17 +124,34 @@ async function idle(argv: string[], env: Record<string, string> = {}): Promise<M
 }
 
 const port = () => String(20_000 + Math.floor(Math.random() * 20_000))
-console.log(`binary ${binary}; floor ${floor}; ${runs} runs; ${idleSeconds} s idle`)
-const [floorMem, stackMem, defaultMem, seedMem] = await Promise.all([
-  idle([floor], { FLOOR_PORT: port() }),
-  idle([stackFloor], { FLOOR_PORT: port() }),
-  // The embedded default config serves on 9001; the run gets its own port through the environment where it can.
-  idle([binary, "--log-level", "error"]),
-  idle([binary, "--config", seed, "--dry-run", "--log-level", "error"]),
-])
-const row = (name: string, m: Memory) =>
-  `| ${name} | ${m.rss.toFixed(1)} MB | ${m.anon.toFixed(1)} MB | ${m.file.toFixed(1)} MB | +${(m.rss - floorMem.rss).toFixed(1)} / +${(m.anon - floorMem.anon).toFixed(1)} MB |`
-console.log(`\n| after ${idleSeconds} s | RSS | RssAnon | RssFile | over the floor (RSS / anon) |`)
+console.log(`binary ${binary}; floor ${floor}; ${runs} runs; ${idleSeconds} s idle; memory: median of ${rounds} rounds`)
+const samples: Memory[][] = [[], [], [], []]
+for (let round = 0; round < rounds; round++) {
+  const measured = await Promise.all([
+    idle([floor], { FLOOR_PORT: port() }),
+    idle([stackFloor], { FLOOR_PORT: port() }),
+    // The embedded default config serves on 9001.
+    idle([binary, "--log-level", "error"]),
+    idle([binary, "--config", seed, "--dry-run", "--log-level", "error"]),
+  ])
+  measured.forEach((m, i) => samples[i]!.push(m))
+}
+const mid = (ms: Memory[]): Memory & { low: number; high: number } => ({
+  rss: median(ms.map((m) => m.rss)),
+  anon: median(ms.map((m) => m.anon)),
+  file: median(ms.map((m) => m.file)),
+  low: Math.min(...ms.map((m) => m.rss)),
+  high: Math.max(...ms.map((m) => m.rss)),
+})
+const [floorMem, stackMem, defaultMem, seedMem] = samples.map(mid) as [
+  ReturnType<typeof mid>,
+  ReturnType<typeof mid>,
+  ReturnType<typeof mid>,
+  ReturnType<typeof mid>,
+]
+const row = (name: string, m: ReturnType<typeof mid>) =>
+  `| ${name} | ${m.rss.toFixed(1)} MB (${m.low.toFixed(1)}–${m.high.toFixed(1)}) | ${m.anon.toFixed(1)} MB | ${m.file.toFixed(1)} MB | +${(m.rss - floorMem.rss).toFixed(1)} / +${(m.anon - floorMem.anon).toFixed(1)} MB |`
+console.log(`\n| after ${idleSeconds} s, median of ${rounds} | RSS (range) | RssAnon | RssFile | over the floor (RSS / anon) |`)
 console.log("| --- | ---: | ---: | ---: | ---: |")
 console.log(row("Bun floor (Bun.serve + 1 s /proc timer)", floorMem))
 console.log(row("stack floor (the Bun floor + citty + node:fs sync reads)", stackMem))

@@ -13,7 +13,7 @@ import { mkdirSync, renameSync, rmSync, existsSync, mkdtempSync, statSync } from
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
-import { compile } from "./build.ts"
+import { compile, withBytecodeOrder } from "./build.ts"
 
 export interface Target {
   /** Our name, the binary is `pollect-<name>`. */
@@ -89,20 +89,24 @@ export async function buildAll(targets: readonly Target[] = TARGETS, outdir = jo
   mkdirSync(outdir, { recursive: true })
   // Fetch every runtime first (network in parallel), then compile one by one (CPU and disk bound).
   const runtimes = await Promise.all(targets.map((t) => fetchRuntime(t)))
-  const built: Built[] = []
-  for (const [i, target] of targets.entries()) {
-    const file = join(outdir, `pollect-${target.name}`)
-    let bytecode = true
-    try {
-      await compile(file, target.bunTarget, { executablePath: runtimes[i] })
-    } catch {
-      // Bytecode is made by the host's JavaScriptCore; should a target refuse it, ship it without.
-      console.warn(`${target.name}: build with --bytecode failed, building without`)
-      bytecode = false
-      await compile(file, target.bunTarget, { executablePath: runtimes[i], bytecode: false })
+  // One bytecode order, recorded with a binary for this machine, lays out every target's binary.
+  const built = await withBytecodeOrder(async (order) => {
+    const done: Built[] = []
+    for (const [i, target] of targets.entries()) {
+      const file = join(outdir, `pollect-${target.name}`)
+      let bytecode = true
+      try {
+        await compile(file, target.bunTarget, { executablePath: runtimes[i], order })
+      } catch {
+        // Bytecode is made by the host's JavaScriptCore; should a target refuse it, ship it without.
+        console.warn(`${target.name}: build with --bytecode failed, building without`)
+        bytecode = false
+        await compile(file, target.bunTarget, { executablePath: runtimes[i], bytecode: false })
+      }
+      done.push({ target: target.name, file, bytes: statSync(file).size, sha256: await sha256File(file), bytecode })
     }
-    built.push({ target: target.name, file, bytes: statSync(file).size, sha256: await sha256File(file), bytecode })
-  }
+    return done
+  })
   const sums = [...built].sort((a, b) => a.target.localeCompare(b.target)).map((b) => `${b.sha256}  pollect-${b.target}\n`)
   await Bun.write(join(outdir, "SHA256SUMS"), sums.join(""))
   return built

@@ -3,8 +3,6 @@
  * purpose (~50 ms at cost 10), so a header that verified once is remembered: a scrape every
  * few seconds then costs nothing; wrong passwords always pay the full price.
  */
-import { timingSafeEqual } from "node:crypto"
-
 export class BasicAuth {
   private readonly verified = new Set<string>()
 
@@ -44,8 +42,9 @@ export function parseBasic(header: string): { user: string; password: string } |
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
 }
 
+/** Constant-time equality. node:crypto is required here, on the first check: an exporter without basicAuth never evaluates it. */
 function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a)
   const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
+  return x.length === y.length && (require("node:crypto") as typeof import("node:crypto")).timingSafeEqual(x, y)
 }
