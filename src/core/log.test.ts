@@ -22,6 +22,15 @@ describe("log", () => {
     expect(lines[0]).toContain("http://admin:***@box")
   })
 
+  it("a secret that contains another is masked whole, whichever was registered first", () => {
+    registerSecret("t0k")
+    registerSecret("s3cr3t-t0ken-from-env")
+    expect(redact("Bearer s3cr3t-t0ken-from-env and t0k")).toBe("Bearer *** and ***")
+    registerSecret("pass-9x")
+    registerSecret("pass-9x-and-more")
+    expect(redact("pass-9x-and-more, pass-9x")).toBe("***, ***")
+  })
+
   it("a secret shorter than 3 characters is not masked (it would mask too much); one of 3 is", () => {
     registerSecret("#%")
     registerSecret("~^!")

@@ -16,11 +16,17 @@ export interface Logger {
   child(scope: string): Logger
 }
 
-const secrets = new Set<string>()
+/**
+ * Longest first: a secret that contains another (a token holding a short password) is masked
+ * whole; masked in the order registered, the shorter one's stars left the rest of the longer
+ * one in the line (`s3cr3t-***en`).
+ */
+let secrets: readonly string[] = []
 
 /** Masks `value` in every log line from now on. Short values are ignored (they would mask too much). */
 export function registerSecret(value: string): void {
-  if (value.length >= 3) secrets.add(value)
+  if (value.length < 3 || secrets.includes(value)) return
+  secrets = [...secrets, value].sort((a, b) => b.length - a.length)
 }
 
 /**
@@ -28,10 +34,9 @@ export function registerSecret(value: string): void {
  * passwords (`password`, `000`) restore the set afterwards, so other tests' log lines keep their words.
  */
 export function secretsSnapshot(): () => void {
-  const saved = new Set(secrets)
+  const saved = secrets
   return () => {
-    secrets.clear()
-    for (const value of saved) secrets.add(value)
+    secrets = saved
   }
 }
 

@@ -61,13 +61,17 @@ new DryRunWriter({ type: "DryRun" }, {} as never).out("('pollect.loadavg.short',
 describe("writeTo", () => {
   it("writes again after a short write, from where it stopped", () => {
     const chunks: string[] = []
+    const lengths: number[] = []
     const write = ((_fd: number, bytes: Uint8Array, offset: number, length: number) => {
+      lengths.push(length)
       const n = Math.min(3, length)
       chunks.push(Buffer.from(bytes.subarray(offset, offset + n)).toString())
       return n
     }) as never
     writeTo(1, "abcdefgh", write)
     expect(chunks).toEqual(["abc", "def", "gh"])
+    // What is left each time, never more (writeSync throws on a length past the buffer's end).
+    expect(lengths).toEqual([8, 5, 2])
   })
 
   it("throws other errors than EPIPE and EAGAIN (a closed descriptor is a bug to see)", () => {
@@ -93,5 +97,14 @@ process.stderr.write(String(calls))`)
     const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
     // The first 2 bytes went by write(2); the rest and the later lines through process.stdout, in order.
     expect({ out, err, code }).toEqual({ out: "abcdef\nsecond\nthird\n", err: "2", code: 0 })
+  })
+  it("after EAGAIN on stderr the rest goes to Node's stderr stream, not stdout", async () => {
+    const proc = child(`import { writeTo } from "./src/core/stdio.ts"
+const write = () => {
+  throw Object.assign(new Error("EAGAIN"), { code: "EAGAIN" })
+}
+writeTo(2, "to stderr\\n", write)`)
+    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+    expect({ out, err, code }).toEqual({ out: "", err: "to stderr\n", code: 0 })
   })
 })

@@ -61,6 +61,12 @@ describe("readBoundedText", () => {
     expect(sizes).toEqual([10, 6])
   })
 
+  it("a Content-Length over maxBytes without a body (a HEAD-like answer) is refused as too large, not a TypeError", async () => {
+    const response = new Response(null, { headers: { "content-length": "100" } })
+    expect(response.body).toBeNull()
+    await expect(readBoundedText(response, 10)).rejects.toBeInstanceOf(BodyTooLargeError)
+  })
+
   it("no body is the empty text", async () => {
     expect(await readBoundedText(new Response(null), 10)).toBe("")
     expect(await readBoundedText(new Response(null, { headers: { "content-length": "0" } }), 0)).toBe("")

@@ -35,10 +35,8 @@ export function memoryValueSets(m: MemoryFigures, linux: boolean): ValueSet[] {
   return [bytes, percent]
 }
 
-/** No /proc (macOS): what the OS call gives without spawning anything. */
-function osMemoryFigures(): MemoryFigures {
-  const total = totalmem()
-  const free = freemem()
+/** No /proc (macOS): what the OS call gives without spawning anything (the figures injectable for tests). */
+export function osMemoryFigures(total = totalmem(), free = freemem()): MemoryFigures {
   const percent = total > 0 ? Math.round(((total - free) / total) * 1000) / 10 : 0
   return { total, available: free, used: total - free, free, buffers: 0, cached: 0, swapTotal: 0, swapUsed: 0, swapFree: 0, percent }
 }

@@ -62,7 +62,20 @@ describe("parseMeminfo / memoryFigures", () => {
     expect(ours).toMatchObject({ total: theirs.total, available: theirs.available, used: theirs.used, percent: theirs.percent })
   })
 
-  it("rejects text without MemTotal", () => {
+  it("rejects text without MemTotal or without MemFree", () => {
     expect(() => memoryFigures(parseMeminfo("nothing: 1 kB"))).toThrow(/MemTotal/)
+    expect(() => memoryFigures(parseMeminfo("MemTotal: 100 kB"))).toThrow("/proc/meminfo has no MemTotal or MemFree line")
+    expect(() => memoryFigures(parseMeminfo("MemFree: 100 kB"))).toThrow("/proc/meminfo has no MemTotal or MemFree line")
+  })
+
+  it("used exactly 0 stays 0 (only a negative used falls back to total − free)", () => {
+    const m = memoryFigures(parseMeminfo("MemTotal: 100 kB\nMemFree: 40 kB\nCached: 60 kB\nMemAvailable: 100 kB"))
+    expect(m.used).toBe(0)
+    expect(m.percent).toBe(0)
+  })
+
+  it("a MemTotal of 0 (a broken container) is 0 percent, not NaN", () => {
+    const m = memoryFigures(parseMeminfo("MemTotal: 0 kB\nMemFree: 0 kB"))
+    expect(m).toMatchObject({ total: 0, available: 0, used: 0, percent: 0 })
   })
 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from "bun:test"
 import { join } from "node:path"
 import type { ValueSet } from "../../core/value-set.ts"
 import { memoryFigures, parseMeminfo } from "./meminfo.ts"
-import { MemoryUsageSource } from "./index.ts"
+import { MemoryUsageSource, osMemoryFigures } from "./index.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { pointHostAt, replayHostCase } from "../../../test/helpers/host-replay.ts"
 import { byGraphitePath, byPromSeries, FIXTURES, makeClockedSource, useFixtureRoots } from "../../../test/helpers/proc-fixtures.ts"
@@ -57,5 +57,11 @@ describe("MemoryUsage", () => {
       "pollect_MemoryUsage_percent",
     ])
     expect(series.get('pollect_MemoryUsage{type="total"}')).toBe(require("node:os").totalmem())
+  })
+
+  it("the OS figures: used is total − free, percent its share with one decimal; a total of 0 is 0 percent", () => {
+    expect(osMemoryFigures(8_000, 2_000)).toMatchObject({ total: 8_000, available: 2_000, used: 6_000, free: 2_000, percent: 75 })
+    expect(osMemoryFigures(3_000, 1_000).percent).toBe(66.7)
+    expect(osMemoryFigures(0, 0).percent).toBe(0)
   })
 })
