@@ -14,7 +14,16 @@ const ROOT = join(import.meta.dir, "..")
 const out = tempDir("pollect-chunks-")
 
 beforeAll(() => {
-  const argv = [process.execPath, "build", "src/main.ts", "--target=bun", ...BUNDLE_FLAGS, "--outdir", out, `--metafile=${join(out, "meta.json")}`]
+  const argv = [
+    process.execPath,
+    "build",
+    "src/main.ts",
+    "--target=bun",
+    ...BUNDLE_FLAGS,
+    "--outdir",
+    out,
+    `--metafile=${join(out, "meta.json")}`,
+  ]
   const built = Bun.spawnSync(argv, {
     cwd: ROOT,
     stderr: "pipe",
@@ -58,7 +67,14 @@ describe("the product's bundle", () => {
   })
 
   it("the embedded default config's plugins import no network, TLS, crypto or zlib built-in", () => {
-    const plugins = ["sources/load-avg", "sources/memory-usage", "sources/disk-usage", "sources/interface", "sources/io", "writers/prometheus"]
+    const plugins = [
+      "sources/load-avg",
+      "sources/memory-usage",
+      "sources/disk-usage",
+      "sources/interface",
+      "sources/io",
+      "writers/prometheus",
+    ]
     const chunks = plugins.flatMap((p) => [...closure(chunkOf(`src/${p}/index.ts`))])
     expect(builtinsOf(chunks)).toEqual(["fs", "fs/promises", "os", "path"])
     // The registry requires each at first use: none is a chunk a start evaluates.

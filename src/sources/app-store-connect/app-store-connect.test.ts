@@ -1,17 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test"
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { afterAll, beforeAll, describe, expect, it, setSystemTime } from "bun:test"
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { exportPKCS8, generateKeyPair } from "jose"
+import { decodeJwt, decodeProtectedHeader, exportPKCS8, generateKeyPair } from "jose"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
 import { graphitePath, promName, type ProbeResult } from "../../api.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
-import { downServerUrl } from "../../../test/helpers/fake-server.ts"
+import { downServerUrl, serveFake } from "../../../test/helpers/fake-server.ts"
 import { atFixedTime } from "../../../test/helpers/fixed-clock.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
 import { salesTsv, startFakeAsc } from "./fake-server.ts"
 import { AppStoreConnectSource, decodeReport, reportDateFor } from "./index.ts"
-import { parseSalesReport } from "./sales-report.ts"
+import { isDownload, parseSalesReport, SalesReportError } from "./sales-report.ts"
 
 const KEY_ID = "ABC123DEFG"
 const ISSUER = "57246542-96fe-1a63-e053-0824d011072a"
@@ -238,5 +239,196 @@ describe("AppStoreConnect against the fake API", () => {
     expect(text).toContain('pollect_app_store_connect_downloads{sku="com.example.app",team="main"} 17')
     const verdict = await promtoolCheck(text)
     expect(verdict).toEqual({ code: 0, output: "" })
+  })
+})
+
+/** A gzip body of `text` (or of raw bytes). */
+const gzip = (data: string | Uint8Array<ArrayBuffer>) =>
+  new Uint8Array(Bun.gzipSync(typeof data === "string" ? new TextEncoder().encode(data) : data)) as Uint8Array<ArrayBuffer>
+
+describe("sales report parsing: edge cases", () => {
+  it("every first-time download product type of Apple's reference counts as a download, others do not", () => {
+    for (const type of ["1", "1F", "1T", "F1", "1E", "1EP", "1EU", "1-B", "F1-B"]) expect([type, isDownload(type)]).toEqual([type, true])
+    for (const type of ["7F", "3F", "IA1", "IAY", "", "1 F"]) expect([type, isDownload(type)]).toEqual([type, false])
+  })
+
+  it("an empty text or a header without rows is an empty report, whatever its columns", () => {
+    expect(parseSalesReport("")).toEqual(new Map())
+    expect(parseSalesReport("\n\n")).toEqual(new Map())
+    expect(parseSalesReport("Provider\tTitle\n")).toEqual(new Map())
+  })
+
+  it("blank lines (spaces or tabs only) are skipped; header cells, SKUs and types are trimmed; SKU may be the first column", () => {
+    const text = " SKU \t Units\t Product Type Identifier \r\n com.a \t5\t 1F \n \t \n\ncom.a\t2\tIA1\r\n   \n"
+    expect(parseSalesReport(text)).toEqual(new Map([["com.a", { units: 7, downloads: 5 }]]))
+  })
+
+  it("a row shorter than the header: no SKU is an error naming the row, no type counts nothing", () => {
+    expect(parseSalesReport("SKU\tUnits\tProduct Type Identifier\ncom.a\t3\n")).toEqual(new Map([["com.a", { units: 0, downloads: 0 }]]))
+    const short = "Units\tProduct Type Identifier\tSKU\n1\t1F\tcom.a\n2\t1F\n"
+    expect(() => parseSalesReport(short)).toThrow(SalesReportError)
+    expect(() => parseSalesReport(short)).toThrow("sales report row 3 has no SKU or a non-numeric Units value")
+  })
+
+  it("a non-numeric Units value is an error naming the row", () => {
+    const text = "SKU\tUnits\tProduct Type Identifier\ncom.a\t1\t1F\ncom.a\tmany\t1F\n"
+    expect(() => parseSalesReport(text)).toThrow(new SalesReportError("sales report row 3 has no SKU or a non-numeric Units value"))
+  })
+
+  it("a missing column lists the first 12 columns found", () => {
+    const header = Array.from({ length: 14 }, (_, i) => `C${i}`).join("\t")
+    expect(() => parseSalesReport(`${header}\tSKU\n1\n`)).toThrow(
+      'sales report has no column "Product Type Identifier" (columns: C0, C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11)',
+    )
+  })
+
+  it("the report date is zero-padded", () => {
+    expect(reportDateFor(new Date(2026, 2, 2, 10))).toBe("2026-03-01")
+    expect(reportDateFor(new Date(2026, 9, 11, 0, 30))).toBe("2026-10-10")
+  })
+})
+
+describe("decodeReport: what Apple must send", () => {
+  it("needs both gzip magic bytes", () => {
+    const good = gzip("Provider\tSKU\n")
+    expect(() => decodeReport(new Uint8Array([0x1f, 0x00, ...good.slice(2)]))).toThrow(/not gzip data/)
+    expect(() => decodeReport(new Uint8Array([0x00, 0x8b, ...good.slice(2)]))).toThrow(/not gzip data/)
+  })
+
+  it("damaged gzip or text that is not UTF-8 is a damaged report", () => {
+    expect(() => decodeReport(new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]))).toThrow(
+      "App Store Connect sent a damaged gzip sales report",
+    )
+    const latin1 = new Uint8Array([...new TextEncoder().encode("Provider\tSKU\tTitle\nAPPLE\tx\t"), 0xe9, 0x0a])
+    expect(() => decodeReport(gzip(latin1))).toThrow("App Store Connect sent a damaged gzip sales report")
+  })
+
+  it("the first line must start with Provider or hold a SKU column", () => {
+    expect(decodeReport(gzip("Provider\tTitle\n"))).toBe("Provider\tTitle\n")
+    expect(decodeReport(gzip("Vendor\tSKU\tUnits\nx\ty\t1\n"))).toBe("Vendor\tSKU\tUnits\nx\ty\t1\n")
+    for (const text of ["<html>maintenance</html>", "Vendor\tUnits\nx\tSKU\t1\n", "", "SKU\tUnits\n"])
+      expect(() => decodeReport(gzip(text))).toThrow("App Store Connect sent a sales report without the expected header row")
+  })
+})
+
+describe("AppStoreConnect: tokens, keys and Apple's errors", () => {
+  it("the JWT is Apple's: ES256 with kid and typ JWT, 20 minutes long, reused for 15 minutes", async () => {
+    const src = source()
+    const t0 = new Date("2026-05-01T10:00:00Z")
+    try {
+      setSystemTime(t0)
+      const first = await src.token()
+      expect(decodeProtectedHeader(first)).toEqual({ alg: "ES256", kid: KEY_ID, typ: "JWT" })
+      const claims = decodeJwt(first)
+      expect(claims).toEqual({ iss: ISSUER, aud: "appstoreconnect-v1", iat: t0.getTime() / 1000, exp: t0.getTime() / 1000 + 1200 })
+      setSystemTime(new Date(t0.getTime() + 14 * 60_000 + 59_000))
+      expect(await src.token()).toBe(first)
+      setSystemTime(new Date(t0.getTime() + 15 * 60_000))
+      const second = await src.token()
+      expect(second).not.toBe(first)
+      expect(decodeJwt(second).iat).toBe(t0.getTime() / 1000 + 900)
+      setSystemTime(new Date(t0.getTime() + 20 * 60_000))
+      expect(await src.token()).toBe(second)
+    } finally {
+      setSystemTime()
+    }
+  })
+
+  it("the key is read once: a keyFile removed after the first token does not matter; whitespace around the PEM is fine", async () => {
+    const dir = tempDir("pollect-asc-key-")
+    const { privateKey } = await generateKeyPair("ES256", { extractable: true })
+    writeFileSync(join(dir, "k.p8"), `\n  ${await exportPKCS8(privateKey)}  \n\n`)
+    const src = makeSource<AppStoreConnectSource>(
+      AppStoreConnectSource,
+      { keyId: KEY_ID, keyFile: "k.p8", issuerId: ISSUER, vendorNumber: VENDOR, apiUrl: fake.url },
+      { configDir: dir },
+    )
+    const t0 = new Date("2026-05-01T10:00:00Z")
+    try {
+      setSystemTime(t0)
+      await src.token()
+      rmSync(join(dir, "k.p8"))
+      setSystemTime(new Date(t0.getTime() + 16 * 60_000))
+      expect(decodeProtectedHeader(await src.token()).kid).toBe(KEY_ID)
+    } finally {
+      setSystemTime()
+    }
+  })
+
+  it("defaults: reports in <configDir>/db, report version 1_0; a trailing slash of apiUrl is fine; a day without a report is logged", async () => {
+    fake.state.reports.set(yesterday(), "not-yet")
+    const log: string[] = []
+    const noReport = makeSource<AppStoreConnectSource>(
+      AppStoreConnectSource,
+      { keyId: KEY_ID, keyFile: "AuthKey.p8", issuerId: ISSUER, vendorNumber: VENDOR, apiUrl: `${fake.url}/` },
+      { configDir, log },
+    )
+    expect(await noReport.probe()).toBeNull()
+    expect(log.some((line) => line.endsWith(`AppStoreConnect: no sales report for ${yesterday()} yet`))).toBe(true)
+    expect(fake.state.lastQuery?.get("filter[version]")).toBe("1_0")
+    expect(noReport.reportPath("2026-01-02")).toBe(join(configDir, "db", `report_${VENDOR}_2026-01-02.tsv`))
+  })
+
+  it("an apiUrl with a path (a gateway in front of Apple) keeps it, with or without a trailing slash", async () => {
+    const gateway = serveFake((_request, url) =>
+      url.pathname === "/asc/v1/salesReports"
+        ? Response.json({ errors: [{ status: "404", detail: "There were no sales for the date specified." }] }, { status: 404 })
+        : new Response("wrong path", { status: 500 }),
+    )
+    try {
+      expect(await source({ apiUrl: `${gateway.url}/asc/` }).probe()).toBeNull()
+      expect(await source({ apiUrl: `${gateway.url}/asc` }).probe()).toBeNull()
+      expect(gateway.requests.map((r) => r.path)).toEqual(["/asc/v1/salesReports", "/asc/v1/salesReports"])
+    } finally {
+      await gateway.stop()
+    }
+  })
+
+  it("a 404 that is not about the report (a wrong path) fails the probe with Apple's detail", async () => {
+    fake.state.reports.set(yesterday(), "not-yet")
+    await expect(source({ apiUrl: `${fake.url}/wrong` }).probe()).rejects.toThrow(
+      `App Store Connect answered 404 for the ${yesterday()} sales report: The path provided does not match a defined resource type.`,
+    )
+  })
+
+  it("a 403 names Apple's detail", async () => {
+    await expect(source({ vendorNumber: "1" }).probe()).rejects.toThrow(
+      "App Store Connect refused the sales report (403): the API key needs the Sales or Finance role (You are not permitted to download reports for this vendor number.)",
+    )
+  })
+
+  it("answers without Apple's JSON error body (a proxy's HTML, nothing) fail with the status alone; only a 404 is 'no report yet'", async () => {
+    const replies: Record<string, [number, string]> = {
+      "/401": [401, "<html>Unauthorized</html>"],
+      "/403": [403, ""],
+      "/502": [502, "<html>Bad Gateway</html>"],
+      "/400": [400, JSON.stringify({ errors: [{ status: "400", code: "X", detail: "Report is not available yet." }] })],
+    }
+    const proxy = serveFake((_request, url) => {
+      const [status, body] = replies[url.pathname.replace("/v1/salesReports", "")]!
+      return new Response(body, { status })
+    })
+    try {
+      const error = (prefix: string) =>
+        source({ apiUrl: `${proxy.url}${prefix}` })
+          .probe()
+          .then(
+            () => "no error",
+            (e: Error) => e.message,
+          )
+      expect(await error("/401")).toBe("App Store Connect rejected the API key (401): check keyId, issuerId and keyFile")
+      expect(await error("/403")).toBe("App Store Connect refused the sales report (403): the API key needs the Sales or Finance role")
+      expect(await error("/502")).toBe(`App Store Connect answered 502 for the ${yesterday()} sales report`)
+      expect(await error("/400")).toBe(`App Store Connect answered 400 for the ${yesterday()} sales report: Report is not available yet.`)
+    } finally {
+      await proxy.stop()
+    }
+  })
+
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    const doc = { kind: "sources" as const, type: "AppStoreConnect", aliases: [], cls: AppStoreConnectSource, dir: import.meta.dir, readme }
+    expect(regenerated(doc, text)).toBe(text)
   })
 })

@@ -11,8 +11,9 @@ export const options = v.object({
   issuerId: v.pipe(v.string(), v.minLength(1), v.description("Issuer ID shown above the team keys")),
   vendorNumber: v.pipe(
     v.union([v.string(), v.number()]),
-    v.transform(String),
+    // Before the transform: the JSON schema (and so the README's table) stops at a transform.
     v.description("Vendor number (Payments and Financial Reports). A number or a string"),
+    v.transform(String),
   ),
   dbDir: v.optional(v.pipe(v.string(), v.description("Folder for the downloaded reports, relative to the config file's folder")), "db"),
   apiUrl: v.optional(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test"
-import { existsSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import * as v from "valibot"
 import { silentLogger } from "../../core/log.ts"
@@ -11,7 +11,8 @@ import { parseBindJson, parseBindStats, parseBindXml } from "./stats.ts"
 import { BindSource, bindValueSets, statisticsUrl } from "./index.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import type { GoldenCase } from "../../../test/conformance/golden.ts"
-import { byGraphitePath, resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
 import { serveFake, type FakeServer } from "../../../test/helpers/fake-server.ts"
 
 const testdata = join(import.meta.dir, "testdata")
@@ -199,5 +200,108 @@ describe("stale RRsets and wrapped gauges (testdata/xml-stale, written in BIND 9
       "pollect.bind._default.cache.rrsets.stale_aaaa": 17 + 6,
       "pollect.bind._default.cache.rrsets.ancient_a": 2,
     })
+  })
+})
+
+describe("Bind: the README's tables and the defaults", () => {
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(regenerated({ kind: "sources", type: "Bind", aliases: [], cls: BindSource, dir: import.meta.dir, readme }, text)).toBe(text)
+  })
+
+  it("reads the _default view and reports rates unless told otherwise", () => {
+    expect(v.parse(BindSource.options, { url: "http://127.0.0.1:8053" })).toEqual({
+      url: "http://127.0.0.1:8053",
+      views: ["_default"],
+      counters: "rate",
+    })
+  })
+})
+
+describe("Bind: the statistics channel's answers", () => {
+  it("asks for JSON or XML; a status other than 404 gets no hint; views not served are logged (debug)", async () => {
+    const fake = serveChannel(join(testdata, "xml-both"))
+    const broken = serveFake(() => new Response("oops", { status: 500, statusText: "Internal Server Error" }))
+    try {
+      const log: string[] = []
+      const source = makeSource<BindSource>(BindSource, { type: "Bind", url: fake.url, views: ["_default", "internal", "x"] }, { log })
+      await source.probe()
+      expect(fake.requests[0]!.headers.get("accept")).toBe("application/json, text/xml;q=0.9")
+      expect(log).toEqual([expect.stringContaining("views not in the statistics: internal, x (known: _default, _bind)")])
+      const quiet: string[] = []
+      await makeSource<BindSource>(BindSource, { type: "Bind", url: fake.url }, { log: quiet }).probe()
+      expect(quiet).toEqual([])
+      const url = `${broken.url}/xml/v3/server`
+      await expect(makeSource<BindSource>(BindSource, { type: "Bind", url }).probe()).rejects.toThrow(
+        new Error(`${url} answered 500 Internal Server Error`),
+      )
+    } finally {
+      await Promise.all([fake.stop(), broken.stop()])
+    }
+  })
+
+  it("rates only with counters: rate, totals only with total; no empty set", async () => {
+    const stats = parseBindJson(await read(JSON_V1))
+    const everyRate = () => 1
+    const names = (sets: ValueSet[]) => [...new Set(sets.flatMap((set) => set.values.map((value) => value.name ?? "")))].sort()
+    const totals = bindValueSets(stats, ["_default", "_bind"], "total", everyRate)
+    expect(names(totals).filter((name) => name.includes("_per_sec"))).toEqual([])
+    const rates = bindValueSets(stats, ["_default", "_bind"], "rate", everyRate)
+    expect(names(rates).filter((name) => !name.includes("_per_sec") && !name.includes(".cache."))).toEqual([])
+    const none = bindValueSets(parseBindJson('{"json-stats-version":"1.7","views":{"_default":{}}}'), ["_default"], "both", () => undefined)
+    expect(none.map((set) => set.values.length)).toEqual([2, 2])
+    for (const sets of [totals, rates, bindValueSets(stats, ["_default"], "both", () => undefined)])
+      for (const set of sets) expect(set.values.length).toBeGreaterThan(0)
+  })
+
+  it("finds JSON after leading white space; a text that is neither is quoted up to 40 characters", () => {
+    expect(parseBindStats(' \n{"json-stats-version":"1.7","qtypes":{"A":5}}').qtypes).toEqual({ A: 5 })
+    expect(() => parseBindStats(`Forbidden ${"x".repeat(60)}`)).toThrow(
+      new Error(`not BIND statistics (neither XML nor JSON): ${JSON.stringify(`Forbidden ${"x".repeat(30)}`)}`),
+    )
+    expect(() => parseBindStats("{nope")).toThrow("BIND statistics JSON does not parse: ")
+    expect(() => parseBindStats("<statistics")).toThrow("BIND statistics XML does not parse: ")
+    for (const text of ["null", "5", '"x"']) expect(() => parseBindJson(text)).toThrow("not BIND JSON statistics")
+  })
+
+  it("XML: one group or one RRset, parts left out, attributes on a counter, odd and wrapped values", () => {
+    const stats = parseBindXml(`<?xml version="1.0"?>
+<statistics version="3.11">
+  <server>
+    <counters type="qtype"><counter name="A">5</counter><counter>7</counter><counter name="MX">n/a</counter></counters>
+  </server>
+  <views>
+    <view name="_default">
+      <counters type="resstats"><counter name="Queryv4">9223372036854775808</counter><counter name="Big">1.8446744073709552e19</counter></counters>
+      <cache name="_default"><rrset><name>A</name><counter unit="sets">3</counter></rrset></cache>
+    </view>
+    <view name="two">
+      <cache name="two"><rrset><name>A</name></rrset><rrset><counter>4</counter></rrset></cache>
+    </view>
+    <view><counters type="resstats"><counter name="Queryv4">1</counter></counters></view>
+    <view name="bare"/>
+  </views>
+</statistics>`)
+    expect(stats.qtypes).toEqual({ A: 5, MX: 0 })
+    expect(stats.nsstats).toEqual({})
+    expect(Object.keys(stats.views)).toEqual(["_default", "two", "bare"])
+    expect(stats.views._default).toEqual({
+      resstats: { Queryv4: -(2 ** 63), Big: 18446744073709552000 },
+      cachestats: {},
+      cache: { A: 3 },
+    })
+    expect(stats.views.two!.cache).toEqual({ A: 0 })
+    expect(stats.views.bare).toEqual({ resstats: {}, cachestats: {}, cache: {} })
+    expect(parseBindXml("<statistics><server><version>9</version></server></statistics>").views).toEqual({})
+  })
+
+  it("JSON: only numbers are counters, a view without resolver is empty, 2^63 is the first negative", () => {
+    const stats = parseBindJson(
+      '{"json-stats-version":"1.7","qtypes":{"A":5,"MX":"7"},"views":{"_bind":{},"_default":{"resolver":{"stats":{"Queryv4":9223372036854775808}}}}}',
+    )
+    expect(stats.qtypes).toEqual({ A: 5 })
+    expect(stats.views._bind).toEqual({ resstats: {}, cachestats: {}, cache: {} })
+    expect(stats.views._default!.resstats.Queryv4).toBe(-(2 ** 63))
   })
 })

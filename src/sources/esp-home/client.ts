@@ -232,10 +232,10 @@ export class EspHomeClient {
     const framed = new Uint8Array(first.length + 1)
     framed.set(first, 1)
     link.sendFrame(framed)
-    const serverHello = await this.rawFrame(link, "the server hello")
+    const serverHello = await this.rawFrame(link, "server hello")
     if (serverHello.length === 0) throw new Error("empty server hello")
     if (serverHello[0] !== 0x01) throw new Error(`the device chose an unknown encryption protocol (${serverHello[0]})`)
-    const reply = await this.rawFrame(link, "the handshake reply")
+    const reply = await this.rawFrame(link, "handshake reply")
     if (reply.length === 0) throw new Error("empty handshake reply")
     if (reply[0] !== 0x00) {
       const why = new TextDecoder().decode(reply.subarray(1, 200)).replace(/[^\x20-\x7e]/g, "?")
@@ -253,7 +253,7 @@ export class EspHomeClient {
   private async rawFrame(link: Link, what: string): Promise<Uint8Array> {
     const frame = await link.nextFrame(this.opts.stepTimeoutMs)
     if (frame === undefined) throw new Error(`no ${what} within ${this.opts.stepTimeoutMs / 1000} s`)
-    if ("type" in frame) throw new Error(`a plain-text frame instead of ${what}`)
+    if ("type" in frame) throw new Error(`a plain-text frame instead of the ${what}`)
     return frame
   }
 

@@ -1,5 +1,5 @@
 /** EspHome over real loopback sockets: the fake device (fake-device.ts) and raw hostile servers. */
-import { afterEach, describe, expect, it } from "bun:test"
+import { afterEach, describe, expect, it, spyOn } from "bun:test"
 import { connect, createServer, type Server, type Socket } from "node:net"
 import { silentLogger } from "../../core/log.ts"
 import { makeSource } from "../../../test/helpers/context.ts"
@@ -8,7 +8,10 @@ import { EspHomeClient } from "./client.ts"
 import { type FakeDevice, startFakeDevice } from "./fake-device.ts"
 import { EspHomeSource } from "./index.ts"
 import { Link } from "./link.ts"
-import { type Entity, MSG } from "./messages.ts"
+import { encodeNoiseFrame, encodePlainFrame } from "./frames.ts"
+import { type Entity, encodeEntity, encodeHelloRequest, encodeHelloResponse, encodeState, MSG } from "./messages.ts"
+import { CipherState } from "./noise.ts"
+import { MessageWriter } from "./protobuf.ts"
 import { decodePsk } from "./psk.ts"
 
 const PSK = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM="
@@ -301,5 +304,430 @@ describe("EspHome against hostile peers", () => {
     const link = new Link(socket, "plain")
     await until(() => link.error !== undefined)
     expect(link.error?.message).toBe("the peer sent more than 1048576 bytes that were not read")
+  })
+})
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex")
+
+/** A loopback connection: the client side as a Link, the server side as a raw socket (`peer`). */
+async function linkPair(framing: "plain" | "noise", options: { halfOpen?: boolean; farewell?: boolean } = {}) {
+  let peer!: Socket
+  const server = createServer({ allowHalfOpen: options.halfOpen ?? false })
+  const accepted = new Promise<void>((resolve) => {
+    server.once("connection", (socket: Socket) => {
+      peer = socket
+      resolve()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const socket = connect({ host: "127.0.0.1", port: (server.address() as { port: number }).port })
+  await accepted
+  peer.on("error", () => {})
+  const peerClosed = new Promise<void>((resolve) => peer.once("close", () => resolve()))
+  const farewell = options.farewell ? () => Uint8Array.of(0x01, 0x00, 0x01, 0x09) : undefined
+  const link = new Link(socket, framing, farewell)
+  const received: number[] = []
+  peer.on("data", (chunk: Buffer) => received.push(...chunk))
+  return {
+    link,
+    peer,
+    received,
+    peerClosed,
+    close: () => {
+      link.close()
+      peer.destroy()
+      server.close()
+    },
+  }
+}
+
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => "resolved",
+    (error: Error) => error.message,
+  )
+
+describe("EspHome: Link over a loopback socket", () => {
+  it("a read that timed out leaves no waiter behind: the next frame is for the next read; Infinity waits", async () => {
+    const pair = await linkPair("plain")
+    try {
+      expect(await pair.link.nextFrame(20)).toBeUndefined()
+      pair.peer.write(encodePlainFrame(7, Uint8Array.of(1)))
+      expect(await pair.link.nextMessage(2000)).toEqual({ type: 7, payload: Uint8Array.of(1) })
+      setTimeout(() => pair.peer.write(encodePlainFrame(8, new Uint8Array(0))), 50)
+      expect((await pair.link.nextMessage(Number.POSITIVE_INFINITY))?.type).toBe(8)
+      expect(pair.link.received).toBe(true)
+    } finally {
+      pair.close()
+    }
+  })
+
+  it("frames read from the queue free their bytes: 1 MiB may wait unread, again and again; one byte more closes", async () => {
+    const pair = await linkPair("plain")
+    try {
+      // 16 frames of 65535 bytes and one of 16: exactly 1 MiB of payload.
+      const batch = () => {
+        for (let i = 0; i < 16; i++) pair.peer.write(encodePlainFrame(9, new Uint8Array(65535)))
+        pair.peer.write(encodePlainFrame(9, new Uint8Array(16)))
+      }
+      const readAll = async () => {
+        let bytes = 0
+        while (bytes < 1 << 20) bytes += (await pair.link.nextMessage(2000))!.payload.length
+        return bytes
+      }
+      for (let round = 0; round < 2; round++) {
+        batch()
+        await Bun.sleep(200)
+        expect(pair.link.error).toBeUndefined()
+        expect(await readAll()).toBe(1 << 20)
+      }
+      batch()
+      pair.peer.write(encodePlainFrame(9, new Uint8Array(1)))
+      await Bun.sleep(200)
+      expect(pair.link.error?.message).toBe("the peer sent more than 1048576 bytes that were not read")
+    } finally {
+      pair.close()
+    }
+  })
+
+  it("after close() every read and write fails with its error, and the peer sees the socket closed", async () => {
+    const pair = await linkPair("plain")
+    try {
+      const pending = rejection(pair.link.nextFrame(5000))
+      pair.link.close()
+      expect(await pending).toBe("connection closed")
+      expect(await rejection(pair.link.nextFrame(20))).toBe("connection closed")
+      expect(() => pair.link.sendMessage(7)).toThrow("connection closed")
+      await pair.peerClosed
+    } finally {
+      pair.close()
+    }
+  })
+
+  it("a socket error fails the reads with that error", async () => {
+    const pair = await linkPair("plain")
+    try {
+      const pending = rejection(pair.link.nextFrame(5000))
+      ;(pair.link as unknown as { socket: Socket }).socket.emit("error", new Error("read ECONNRESET"))
+      expect(await pending).toBe("read ECONNRESET")
+    } finally {
+      pair.close()
+    }
+  })
+
+  it("end(): the reads fail once it is sent, even when the peer keeps its side open", async () => {
+    const pair = await linkPair("plain", { halfOpen: true })
+    try {
+      const pending = rejection(pair.link.nextFrame(3000))
+      pair.link.end()
+      expect(await pending).toBe("connection closed")
+    } finally {
+      pair.close()
+    }
+  })
+
+  it("Noise: nothing can be sent, and nothing read, before the handshake; a frame that does not decrypt closes", async () => {
+    const pair = await linkPair("noise")
+    try {
+      expect(() => pair.link.sendMessage(7)).toThrow("the Noise handshake has not finished")
+      pair.peer.write(encodeNoiseFrame(Uint8Array.of(1, 2, 3)))
+      expect(await rejection(pair.link.nextMessage(2000))).toBe("encrypted message before the handshake finished")
+    } finally {
+      pair.close()
+    }
+    const keyed = await linkPair("noise")
+    try {
+      const key = new Uint8Array(32).fill(3)
+      keyed.link.useCiphers({ send: new CipherState(key), receive: new CipherState(key) })
+      keyed.peer.write(encodeNoiseFrame(new Uint8Array(20)))
+      expect(await rejection(keyed.link.nextMessage(2000))).toBe("bad encrypted frame: decryption failed")
+    } finally {
+      keyed.close()
+    }
+  })
+
+  it("a peer of the other protocol: without a farewell the socket is destroyed; with one, the farewell is sent first", async () => {
+    const plain = await linkPair("plain")
+    try {
+      plain.peer.write(Uint8Array.of(0x01, 0x00, 0x05))
+      await plain.peerClosed
+      expect(plain.link.error?.message).toBe("the peer speaks the encrypted (Noise) protocol")
+    } finally {
+      plain.close()
+    }
+    const polite = await linkPair("plain", { farewell: true })
+    try {
+      polite.peer.write(Uint8Array.of(0x01, 0x00, 0x05))
+      await polite.peerClosed
+      expect(polite.received).toEqual([0x01, 0x00, 0x01, 0x09])
+    } finally {
+      polite.close()
+    }
+  })
+})
+
+/**
+ * A TCP server on loopback that answers each connection's first bytes with `reply` (frames as the
+ * device would send them), then ends the connection if `end` is set.
+ */
+async function answeringServer(reply: Uint8Array[], end?: "end" | "destroy") {
+  const sockets = new Set<Socket>()
+  const server = createServer((socket) => {
+    sockets.add(socket)
+    socket.on("error", () => {})
+    socket.once("data", () => {
+      for (const bytes of reply) socket.write(bytes)
+      if (end === "end") socket.end()
+      if (end === "destroy") socket.destroy()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    port: (server.address() as { port: number }).port,
+    stop: () => {
+      for (const socket of sockets) socket.destroy()
+      server.close()
+    },
+  }
+}
+
+describe("EspHome: the client's setup errors", () => {
+  const PSK = decodePsk("ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM=")
+  const attempt = async (reply: Uint8Array[], psk?: Uint8Array, end?: "end" | "destroy") => {
+    const server = await answeringServer(reply, end)
+    const client = new EspHomeClient({ host: "127.0.0.1", port: server.port, psk, log: silentLogger, stepTimeoutMs: 1000 })
+    try {
+      return [server.port, await rejection(client.connected())] as const
+    } finally {
+      client.close()
+      server.stop()
+    }
+  }
+  const plain = (type: number, payload: Uint8Array = new Uint8Array(0)) => encodePlainFrame(type, payload)
+  const hello = plain(MSG.HelloResponse, encodeHelloResponse({ apiMajor: 1, apiMinor: 10, serverInfo: "fake 1.0", name: "dev" }))
+  const sensor = encodeEntity({ kind: "sensor", key: 1, objectId: "t", name: "Temp", deviceClass: "temperature", unit: "°C" })
+
+  it("a device that hangs up at once: a Noise client asks whether it has encryption; a plain client says it closed", async () => {
+    const [port, noise] = await attempt([], PSK, "destroy")
+    expect(noise).toBe(`127.0.0.1:${port}: the device closed the connection after the encrypted hello; does it have \`api: encryption:\`?`)
+    const [plainPort, closed] = await attempt([], undefined, "destroy")
+    expect(closed).toBe(`127.0.0.1:${plainPort}: connection closed by the peer`)
+  })
+
+  it("a ping before the HelloResponse is answered and skipped; a listed text sensor is no entity; no first state: connected after the settle time", async () => {
+    const textSensor = plain(
+      MSG.ListEntitiesTextSensorResponse,
+      encodeEntity({ kind: "binary_sensor", key: 7, objectId: "x", name: "X", deviceClass: "", unit: "" }).payload,
+    )
+    const server = await answeringServer([
+      plain(MSG.PingRequest),
+      hello,
+      plain(sensor.type, sensor.payload),
+      textSensor,
+      plain(MSG.ListEntitiesDoneResponse),
+    ])
+    const client = new EspHomeClient({ host: "127.0.0.1", port: server.port, log: silentLogger, settleMs: 50 })
+    try {
+      await client.connected()
+      expect(client.hello).toEqual({ apiMajor: 1, apiMinor: 10, serverInfo: "fake 1.0", name: "dev" })
+      expect([...client.entities.keys()]).toEqual([1])
+      expect(client.states.size).toBe(0)
+      expect(client.isReady()).toBe(true)
+    } finally {
+      client.close()
+      server.stop()
+    }
+  })
+
+  it("a device that never ends its entity list: the step timeout names the list", async () => {
+    const [port, message] = await attempt([hello, plain(sensor.type, sensor.payload)])
+    expect(message).toBe(`127.0.0.1:${port}: the entity list did not end within 1 s`)
+  })
+
+  it("an AuthenticationResponse without invalid_password is no error", async () => {
+    const server = await answeringServer([plain(MSG.AuthenticationResponse), hello, plain(MSG.ListEntitiesDoneResponse)])
+    const client = new EspHomeClient({ host: "127.0.0.1", port: server.port, log: silentLogger })
+    try {
+      await client.connected()
+      expect(client.isReady()).toBe(true)
+    } finally {
+      client.close()
+      server.stop()
+    }
+  })
+
+  it("a device that hangs up while the first states settle: the attempt fails", async () => {
+    const [port, message] = await attempt(
+      [hello, plain(sensor.type, sensor.payload), plain(MSG.ListEntitiesDoneResponse)],
+      undefined,
+      "end",
+    )
+    expect(message).toMatch(new RegExp(`^127\\.0\\.0\\.1:${port}: connection closed`))
+  })
+
+  it("a device of API version 2 is refused", async () => {
+    const hello = encodeHelloResponse({ apiMajor: 2, apiMinor: 0, serverInfo: "x", name: "x" })
+    const [port, message] = await attempt([encodePlainFrame(MSG.HelloResponse, hello)])
+    expect(message).toBe(`127.0.0.1:${port}: the device speaks API version 2.0; pollect knows 1.x`)
+  })
+
+  it("the Noise server hello and handshake reply: empty, another protocol, a refusal with its reason", async () => {
+    const frame = (...bytes: number[]) => encodeNoiseFrame(Uint8Array.from(bytes))
+    const reason = [...new TextEncoder().encode("Bad\u0001")]
+    const cases: [Uint8Array[], string][] = [
+      [[frame()], "empty server hello"],
+      [[frame(0x02)], "the device chose an unknown encryption protocol (2)"],
+      [[frame(0x01), frame()], "empty handshake reply"],
+      [[frame(0x01), frame(0x01, ...reason)], "the device refused the handshake: Bad?"],
+      // A device that accepts and says nothing (the step timeout is 1 s here).
+      [[], "no server hello within 1 s"],
+      [[frame(0x01)], "no handshake reply within 1 s"],
+    ]
+    for (const [reply, expected] of cases) {
+      const [port, message] = await attempt(reply, PSK)
+      expect(message).toBe(`127.0.0.1:${port}: ${expected}`)
+    }
+  })
+
+  it("says hello as pollect (API 1.10) with an empty AuthenticationRequest; keeps exactly maxEntities; ignores unlisted keys", async () => {
+    const listed: Entity[] = [
+      { kind: "sensor", key: 1, objectId: "t", name: "Temp", deviceClass: "temperature", unit: "°C" },
+      { kind: "binary_sensor", key: 2, objectId: "d", name: "Door", deviceClass: "door", unit: "" },
+    ]
+    const device = await startFakeDevice({ entities: listed, states: { 1: 20, 2: 1 } })
+    const client = new EspHomeClient({ host: "127.0.0.1", port: device.port, log: silentLogger, maxEntities: 2 })
+    try {
+      await client.connected()
+      expect(client.sessions).toBe(1)
+      expect(hex(device.lastPayload.get(MSG.HelloRequest)!)).toBe(hex(encodeHelloRequest("pollect", 1, 10)))
+      expect(hex(device.lastPayload.get(MSG.AuthenticationRequest) ?? new Uint8Array(0))).toBe("")
+      device.send(MSG.SensorStateResponse, encodeState("sensor", { key: 99, value: 5 }).payload)
+      // A text sensor's state (TextSensorStateResponse, 27: key, then a string) for a listed key: not a sensor state.
+      device.send(27, new MessageWriter().fixed32(1, 2).string(2, "on").finish())
+      device.setState(1, 21)
+      const deadline = Date.now() + 3000
+      while (client.states.get(1) !== 21 && Date.now() < deadline) await Bun.sleep(10)
+      expect([...client.states.keys()].sort()).toEqual([1, 2])
+      expect(client.states.get(2)).toBe(1)
+    } finally {
+      client.close()
+      await device.stop()
+    }
+  })
+
+  it("retries after 1x, 2x, 4x … the shortest pause, at most the longest; a failure is logged at debug", async () => {
+    const port = freePort()
+    const lines: string[] = []
+    const log = { ...silentLogger, debug: (line: string) => void lines.push(line) }
+    const client = new EspHomeClient({ host: "127.0.0.1", port, log, minBackoffMs: 1000, maxBackoffMs: 2500, connectTimeoutMs: 7000 })
+    const delays: number[] = []
+    const real = globalThis.setTimeout
+    const spy = spyOn(globalThis, "setTimeout").mockImplementation(((fn: () => void, ms?: number) => {
+      if (ms !== 7000) delays.push(ms ?? 0)
+      return real(fn, ms)
+    }) as typeof setTimeout)
+    try {
+      for (let i = 0; i < 4; i++) await rejection(client.connected())
+      expect(delays).toEqual([1000, 2000, 2500, 2500])
+      expect(lines).toEqual(Array(4).fill(`127.0.0.1:${port}: connect failed: ECONNREFUSED`))
+    } finally {
+      spy.mockRestore()
+      client.close()
+    }
+  })
+
+  it("connected(signal): an aborted or aborting signal ends the wait with the deadline's message; no listener is left", async () => {
+    const server = await answeringServer([])
+    const client = new EspHomeClient({ host: "127.0.0.1", port: server.port, log: silentLogger, stepTimeoutMs: 5000 })
+    const signal = AbortSignal.timeout(50)
+    const added: unknown[] = []
+    const removed: unknown[] = []
+    const add = spyOn(signal, "addEventListener").mockImplementation(((type: string, listener: unknown, options?: unknown) => {
+      added.push(type)
+      AbortSignal.prototype.addEventListener.call(signal, type, listener as EventListener, options as AddEventListenerOptions)
+    }) as typeof signal.addEventListener)
+    const remove = spyOn(signal, "removeEventListener").mockImplementation(((type: string, listener: unknown) => {
+      removed.push(type)
+      AbortSignal.prototype.removeEventListener.call(signal, type, listener as EventListener)
+    }) as typeof signal.removeEventListener)
+    try {
+      expect(await rejection(client.connected(AbortSignal.abort()))).toBe(
+        `127.0.0.1:${server.port}: not connected before the probe's deadline`,
+      )
+      expect(await rejection(client.connected(signal))).toBe(`127.0.0.1:${server.port}: not connected before the probe's deadline`)
+      client.close()
+      await Bun.sleep(20)
+      expect([added, removed]).toEqual([["abort"], ["abort"]])
+    } finally {
+      add.mockRestore()
+      remove.mockRestore()
+      client.close()
+      server.stop()
+    }
+  })
+
+  it("connections: two waits share one attempt; success clears the last error; a loss is logged; close() ends quietly", async () => {
+    const temp: Entity = { kind: "sensor", key: 1, objectId: "t", name: "Temp", deviceClass: "temperature", unit: "°C" }
+    const device = await startFakeDevice({ entities: [temp], states: { 1: 20 } })
+    await device.stop()
+    const lines: string[] = []
+    const log = { ...silentLogger, debug: (line: string) => void lines.push(line) }
+    const client = new EspHomeClient({ host: "127.0.0.1", port: device.port, log, minBackoffMs: 60_000 })
+    try {
+      await rejection(client.connected())
+      expect(client.lastError?.message).toBe(`127.0.0.1:${device.port}: connect failed: ECONNREFUSED`)
+      await device.start()
+      await Promise.all([client.connected(), client.connected()])
+      expect([device.connections, client.lastError]).toEqual([1, undefined])
+      await device.stop()
+      const deadline = Date.now() + 3000
+      while (client.isReady() && Date.now() < deadline) await Bun.sleep(10)
+      expect(lines.at(-1)).toBe(`127.0.0.1:${device.port}: connection lost: connection closed by the peer; reconnecting`)
+      await device.start()
+      await client.connected()
+      lines.length = 0
+      client.close()
+      await Bun.sleep(50)
+      expect([client.isReady(), client.lastError?.message, lines]).toEqual([false, `127.0.0.1:${device.port}: client closed`, []])
+    } finally {
+      client.close()
+      await device.stop()
+    }
+  })
+
+  it("the deadline's message carries the last error; a quiet device is pinged, not dropped; a DisconnectRequest is the reason", async () => {
+    const port = freePort()
+    const down = new EspHomeClient({ host: "127.0.0.1", port, log: silentLogger, minBackoffMs: 60_000 })
+    try {
+      await rejection(down.connected())
+      expect(await rejection(down.connected(AbortSignal.abort()))).toBe(
+        `127.0.0.1:${port}: not connected before the probe's deadline: 127.0.0.1:${port}: connect failed: ECONNREFUSED`,
+      )
+    } finally {
+      down.close()
+    }
+    const temp: Entity = { kind: "sensor", key: 1, objectId: "t", name: "Temp", deviceClass: "temperature", unit: "°C" }
+    const device = await startFakeDevice({ entities: [temp], states: { 1: 20 } })
+    const client = new EspHomeClient({ host: "127.0.0.1", port: device.port, log: silentLogger, keepaliveMs: 1000, minBackoffMs: 60_000 })
+    try {
+      await client.connected()
+      // Quiet for 1.5 keepalive periods: pinged once (answered), not dropped.
+      await Bun.sleep(1500)
+      expect([client.isReady(), client.sessions]).toEqual([true, 1])
+      device.send(MSG.DisconnectRequest)
+      const deadline = Date.now() + 3000
+      while (client.isReady() && Date.now() < deadline) await Bun.sleep(10)
+      expect(client.lastError?.message).toBe(`127.0.0.1:${device.port}: the device closed the connection (DisconnectRequest)`)
+    } finally {
+      client.close()
+      await device.stop()
+    }
+  })
+
+  it("a closed client does not connect again", async () => {
+    const client = new EspHomeClient({ host: "127.0.0.1", port: 9, log: silentLogger })
+    client.close()
+    client.close()
+    expect(await rejection(client.connected())).toBe("127.0.0.1:9: client closed")
   })
 })

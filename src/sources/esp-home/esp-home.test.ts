@@ -1,8 +1,11 @@
 import { describe, expect, it } from "bun:test"
+import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
+import { promLabels, toValueSets } from "../../api.ts"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
-import { makeSource } from "../../../test/helpers/context.ts"
+import { makeSource, resultOf } from "../../../test/helpers/context.ts"
 import { freePort } from "../../../test/helpers/processes.ts"
 import { startFakeDevice } from "./fake-device.ts"
 import {
@@ -15,10 +18,24 @@ import {
   PlainFrameDecoder,
 } from "./frames.ts"
 import { EspHomeSource, stateSets } from "./index.ts"
-import { decodeEntity, decodeState, type Entity, encodeEntity, encodeState, float32Shortest, MSG } from "./messages.ts"
-import { CipherState, concat, NNpsk0Handshake, nonceBytes } from "./noise.ts"
+import {
+  decodeAuthenticationResponse,
+  decodeEntity,
+  decodeHelloResponse,
+  decodeState,
+  type Entity,
+  encodeAuthenticationRequest,
+  encodeEntity,
+  encodeGetTimeResponse,
+  encodeHelloRequest,
+  encodeHelloResponse,
+  encodeState,
+  float32Shortest,
+  MSG,
+} from "./messages.ts"
+import { CipherState, concat, NNpsk0Handshake, NOISE_PROTOCOL, nonceBytes, SymmetricState } from "./noise.ts"
 import { decodePsk } from "./psk.ts"
-import { MessageWriter, readFields, readVarint, varint } from "./protobuf.ts"
+import { FieldMap, MessageWriter, readFields, readVarint, varint } from "./protobuf.ts"
 
 interface DeviceFile {
   psk?: string
@@ -102,6 +119,14 @@ describe("EspHome: Noise NNpsk0 against an independent implementation", () => {
     expect(decodePsk("ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM=").length).toBe(32)
     expect(() => decodePsk("c2hvcnQ=")).toThrow("decodes to 5 bytes; ESPHome's api encryption key is 32 bytes")
     expect(() => decodePsk("not base64!")).toThrow("psk is not base64")
+  })
+
+  it("the key may carry spaces around it or lack its padding; nothing may precede it", () => {
+    const key = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM="
+    expect(decodePsk(` ${key}\n`).length).toBe(32)
+    expect(decodePsk(key.slice(0, -1)).length).toBe(32)
+    expect(() => decodePsk("AAAA")).toThrow("psk decodes to 3 bytes")
+    expect(() => decodePsk(`$${key}`)).toThrow("psk is not base64")
   })
 })
 
@@ -187,6 +212,174 @@ describe("EspHome: protobuf and frames", () => {
   })
 })
 
+describe("EspHome: Noise building blocks (the spec's rules)", () => {
+  const key = new Uint8Array(32).fill(7)
+
+  it("a CipherState without a key passes bytes through; with one it encrypts", () => {
+    const none = new CipherState()
+    expect(none.hasKey()).toBe(false)
+    expect([...none.encrypt(new Uint8Array(0), Uint8Array.of(1, 2))]).toEqual([1, 2])
+    expect([...none.decrypt(new Uint8Array(0), Uint8Array.of(3, 4))]).toEqual([3, 4])
+    const keyed = new CipherState(key)
+    expect(keyed.hasKey()).toBe(true)
+    expect(keyed.encrypt(new Uint8Array(0), Uint8Array.of(1, 2)).length).toBe(2 + 16)
+  })
+
+  it("the nonce counts up per message on both sides; a message shorter than its tag is refused as such", () => {
+    const sender = new CipherState(key)
+    const receiver = new CipherState(key)
+    const sent = [1, 2, 3].map((n) => sender.encrypt(new Uint8Array(0), Uint8Array.of(n)))
+    expect(new Set(sent.map((ct) => hex(ct))).size).toBe(3)
+    expect(sent.map((ct) => [...receiver.decrypt(new Uint8Array(0), ct)])).toEqual([[1], [2], [3]])
+    expect(() => receiver.decrypt(new Uint8Array(0), new Uint8Array(15))).toThrow(/^decryption failed: message shorter than its tag$/)
+  })
+
+  it("the counter stops at 2^53 - 1 (nonce exhausted) rather than reuse a nonce", () => {
+    const cipher = new CipherState(key)
+    ;(cipher as unknown as { n: number }).n = Number.MAX_SAFE_INTEGER - 1
+    cipher.encrypt(new Uint8Array(0), Uint8Array.of(1))
+    expect(() => cipher.encrypt(new Uint8Array(0), Uint8Array.of(1))).toThrow("nonce exhausted")
+  })
+
+  it("a protocol name of up to 32 bytes is h itself, zero-padded; a longer one is hashed", () => {
+    const name = "Noise_NN_25519_ChaChaPoly_SHA256"
+    expect(name.length).toBe(32)
+    expect(hex(new SymmetricState(name).h)).toBe(Buffer.from(name).toString("hex"))
+    expect(hex(new SymmetricState("Noise_NN").h)).toBe(Buffer.from("Noise_NN").toString("hex").padEnd(64, "0"))
+    expect(hex(new SymmetricState(NOISE_PROTOCOL).h)).toBe(createHash("sha256").update(NOISE_PROTOCOL).digest("hex"))
+  })
+
+  it("the handshake refuses a psk of another length, short messages, the wrong order and the wrong role", () => {
+    expect(() => new NNpsk0Handshake("initiator", { psk: new Uint8Array(31) })).toThrow("the Noise psk must be 32 bytes")
+    const psk = new Uint8Array(32).fill(1)
+    const responder = new NNpsk0Handshake("responder", { psk })
+    expect(() => responder.writeMessage2()).toThrow("readMessage1 first")
+    expect(() => responder.readMessage1(new Uint8Array(47))).toThrow("handshake message too short (47 bytes)")
+    expect(() => responder.writeMessage1()).toThrow("only the initiator does this")
+    const initiator = new NNpsk0Handshake("initiator", { psk })
+    expect(() => initiator.readMessage2(new Uint8Array(47))).toThrow("handshake message too short (47 bytes)")
+    expect(() => initiator.readMessage1(new Uint8Array(48))).toThrow("only the responder does this")
+    expect(() => initiator.writeMessage2()).toThrow("only the responder does this")
+  })
+})
+
+describe("EspHome: frame bounds and kinds", () => {
+  const frameError = (run: () => unknown) => {
+    try {
+      run()
+    } catch (error) {
+      return [(error as FrameError).kind, (error as Error).message]
+    }
+    return undefined
+  }
+
+  it("the Noise decoder names a plain-text peer, and calls anything else garbage", () => {
+    expect(frameError(() => new NoiseFrameDecoder().push(Uint8Array.of(0x00, 0x03)))).toEqual([
+      "plaintext-peer",
+      "the peer speaks the plain-text protocol",
+    ])
+    expect(frameError(() => new NoiseFrameDecoder().push(Uint8Array.of(0x48)))).toEqual([
+      "garbage",
+      "not an ESPHome native API frame (first byte 0x48, expected 0x01)",
+    ])
+  })
+
+  it("Noise frames: an empty frame alone is a frame; a frame split inside its bytes waits for the rest", () => {
+    expect(new NoiseFrameDecoder().push(Uint8Array.of(1, 0, 0)).map(hex)).toEqual([""])
+    const frame = encodeNoiseFrame(Uint8Array.of(1, 2, 3, 4, 5))
+    for (let cut = 1; cut < frame.length; cut++) {
+      const decoder = new NoiseFrameDecoder()
+      expect(decoder.push(frame.slice(0, cut))).toEqual([])
+      expect(decoder.push(frame.slice(cut)).map(hex)).toEqual(["0102030405"])
+    }
+  })
+
+  it("65535 bytes is the largest frame both ways; one more is refused as oversized", () => {
+    const max = new Uint8Array(65535)
+    const plain = new PlainFrameDecoder().push(encodePlainFrame(25, max))
+    expect(plain.map((f) => [f.type, f.payload.length])).toEqual([[25, 65535]])
+    expect(new NoiseFrameDecoder().push(encodeNoiseFrame(max)).map((f) => f.length)).toEqual([65535])
+    const over = new Uint8Array(65536)
+    expect(frameError(() => encodePlainFrame(25, over))).toEqual(["oversized", "message of 65536 bytes (limit 65535)"])
+    expect(frameError(() => encodeNoiseFrame(over))).toEqual(["oversized", "frame of 65536 bytes (limit 65535)"])
+    expect(frameError(() => new PlainFrameDecoder().push(Uint8Array.from([0x00, ...varint(65536), 0x01])))).toEqual([
+      "oversized",
+      "frame of 65536 bytes announced (limit 65535)",
+    ])
+  })
+
+  it("an encrypted message holds at most 65535 - 4 - 16 payload bytes; a bad one is garbage", () => {
+    expect(encodeNoiseMessage(25, new Uint8Array(65515)).length).toBe(65519)
+    expect(frameError(() => encodeNoiseMessage(25, new Uint8Array(65516)))).toEqual(["oversized", "message of 65516 bytes"])
+    expect(frameError(() => decodeNoiseMessage(Uint8Array.of(0, 25)))).toEqual(["garbage", "decrypted message of 2 bytes (at least 4)"])
+    expect(frameError(() => decodeNoiseMessage(Uint8Array.of(0, 25, 0, 9, 1)))).toEqual([
+      "garbage",
+      "decrypted message announces 9 bytes, holds 1",
+    ])
+  })
+})
+
+describe("EspHome: protobuf reader edges", () => {
+  it("varint() takes non-negative integers only", () => {
+    for (const value of [-1, 1.5, Number.NaN]) expect(() => varint(value)).toThrow(`not a varint: ${value}`)
+  })
+
+  it("fields: none in an empty message; field number 0 refused; fixed64 read as 8 bytes", () => {
+    expect(readFields(new Uint8Array(0))).toEqual([])
+    expect(() => readFields(Uint8Array.of(0x00, 0x01))).toThrow("field number 0")
+    const fixed64 = Uint8Array.of(0x11, 1, 2, 3, 4, 5, 6, 7, 8, 0x18, 0x05)
+    expect(readFields(fixed64).map((f) => [f.no, f.wire, "bytes" in f ? hex(f.bytes) : f.value])).toEqual([
+      [2, 1, "0102030405060708"],
+      [3, 0, 5],
+    ])
+    expect(() => readFields(Uint8Array.of(0x11, 1, 2, 3))).toThrow("truncated fixed64 field 2")
+  })
+
+  it("FieldMap: absent or other-typed fields read as zero; strings cut at their bound, bad UTF-8 replaced", () => {
+    const map = new FieldMap(new MessageWriter().uint(1, 5).string(2, "x".repeat(300)).string(3, "short").finish())
+    expect([map.fixed32(1), map.float(1), map.fixed32(9), map.float(9), map.uint(2), map.string(1)]).toEqual([0, 0, 0, 0, 0, ""])
+    expect(map.string(2).length).toBe(256)
+    expect(map.string(2, 10)).toBe("x".repeat(10))
+    expect(map.string(3, 5)).toBe("short")
+    expect(new FieldMap(Uint8Array.of(0x0a, 0x02, 0x41, 0xff)).string(1)).toBe("A\ufffd")
+  })
+})
+
+describe("EspHome: the other messages, byte for byte (api.proto's field numbers)", () => {
+  it("HelloRequest, HelloResponse, AuthenticationRequest/Response, GetTimeResponse", () => {
+    expect(hex(encodeHelloRequest("pollect", 1, 10))).toBe("0a07706f6c6c65637410011" + "80a")
+    const hello = { apiMajor: 1, apiMinor: 10, serverInfo: "kitchen (esphome v2025.5.0)", name: "kitchen" }
+    expect(decodeHelloResponse(encodeHelloResponse(hello))).toEqual(hello)
+    expect(hex(encodeHelloResponse({ apiMajor: 1, apiMinor: 9, serverInfo: "s", name: "n" }))).toBe("080110091a01732201" + "6e")
+    expect(hex(encodeAuthenticationRequest(""))).toBe("")
+    expect(hex(encodeAuthenticationRequest("pw"))).toBe("0a027077")
+    expect(decodeAuthenticationResponse(Uint8Array.of(0x08, 0x01))).toEqual({ invalidPassword: true })
+    expect(decodeAuthenticationResponse(new Uint8Array(0))).toEqual({ invalidPassword: false })
+    expect(hex(encodeGetTimeResponse(0x65000000))).toBe("0d00000065")
+  })
+
+  it("entities without a unit or device class leave those fields out", () => {
+    const sensor = encodeEntity({ kind: "sensor", key: 1, objectId: "a", name: "A", deviceClass: "", unit: "" })
+    expect([sensor.type, hex(sensor.payload)]).toEqual([MSG.ListEntitiesSensorResponse, "0a016115010000001a0141"])
+    const binary = encodeEntity({ kind: "binary_sensor", key: 1, objectId: "a", name: "A", deviceClass: "", unit: "" })
+    expect([binary.type, hex(binary.payload)]).toEqual([MSG.ListEntitiesBinarySensorResponse, "0a016115010000001a0141"])
+  })
+
+  it("states: a binary sensor's is a bool; a missing state has no value field, only missing_state", () => {
+    const on = encodeState("binary_sensor", { key: 1, value: 1 })
+    expect([on.type, hex(on.payload)]).toEqual([MSG.BinarySensorStateResponse, "0d010000001001"])
+    expect(hex(encodeState("sensor", { key: 1, value: Number.NaN }).payload)).toBe("0d010000001801")
+    expect(hex(encodeState("binary_sensor", { key: 1, value: Number.NaN }).payload)).toBe("0d010000001801")
+    expect(decodeState(on.type, on.payload)).toEqual({ key: 1, value: 1 })
+  })
+
+  it("float32Shortest: the shortest decimal of the float32, up to 9 digits", () => {
+    expect(float32Shortest(Math.fround(119236.734))).toBe(119236.734)
+    expect(float32Shortest(Math.fround(0.1))).toBe(0.1)
+    expect(float32Shortest(Number.POSITIVE_INFINITY)).toBe(Number.POSITIVE_INFINITY)
+  })
+})
+
 describe("EspHome: 1.2's names", () => {
   const entities: Entity[] = [
     { kind: "sensor", key: 1, objectId: "t", name: "Temp", deviceClass: "temperature", unit: "°C" },
@@ -211,6 +404,73 @@ describe("EspHome: 1.2's names", () => {
       [[undefined, ["nameless"], 7]],
       [["binary_door", ["Door"], 1]],
     ])
+  })
+
+  it("an entity without a state yet is left out; of two binary sensors of one series the first is kept; empty sets too", () => {
+    const binaries: Entity[] = [
+      { kind: "binary_sensor", key: 1, objectId: "d1", name: "Door", deviceClass: "door", unit: "" },
+      { kind: "binary_sensor", key: 2, objectId: "d2", name: "Door", deviceClass: "door", unit: "" },
+      { kind: "binary_sensor", key: 3, objectId: "m", name: "Motion", deviceClass: "", unit: "" },
+      { kind: "sensor", key: 4, objectId: "t", name: "Temp", deviceClass: "temperature", unit: "°C" },
+    ]
+    const sets = stateSets(
+      binaries,
+      new Map([
+        [1, 1],
+        [2, 0],
+        [3, 0],
+      ]),
+    )
+    expect(sets.map((s) => s.values.map((v) => [v.name, v.labelValues, v.value]))).toEqual([
+      [
+        ["binary_door", ["Door"], 1],
+        ["binary", ["Motion"], 0],
+      ],
+    ])
+  })
+
+  it("labels each value by the sensor's name", () => {
+    const sets = stateSets(
+      entities,
+      new Map([
+        [1, 20.5],
+        [3, 7],
+        [4, 1],
+      ]),
+    )
+    const result = resultOf(toValueSets(sets), { type: "EspHome" })
+    expect(sets.flatMap((set) => set.values.map((value) => promLabels(result, set, value)))).toEqual([
+      { name: "Temp" },
+      { name: "nameless" },
+      { name: "Door" },
+    ])
+  })
+
+  it("close() says goodbye to the device", async () => {
+    const device = await startFakeDevice({ entities: entities.slice(0, 1), states: { 1: 20 } })
+    const source = makeSource<EspHomeSource>(EspHomeSource, { type: "EspHome", host: "127.0.0.1", port: device.port })
+    try {
+      await source.probe()
+      await source.close()
+      const deadline = Date.now() + 3000
+      while (!device.received.includes(MSG.DisconnectRequest) && Date.now() < deadline) await Bun.sleep(10)
+      expect(device.received).toContain(MSG.DisconnectRequest)
+    } finally {
+      await source.close()
+      await device.stop()
+    }
+  })
+
+  it("an empty psk is the plain-text protocol, as no psk", () => {
+    expect(makeSource<EspHomeSource>(EspHomeSource, { type: "EspHome", host: "x", psk: "" }).config.psk).toBe("")
+  })
+
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(regenerated({ kind: "sources", type: "EspHome", aliases: [], cls: EspHomeSource, dir: import.meta.dir, readme }, text)).toBe(
+      text,
+    )
   })
 
   it("an unreachable device at the first probe is one clear failure", async () => {

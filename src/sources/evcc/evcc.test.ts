@@ -2,6 +2,8 @@ import { describe, expect, it } from "bun:test"
 import { readFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
+import * as v from "valibot"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
 import { promLabels, promName, toValueSets } from "../../api.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { makeSource, resultOf } from "../../../test/helpers/context.ts"
@@ -95,10 +97,89 @@ describe("Evcc: state", () => {
   it("refuses messages that are not a JSON object, and more than 10000 keys", () => {
     const state = new EvccState()
     expect(() => state.merge("garbage")).toThrow('a message that is not JSON ("garbage")')
+    // The message quotes the first 40 characters only.
+    expect(() => state.merge(`<html>${"x".repeat(100)}`)).toThrow(new RegExp(`not JSON \\("<html>${"x".repeat(34)}"\\)$`))
+    expect(() => state.merge("5")).toThrow("a message that is not a JSON object (number)")
+    expect(() => state.merge('"text"')).toThrow("a message that is not a JSON object (string)")
+    expect(state.messages).toBe(0)
     expect(() => state.merge("[1,2]")).toThrow("a message that is not a JSON object (array)")
     expect(() => state.merge("null")).toThrow("not a JSON object (object)")
     const many = Object.fromEntries(Array.from({ length: MAX_KEYS + 1 }, (_, i) => [`k${i}`, i]))
     expect(() => state.merge(JSON.stringify(many))).toThrow(`more than ${MAX_KEYS} keys`)
+  })
+})
+
+describe("Evcc: keys and values", () => {
+  const names = (values: Map<string, unknown>) =>
+    stateSets(values).map((set) => set.values.map((v) => `${v.labelValues[0] ?? "site"}:${v.name}=${v.value}`))
+
+  it("only keys that start with loadpoints.<1-4 digits>. are a loadpoint's", () => {
+    const values = new Map<string, unknown>([
+      ["loadpoints.12.chargePower", 5],
+      ["xloadpoints.0.chargePower", 6],
+      ["loadpoints.12345.chargePower", 7],
+      ["loadpoints.0.", 8],
+    ])
+    expect(names(values)).toEqual([
+      ["12:chargePower=5"],
+      ["site:xloadpoints.0.chargePower=6", "site:loadpoints.12345.chargePower=7", "site:loadpoints.0.=8"],
+    ])
+  })
+
+  it("keys and object fields longer than 200 characters are ignored; 200 are kept", () => {
+    const state = new EvccState()
+    const [k200, k201] = ["k".repeat(200), "k".repeat(201)]
+    state.merge(JSON.stringify({ [k200]: 1, [k201]: 2, grid: { [k200]: 3, [k201]: 4 } }))
+    expect([...state.values.keys()]).toEqual([k200, "grid"])
+    expect(names(state.values)[1]).toEqual([`site:${k200}=1`, `site:grid.${k200}=3`])
+  })
+
+  it("a number too large for a double (1e999, parsed as Infinity) is left out, at the top and in an object", () => {
+    const state = new EvccState()
+    state.merge('{"big":1e999,"ok":1,"grid":{"power":1e999,"energy":2},"flag":true,"none":null,"text":"5","list":[1]}')
+    expect(names(state.values)[1]).toEqual(["site:ok=1", "site:grid.energy=2", "site:flag=1"])
+  })
+
+  it("a title that is not text, or empty, names the loadpoint by its index; a long one is cut at 200", () => {
+    const values = new Map<string, unknown>([
+      ["loadpoints.0.title", ["Garage"]],
+      ["loadpoints.0.chargePower", 1],
+      ["loadpoints.1.title", ""],
+      ["loadpoints.1.chargePower", 2],
+      ["loadpoints.2.title", "t".repeat(250)],
+      ["loadpoints.2.chargePower", 3],
+    ])
+    expect(names(values)[0]).toEqual(["0:chargePower=1", "1:chargePower=2", `${"t".repeat(200)}:chargePower=3`])
+  })
+})
+
+describe("Evcc: options and docs", () => {
+  const problems = (config: Record<string, unknown>) => {
+    const result = v.safeParse(EvccSource.options, config)
+    return result.success ? [] : result.issues.map((issue) => issue.message)
+  }
+
+  it("host is host and port, without scheme or path", () => {
+    expect(problems({ host: "localhost:7070" })).toEqual([])
+    expect(problems({ host: "evcc.example", tls: true })).toEqual([])
+    for (const host of ["ws://localhost:7070", "localhost:7070/ws", "local host", ""])
+      expect(problems({ host })).toEqual(["expected host and port, without scheme or path (`localhost:7070`)"])
+  })
+
+  it("tls: true connects to wss://<host>/ws", async () => {
+    const port = freePort()
+    const source = makeSource<EvccSource>(EvccSource, { type: "Evcc", host: `127.0.0.1:${port}`, tls: true })
+    try {
+      await expect(source.probe()).rejects.toThrow(new RegExp(`^wss://127\\.0\\.0\\.1:${port}/ws: not connected: `))
+    } finally {
+      await source.close()
+    }
+  })
+
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(regenerated({ kind: "sources", type: "Evcc", aliases: [], cls: EvccSource, dir: import.meta.dir, readme }, text)).toBe(text)
   })
 })
 
@@ -192,6 +273,37 @@ describe("Evcc: one kept websocket connection", () => {
       fake.push(new Uint8Array([1, 2, 3]))
       await until(() => !(source as unknown as { socket: { ready: boolean } }).socket.ready)
       expect((source as unknown as { socket: { lastError: string } }).socket.lastError).toBe("a binary message, expected JSON text")
+    } finally {
+      await source.close()
+      await fake.stop()
+    }
+  })
+
+  it("a lost connection is logged as evcc's, with the reason and the next attempt", async () => {
+    const lines: string[] = []
+    const fake = startFakeEvcc(recorded("evcc-0.119"))
+    const source = makeSource<EvccSource>(EvccSource, { type: "Evcc", host: fake.host }, { log: lines })
+    try {
+      await source.probe()
+      await fake.stop()
+      await until(() => lines.some((line) => line.includes("next attempt")))
+      expect(lines.find((line) => line.includes("next attempt"))).toMatch(
+        new RegExp(`DEBUG \\[Evcc\\] evcc at ws://${fake.host}/ws: .+; next attempt in 1 s$`),
+      )
+    } finally {
+      await source.close()
+      await fake.stop()
+    }
+  })
+
+  it("after close() the next probe opens a new connection", async () => {
+    const fake = startFakeEvcc(recorded("evcc-0.119"))
+    const source = makeSource<EvccSource>(EvccSource, { type: "Evcc", host: fake.host })
+    try {
+      await source.probe()
+      await source.close()
+      await source.probe()
+      expect(fake.connections).toBe(2)
     } finally {
       await source.close()
       await fake.stop()

@@ -1,16 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import * as v from "valibot"
-import { silentLogger } from "../../core/log.ts"
+import { redact, silentLogger } from "../../core/log.ts"
 import { RateTracker } from "../../core/rate.ts"
 import { createSourceContext } from "../../core/source-context.ts"
 import { toValueSets, type ProbeResult } from "../../core/value-set.ts"
 import { builtinSources } from "../index.ts"
-import { baseUrlOf, countersFromAddonInfos, FritzboxSource, lastUserFromList, linkFromProperties } from "./index.ts"
+import { baseUrlOf, countersFromAddonInfos, FritzboxSource, lastUserFromList, linkFromProperties, parseCounter } from "./index.ts"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
 import { startFakeFritzbox, type FakeFritzbox, type FakeFritzboxOptions } from "./fake-server.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import type { GoldenCase } from "../../../test/conformance/golden.ts"
 import { byGraphitePath, resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { serveFake } from "../../../test/helpers/fake-server.ts"
 import { makeLoggedSource } from "../../../test/helpers/logged-source.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
@@ -261,5 +264,230 @@ describe("Fritzbox against the fake box", () => {
     expect(text).toMatch(/^pollect_fritzbox_sent_bytes_per_second \d/m)
     expect(text).toMatch(/^pollect_fritzbox_downstream_max_bytes_per_second 31250000$/m)
     expect(await promtoolCheck(text)).toEqual({ code: 0, output: "" })
+  })
+})
+
+describe("Fritzbox: the README's tables", () => {
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(
+      regenerated({ kind: "sources", type: "Fritzbox", aliases: ["Fritz"], cls: FritzboxSource, dir: import.meta.dir, readme }, text),
+    ).toBe(text)
+  })
+})
+
+describe("Fritzbox (pure), edge by edge", () => {
+  it("a host already in brackets is not bracketed again", () => {
+    expect(baseUrlOf({ host: "[fd00::1]", tls: false, verifyTls: false })).toBe("http://[fd00::1]:49000")
+  })
+
+  it("counters: digits only (spaces around allowed), and the error quotes the value", () => {
+    expect(parseCounter(" 12 ", "C")).toBe(12n)
+    expect(() => parseCounter(undefined, "C")).toThrow(new Error("C is not a counter: null"))
+    for (const bad of ["x12", "12x", "", "-1", "1.5"])
+      expect(() => parseCounter(bad, "C")).toThrow(new Error(`C is not a counter: ${JSON.stringify(bad)}`))
+  })
+
+  it("64-bit counters need both values, neither empty; their errors name the field", () => {
+    const both = { NewX_AVM_DE_TotalBytesSent64: "1", NewX_AVM_DE_TotalBytesReceived64: "2" }
+    expect(countersFromAddonInfos({ NewX_AVM_DE_TotalBytesSent64: "1" })).toBeUndefined()
+    expect(countersFromAddonInfos({ NewX_AVM_DE_TotalBytesReceived64: "2" })).toBeUndefined()
+    expect(countersFromAddonInfos({ ...both, NewX_AVM_DE_TotalBytesSent64: "" })).toBeUndefined()
+    expect(countersFromAddonInfos({ ...both, NewX_AVM_DE_TotalBytesReceived64: "" })).toBeUndefined()
+    expect(() => countersFromAddonInfos({ ...both, NewX_AVM_DE_TotalBytesSent64: "s" })).toThrow(
+      'NewX_AVM_DE_TotalBytesSent64 is not a counter: "s"',
+    )
+    expect(() => countersFromAddonInfos({ ...both, NewX_AVM_DE_TotalBytesReceived64: "r" })).toThrow(
+      'NewX_AVM_DE_TotalBytesReceived64 is not a counter: "r"',
+    )
+  })
+
+  it("link properties: a missing or unreadable bit rate is an error that quotes it", () => {
+    const link = { NewPhysicalLinkStatus: "Up", NewLayer1UpstreamMaxBitRate: "1", NewLayer1DownstreamMaxBitRate: "2" }
+    expect(() => linkFromProperties({ ...link, NewLayer1UpstreamMaxBitRate: "fast" })).toThrow(
+      new Error('GetCommonLinkProperties: NewLayer1UpstreamMaxBitRate is not a number: "fast"'),
+    )
+    const { NewLayer1DownstreamMaxBitRate: _, ...withoutDown } = link
+    expect(() => linkFromProperties(withoutDown)).toThrow(
+      new Error("GetCommonLinkProperties: NewLayer1DownstreamMaxBitRate is not a number: null"),
+    )
+  })
+
+  it("the last user: other attributes around last_user, spaces trimmed", () => {
+    expect(lastUserFromList('<List><Username id="4" last_user="1" x="y"> bob </Username></List>')).toBe("bob")
+  })
+
+  it("the password is masked in logs from the start", () => {
+    const pass = "fritz-mask-me-9931"
+    fritzboxWithClock({ type: "Fritzbox", url: "http://127.0.0.1:1", user: "admin", pass }, () => 0)
+    expect(redact(`digest for ${pass}`)).toBe("digest for ***")
+  })
+})
+
+describe("Fritzbox against the fake box, step by step", () => {
+  it("the descriptions are read once, not per probe; no empty rate set on the first probe", async () => {
+    const box = startFakeFritzbox({ user: "admin", password: PASSWORD })
+    try {
+      let now = 0
+      const source = fritzboxWithClock({ type: "Fritzbox", url: box.url, user: "admin", pass: PASSWORD }, () => now)
+      const first = await source.probe()
+      expect(toValueSets(first).map((set) => set.values.length)).toEqual([2, 2, 1])
+      now += 10_000
+      await source.probe()
+      expect(box.requests.filter((r) => r.path === "/tr64desc.xml")).toHaveLength(1)
+    } finally {
+      await box.stop()
+    }
+  })
+
+  it("a configured user is used even when the box names another as its last one", async () => {
+    const box = startFakeFritzbox({ user: "admin", password: PASSWORD, lastUser: "bob" })
+    try {
+      const source = fritzboxWithClock({ type: "Fritzbox", url: box.url, user: "admin", pass: PASSWORD }, () => 0)
+      expect(toValueSets(await source.probe()).length).toBe(3)
+    } finally {
+      await box.stop()
+    }
+  })
+
+  it("no user and no last user on the box: dslf-config, as fritzconnection", async () => {
+    const box = startFakeFritzbox({ user: "dslf-config", password: PASSWORD, lastUser: "" })
+    try {
+      const source = fritzboxWithClock({ type: "Fritzbox", url: box.url, pass: PASSWORD }, () => 0)
+      expect(toValueSets(await source.probe()).length).toBe(3)
+    } finally {
+      await box.stop()
+    }
+  })
+
+  it("64-bit counters are not taken for 32-bit ones: a fall below 2^32 is a reset, not a wrap", async () => {
+    const box = startFakeFritzbox({ user: "admin", password: PASSWORD })
+    try {
+      let now = 0
+      const source = fritzboxWithClock({ type: "Fritzbox", url: box.url, user: "admin", pass: PASSWORD }, () => now)
+      box.bytesSent = 2n ** 32n - 1_000n
+      box.bytesReceived = 2n ** 32n - 1_000n
+      await source.probe()
+      now += 10_000
+      box.bytesSent = 4_000n
+      box.bytesReceived = 2n ** 32n - 500n
+      const second = paths(await source.probe())
+      expect(second["pollect.fritzbox.sent_bytes_sec"]).toBeUndefined()
+      expect(second["pollect.fritzbox.recv_bytes_sec"]).toBe(50)
+      now += 10_000
+      box.bytesSent = 14_000n
+      box.bytesReceived = 3_000n
+      const third = paths(await source.probe())
+      expect(third["pollect.fritzbox.sent_bytes_sec"]).toBe(1_000)
+      expect(third["pollect.fritzbox.recv_bytes_sec"]).toBeUndefined()
+    } finally {
+      await box.stop()
+    }
+  })
+})
+
+describe("Fritzbox: boxes that answer otherwise (the fake box behind a rewriting front)", () => {
+  type Edit = (path: string, action: string, real: () => Promise<Response>) => Promise<Response> | Response
+  /** The fake box behind a front whose `edit` may replace an answer (by path and SOAP action). */
+  function fronted(edit: Edit, options: FakeFritzboxOptions = { user: "admin", password: PASSWORD }) {
+    const box = startFakeFritzbox(options)
+    const front = serveFake((request, url, body) => {
+      const action = (request.headers.get("soapaction") ?? "").split("#")[1] ?? ""
+      const real = () =>
+        fetch(box.url + url.pathname + url.search, {
+          method: request.method,
+          headers: request.headers,
+          body: request.method === "POST" ? body : undefined,
+        })
+      return edit(url.pathname, action, real)
+    })
+    return { box, front, stop: () => Promise.all([box.stop(), front.stop()]) }
+  }
+  const fault = (code: number) =>
+    new Response(
+      `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>s:Client</faultcode><faultstring>UPnPError</faultstring><detail><UPnPError><errorCode>${code}</errorCode><errorDescription>Invalid Action</errorDescription></UPnPError></detail></s:Fault></s:Body></s:Envelope>`,
+      { status: 500, headers: { "content-type": "text/xml" } },
+    )
+  const rewrite = async (real: () => Promise<Response>, from: RegExp, to: string) => {
+    const answer = await real()
+    return new Response((await answer.text()).replace(from, to), { status: answer.status, headers: answer.headers })
+  }
+  const probe = (url: string, fields: Record<string, unknown> = { user: "admin" }) =>
+    fritzboxWithClock({ type: "Fritzbox", url, pass: PASSWORD, ...fields }, () => 0).probe()
+
+  it("GetAddonInfos failing with a fault, or without 64-bit counters: the 32-bit TR-064 counters", async () => {
+    for (const edit of [
+      (action: string, real: () => Promise<Response>) => (action === "GetAddonInfos" ? fault(401) : real()),
+      (action: string, real: () => Promise<Response>) =>
+        action === "GetAddonInfos" ? rewrite(real, /<NewX_AVM_DE_TotalBytes\w+64>\d+<\/NewX_AVM_DE_TotalBytes\w+64>/g, "") : real(),
+    ]) {
+      const { box, front, stop } = fronted((_path, action, real) => edit(action, real))
+      try {
+        box.bytesSent = 2n ** 33n + 5n
+        expect(paths(await probe(front.url))["pollect.fritzbox.sent_bytes"]).toBe(5)
+        expect(box.actions).toContain("urn:dslforum-org:service:WANCommonInterfaceConfig:1#GetTotalBytesSent")
+      } finally {
+        await stop()
+      }
+    }
+  })
+
+  it("32-bit counters that are not numbers are named", async () => {
+    for (const [action, field] of [
+      ["GetTotalBytesReceived", "NewTotalBytesReceived"],
+      ["GetTotalBytesSent", "NewTotalBytesSent"],
+    ] as const) {
+      const { front, stop } = fronted(
+        (_path, a, real) => (a === action ? rewrite(real, new RegExp(`<${field}>\\d+</${field}>`), `<${field}>n/a</${field}>`) : real()),
+        { user: "admin", password: PASSWORD, igd: false },
+      )
+      try {
+        await expect(probe(front.url)).rejects.toThrow(new Error(`${field} is not a counter: "n/a"`))
+      } finally {
+        await stop()
+      }
+    }
+  })
+
+  it("a box without a WANCommonInterfaceConfig service says so", async () => {
+    const { front, stop } = fronted(
+      (path, _action, real) =>
+        path === "/tr64desc.xml"
+          ? rewrite(real, /<service><serviceType>urn:dslforum-org:service:WANCommonInterfaceConfig:1[\s\S]*?<\/service>/, "")
+          : real(),
+      { user: "admin", password: PASSWORD, igd: false },
+    )
+    try {
+      await expect(probe(front.url)).rejects.toThrow(new Error(`${front.url} offers no WANCommonInterfaceConfig service`))
+    } finally {
+      await stop()
+    }
+  })
+
+  it("no user: a user list that fails is dslf-config, one that refuses the login fails the probe", async () => {
+    const listFails = fronted((_path, action, real) => (action === "X_AVM-DE_GetUserList" ? fault(820) : real()), {
+      user: "dslf-config",
+      password: PASSWORD,
+    })
+    try {
+      expect(toValueSets(await probe(listFails.front.url, {})).length).toBe(3)
+    } finally {
+      await listFails.stop()
+    }
+    const challenge = () =>
+      new Response(null, {
+        status: 401,
+        headers: { "www-authenticate": `Digest realm="x", nonce="${Math.random()}", algorithm=MD5, qop="auth"` },
+      })
+    const listRefuses = fronted((_path, action, real) => (action === "X_AVM-DE_GetUserList" ? challenge() : real()), {
+      user: "dslf-config",
+      password: PASSWORD,
+    })
+    try {
+      await expect(probe(listRefuses.front.url, {})).rejects.toThrow(/authentication failed for user "dslf-config"/)
+    } finally {
+      await listRefuses.stop()
+    }
   })
 })

@@ -22,7 +22,8 @@ export function parseServiceAccountKey(text: string, where: string): ServiceAcco
   } catch {
     throw new Error(`${where} is not JSON (expected a service-account key file)`)
   }
-  const key = parsed as Partial<ServiceAccountKey> & { type?: string }
+  // `null` is JSON too: it is no key either (it used to end in a TypeError).
+  const key = (parsed ?? {}) as Partial<ServiceAccountKey> & { type?: string }
   if (key.type !== "service_account" || typeof key.client_email !== "string" || typeof key.private_key !== "string") {
     throw new Error(`${where} is not a service-account key (needs "type": "service_account", client_email and private_key)`)
   }

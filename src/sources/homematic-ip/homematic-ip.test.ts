@@ -1,13 +1,24 @@
 import { afterAll, describe, expect, it } from "bun:test"
+import { readFileSync } from "node:fs"
+import { release } from "node:os"
+import { join } from "node:path"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
 import { toValueSets, type ProbeResult } from "../../api.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { byGraphitePath, makeSource, resultOf } from "../../../test/helpers/context.ts"
-import { downServerUrl } from "../../../test/helpers/fake-server.ts"
+import { downServerUrl, serveFake } from "../../../test/helpers/fake-server.ts"
 import { makeLoggedSource } from "../../../test/helpers/logged-source.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
 import { builtinSources } from "../index.ts"
-import { clientAuthToken, escapeLabel, homematicValueSets, normalizeAccessPoint, restUrlFromLookup } from "./client.ts"
+import {
+  clientAuthToken,
+  clientCharacteristics,
+  escapeLabel,
+  homematicValueSets,
+  normalizeAccessPoint,
+  restUrlFromLookup,
+} from "./client.ts"
 import { ACCESS_POINT, AUTH_TOKEN, homeState, recordedState, startFakeHomematicIp } from "./fake-server.ts"
 import { HomematicIpSource } from "./index.ts"
 
@@ -92,8 +103,284 @@ describe("HomematicIp (pure)", () => {
     expect(() => restUrlFromLookup({ urlWebSocket: "wss://x" })).toThrow(/no urlREST/)
   })
 
+  it("presents the client characteristics of the Python library (the auth token was made with them)", () => {
+    expect(clientCharacteristics(ACCESS_POINT)).toEqual({
+      clientCharacteristics: {
+        apiVersion: "10",
+        applicationIdentifier: "homematicip-python",
+        applicationVersion: "1.0",
+        deviceManufacturer: "none",
+        deviceType: "Computer",
+        language: "en_US",
+        osType: { linux: "Linux", darwin: "Darwin", win32: "Windows", freebsd: "FreeBSD" }[process.platform as string] ?? process.platform,
+        osVersion: release(),
+      },
+      id: ACCESS_POINT,
+    })
+  })
+
+  it("names the OS as Python's platform.system() does", () => {
+    const original = Object.getOwnPropertyDescriptor(process, "platform")!
+    const osType = (platform: string) => {
+      Object.defineProperty(process, "platform", { ...original, value: platform })
+      try {
+        return (clientCharacteristics(ACCESS_POINT).clientCharacteristics as { osType: string }).osType
+      } finally {
+        Object.defineProperty(process, "platform", original)
+      }
+    }
+    expect(["linux", "darwin", "win32", "freebsd", "sunos"].map(osType)).toEqual(["Linux", "Darwin", "Windows", "FreeBSD", "sunos"])
+  })
+
+  it("the lookup's urlREST must be an http(s) URL; its trailing slashes are dropped", () => {
+    expect(restUrlFromLookup({ urlREST: "https://srv17.homematic.com:6969//" })).toBe("https://srv17.homematic.com:6969")
+    expect(restUrlFromLookup({ urlREST: "http://127.0.0.1:8080" })).toBe("http://127.0.0.1:8080")
+    for (const answer of [
+      null,
+      5,
+      {},
+      { urlREST: 5 },
+      { urlREST: ["https://x.example"] },
+      { urlREST: "ftp://x.example" },
+      { urlREST: "see https://x.example" },
+    ])
+      expect(() => restUrlFromLookup(answer)).toThrow(/^lookup answer has no urlREST$/)
+  })
+
   it("is registered", () => {
     expect(builtinSources.HomematicIp?.cls).toBe(HomematicIpSource)
+  })
+})
+
+/** A getCurrentState answer: `devices` (id → label and channels) and META `rooms` (label → device ids). */
+function home(
+  devices: Record<string, { label?: unknown; channels: unknown[] } | null>,
+  rooms: Record<string, unknown[]>,
+): Record<string, unknown> {
+  return {
+    devices: Object.fromEntries(
+      Object.entries(devices).map(([id, device]) => [
+        id,
+        device && {
+          id,
+          label: device.label,
+          functionalChannels: Object.fromEntries(device.channels.map((channel, i) => [String(i), channel])),
+        },
+      ]),
+    ),
+    groups: Object.fromEntries(
+      Object.entries(rooms).map(([label, ids]) => [`G-${label}`, { type: "META", label, channels: ids.map((deviceId) => ({ deviceId })) }]),
+    ),
+  }
+}
+const climate = (fields: Record<string, unknown>) => ({ functionalChannelType: "WALL_MOUNTED_THERMOSTAT_PRO_CHANNEL", ...fields })
+const valve = (fields: Record<string, unknown>) => ({ functionalChannelType: "HEATING_THERMOSTAT_CHANNEL", ...fields })
+
+describe("HomematicIp: reading the state", () => {
+  it("the first climate display of a room gives the room's values; a second one only its own", () => {
+    const state = home(
+      {
+        A: { label: "Wand", channels: [climate({ actualTemperature: 21, setPointTemperature: 22, humidity: 40 })] },
+        B: { label: "Klima", channels: [climate({ actualTemperature: 19, setPointTemperature: 18, humidity: 60 })] },
+      },
+      { Wohnzimmer: ["A", "B"] },
+    )
+    expect(values(homematicValueSets(state))).toEqual({
+      "temperature_target.wohnzimmer": 22,
+      "temperature.wohnzimmer": 21,
+      "humidity.wohnzimmer": 40,
+      "device_temperature.wohnzimmer.wand": 21,
+      "device_temperature_target.wohnzimmer.wand": 22,
+      "device_humidity.wohnzimmer.wand": 40,
+      "device_temperature.wohnzimmer.klima": 19,
+      "device_temperature_target.wohnzimmer.klima": 18,
+      "device_humidity.wohnzimmer.klima": 60,
+    })
+  })
+
+  it("a value a channel lacks, or has as text or beyond a double (1e999), is left out; the sets without values too", () => {
+    const state = JSON.parse(
+      JSON.stringify(
+        home(
+          {
+            A: { label: "Wand", channels: [climate({ actualTemperature: "21.5", humidity: "BIG" })] },
+            B: { label: "Ventil", channels: [valve({ valvePosition: "0.5", setPointTemperature: 20 })] },
+            C: { label: "Ventil 2", channels: [valve({ valveActualTemperature: 22 })] },
+          },
+          { Bad: ["A", "B", "C"] },
+        ),
+      ).replace('"BIG"', "1e999"),
+    )
+    const sets = homematicValueSets(state)
+    // toStrictEqual: a value added as undefined would be a key with value undefined.
+    expect(values(sets)).toStrictEqual({ "device_temperature_target.bad.ventil": 20, "valve_temperature.bad.ventil_2": 22 })
+    expect(sets.map((set) => set.values.length)).toEqual([2])
+    expect(sets.map((set) => set.spec)).toEqual([HomematicIpSource.metrics.deviceTemperature])
+    expect(homematicValueSets({ devices: {}, groups: {} })).toEqual([])
+  })
+
+  it("only climate-display and radiator-thermostat channels are read", () => {
+    const fields = { actualTemperature: 1, setPointTemperature: 2, humidity: 3, valvePosition: 0.5, valveActualTemperature: 4 }
+    const state = home(
+      { A: { label: "Fenster", channels: [{ functionalChannelType: "SHUTTER_CONTACT_CHANNEL", ...fields }] } },
+      { Bad: ["A"] },
+    )
+    expect(homematicValueSets(state)).toEqual([])
+  })
+
+  it("a device without a text label is named by its id; a room without one is empty", () => {
+    const state = home(
+      { "3014F711": { channels: [valve({ valvePosition: 0.5 })] }, B: { label: 5, channels: [valve({ valvePosition: 1 })] } },
+      { X: ["3014F711", "B"] },
+    )
+    delete (state.groups as Record<string, Record<string, unknown>>)["G-X"]!.label
+    expect(values(homematicValueSets(state))).toEqual({ "valve_position._.3014f711": 0.5, "valve_position._.b": 1 })
+  })
+
+  it("entries of the wrong shape are skipped: a null device or channel, a room listing an unknown device, a null group or group channel", () => {
+    const state = home(
+      { A: null, B: { label: "Ventil", channels: [null, 5, valve({ valvePosition: 0.5 })] } },
+      { Bad: ["A", "unknown", null, 7, "B"] },
+    )
+    ;(state.groups as Record<string, { channels: unknown[] } | null>)["G-Bad"]!.channels.unshift(null)
+    ;(state.groups as Record<string, unknown>)["G-null"] = null
+    ;(state.groups as Record<string, unknown>)["G-other"] = { type: "HEATING", label: "Heizung", channels: [{ deviceId: "B" }] }
+    expect(values(homematicValueSets(state))).toEqual({ "valve_position.bad.ventil": 0.5 })
+  })
+
+  it("an answer without devices and groups as objects is refused", () => {
+    for (const answer of [
+      null,
+      [],
+      { groups: {} },
+      { devices: {} },
+      { devices: [], groups: {} },
+      { devices: "x", groups: {} },
+      { devices: 5, groups: {} },
+      { devices: {}, groups: [] },
+    ])
+      expect(() => homematicValueSets(answer)).toThrow(/^getCurrentState answer has no devices\/groups$/)
+  })
+
+  it("names the series with their units and labels (snake_case)", () => {
+    const text = snakeCaseExposition(resultOf(toValueSets(homematicValueSets(homeState())), { type: "HomematicIp" }))
+    const names = [
+      ...new Set(
+        text
+          .split("\n")
+          .filter((line) => line && !line.startsWith("#"))
+          .map((line) => line.replace(/="[^"]*"/g, "").replace(/ .*$/, "")),
+      ),
+    ]
+    expect(names.sort()).toEqual([
+      "pollect_homematic_ip_device_humidity_ratio{room,device}",
+      "pollect_homematic_ip_device_temperature_celsius{room,device}",
+      "pollect_homematic_ip_device_temperature_target_celsius{room,device}",
+      "pollect_homematic_ip_humidity_ratio{room}",
+      "pollect_homematic_ip_temperature_celsius{room}",
+      "pollect_homematic_ip_temperature_target_celsius{room}",
+      "pollect_homematic_ip_valve_position_ratio{room,device}",
+      "pollect_homematic_ip_valve_temperature_celsius{room,device}",
+    ])
+  })
+
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(
+      regenerated({ kind: "sources", type: "HomematicIp", aliases: [], cls: HomematicIpSource, dir: import.meta.dir, readme }, text),
+    ).toBe(text)
+  })
+})
+
+describe("HomematicIp: the cloud's answers", () => {
+  /** A cloud whose lookup and getCurrentState answer `lookup` and `state` (status, body). */
+  function cloudAnswering(lookup: [number, string], state: [number, string] = [200, JSON.stringify(homeState())]) {
+    const server = serveFake((_request, url) => {
+      if (url.pathname === "/getHost") {
+        const [status, body] = lookup
+        return new Response(body.replace("$URL", server.url), { status })
+      }
+      const [status, body] = state
+      return new Response(body, { status })
+    })
+    return server
+  }
+  const hmip = (lookupUrl: string, extra: Record<string, unknown> = {}) =>
+    makeSource<HomematicIpSource>(HomematicIpSource, {
+      type: "HomematicIp",
+      authToken: AUTH_TOKEN,
+      accessPoint: ACCESS_POINT,
+      lookupUrl,
+      ...extra,
+    })
+  const failure = (source: HomematicIpSource) =>
+    Promise.resolve(source.probe()).then(
+      () => "no error",
+      (e: Error) => e.message,
+    )
+  const lookupOk: [number, string] = [200, '{"urlREST":"$URL"}']
+
+  it("lookup errors: the errorCode (80 characters at most), none without one, not JSON", async () => {
+    const long = "E".repeat(100)
+    for (const [answer, message] of [
+      [[400, JSON.stringify({ errorCode: long })], `HomematicIP lookup: HTTP 400: ${"E".repeat(80)}`],
+      [[500, "Internal Server Error"], "HomematicIP lookup: HTTP 500"],
+      [[200, "<html>maintenance</html>"], "HomematicIP lookup: the answer is not JSON (HTTP 200)"],
+    ] as const) {
+      const server = cloudAnswering(answer as [number, string])
+      try {
+        expect(await failure(hmip(`${server.url}/getHost`))).toBe(message)
+      } finally {
+        await server.stop()
+      }
+    }
+  })
+
+  it("getCurrentState: 401 is refused as 403 is, 429 is throttling", async () => {
+    for (const [answer, message] of [
+      [
+        [401, '{"errorCode":"INVALID_CLIENTAUTH"}'],
+        "HomematicIP refused the request (HTTP 401: INVALID_CLIENTAUTH): check authToken and accessPoint",
+      ],
+      [[429, ""], "HomematicIP getCurrentState: throttled by the cloud (HTTP 429); probe less often"],
+    ] as const) {
+      const server = cloudAnswering(lookupOk, answer as [number, string])
+      try {
+        expect(await failure(hmip(`${server.url}/getHost`))).toBe(message)
+      } finally {
+        await server.stop()
+      }
+    }
+  })
+
+  it("both calls send and ask for JSON; the server found is logged (debug)", async () => {
+    const server = cloudAnswering(lookupOk)
+    const lines: string[] = []
+    try {
+      const source = makeSource<HomematicIpSource>(
+        HomematicIpSource,
+        { type: "HomematicIp", authToken: AUTH_TOKEN, accessPoint: ACCESS_POINT, lookupUrl: `${server.url}/getHost` },
+        { log: lines },
+      )
+      await source.probe()
+      expect(server.requests.map((r) => [r.path, r.headers.get("content-type"), r.headers.get("accept")])).toEqual([
+        ["/getHost", "application/json", "application/json"],
+        ["/hmip/home/getCurrentState", "application/json", "application/json"],
+      ])
+      expect(lines.some((line) => line.endsWith(`DEBUG [HomematicIp] access point served by ${server.url}`))).toBe(true)
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it("an empty authToken or accessPoint is named at the probe", async () => {
+    const probe = (config: Record<string, unknown>) => failure(hmip("http://127.0.0.1:9/getHost", config))
+    expect(await probe({ authToken: "" })).toBe("authToken empty: set it in the config (see the HomematicIp README)")
+    expect(await probe({ accessPoint: " - " })).toBe("accessPoint empty: set it in the config (see the HomematicIp README)")
+    expect(await probe({ authToken: "", accessPoint: "" })).toBe(
+      "authToken and accessPoint empty: set them in the config (see the HomematicIp README)",
+    )
   })
 })
 
@@ -163,9 +450,21 @@ describe("HomematicIp against the fake cloud", () => {
     expect(cloud.calls.lookups - lookups).toBe(2)
   })
 
-  it("restUrl skips the lookup", async () => {
+  it("restUrl skips the lookup (its trailing slashes dropped), also after a failed probe", async () => {
     const lookups = cloud.calls.lookups
-    const { source } = make({ restUrl: cloud.url, lookupUrl: "http://127.0.0.1:9/unused" })
+    const { source } = make({ restUrl: `${cloud.url}//`, lookupUrl: "http://127.0.0.1:9/unused" })
+    // The URL as fetched (the server would read `//hmip/...` as `/hmip/...`).
+    const ctx = (source as unknown as { ctx: { fetch: typeof fetch } }).ctx
+    const fetched: string[] = []
+    const realFetch = ctx.fetch
+    ctx.fetch = ((input: string, init?: RequestInit) => {
+      fetched.push(String(input))
+      return realFetch(input, init)
+    }) as typeof fetch
+    expect((await probe(source))["temperature.wohnzimmer"]).toBe(21.4)
+    expect(fetched).toEqual([`${cloud.url}/hmip/home/getCurrentState`])
+    cloud.failNext = { mode: "500", count: 1 }
+    await expect(Promise.resolve(source.probe())).rejects.toThrow("HomematicIP getCurrentState: HTTP 500")
     expect((await probe(source))["temperature.wohnzimmer"]).toBe(21.4)
     expect(cloud.calls.lookups).toBe(lookups)
   })

@@ -1,15 +1,19 @@
 import { describe, expect, it } from "bun:test"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
+import * as v from "valibot"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
 import { promLabels, promName, toValueSets } from "../../api.ts"
+import { redact, secretsSnapshot } from "../../core/log.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { makeSource, resultOf } from "../../../test/helpers/context.ts"
 import { freePort } from "../../../test/helpers/processes.ts"
 import { HttpIngressSource } from "./index.ts"
-import { parseJsonBody } from "./json-body.ts"
+import { MAX_UPDATES, parseJsonBody } from "./json-body.ts"
+import { options } from "./options.ts"
 import { SeriesStore } from "./series-store.ts"
-import { MAX_LINE, parseTextBody, parseValue } from "./text-body.ts"
-import { type MetricDefinition, PushError } from "./update.ts"
+import { MAX_LINE, parseSample, parseTextBody, parseValue } from "./text-body.ts"
+import { checkedUpdate, MAX_LABEL_VALUE, type MetricDefinition, PushError } from "./update.ts"
 
 const failingConfig = { type: "HttpIngress", host: "127.0.0.1", port: 0, metrics: { x: {} } }
 
@@ -228,5 +232,306 @@ describe("HttpIngress side by side with pollect 1.2", () => {
     } finally {
       await source.close()
     }
+  })
+})
+
+/** `status reason: message` of the PushError `fn` throws. */
+function refusal(fn: () => unknown): string {
+  const error = pushError(fn)
+  return `${error.status} ${error.reason}: ${error.message}`
+}
+
+describe("HttpIngress JSON bodies: more of the checks", () => {
+  it("each kind of problem has its reason (the key of its one log line)", () => {
+    const cases: [string, string][] = [
+      ["{", "malformed JSON"],
+      ["null", "malformed JSON"],
+      ['{"metrics":null}', "malformed JSON"],
+      ['{"metrics":{"temp":null}}', "malformed JSON"],
+      ['{"metrics":{"temp":{"value":1,"labels":null}}}', "malformed JSON"],
+      ['{"metrics":{"temp":{"value":null}}}', "bad value"],
+      ['{"metrics":{"temp":{"value":1,"labels":{"room":{}}}}}', "bad label"],
+      ['{"metrics":{"nope":{"value":1}}}', "undeclared metric"],
+      ['{"metrics":{"temp":{"value":1,"labels":{"room":"k","x":"y"}}}}', "undeclared label"],
+      ['{"metrics":{"temp":{"value":1}}}', "missing label"],
+      [`{"metrics":{"temp":{"value":1,"labels":{"room":"${"x".repeat(1025)}"}}}}`, "label too long"],
+      ['{"metrics":{"hits":{"value":-1,"labels":{"host":"a","path":"/"}}}}', "bad value"],
+    ]
+    for (const [body, reason] of cases)
+      expect([body.slice(0, 50), pushError(() => parseJsonBody(body, defs)).reason]).toEqual([body.slice(0, 50), reason])
+  })
+
+  it("names null, an array and a boolean label value as such", () => {
+    expect(refusal(() => parseJsonBody("null", defs))).toStartWith(
+      '400 malformed JSON: the body must be an object with an object "metrics"',
+    )
+    expect(refusal(() => parseJsonBody('{"metrics":{"temp":null}}', defs))).toBe(
+      '400 malformed JSON: metrics.temp: expected an object {"value": ..., "labels": {...}}',
+    )
+    expect(refusal(() => parseJsonBody('{"metrics":{"temp":{"value":[1],"labels":{"room":"k"}}}}', defs))).toBe(
+      "400 bad value: metrics.temp.value: expected a number, got an array",
+    )
+    expect(refusal(() => parseJsonBody('{"metrics":{"temp":{"value":1,"labels":{"room":[]}}}}', defs))).toBe(
+      "400 bad label: metrics.temp.labels.room: expected a string, got an array",
+    )
+    expect(parseJsonBody('{"metrics":{"temp":{"value":false,"labels":{"room":true}}}}', defs)).toEqual([
+      { metric: "temp", labelValues: ["true"], value: 0 },
+    ])
+  })
+
+  it(`at most ${MAX_UPDATES} series in one push`, () => {
+    const push = (n: number) => JSON.stringify({ metrics: { up: Array.from({ length: n }, () => ({ value: 1 })) } })
+    expect(parseJsonBody(push(MAX_UPDATES), defs)).toHaveLength(MAX_UPDATES)
+    expect(refusal(() => parseJsonBody(push(MAX_UPDATES + 1), defs))).toBe(
+      `413 too many updates: more than ${MAX_UPDATES} series in one push`,
+    )
+  })
+})
+
+describe("HttpIngress text bodies: more of the format", () => {
+  it("CRLF is stripped before columns are counted; blank and indented comment lines are skipped", () => {
+    expect(refusal(() => parseTextBody('temp{room="a"} 1 17\r\n', defs))).toBe(
+      "400 malformed text: line 1, column 18: timestamps are not accepted (as a pushgateway refuses them)",
+    )
+    expect(parseTextBody('   \n\t\n  # a comment\r\ntemp{room="a"} 1\r\n', defs)).toEqual([
+      { metric: "temp", labelValues: ["a"], value: 1 },
+    ])
+  })
+
+  it("tabs separate like spaces: around labels and before the value", () => {
+    expect(parseSample('temp\t{\troom\t=\t"a"\t}\t2', "line 1")).toEqual({ metric: "temp", labels: new Map([["room", "a"]]), value: 2 })
+    expect(parseSample("up\t3", "line 1").value).toBe(3)
+  })
+
+  it("names the column of the last field of a line with a timestamp and more", () => {
+    expect(refusal(() => parseSample("up 1 2 333", "line 4"))).toBe(
+      "400 malformed text: line 4, column 8: timestamps are not accepted (as a pushgateway refuses them)",
+    )
+  })
+
+  it("more problems, with their columns", () => {
+    expect(refusal(() => parseSample('temp{room"a"} 1', "line 1"))).toBe(
+      "400 malformed text: line 1, column 10: expected = after label room",
+    )
+    expect(refusal(() => parseSample('temp{room="a\\', "line 1"))).toBe(
+      "400 malformed text: line 1, column 13: unknown escape \\ in the value of label room",
+    )
+    expect(refusal(() => parseSample(`up ${"9x".repeat(30)}`, "line 1"))).toBe(
+      `400 malformed text: line 1, column 4: ${JSON.stringify("9x".repeat(20))} is not a number`,
+    )
+  })
+
+  it("a line of exactly MAX_LINE characters is taken, one more is refused", () => {
+    expect(refusal(() => parseTextBody(`# ${"x".repeat(MAX_LINE - 1)}`, defs))).toBe(
+      `400 line too long: line 1: longer than ${MAX_LINE} characters`,
+    )
+    expect(parseTextBody(`# ${"x".repeat(MAX_LINE - 2)}`, defs)).toEqual([])
+  })
+
+  it(`at most ${MAX_UPDATES} series in one push`, () => {
+    expect(parseTextBody("up 1\n".repeat(MAX_UPDATES), defs)).toHaveLength(MAX_UPDATES)
+    expect(refusal(() => parseTextBody("up 1\n".repeat(MAX_UPDATES + 1), defs))).toBe(
+      `413 too many updates: more than ${MAX_UPDATES} series in one push`,
+    )
+  })
+
+  it("values: exponents with a sign or several digits, Inf without its sign", () => {
+    expect(["1e+3", "1e-3", "2E10", ".25", "Inf", "+Inf"].map(parseValue)).toEqual([1000, 0.001, 2e10, 0.25, Infinity, Infinity])
+  })
+})
+
+describe("HttpIngress declared metrics and labels", () => {
+  const one = new Map<string, MetricDefinition>([
+    ["bare", { type: "gauge", labels: [] }],
+    ["c", { type: "counter", labels: ["a", "b"] }],
+  ])
+  const labels = (entries: [string, string][]) => new Map(entries)
+
+  it("an undeclared name is cut to 200 characters in the message", () => {
+    const long = "m".repeat(300)
+    expect(refusal(() => checkedUpdate(one, long, labels([]), 1, "line 1"))).toBe(
+      `400 undeclared metric: line 1: metric ${JSON.stringify(long).slice(0, 200)} is not declared (declared: "bare", "c")`,
+    )
+    expect(refusal(() => checkedUpdate(one, "bare", labels([[long, "x"]]), 1, "line 1"))).toBe(
+      `400 undeclared label: line 1: label ${JSON.stringify(long).slice(0, 200)} is not declared for bare (declared: none)`,
+    )
+    expect(refusal(() => checkedUpdate(one, "c", labels([["z", "x"]]), 1, "line 1"))).toBe(
+      '400 undeclared label: line 1: label "z" is not declared for c (declared: a, b)',
+    )
+    expect(refusal(() => checkedUpdate(one, "c", labels([["a", "x"]]), 1, "line 1"))).toBe(
+      '400 missing label: line 1: label "b" is missing',
+    )
+  })
+
+  it(`a label value of ${MAX_LABEL_VALUE} characters is taken, one more is refused`, () => {
+    const at = "v".repeat(MAX_LABEL_VALUE)
+    expect(
+      checkedUpdate(
+        one,
+        "c",
+        labels([
+          ["b", "y"],
+          ["a", at],
+        ]),
+        1,
+        "w",
+      ).labelValues,
+    ).toEqual([at, "y"])
+    expect(
+      refusal(() =>
+        checkedUpdate(
+          one,
+          "c",
+          labels([
+            ["a", `${at}v`],
+            ["b", "y"],
+          ]),
+          1,
+          "w",
+        ),
+      ),
+    ).toBe(`400 label too long: w: label "a" is longer than ${MAX_LABEL_VALUE} characters`)
+  })
+
+  it("a counter takes 0 but not NaN or a negative value; a gauge takes both", () => {
+    const ab = labels([
+      ["a", "1"],
+      ["b", "2"],
+    ])
+    expect(checkedUpdate(one, "c", ab, 0, "w").value).toBe(0)
+    expect(refusal(() => checkedUpdate(one, "c", ab, Number.NaN, "w"))).toBe("400 bad value: w: a counter cannot be incremented by NaN")
+    expect(refusal(() => checkedUpdate(one, "c", ab, -2, "w"))).toBe("400 bad value: w: a counter only goes up; -2 is negative")
+    expect(checkedUpdate(one, "bare", labels([]), -2, "w").value).toBe(-2)
+    expect(checkedUpdate(one, "bare", labels([]), Number.NaN, "w").value).toBeNaN()
+  })
+})
+
+describe("HttpIngress series store: more", () => {
+  it("too many series has its reason; an undeclared metric lists nothing", () => {
+    const store = new SeriesStore(defs, 1)
+    expect(
+      pushError(() =>
+        store.apply([
+          { metric: "up", labelValues: [], value: 1 },
+          { metric: "temp", labelValues: ["a"], value: 1 },
+          { metric: "temp", labelValues: ["b"], value: 1 },
+        ]),
+      ).reason,
+    ).toBe("too many series")
+    expect(store.list("nope")).toEqual([])
+  })
+})
+
+describe("HttpIngress options", () => {
+  const parse = (config: Record<string, unknown>) => v.safeParse(options, { port: 0, metrics: { x: {} }, ...config })
+  const problem = (config: Record<string, unknown>) => {
+    const result = parse(config)
+    return result.success ? "accepted" : result.issues.map((issue) => issue.message).join("; ")
+  }
+
+  it("metrics: at least one, at most 1000, labels named once", () => {
+    expect(problem({ metrics: {} })).toBe("declare at least one metric")
+    const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`m${i}`, {}]))
+    expect(problem({ metrics: many(1000) })).toBe("accepted")
+    expect(problem({ metrics: many(1001) })).toBe("at most 1000 metrics")
+    expect(problem({ metrics: { x: { labels: ["a", "b", "a"] } } })).toBe("a label is named twice")
+    expect(problem({ metrics: { x: { labels: ["a", "b"] } } })).toBe("accepted")
+  })
+
+  it("token: no white space anywhere in it", () => {
+    for (const token of ["a b", " ab", "ab ", "ab\t"]) expect([token, problem({ token })]).toEqual([token, "must not contain white space"])
+    expect(problem({ token: "s3cret-token" })).toBe("accepted")
+  })
+})
+
+describe("HttpIngress source", () => {
+  const config = { type: "HttpIngress", host: "127.0.0.1", port: 0 }
+
+  it("the kind of each set: counter or gauge, for one metric and for several", async () => {
+    const kinds = async (metrics: Record<string, unknown>) => {
+      const source = makeSource<HttpIngressSource>(HttpIngressSource, { ...config, metrics })
+      try {
+        return source.probe().map((set) => [set.kind, set.values.length])
+      } finally {
+        await source.close()
+      }
+    }
+    expect(await kinds({ c: { type: "counter" } })).toEqual([["counter", 0]])
+    expect(await kinds({ g: {} })).toEqual([["gauge", 0]])
+    expect(await kinds({ c: { type: "counter" }, g: { type: "gauge" } })).toEqual([
+      ["counter", 0],
+      ["gauge", 0],
+    ])
+  })
+
+  it("listens on the first probe, logs where, logs each kind of refusal once; closed, it refuses to probe", async () => {
+    const lines: string[] = []
+    const source = makeSource<HttpIngressSource>(HttpIngressSource, { ...config, metrics: { x: {} } }, { log: lines })
+    expect(source.port).toBeUndefined()
+    source.probe()
+    const port = source.port!
+    expect(port).toBeGreaterThan(0)
+    const url = `http://127.0.0.1:${port}/`
+    try {
+      for (const body of ["nope 1", "nope 2", "x 1 2", "y 1"]) await fetch(url, { method: "POST", body })
+      await fetch(url, { method: "POST", body: "x 5" })
+      expect(source.probe()[0]!.values.map((value) => value.value)).toEqual([5])
+    } finally {
+      await source.close()
+    }
+    expect(lines.map((line) => line.replace(/^.*\[HttpIngress\] /, ""))).toEqual([
+      `taking pushes on http://127.0.0.1:${port}/`,
+      'refused a push (400): line 1: metric "nope" is not declared (declared: "x") (further refusals of this kind are not logged)',
+      "refused a push (400): line 1, column 5: timestamps are not accepted (as a pushgateway refuses them) (further refusals of this kind are not logged)",
+    ])
+    expect(source.port).toBeUndefined()
+    expect(() => source.probe()).toThrow("the source is closed")
+    expect(() => source.listen()).toThrow("the source is closed")
+  })
+
+  it("without host it listens on every address and says so", async () => {
+    const lines: string[] = []
+    const source = makeSource<HttpIngressSource>(HttpIngressSource, { type: "HttpIngress", port: 0, metrics: { x: {} } }, { log: lines })
+    try {
+      source.probe()
+      expect(lines.at(-1)).toEndWith(`taking pushes on http://*:${source.port}/`)
+    } finally {
+      await source.close()
+    }
+  })
+
+  it("close() ends a push still sending its body, and frees the port", async () => {
+    const source = makeSource<HttpIngressSource>(HttpIngressSource, { ...config, metrics: { x: {} } })
+    source.probe()
+    const port = source.port!
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("# still sending\n"))
+      },
+    })
+    const pending = fetch(`http://127.0.0.1:${port}/`, { method: "POST", body }).catch(() => "failed")
+    await Bun.sleep(50)
+    const closed = await Promise.race([source.close().then(() => "closed"), Bun.sleep(5000).then(() => "still open")])
+    expect(closed).toBe("closed")
+    await pending
+    const again = Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } })
+    again.stop(true)
+  })
+
+  it("the token is masked in every log line", () => {
+    const restore = secretsSnapshot()
+    try {
+      makeSource(HttpIngressSource, { ...config, metrics: { x: {} }, token: "ingress-t0k3n" })
+      expect(redact("Bearer ingress-t0k3n")).toBe("Bearer ***")
+    } finally {
+      restore()
+    }
+  })
+
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    const doc = { kind: "sources" as const, type: "HttpIngress", aliases: [], cls: HttpIngressSource, dir: import.meta.dir, readme }
+    expect(regenerated(doc, text)).toBe(text)
   })
 })

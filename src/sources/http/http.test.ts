@@ -1,14 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import * as v from "valibot"
-import { silentLogger } from "../../core/log.ts"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
+import { redact, secretsSnapshot, silentLogger } from "../../core/log.ts"
 import { createSourceContext } from "../../core/source-context.ts"
 import type { ValueSet } from "../../core/value-set.ts"
 import { HttpSource } from "./index.ts"
+import { fetchProxy, maskedUrl, urlPasswords } from "./proxy.ts"
 import { metrics } from "./metrics.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import type { GoldenCase } from "../../../test/conformance/golden.ts"
-import { makeSource, resultOf } from "../../../test/helpers/context.ts"
+import { makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { selfSignedCert } from "../../../test/helpers/tls.ts"
+import { itWithTools } from "../../../test/helpers/tools.ts"
 import { pollectExposition, sideBySide } from "../../../test/helpers/python-1.2.ts"
 import type { SourceResult } from "../../core/source-result.ts"
 import { downServerUrl, serveFake } from "../../../test/helpers/fake-server.ts"
@@ -378,5 +383,162 @@ describe("Http side by side with pollect 1.2 (testdata/python-1.2)", () => {
     expect(failed(mine)).toEqual(failed(http(python)))
     expect(failed(mine)).toHaveLength(3)
     for (const [key, value] of mine) if (python.get(key) !== 2000) expect(value).toBeLessThan(2000)
+  })
+})
+
+describe("Http: what the log says, secrets, TLS and the give-up timer", () => {
+  it("the log names the status received and the one expected (any 2xx, or statusCode)", async () => {
+    const log: string[] = []
+    await probe({ url: `${base}/error`, timeout: 2 }, { log })
+    await probe({ url: `${base}/ok`, statusCode: 201, timeout: 2 }, { log })
+    const failures = log.filter((line) => line.includes("could not probe"))
+    expect(failures[0]).toEndWith(`could not probe ${base}/error: status 503, expected 2xx`)
+    expect(failures[1]).toEndWith(`could not probe ${base}/ok: status 200, expected 201`)
+  })
+
+  it("a status of 300 is not a 2xx: a failed request", async () => {
+    const fake = serveFake(() => new Response("choose", { status: 300 }))
+    try {
+      const { status, ok, time } = await probe({ url: `${fake.url}/`, timeout: 2 })
+      expect({ status: status!.value, ok, time }).toEqual({ status: 300, ok: 0, time: 2000 })
+    } finally {
+      await fake.stop()
+    }
+  })
+
+  it("a timeout is logged as 'timed out after <timeout> s'", async () => {
+    const log: string[] = []
+    await probe({ url: `${base}/slow?ms=3000`, timeout: 0.3 }, { log })
+    expect(log.find((line) => line.includes("could not probe"))).toEndWith(`could not probe ${base}/slow?ms=3000: timed out after 0.3 s`)
+  })
+
+  it("a good answer logs nothing; a URL that answers again after failing is logged once as such", async () => {
+    let failing = false
+    const fake = serveFake(() => (failing ? new Response("down", { status: 502 }) : new Response("ok")))
+    const log: string[] = []
+    try {
+      const source = makeSource<HttpSource>(HttpSource, { type: "Http", url: `${fake.url}/health`, timeout: 2 }, { log })
+      await source.probe()
+      expect(log).toEqual([])
+      failing = true
+      await source.probe()
+      await source.probe()
+      failing = false
+      await source.probe()
+      await source.probe()
+      expect(log.map((line) => line.replace(/^.*\[Http\] /, ""))).toEqual([
+        `could not probe ${fake.url}/health: status 502, expected 2xx`,
+        `${fake.url}/health answers again`,
+      ])
+    } finally {
+      await fake.stop()
+    }
+  })
+
+  it("gives up a little before the executor's deadline (a tenth of it, at most 100 ms) and clears its timer", async () => {
+    const realSet = globalThis.setTimeout
+    const realClear = globalThis.clearTimeout
+    const delays: number[] = []
+    const timers: unknown[] = []
+    const cleared: unknown[] = []
+    const giveUpOf = async (budgetMs: number) => {
+      const handle = createSourceContext({ log: silentLogger, stateDir: "/tmp", configDir: "/tmp" })
+      handle.setSignal(new AbortController().signal, budgetMs)
+      const source = new HttpSource(
+        { type: "Http", url: `${base}/ok`, method: "GET", headers: {}, verifyTls: true, timeout: 30 },
+        handle.ctx,
+      )
+      delays.length = 0
+      globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+        const timer = realSet(fn, ms)
+        delays.push(ms ?? 0)
+        timers.push(timer)
+        return timer
+      }) as typeof setTimeout
+      globalThis.clearTimeout = ((timer: Parameters<typeof clearTimeout>[0]) => {
+        cleared.push(timer)
+        realClear(timer)
+      }) as typeof clearTimeout
+      try {
+        await source.probe()
+      } finally {
+        globalThis.setTimeout = realSet
+        globalThis.clearTimeout = realClear
+      }
+      return [...delays]
+    }
+    expect(await giveUpOf(500)).toContain(450)
+    expect(await giveUpOf(10000)).toContain(9900)
+    expect(timers.length).toBeGreaterThan(0)
+    for (const timer of timers) expect(cleared).toContain(timer)
+  })
+
+  itWithTools(["openssl"], "verifyTls: a self-signed certificate fails by default and is accepted with verifyTls false", async () => {
+    const dir = tempDir("pollect-http-tls-")
+    const { key, cert } = selfSignedCert(dir)
+    const fake = serveFake(() => new Response("ok"), { tls: { key: readFileSync(key, "utf8"), cert: readFileSync(cert, "utf8") } })
+    try {
+      const strict = await probe({ url: `${fake.url}/`, timeout: 2 })
+      expect([strict.status!.value, strict.ok]).toEqual([0, 0])
+      const lax = await probe({ url: `${fake.url}/`, timeout: 2, verifyTls: false })
+      expect([lax.status!.value, lax.ok]).toEqual([200, 1])
+    } finally {
+      await fake.stop()
+    }
+  })
+
+  it("masks the passwords of its URLs and of the proxy (configured, else the environment's), as written and decoded", async () => {
+    const restore = secretsSnapshot()
+    try {
+      const env = {
+        ...NO_PROXY_ENV,
+        HTTP_PROXY: "http://u:envpw-one@127.0.0.1:1",
+        http_proxy: "http://u:envpw-two@127.0.0.1:1",
+        HTTPS_PROXY: "http://u:envpw-three@127.0.0.1:1",
+        https_proxy: "http://u:envpw-four@127.0.0.1:1",
+      }
+      await withEnv(env, async () => {
+        makeSource(HttpSource, { type: "Http", url: "http://a:urlpw%40one@127.0.0.1/" })
+        makeSource(HttpSource, { type: "Http", url: ["http://127.0.0.1/", "http://b:urlpw-list@127.0.0.1/"] })
+      })
+      for (const secret of ["envpw-one", "envpw-two", "envpw-three", "envpw-four", "urlpw%40one", "urlpw@one", "urlpw-list"])
+        expect(redact(`x ${secret} y`)).toBe("x *** y")
+      await withEnv({ ...env, HTTP_PROXY: "http://u:envpw-five@127.0.0.1:1" }, async () => {
+        makeSource(HttpSource, { type: "Http", url: "http://127.0.0.1/", proxy: "http://p:cfgpw-proxy@127.0.0.1:3128" })
+      })
+      expect(redact("x cfgpw-proxy y")).toBe("x *** y")
+      expect(redact("x envpw-five y")).toBe("x envpw-five y")
+    } finally {
+      restore()
+    }
+  })
+
+  it("a proxy variable of the environment that is not a URL does not stop the source", async () => {
+    await withEnv({ ...NO_PROXY_ENV, HTTP_PROXY: "not a url" }, async () => {
+      expect(() => makeSource(HttpSource, { type: "Http", url: `${base}/ok` })).not.toThrow()
+    })
+    expect(urlPasswords("not a url")).toEqual([])
+    expect(urlPasswords("http://u:%E0%A4%A@h/")).toEqual(["%E0%A4%A"])
+    expect(urlPasswords("http://u@h/")).toEqual([])
+  })
+
+  it("masks only the URL's own userinfo; the rest stays as written", () => {
+    expect(maskedUrl("http://admin:pw@h:8/x")).toBe("http://admin:***@h:8/x")
+    expect(maskedUrl("http://h/cb?to=http://u:p@x/")).toBe("http://h/cb?to=http://u:p@x/")
+    expect(fetchProxy("")).toEqual({ proxy: false })
+    expect(fetchProxy("http://p:3128")).toEqual({ proxy: "http://p:3128" })
+  })
+
+  it("a proxy must start with http:// or https://", () => {
+    expect(() => makeSource(HttpSource, { type: "Http", url: base, proxy: "foo http://127.0.0.1:3128" })).toThrow(
+      "expected '' or an http:// or https:// URL",
+    )
+    expect(() => makeSource(HttpSource, { type: "Http", url: base, proxy: "HTTPS://127.0.0.1:3128" })).not.toThrow()
+  })
+
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(regenerated({ kind: "sources", type: "Http", aliases: [], cls: HttpSource, dir: import.meta.dir, readme }, text)).toBe(text)
   })
 })

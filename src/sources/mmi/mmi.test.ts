@@ -1,15 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test"
+import { createHash } from "node:crypto"
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { graphitePath, promName, type ProbeResult, type ValueSet } from "../../api.ts"
 import { redact } from "../../core/log.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
-import { downServerUrl } from "../../../test/helpers/fake-server.ts"
+import { downServerUrl, type FakeServer, serveFake } from "../../../test/helpers/fake-server.ts"
+import { atFixedTime } from "../../../test/helpers/fixed-clock.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
 import { recordedStatus, startFakeAudi, VEHICLE_STATUS } from "./fake-server.ts"
-import { CookieJar, parseLoginForm, qmauthHeader, scriptHmac } from "./idk-login.ts"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
+import { CookieJar, IdkClient, parseLoginForm, qmauthHeader, scriptHmac } from "./idk-login.ts"
 import { MMISource } from "./index.ts"
 import { parseVehicleStatus } from "./vehicle-status.ts"
 
@@ -231,5 +234,421 @@ describe("MMI against the fake myAudi backend", () => {
     expect(text).toContain("pollect_mmi_temp_outsite_celsius 12")
     expect(text).toContain("pollect_mmi_meters 45123000")
     expect(await promtoolCheck(text)).toEqual({ code: 0, output: "" })
+  })
+})
+
+describe("MMI: the README's tables", () => {
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(regenerated({ kind: "sources", type: "MMI", aliases: [], cls: MMISource, dir: import.meta.dir, readme }, text)).toBe(text)
+  })
+})
+
+describe("MMI: the status answer, value by value", () => {
+  const odometer = (odometer: unknown) => parseVehicleStatus({ measurements: { odometerStatus: { value: { odometer } } } }).plain
+  it("numbers, or numeric strings; blank, null, non-finite and other values are left out", () => {
+    expect(odometer(45123)).toEqual({ kilometers: 45123 })
+    expect(odometer("45123")).toEqual({ kilometers: 45123 })
+    expect(odometer(" 7 ")).toEqual({ kilometers: 7 })
+    for (const value of ["", "  ", null, true, "many", JSON.parse("1e999"), "Infinity"])
+      expect([value, odometer(value)]).toEqual([value, {}])
+  })
+  it("a path through null or a string ends there; the answer must be an object", () => {
+    expect(parseVehicleStatus({ measurements: null, fuelStatus: "x", charging: { batteryStatus: 5 } })).toEqual({
+      plain: {},
+      percent: {},
+      celsius: {},
+    })
+    for (const data of [null, "status", 5]) expect(() => parseVehicleStatus(data)).toThrow("vehicle status is not a JSON object")
+  })
+})
+
+describe("MMI: the sign-in pages, piece by piece", () => {
+  it("forms: attributes spaced or single-quoted, entities, inputs without type or value, a form without action", () => {
+    const page = `<form method='POST' action = '/login?a=1&amp;b=2'>
+<input type = "hidden" name='_csrf' value='x&lt;&gt;&quot;&#39;&apos;&amp;y'>
+<input name="email"><input type="HIDDEN" name="empty"></form>`
+    expect(parseLoginForm(page, "https://identity.example/signin")).toEqual({
+      action: "https://identity.example/login?a=1&b=2",
+      hidden: { _csrf: `x<>"''&y`, empty: "" },
+    })
+    expect(parseLoginForm('<form method="POST"><input type="hidden" name="a" value="1"></form>', "https://x/")).toBeNull()
+    expect(scriptHmac("<p>no script</p>")).toBeNull()
+  })
+  it("cookies: a pair needs a name and a value; spaces around them are dropped", () => {
+    const jar = new CookieJar()
+    jar.store(
+      "https://a.example/x",
+      new Response(null, {
+        headers: [
+          ["set-cookie", " a = 1 ; Path=/"],
+          ["set-cookie", "=nameless"],
+          ["set-cookie", "novalue"],
+        ],
+      }),
+    )
+    expect(jar.header("https://a.example/")).toBe("a=1")
+  })
+})
+
+describe("MMI: the identity client against scripted answers", () => {
+  const BFF = "https://bff.example"
+  const CONFIG = { authorization_endpoint: "https://idk.example/authorize", token_endpoint: "https://idk.example/token" }
+  type Answer = (init: RequestInit, url: URL) => Response
+  /** An IdkClient whose fetch answers by path (`answers`), recording every call. */
+  function scripted(answers: Record<string, Answer>, bffUrl = BFF) {
+    const calls: { url: string; init: RequestInit }[] = []
+    const client = new IdkClient({ bffUrl, clientId: "c1" }, async (input, init = {}) => {
+      calls.push({ url: input, init })
+      const url = new URL(input)
+      const answer =
+        answers[url.pathname] ?? (url.pathname === "/login/v1/idk/openid-configuration" ? () => Response.json(CONFIG) : undefined)
+      return answer ? answer(init, url) : new Response("not here", { status: 404 })
+    })
+    return { client, calls }
+  }
+  const message = (promise: Promise<unknown>) =>
+    promise.then(
+      () => "resolved",
+      (error: Error) => error.message,
+    )
+  const redirect = (location: string, status = 302) => new Response(null, { status, headers: { location } })
+  const emailPage = `<form method="POST" action="/signin/identifier"><input type="hidden" name="_csrf" value="c"></form>`
+  const passwordPage = `<script>{"hmac":"abc123"}</script>`
+
+  it("the OpenID configuration: from bffUrl without its trailing slash, as JSON, with both endpoints", async () => {
+    const token = () => Response.json({ access_token: "a" })
+    const { client, calls } = scripted({ "/token": token }, `${BFF}/`)
+    await client.refresh("r")
+    expect(calls[0]!.url).toBe(`${BFF}/login/v1/idk/openid-configuration`)
+    expect(new Headers(calls[0]!.init.headers).get("accept")).toBe("application/json")
+    const config = (answer: Answer) => message(scripted({ "/login/v1/idk/openid-configuration": answer }).client.refresh("r"))
+    expect(await config(() => new Response("", { status: 503 }))).toBe("Audi OpenID configuration answered 503")
+    expect(await config(() => new Response("<html>"))).toBe("Audi OpenID configuration answered 200 with something that is not JSON")
+    for (const body of [{ token_endpoint: "t" }, { authorization_endpoint: "a" }])
+      expect(await config(() => Response.json(body))).toBe("Audi OpenID configuration has no authorization_endpoint/token_endpoint")
+  })
+
+  it("the token request: a form posted as JSON-accepting, its answer read strictly", async () => {
+    const grant = async (answer: Answer) => {
+      const { client, calls } = scripted({ "/token": answer })
+      const before = Date.now()
+      const got = await client.refresh("r").catch((error: Error) => error.message)
+      return { got, before, after: Date.now(), call: calls.at(-1)! }
+    }
+    const ok = await grant(() => Response.json({ access_token: "a", refresh_token: "n", expires_in: 120 }))
+    expect(new Headers(ok.call.init.headers).get("accept")).toBe("application/json")
+    expect(new Headers(ok.call.init.headers).get("content-type")).toBe("application/x-www-form-urlencoded")
+    expect(Object.fromEntries(new URLSearchParams(String(ok.call.init.body)))).toEqual({
+      client_id: "c1",
+      grant_type: "refresh_token",
+      refresh_token: "r",
+      response_type: "token id_token",
+    })
+    const tokens = ok.got as { accessToken: string; refreshToken: string; expiresAt: number }
+    expect([tokens.accessToken, tokens.refreshToken]).toEqual(["a", "n"])
+    expect(tokens.expiresAt).toBeGreaterThanOrEqual(ok.before + 120_000)
+    expect(tokens.expiresAt).toBeLessThanOrEqual(ok.after + 120_000)
+    const odd = await grant(() => Response.json({ access_token: "a", refresh_token: 5, expires_in: "120" }))
+    expect((odd.got as { refreshToken?: string }).refreshToken).toBeUndefined()
+    expect((odd.got as { expiresAt: number }).expiresAt).toBeGreaterThanOrEqual(odd.before + 3_600_000)
+    expect((await grant(() => Response.json({ access_token: "a" }, { status: 400 }))).got).toBe(
+      "Audi token endpoint refused the refresh_token grant (HTTP 400)",
+    )
+    expect((await grant(() => Response.json({ error: 5 }))).got).toBe("Audi token endpoint refused the refresh_token grant (HTTP 200)")
+    expect((await grant(() => Response.json({ error: "invalid_grant" }, { status: 400 }))).got).toBe(
+      "Audi token endpoint refused the refresh_token grant (invalid_grant)",
+    )
+    expect((await grant(() => new Response("oops", { status: 502 }))).got).toBe(
+      "Audi token endpoint answered 502 with something that is not JSON",
+    )
+  })
+
+  it("the sign-in: pages in order, GETs without a form type, cookies only once set; the code exchanged", async () => {
+    const { client, calls } = scripted({
+      "/authorize": () => new Response(emailPage, { headers: { "set-cookie": "S=1" } }),
+      "/signin/identifier": () => new Response(passwordPage),
+      "/signin/authenticate": () => redirect("myaudi:///?code=the-code&state=s"),
+      "/token": () => Response.json({ access_token: "a" }),
+    })
+    expect((await client.login("me@example.com", "pw")).accessToken).toBe("a")
+    const authorize = new URL(calls[1]!.url)
+    expect(authorize.searchParams.get("prompt")).toBe("login")
+    expect(authorize.searchParams.get("scope")).toContain("openid")
+    const first = new Headers(calls[1]!.init.headers)
+    expect([calls[1]!.init.method, first.get("cookie"), first.get("content-type"), first.get("accept")]).toEqual([
+      "GET",
+      null,
+      null,
+      "text/html,application/json",
+    ])
+    const email = new Headers(calls[2]!.init.headers)
+    expect([calls[2]!.init.method, email.get("cookie"), email.get("content-type")]).toEqual([
+      "POST",
+      "S=1",
+      "application/x-www-form-urlencoded",
+    ])
+    expect(Object.fromEntries(new URLSearchParams(String(calls[3]!.init.body)))).toEqual({
+      _csrf: "c",
+      email: "me@example.com",
+      hmac: "abc123",
+      password: "pw",
+    })
+    expect(Object.fromEntries(new URLSearchParams(String(calls[4]!.init.body)))).toMatchObject({
+      grant_type: "authorization_code",
+      code: "the-code",
+      response_type: "token id_token",
+    })
+  })
+
+  it("a password page with a form instead of an hmac posts to that form", async () => {
+    const { client, calls } = scripted({
+      "/authorize": () => new Response(emailPage),
+      "/signin/identifier": () => new Response(`<form method="POST" action="/signin/pw"><input type="hidden" name="r" value="2"></form>`),
+      "/signin/pw": () => redirect("myaudi:code=k"),
+      "/token": () => Response.json({ access_token: "a" }),
+    })
+    await client.login("me@example.com", "pw")
+    expect(new URL(calls[3]!.url).pathname).toBe("/signin/pw")
+    expect(Object.fromEntries(new URLSearchParams(String(calls[3]!.init.body)))).toEqual({
+      _csrf: "c",
+      email: "me@example.com",
+      r: "2",
+      password: "pw",
+    })
+  })
+
+  it("each way the sign-in can go wrong has its own message", async () => {
+    const login = (answers: Record<string, Answer>) => message(scripted(answers).client.login("me@example.com", "pw"))
+    const page = (body: string) => () => new Response(body)
+    expect(await login({ "/authorize": () => redirect("myaudi:///?code=x") })).toBe("the identity server did not show a sign-in page")
+    expect(await login({ "/authorize": page("<p>maintenance</p>") })).toBe(
+      "the identity server's sign-in page has no form (its layout changed?)",
+    )
+    expect(await login({ "/authorize": () => new Response("", { status: 500 }) })).toBe("the identity server answered 500 during sign-in")
+    expect(await login({ "/authorize": () => new Response(null, { status: 302 }) })).toBe("the identity server answered 302 during sign-in")
+    expect(await login({ "/authorize": () => redirect("/authorize", 400) })).toBe("the identity server answered 400 during sign-in")
+    const email = (location: string) => login({ "/authorize": page(emailPage), "/signin/identifier": () => redirect(location) })
+    expect(await email("/signin/identifier?error=login.errors.password_invalid")).toBe(
+      "Audi login failed: wrong e-mail or password (login.errors.password_invalid)",
+    )
+    expect(await email("/x?error=login.error.throttled")).toBe(
+      "Audi login failed: too many failed sign-ins, the account is locked for a while (login.error.throttled)",
+    )
+    expect(await email("/x?error=account.not.found")).toBe("Audi login failed: account problem (account.not.found)")
+    expect(await email("/x?error=user_not_allowed")).toBe("Audi login failed: account problem (user_not_allowed)")
+    expect(await email("/x?error=accountnot")).toBe("Audi login failed: account problem (accountnot)")
+    expect(await email("/x?error=usernot")).toBe("Audi login failed: account problem (usernot)")
+    expect(await email("/x?error=something_else")).toBe("Audi login failed: something_else")
+    expect(await email("myaudi:///")).toBe("Audi login failed: the e-mail step did not show the password page")
+    expect(await login({ "/authorize": page(emailPage), "/signin/identifier": page("<p>no password form</p>") })).toBe(
+      "the identity server's password page has neither a form nor an hmac (its layout changed?)",
+    )
+    const password = (answer: Answer) =>
+      login({ "/authorize": page(emailPage), "/signin/identifier": page(passwordPage), "/signin/authenticate": answer })
+    expect(await password(page("<p>welcome</p>"))).toBe("Audi login failed: no authorization code came back")
+    expect(await password(() => redirect("https://idk.example/done?error=login.errors.password_invalid"))).toBe(
+      "Audi login failed: wrong e-mail or password (login.errors.password_invalid)",
+    )
+    expect(await password(() => redirect("myaudi:///?state=s"))).toBe("Audi login failed: no authorization code came back")
+    expect(await password(() => redirect("https://idk.example/x?error=login.errors.password_invalid&code=c"))).toBe(
+      "Audi login failed: wrong e-mail or password (login.errors.password_invalid)",
+    )
+  })
+
+  it("redirects are followed (300 too, a 200 with a Location is a page), 10 at most", async () => {
+    const { client } = scripted({
+      "/authorize": () => redirect("/hop", 300),
+      "/hop": () => new Response(emailPage, { headers: { location: "/elsewhere" } }),
+      "/signin/identifier": () => new Response(passwordPage),
+      "/signin/authenticate": () => redirect("myaudi:///?code=k", 303),
+      "/token": () => Response.json({ access_token: "a" }),
+    })
+    expect((await client.login("me@example.com", "pw")).accessToken).toBe("a")
+    const loop = scripted({ "/authorize": () => redirect("/authorize") })
+    expect(await message(loop.client.login("me@example.com", "pw"))).toBe("the identity server redirected more than 10 times")
+    expect(loop.calls.filter((call) => new URL(call.url).pathname === "/authorize")).toHaveLength(10)
+  })
+})
+
+describe("MMI: tokens and credentials", () => {
+  it("an empty VIN fails before any request", async () => {
+    const before = fake.requests.length
+    await expect(source({ vin: "  " }).probe()).rejects.toThrow("vin is empty: set the VIN of the car in the config")
+    expect(fake.requests.length).toBe(before)
+  })
+
+  it("a kept token serves later probes; a first sign-in logs nothing; bffUrl may end in a slash", async () => {
+    const log: string[] = []
+    const src = makeSource<MMISource>(
+      MMISource,
+      { credentials: "credentials.json", vin: VIN, bffUrl: `${fake.url}/` },
+      { configDir, stateDir: tempDir("pollect-mmi-state-"), log },
+    )
+    await src.probe()
+    await src.probe()
+    expect([src.logins, src.refreshes]).toEqual([1, 0])
+    expect(log).toEqual([])
+    const status = fake.requests.filter((r) => r.path.includes("/selectivestatus")).at(-1)!
+    expect(status.headers.get("accept")).toBe("application/json")
+  })
+
+  it("the token file is named by the account (any case), and a file without a usable token is not used", async () => {
+    const stateDir = tempDir("pollect-mmi-state-")
+    await source({}, stateDir).probe()
+    const name = `mmi_token_${createHash("sha256").update(USER.toLowerCase()).digest("hex").slice(0, 12)}.json`
+    expect(readdirSync(stateDir)).toEqual([name])
+    const upper = tempDir("pollect-mmi-")
+    writeFileSync(join(upper, "credentials.json"), JSON.stringify({ user: USER.toUpperCase(), pass: PASS, qmauth: QM }))
+    const src = makeSource<MMISource>(
+      MMISource,
+      { credentials: "credentials.json", vin: VIN, bffUrl: fake.url },
+      { configDir: upper, stateDir },
+    )
+    expect(src.tokenFile()).toBe(join(stateDir, name))
+    // A usable refresh token beside a token that is no token: the file is not used at all.
+    const { refreshToken } = JSON.parse(readFileSync(join(stateDir, name), "utf8")) as { refreshToken: string }
+    for (const saved of [
+      { accessToken: 5, expiresAt: Date.now() - 1, refreshToken },
+      { accessToken: "a", expiresAt: "soon", refreshToken },
+    ]) {
+      writeFileSync(join(stateDir, name), JSON.stringify(saved))
+      const again = source({}, stateDir)
+      await again.probe()
+      expect([saved, again.logins, again.refreshes]).toEqual([saved, 1, 0])
+    }
+  })
+
+  it("a refused refresh is logged before signing in again", async () => {
+    const log: string[] = []
+    const src = makeSource<MMISource>(
+      MMISource,
+      { credentials: "credentials.json", vin: VIN, bffUrl: fake.url },
+      { configDir, stateDir: tempDir("pollect-mmi-state-"), log },
+    )
+    fake.state.tokenLifetime = 30
+    try {
+      await src.probe()
+      fake.revokeRefreshTokens()
+      await src.probe()
+    } finally {
+      fake.state.tokenLifetime = 3600
+    }
+    expect([src.logins, src.refreshes]).toEqual([2, 0])
+    expect(log).toEqual([
+      expect.stringContaining(
+        "MMI: token refresh failed (Audi token endpoint refused the refresh_token grant (invalid_grant)); signing in again",
+      ),
+    ])
+  })
+
+  it("a state directory that cannot be written: a warning, the token is kept in memory", async () => {
+    const log: string[] = []
+    const file = join(tempDir("pollect-mmi-"), "a-file")
+    writeFileSync(file, "")
+    const src = makeSource<MMISource>(
+      MMISource,
+      { credentials: "credentials.json", vin: VIN, bffUrl: fake.url },
+      { configDir, stateDir: file, log },
+    )
+    await src.probe()
+    await src.probe()
+    expect(src.logins).toBe(1)
+    expect(log.join("\n")).toContain("cannot write the state directory")
+  })
+
+  it("the credentials file is read once; it must be JSON with user and pass (or password)", async () => {
+    const dir = tempDir("pollect-mmi-")
+    const file = join(dir, "c.json")
+    writeFileSync(file, JSON.stringify({ user: USER, password: PASS, qmauth: QM }))
+    const src = makeSource<MMISource>(MMISource, { credentials: file, vin: VIN, bffUrl: fake.url }, { configDir: dir })
+    await src.probe()
+    writeFileSync(file, "gone")
+    fake.expireAccessTokens()
+    fake.revokeRefreshTokens()
+    expect((await src.probe()).length).toBeGreaterThan(0)
+    expect(src.logins).toBe(2)
+    const probe = (text: string) => {
+      writeFileSync(file, text)
+      return makeSource<MMISource>(MMISource, { credentials: file, vin: VIN, bffUrl: fake.url }, { configDir: dir }).probe()
+    }
+    await expect(probe("not json")).rejects.toThrow(`credentials ${file} is not JSON`)
+    for (const text of [JSON.stringify({ pass: PASS }), JSON.stringify({ user: USER }), JSON.stringify({ user: 5, pass: PASS })])
+      await expect(probe(text)).rejects.toThrow(`credentials ${file} needs "user" and "pass"`)
+  })
+
+  it("only the groups that have values", async () => {
+    const status = fake.state.vehicleStatus
+    fake.state.vehicleStatus = { measurements: { odometerStatus: { value: { odometer: 10 } } } }
+    try {
+      const sets = await source().probe()
+      expect(sets.map((set) => set.values.map((value) => value.name))).toEqual([["kilometers"]])
+    } finally {
+      fake.state.vehicleStatus = status
+    }
+  })
+})
+
+describe("MMI: the vehicle status call's answers", () => {
+  /** The fake backend behind a front that answers the status call with `status` (the rest passes through). */
+  function front(status: number) {
+    return serveFake(async (request, url, body) => {
+      if (url.pathname.includes("/selectivestatus")) return new Response("{}", { status })
+      const init: RequestInit = { method: request.method, headers: request.headers, redirect: "manual" }
+      if (request.method === "POST") init.body = body
+      return fetch(fake.url + url.pathname + url.search, init)
+    })
+  }
+
+  it("a 401 to a fresh token, and a 404, are named", async () => {
+    for (const [status, message] of [
+      [401, "Audi rejected a fresh token for the vehicle status (401)"],
+      [404, `vehicle ${VIN} is not in this Audi account (404)`],
+    ] as const) {
+      const proxy = front(status)
+      try {
+        await expect(source({ bffUrl: proxy.url }).probe()).rejects.toThrow(new Error(message))
+      } finally {
+        await proxy.stop()
+      }
+    }
+  })
+})
+
+describe("MMI: token lifetimes", () => {
+  it("a token is renewed exactly 60 s before it ends, not a millisecond earlier", async () => {
+    const src = source()
+    const t0 = Date.parse("2026-12-02T10:00:00Z")
+    await atFixedTime(new Date(t0), () => src.probe())
+    await atFixedTime(new Date(t0 + 3_540_000 - 1), () => src.probe())
+    expect([src.logins, src.refreshes]).toEqual([1, 0])
+    await atFixedTime(new Date(t0 + 3_540_000), () => src.probe())
+    expect([src.logins, src.refreshes]).toEqual([1, 1])
+  })
+
+  it("a sign-in whose answer has no refresh token works, and keeps none", async () => {
+    const proxy: FakeServer = serveFake(async (request, url, body) => {
+      const init: RequestInit = { method: request.method, headers: request.headers, redirect: "manual" }
+      if (request.method === "POST") init.body = body
+      if (url.pathname === "/token") {
+        const answer = await fetch(`${fake.url}/login/v1/idk/token`, init)
+        const { refresh_token: _, ...rest } = (await answer.json()) as Record<string, unknown>
+        return Response.json(rest, { status: answer.status })
+      }
+      const answer = await fetch(fake.url + url.pathname + url.search, init)
+      if (!url.pathname.endsWith("/openid-configuration")) return answer
+      const config = (await answer.json()) as Record<string, string>
+      return Response.json({ ...config, token_endpoint: `${proxy.url}/token` })
+    })
+    try {
+      const stateDir = tempDir("pollect-mmi-state-")
+      const src = source({ bffUrl: proxy.url }, stateDir)
+      expect((await src.probe()).length).toBeGreaterThan(0)
+      const [file] = readdirSync(stateDir)
+      expect(JSON.parse(readFileSync(join(stateDir, file!), "utf8")).refreshToken).toBeUndefined()
+    } finally {
+      await proxy.stop()
+    }
   })
 })

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "bun:test"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
+import * as v from "valibot"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
 import { promLabels, promName, toValueSets } from "../../api.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { makeSource, resultOf } from "../../../test/helpers/context.ts"
-import { downServerUrl } from "../../../test/helpers/fake-server.ts"
+import { downServerUrl, serveFake } from "../../../test/helpers/fake-server.ts"
 import { exposedSeries } from "../../../test/helpers/python-1.2.ts"
 import { recordedItems, startFakeOpenhab } from "./fake-server.ts"
 import { MAX_ANSWER_BYTES, OpenhabSource } from "./index.ts"
@@ -61,6 +63,10 @@ describe("Openhab: items", () => {
     expect(numberState("-3.2 °C")).toBe(-3.2)
     expect(numberState("3.4567E3 W")).toBe(3456.7)
     expect(numberState("48")).toBe(48)
+    expect(numberState(".55 kWh")).toBe(0.55)
+    expect(numberState("1.5E-3 A")).toBe(0.0015)
+    expect(numberState("2.5E+10 Wh")).toBe(2.5e10)
+    expect(numberState("4e12")).toBe(4e12)
     for (const state of ["NULL", "UNDEF", "NaN °C", "", "1,5 °C", "0x10", "Infinity", null, 21.5, undefined])
       expect(numberState(state)).toBeUndefined()
   })
@@ -70,6 +76,8 @@ describe("Openhab: items", () => {
     expect(valueName("Küche Temperatur")).toBe("K_che_Temperatur")
     expect(valueName("1st floor / outdoor (°C)")).toBe("1st_floor_outdoor_C_")
     expect(valueName("PV: Power")).toBe("PV:_Power")
+    // At most 256 characters of the label (a name part of every series).
+    expect(valueName("x".repeat(300))).toBe("x".repeat(256))
   })
 
   it("takes Number and Switch items with a label; Dimmer, Contact, Group, String, NULL/UNDEF are left out", () => {
@@ -89,6 +97,28 @@ describe("Openhab: items", () => {
     expect(() => itemSets(new Array(20_001).fill({}))).toThrow("20001 items, more than the 20000 read at most")
     // Entries of the wrong shape are skipped, not a crash.
     expect(itemSets([null, 1, "x", { type: 5, name: "a", label: "b" }, { type: "Number", name: "n", label: "L", state: {} }])).toEqual([])
+    // Exactly 20000 is still read.
+    expect(itemSets(new Array(20_000).fill({}))).toEqual([])
+  })
+
+  it("an item needs a type, a name and a label that leaves a value name; groups are its string groupNames", () => {
+    const item = (fields: Record<string, unknown>) => ({ type: "Number", name: "n", label: "L", state: "1", groupNames: ["g"], ...fields })
+    const values = (items: unknown[]) =>
+      itemSets(items).flatMap((set) => set.values.map((v) => `${v.name} ${v.labelValues.join("|")} ${v.value}`))
+    expect(values([item({ name: undefined }), item({ label: "" }), item({ type: undefined }), item({ state: "2", label: "ok" })])).toEqual([
+      "ok n|g 2",
+    ])
+    expect(values([item({ groupNames: [5, "gA", null, "gB"] })])).toEqual(["L n|gA,gB 1"])
+    expect(values([item({ groupNames: undefined })])).toEqual(["L n| 1"])
+    expect(values([item({ groupNames: "gA" })])).toEqual(["L n| 1"])
+  })
+
+  it("cuts names, labels and the joined groups at 256 characters", () => {
+    const long = "a".repeat(300)
+    const [set] = itemSets([{ type: "Switch", name: long, label: long, state: "ON", groupNames: ["g".repeat(200), "h".repeat(200)] }])
+    expect(set!.values.map((v) => [v.name, ...v.labelValues])).toEqual([
+      ["a".repeat(256), "a".repeat(256), `${"g".repeat(200)},${"h".repeat(55)}`],
+    ])
   })
 })
 
@@ -103,6 +133,35 @@ describe("Openhab: against a fake REST API", () => {
       await expect(without.probe()).rejects.toThrow(`${fake.url}/rest/items: HTTP 401: set \`token\` to an API token (openHAB 3/4)`)
       const wrong = makeSource<OpenhabSource>(OpenhabSource, { type: "Openhab", url: fake.url, token: "oh.wrong.x" })
       await expect(wrong.probe()).rejects.toThrow(`${fake.url}/rest/items: HTTP 401: the token was refused`)
+    } finally {
+      await fake.stop()
+    }
+  })
+
+  it("a 403 gets the same hints as a 401; an error answer without a body is still an HTTP error", async () => {
+    let status = 403
+    const fake = serveFake(() => new Response(null, { status }))
+    try {
+      const without = makeSource<OpenhabSource>(OpenhabSource, { type: "Openhab", url: fake.url })
+      await expect(without.probe()).rejects.toThrow(`${fake.url}/rest/items: HTTP 403: set \`token\` to an API token (openHAB 3/4)`)
+      const wrong = makeSource<OpenhabSource>(OpenhabSource, { type: "Openhab", url: fake.url, token: "oh.wrong.x" })
+      await expect(wrong.probe()).rejects.toThrow(`${fake.url}/rest/items: HTTP 403: the token was refused`)
+      // 304 Not Modified has no body at all (response.body is null).
+      status = 304
+      await expect(without.probe()).rejects.toThrow(new RegExp(`^${fake.url}/rest/items: HTTP 304$`))
+    } finally {
+      await fake.stop()
+    }
+  })
+
+  it("asks for JSON at <url>/rest/items, trailing slashes of the URL dropped; no Authorization without a token", async () => {
+    const fake = startFakeOpenhab({ items })
+    try {
+      const source = makeSource<OpenhabSource>(OpenhabSource, { type: "Openhab", url: `${fake.url}///` })
+      expect((await source.probe()).length).toBe(2)
+      expect(fake.requests.map((r) => r.path)).toEqual(["/rest/items"])
+      expect(fake.requests[0]!.headers.get("accept")).toBe("application/json")
+      expect(fake.requests[0]!.headers.get("authorization")).toBeNull()
     } finally {
       await fake.stop()
     }
@@ -131,7 +190,7 @@ describe("Openhab: against a fake REST API", () => {
       fake.answer = { body: JSON.stringify(items).slice(0, 500) }
       await expect(source.probe()).rejects.toThrow(`${fake.url}/rest/items: not JSON`)
       fake.answer = { body: "<html><body>Bad Gateway</body></html>", status: 502 }
-      await expect(source.probe()).rejects.toThrow(`${fake.url}/rest/items: HTTP 502`)
+      await expect(source.probe()).rejects.toThrow(new RegExp(`^${fake.url}/rest/items: HTTP 502$`))
       fake.answer = { body: '{"error":"x"}' }
       await expect(source.probe()).rejects.toThrow(`${fake.url}/rest/items: expected a JSON array of items, got object`)
       fake.answer = undefined
@@ -166,6 +225,28 @@ describe("Openhab: against a fake REST API", () => {
     } finally {
       await server.stop(true)
     }
+  })
+})
+
+describe("Openhab: options and docs", () => {
+  const problems = (config: Record<string, unknown>) => {
+    const result = v.safeParse(OpenhabSource.options, config)
+    return result.success ? [] : result.issues.map((issue) => issue.message)
+  }
+
+  it("url must start with http:// or https://", () => {
+    expect(problems({ url: "http://openhab:8080" })).toEqual([])
+    expect(problems({ url: "https://openhab.example/base", token: "t" })).toEqual([])
+    for (const url of ["openhab:8080", "see http://openhab:8080", "http:///rest", "ftp://openhab"])
+      expect(problems({ url })).toEqual(["expected an http:// or https:// URL"])
+  })
+
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(regenerated({ kind: "sources", type: "Openhab", aliases: [], cls: OpenhabSource, dir: import.meta.dir, readme }, text)).toBe(
+      text,
+    )
   })
 })
 

@@ -3,8 +3,10 @@
  * one folder of testdata/ (written after Plex's documented API format): `library-sections.xml`
  * for /library/sections, `section-<id>-all-type-<N>.xml` for /library/sections/<id>/all?type=N,
  * `section-<id>-all.xml` without a type (or, when it has no totalSize, the full listing an old
- * server sends for any query), `status-sessions.xml` for /status/sessions. A recorded
- * zero-length page (with totalSize) answers only zero-length page requests (400 otherwise).
+ * server sends for any query), `section-<id>-albums.xml` for /library/sections/<id>/albums (a
+ * music library's albums, as an old server lists them), `status-sessions.xml` for
+ * /status/sessions. A recorded zero-length page (with totalSize) answers only zero-length page
+ * requests (400 otherwise).
  * With `token` set, every request needs the X-Plex-Token header, else 401 as Plex answers it.
  */
 import { join } from "node:path"
@@ -40,6 +42,11 @@ export function startFakePlex(options: FakePlexOptions = {}): FakeServer {
     }
     if (url.pathname === "/library/sections") {
       const body = await recorded("library-sections.xml")
+      return body === undefined ? notFound() : xml(body)
+    }
+    const albums = /^\/library\/sections\/(\d+)\/albums$/.exec(url.pathname)
+    if (albums) {
+      const body = await recorded(`section-${albums[1]}-albums.xml`)
       return body === undefined ? notFound() : xml(body)
     }
     const all = /^\/library\/sections\/(\d+)\/all$/.exec(url.pathname)

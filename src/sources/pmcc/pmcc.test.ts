@@ -3,6 +3,7 @@ import { X509Certificate } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import * as v from "valibot"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
 import { promLabels, promName, toValueSets } from "../../api.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
@@ -94,7 +95,143 @@ describe("Pmcc: messages", () => {
   })
 })
 
+describe("Pmcc: which messages count", () => {
+  const session = JSON.stringify({ soc: 54, startSoc: 31, evChargingRatekW: 10.8 })
+  const phase = JSON.stringify({ value: 3598 })
+  /** Applies one message (an object) to fresh data: [what applyMessage returned, the values then]. */
+  const apply = (message: unknown) => {
+    const data = emptyData()
+    const taken = applyMessage(data, typeof message === "string" ? message : JSON.stringify(message))
+    return [taken, dataSets(data).flatMap((set) => set.values.map((x) => `${x.labelValues[0]}=${x.value}`))]
+  }
+  const web = (fields: Record<string, unknown>) => ({
+    interface: "de.bebro.WebServer",
+    path: "/",
+    name: "swaggerCurrentSessionChanged",
+    args: { swaggerCurrentSession: session },
+    ...fields,
+  })
+  const can = (fields: Record<string, unknown>) => ({
+    interface: "de.bebro.iCAN",
+    path: "/",
+    name: "x",
+    args: { activePowerL1: phase },
+    ...fields,
+  })
+
+  it("the session counts only from de.bebro.WebServer, path /, swaggerCurrentSessionChanged", () => {
+    expect(apply(web({}))).toEqual([true, ["ev=10.8", "current=54", "start=31"]])
+    for (const other of [web({ interface: "de.bebro.HMI" }), web({ name: "otherEvent" }), web({ path: "/other" })])
+      expect(apply(other)).toEqual([true, []])
+    // Already an object instead of JSON text: tolerated.
+    expect(apply(web({ args: { swaggerCurrentSession: { soc: 12 } } }))).toEqual([true, ["current=12"]])
+    // No session in the message, no args at all, args null: nothing changes, still the device's.
+    for (const empty of [web({ args: {} }), web({ args: undefined }), web({ args: null })]) expect(apply(empty)).toEqual([true, []])
+  })
+
+  it("the phase powers count only from de.bebro.iCAN, path /", () => {
+    expect(apply(can({}))).toEqual([true, ["l1=3598"]])
+    for (const other of [can({ interface: "de.bebro.HMI" }), can({ path: "/other" })]) expect(apply(other)).toEqual([true, []])
+    for (const empty of [can({ args: {} }), can({ args: undefined }), can({ args: null })]) expect(apply(empty)).toEqual([true, []])
+  })
+
+  it("values that are not finite numbers are not taken (text, 1e999), the previous value stays", () => {
+    const data = emptyData()
+    applyMessage(data, sessionMessage({ soc: 54, startSoc: 31, evChargingRatekW: 10.8 }))
+    applyMessage(data, JSON.stringify(web({ args: { swaggerCurrentSession: '{"soc":"60","startSoc":1e999,"evChargingRatekW":null}' } })))
+    applyMessage(
+      data,
+      JSON.stringify(can({ args: { activePowerL1: '{"value":1e999}', activePowerL2: '{"value":"7"}', activePowerL3: '{"value":5}' } })),
+    )
+    expect(dataSets(data).flatMap((set) => set.values.map((x) => `${x.labelValues[0]}=${x.value}`))).toEqual([
+      "ev=10.8",
+      "l3=5",
+      "current=54",
+      "start=31",
+    ])
+  })
+
+  it("nested JSON text that is not an object is refused by its field's name", () => {
+    for (const text of ["null", "5", "[1]", '"x"'])
+      expect(() => apply(web({ args: { swaggerCurrentSession: text } }))).toThrow(/^swaggerCurrentSession is not a JSON object$/)
+    expect(() => apply(can({ args: { activePowerL2: "[3598]" } }))).toThrow(/^activePowerL2 is not a JSON object$/)
+  })
+
+  it("a message that is JSON but not an object is of another shape; text that is not JSON is quoted, 40 characters at most", () => {
+    for (const text of ["null", "5", '"text"', "[1]", "true"]) expect(apply(text)).toEqual([false, []])
+    expect(() => apply(`<html>${"x".repeat(100)}`)).toThrow(new RegExp(`^a message that is not JSON \\("<html>${"x".repeat(34)}"\\)$`))
+  })
+})
+
+describe("Pmcc: options and docs", () => {
+  const problems = (config: Record<string, unknown>) => {
+    const result = v.safeParse(PmccSource.options, config)
+    return result.success ? [] : result.issues.map((issue) => issue.message)
+  }
+
+  it("host is a host name or address with an optional port, without scheme or path", () => {
+    expect(problems({ host: "iccpd-123456" })).toEqual([])
+    expect(problems({ host: "192.168.1.50:8443" })).toEqual([])
+    for (const host of ["wss://iccpd-123456", "iccpd-123456/ws", "iccpd 123456", ""])
+      expect(problems({ host })).toEqual(["expected a host name or address (and `:port`), without scheme or path"])
+  })
+
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(regenerated({ kind: "sources", type: "Pmcc", aliases: [], cls: PmccSource, dir: import.meta.dir, readme }, text)).toBe(text)
+  })
+})
+
 describe("Pmcc: against a fake charger over TLS", () => {
+  it("a lost connection is logged as the charger's, with the reason and the next attempt", async () => {
+    const lines: string[] = []
+    const fake = startFakePmcc(cert, [phaseMessage(1, 1)])
+    const source = makeSource<PmccSource>(PmccSource, { type: "Pmcc", host: fake.host }, { log: lines })
+    try {
+      await source.probe()
+      await fake.stop()
+      await until(() => lines.some((line) => line.includes("next attempt")))
+      expect(lines.find((line) => line.includes("next attempt"))).toMatch(
+        new RegExp(`DEBUG \\[Pmcc\\] Pmcc at wss://${fake.host}/ws: .+; next attempt in 1 s$`),
+      )
+    } finally {
+      await source.close()
+      await fake.stop()
+    }
+  })
+
+  it("a message of an unexpected shape is quoted in the log, 120 characters at most", async () => {
+    const lines: string[] = []
+    const long = JSON.stringify({ hello: "h".repeat(200) })
+    const fake = startFakePmcc(cert, [long])
+    const source = makeSource<PmccSource>(PmccSource, { type: "Pmcc", host: fake.host }, { log: lines })
+    try {
+      await source.probe()
+      await until(() => source.received === 1)
+      expect(lines.find((line) => line.includes("unexpected shape"))).toEndWith(
+        `wss://${fake.host}/ws: a message of an unexpected shape (ignored, logged once): ${long.slice(0, 120)}`,
+      )
+    } finally {
+      await source.close()
+      await fake.stop()
+    }
+  })
+
+  it("after close() the next probe opens a new connection", async () => {
+    const fake = startFakePmcc(cert, [phaseMessage(1, 1)])
+    const source = makeSource<PmccSource>(PmccSource, { type: "Pmcc", host: fake.host })
+    try {
+      await source.probe()
+      await source.close()
+      await source.probe()
+      expect(fake.connections).toBe(2)
+    } finally {
+      await source.close()
+      await fake.stop()
+    }
+  })
+
   it("connects despite the self-signed certificate (verification off for this device only)", async () => {
     const fake = startFakePmcc(cert, [sessionMessage({ soc: 40, startSoc: 10, evChargingRatekW: 7.2 })])
     try {

@@ -33,7 +33,7 @@ interface Mib {
 interface Agent {
   getMib(): Mib
   setMib(mib: Mib): void
-  getAuthorizer(): { addCommunity(community: string): void }
+  getAuthorizer(): { addCommunity(community: string): void; addUser(user: Record<string, unknown>): void }
   close(callback?: () => void): void
   listener: { sockets: Record<string, Socket> }
 }
@@ -101,14 +101,19 @@ export class FakeSnmpAgent {
     readonly port: number,
   ) {}
 
-  /** An agent on 127.0.0.1 (a free port) that accepts v1/v2c requests with `community`, serving nothing yet. */
-  static async start(community: string): Promise<FakeSnmpAgent> {
+  /**
+   * An agent on 127.0.0.1 (a free port) that accepts v1/v2c requests with `community` (and v3
+   * requests of `users`, in net-snmp's user format: name, level, authProtocol, authKey,
+   * privProtocol, privKey), serving nothing yet.
+   */
+  static async start(community: string, users: Record<string, unknown>[] = []): Promise<FakeSnmpAgent> {
     let failed: ((error: Error) => void) | undefined
     // net-snmp reports socket errors (a failed bind) and bad requests here; only the former matters before listening.
     const agent = lib.createAgent({ port: 0, address: "127.0.0.1", transport: "udp4" }, (error) => {
       if (error) failed?.(error)
     })
     agent.getAuthorizer().addCommunity(community)
+    for (const user of users) agent.getAuthorizer().addUser(user)
     const socket = Object.values(agent.listener.sockets)[0]!
     await new Promise<void>((resolve, reject) => {
       failed = reject

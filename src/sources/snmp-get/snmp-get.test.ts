@@ -2,6 +2,10 @@ import { describe, expect, it } from "bun:test"
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as v from "valibot"
+import { toJsonSchema } from "@valibot/to-json-schema"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
+import { optionWarnings } from "../../lib/options/option-warning.ts"
+import { oidsOf } from "./options.ts"
 import { resolveConfig } from "../../config/index.ts"
 import { parseConfigText } from "../../config/load.ts"
 import { graphitePath, promLabels, promName } from "../../core/naming.ts"
@@ -333,6 +337,88 @@ describe("SnmpGet config", () => {
       privacyProtocol: "AES",
     })
     expect(parse({}).version).toBeUndefined() // the source then uses "1", as the original did
+  })
+})
+
+describe("SnmpGet options", () => {
+  const metric = { oids: ["1.3"], name: "x" }
+  const problems = (input: Record<string, unknown>, metrics: Record<string, unknown>[] = [metric]) =>
+    (v.safeParse(SnmpGetSource.options, { host: "h", metrics, ...input }).issues ?? []).map((issue) => issue.message)
+  const parse = (input: Record<string, unknown>) => v.parse(SnmpGetSource.options, { host: "h", metrics: [metric], ...input })
+  const range = (r: Record<string, unknown>) => problems({}, [{ name: "x", oid: "1.3.${i}", range: { label: "i", ...r } }])
+
+  it("defaults: port 161, community public, retries 1, no extra MIB folders", () => {
+    expect(parse({})).toMatchObject({ port: 161, communityString: "public", retries: 1, mibDirs: [] })
+  })
+
+  it("versions 1, 2c and 3; the security levels by name", () => {
+    expect([1, "1", 2, "2c", 3, "3"].map((version) => parse({ version }).version)).toEqual(["1", "1", "2c", "2c", "3", "3"])
+    for (const securityLevel of ["noAuthNoPriv", "authNoPriv", "authPriv"] as const)
+      expect(parse({ securityLevel }).securityLevel).toBe(securityLevel)
+  })
+
+  it("protocol names: case, spaces and the dash of SHA-<n> do not matter; anything else is refused as given", () => {
+    expect(parse({ authProtocol: " sha-512 ", privProtocol: " des " })).toMatchObject({ authProtocol: "SHA-512", privProtocol: "DES" })
+    for (const given of ["HMAC-SHA256", "SHA256-HMAC"])
+      expect(problems({ authProtocol: given })).toEqual([
+        `Invalid type: Expected ("MD5" | "SHA" | "SHA-224" | "SHA-256" | "SHA-384" | "SHA-512") but received "${given}"`,
+      ])
+  })
+
+  it("a range: a label name, one number at least, at most 10000", () => {
+    expect(range({ from: 1, to: 1 })).toEqual([])
+    expect(range({ from: 0, to: 9999 })).toEqual([])
+    expect(range({ from: 6000, to: 6001 })).toEqual([])
+    expect(range({ from: 0, to: 10000 })).toEqual(["a range has at most 10000 numbers"])
+    for (const label of ["1if", "if-x", "if x", ""])
+      expect(range({ from: 1, to: 2, label })).toEqual(["a label name: letters, digits and _, not starting with a digit"])
+    expect(range({ from: 1, to: 2, label: "_if2" })).toEqual([])
+  })
+
+  it("the range's label cannot be an oidLabels key too", () => {
+    expect(problems({}, [{ name: "x", oid: "1.3.${i}", range: { from: 1, to: 2, label: "i" }, oidLabels: { i: "1.4.${i}" } }])).toEqual([
+      "the range's label is an `oidLabels` key too",
+    ])
+  })
+
+  it("warns when no OID of a range's metric has its placeholder", () => {
+    const warnings = (m: Record<string, unknown>) => {
+      const input = { host: "h", metrics: [{ name: "x", range: { from: 1, to: 2, label: "if" }, ...m }] }
+      return optionWarnings(SnmpGetSource.options, v.parse(SnmpGetSource.options, input)).map((w) => w.message)
+    }
+    expect(warnings({ oid: "1.3.6.1.2.1.2.2.1.10.1" })).toEqual(["the OID has no ${if}: every number of the range reads the same OID"])
+    expect(warnings({ oids: ["1.3.6.1.2.1.2.2.1.10.${if}", "1.3.6.1.2.1.2.1.0"] })).toEqual([])
+    expect(warnings({ oid: "1.3.6.1.2.1.2.2.1.10.${if}" })).toEqual([])
+  })
+
+  it("a range's metric with neither oid nor oids is refused, not a crash; oidsOf gives no OID for it", () => {
+    expect(problems({}, [{ name: "x", range: { from: 1, to: 2, label: "if" } }])).toEqual([
+      "give either `oid` (one OID) or `oids` (summed), not both, not neither",
+    ])
+    expect(oidsOf({})).toEqual([])
+    expect(oidsOf({ oid: "1.3" })).toEqual(["1.3"])
+    expect(oidsOf({ oids: ["1.3", "1.4"] })).toEqual(["1.3", "1.4"])
+  })
+
+  it("every option, the metrics' keys included, has a description (the README and `pollect schema` show them)", () => {
+    const missing: string[] = []
+    const walk = (node: Record<string, unknown>, path: string) => {
+      for (const [key, prop] of Object.entries((node.properties ?? {}) as Record<string, Record<string, unknown>>)) {
+        if (!(typeof prop.description === "string" && prop.description.length > 0)) missing.push(`${path}${key}`)
+        walk(prop, `${path}${key}.`)
+        if (prop.items) walk(prop.items as Record<string, unknown>, `${path}${key}[].`)
+      }
+    }
+    walk(toJsonSchema(SnmpGetSource.options, { errorMode: "ignore", typeMode: "input" }) as Record<string, unknown>, "")
+    expect(missing).toEqual([])
+  })
+
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(regenerated({ kind: "sources", type: "SnmpGet", aliases: [], cls: SnmpGetSource, dir: import.meta.dir, readme }, text)).toBe(
+      text,
+    )
   })
 })
 

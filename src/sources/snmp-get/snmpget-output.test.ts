@@ -48,4 +48,73 @@ describe("snmpget -On -Oe output (recorded from Net-SNMP 5.9.3)", () => {
     expect(snmpgetError(await read("unknown-mib.stderr"), 1)).toBe("IF-MIB::ifHCInOctets.1: Unknown Object Identifier")
     expect(snmpgetError("", 3)).toBe("snmpget exited with code 3")
   })
+
+  it("reads each type word snmpget prints as the library's type name", () => {
+    expect(parseValue("Unsigned32: 7")).toEqual({ ok: true, type: "Gauge32", value: 7n })
+    expect(parseValue("UInteger32: 8")).toEqual({ ok: true, type: "Gauge32", value: 8n })
+    expect(parseValue("Gauge32: 9")).toEqual({ ok: true, type: "Gauge32", value: 9n })
+    expect(parseValue("Hex-STRING: 31 32")).toEqual({ ok: false, error: "value is a string, not a number (31 32)", text: "31 32" })
+    expect(parseValue("IpAddress: 10.0.0.1")).toEqual({ ok: false, error: "value of type IpAddress is not a number" })
+    expect(parseValue("No more variables left in this MIB View (It is past the end of the MIB tree)")).toEqual({
+      ok: false,
+      error: "endOfMibView",
+    })
+  })
+
+  it("integers: the number first, else an enum's number in parentheses", () => {
+    expect(parseValue("INTEGER: -5")).toEqual({ ok: true, type: "Integer", value: -5n })
+    expect(parseValue("INTEGER: ipv6(2)")).toEqual({ ok: true, type: "Integer", value: 2n })
+    expect(parseValue("INTEGER: other(12)")).toEqual({ ok: true, type: "Integer", value: 12n })
+    expect(parseValue("INTEGER: unknown")).toEqual({ ok: false, error: "value of type INTEGER is not a number" })
+  })
+
+  it("time ticks: (ticks) first, or a bare number; a time of day alone is not a value", () => {
+    expect(parseValue("Timeticks: 71873")).toEqual({ ok: true, type: "TimeTicks", value: 71873n })
+    for (const text of ["Timeticks: 0:11:58.73", "Timeticks: up (5)"])
+      expect(parseValue(text)).toEqual({ ok: false, error: "value of type Timeticks is not a number" })
+  })
+
+  it("opaque floats: finite ones only", () => {
+    expect(parseValue("Opaque: Float:0.5")).toEqual({ ok: true, type: "Opaque", value: 0.5 })
+    expect(parseValue("Opaque: Double: -2.25")).toEqual({ ok: true, type: "Opaque", value: -2.25 })
+    for (const text of ["Opaque: Float: nan", "Opaque: 9f 78 04"])
+      expect(parseValue(text)).toEqual({ ok: false, error: "value of type Opaque is not a number" })
+  })
+
+  it("a value without a type word: an integer exactly, a float as a float, text is no value", () => {
+    expect(parseValue(" 42")).toEqual({ ok: true, type: "Integer", value: 42n })
+    expect(parseValue("1.5")).toEqual({ ok: true, type: "Integer", value: 1.5 })
+    expect(parseValue("hello")).toEqual({ ok: false, error: "value is not a number" })
+    // Net-SNMP's note for a type the MIB does not expect: not read as the type after it.
+    expect(parseValue("Wrong Type (should be Counter32): Gauge32: 5")).toEqual({ ok: false, error: "value is not a number" })
+  })
+
+  it("a string's error quotes 40 characters at most", () => {
+    expect(parseValue(`STRING: "${"x".repeat(60)}"`)).toMatchObject({
+      ok: false,
+      error: `value is a string, not a number ("${"x".repeat(39)})`,
+    })
+  })
+
+  it("lines: OIDs with or without the leading dot, CRLF, a STRING's continuation lines are not values", () => {
+    const out = [
+      "1.3.6.1.2.1.1.5.0 = INTEGER: 3",
+      '.1.3.6.1.2.1.1.1.0 = STRING: "17"\r',
+      '.1.3.6.1.2.1.1.4.0 = STRING: "a',
+      'see 1.3.6 = INTEGER: 4"',
+      ".1.3.6.1.2.1.1.6.0 = STRING:",
+    ]
+    expect(parseSnmpgetOutput(out.join("\n"))).toEqual([
+      { oid: "1.3.6.1.2.1.1.5.0", reading: { ok: true, type: "Integer", value: 3n } },
+      { oid: "1.3.6.1.2.1.1.1.0", reading: { ok: true, type: "OctetString", value: 17, text: "17" } },
+      { oid: "1.3.6.1.2.1.1.4.0", reading: { ok: false, error: 'value is a string, not a number ("a)', text: '"a' } },
+      { oid: "1.3.6.1.2.1.1.6.0", reading: { ok: false, error: "value is a string, not a number ()", text: "" } },
+    ])
+  })
+
+  it("the reason after Reason: with its spaces", () => {
+    expect(snmpgetError("Error in packet\nReason:  (tooBig) Response message would have been too large.\n", 2)).toBe(
+      "(tooBig) Response message would have been too large.",
+    )
+  })
 })

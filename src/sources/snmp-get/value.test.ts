@@ -67,6 +67,61 @@ describe("varbinds", () => {
       error: expect.stringContaining("string"),
     })
   })
+  it("every type the library reports: numbers exactly, the rest named in the error", () => {
+    const read = (type: number, value: unknown) =>
+      readingFromVarbind({ oid: "1.3", type, value } as Parameters<typeof readingFromVarbind>[0])
+    const notNumber = (name: string) => ({ ok: false as const, error: `value of type ${name} is not a number` })
+    expect(read(1, true)).toEqual({ ok: true, type: "Boolean", value: 1n })
+    expect(read(1, false)).toEqual({ ok: true, type: "Boolean", value: 0n })
+    expect(read(2, -3)).toEqual({ ok: true, type: "Integer", value: -3n })
+    expect(read(66, 7)).toEqual({ ok: true, type: "Gauge32", value: 7n })
+    expect(read(4, "7")).toEqual({ ok: true, type: "OctetString", value: 7, text: "7" })
+    expect(read(2, Buffer.from([1]))).toEqual(notNumber("Integer"))
+    expect(read(70, 5)).toEqual(notNumber("Counter64"))
+    expect(read(5, null)).toEqual(notNumber("Null"))
+    expect(read(6, "1.3.6.1")).toEqual(notNumber("OID"))
+    expect(read(64, Buffer.from([10, 0, 0, 1]))).toEqual(notNumber("IpAddress"))
+    expect(read(68, Buffer.from([1, 2, 3]))).toEqual(notNumber("Opaque"))
+    expect(read(68, 0.5)).toEqual(notNumber("Opaque"))
+    expect(read(99, 1)).toEqual(notNumber("type 99"))
+    expect(read(128, null)).toEqual({ ok: false, error: "noSuchObject (the agent does not implement this OID)" })
+    expect(read(129, null)).toEqual({ ok: false, error: "noSuchInstance (no value at this index)" })
+    expect(read(130, null)).toEqual({ ok: false, error: "endOfMibView" })
+    expect(read(4, Buffer.from("x".repeat(60)))).toMatchObject({
+      ok: false,
+      error: `value is a string, not a number ("${"x".repeat(40)}")`,
+    })
+    const float = Buffer.from([0x9f, 0x78, 0x04, 0, 0, 0, 0])
+    float.writeFloatBE(1.5, 3)
+    expect(read(68, float)).toEqual({ ok: true, type: "Opaque", value: 1.5 })
+  })
+
+  it("opaque floats: exactly 9f 78 04 + float32 or 9f 79 08 + float64, nothing else", () => {
+    const single = Buffer.from([0x9f, 0x78, 0x04, 0, 0, 0, 0])
+    single.writeFloatBE(0.25, 3)
+    const double = Buffer.from([0x9f, 0x79, 0x08, 0, 0, 0, 0, 0, 0, 0, 0])
+    double.writeDoubleBE(0.1, 3)
+    expect([decodeOpaqueFloat(single), decodeOpaqueFloat(double)]).toEqual([0.25, 0.1])
+    const changed = (bytes: Buffer, at: number, value: number) => {
+      const copy = Buffer.from(bytes)
+      copy[at] = value
+      return copy
+    }
+    for (const bytes of [
+      changed(single, 0, 0x9e),
+      changed(single, 1, 0x79),
+      changed(single, 2, 8),
+      single.subarray(0, 6),
+      Buffer.concat([single, Buffer.from([0])]),
+      changed(double, 0, 0x9e),
+      changed(double, 1, 0x78),
+      changed(double, 2, 4),
+      double.subarray(0, 10),
+      Buffer.concat([double, Buffer.from([0])]),
+    ])
+      expect(decodeOpaqueFloat(bytes)).toBeUndefined()
+  })
+
   it("decodes Net-SNMP's opaque floats", () => {
     const bytes = Buffer.from([0x9f, 0x78, 0x04, 0, 0, 0, 0])
     bytes.writeFloatBE(0.25, 3)
@@ -77,6 +132,16 @@ describe("varbinds", () => {
     expect(numberFromText(' "17" ')).toBe(17)
     expect(numberFromText("1e3")).toBe(1000)
     expect(numberFromText("up")).toBeUndefined()
+  })
+  it("numbers in text: a sign, a fraction, an exponent; spaces inside the quotes; nothing else around", () => {
+    const read = ["-5", "+5", ".55", "0.5", "1e-3", "2.5E+10", "4e12", '" 17 "']
+    expect(read.map(numberFromText)).toEqual([-5, 5, 0.55, 0.5, 0.001, 2.5e10, 4e12, 17])
+    for (const text of ["abc5", "5abc", "5 W", '"1"7"', "", "-", "1e", "0x10"]) expect(numberFromText(text)).toBeUndefined()
+  })
+  it("OIDs with spaces around are numeric and trimmed; a bare iso is 1", () => {
+    expect(isNumericOid(" 1.3.6.1.2.1.1.3.0 ")).toBe(true)
+    expect(normaliseOid(" .1.3.6.1.2.1.1.3.0 ")).toBe("1.3.6.1.2.1.1.3.0")
+    expect(normaliseOid("iso")).toBe("1")
   })
 })
 
@@ -99,6 +164,19 @@ describe("rates through core/rate.ts", () => {
     const set = probe(70, counter64Buffer(1000n), 10_000)
     expect(set?.values[0]?.value).toBe(200) // 2000 in 10 s
     expect(set?.unit).toBe("per_second")
+  })
+
+  it("valueSetOf sums the good readings only", () => {
+    const raw = { name: "sum", oids: ["1.3.1", "1.3.2"], mode: "raw" as const }
+    const set = valueSetOf(
+      raw,
+      [
+        { ok: true, type: "Integer", value: 5n },
+        { ok: false, error: "noSuchObject" },
+      ],
+      () => undefined,
+    )
+    expect(set?.values.map((value) => value.value)).toEqual([5])
   })
 
   it("wraps a Counter32 at 2^32", () => {

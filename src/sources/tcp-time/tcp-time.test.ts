@@ -1,7 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test"
+import { afterAll, beforeAll, describe, expect, it, spyOn } from "bun:test"
 import { dlopen, FFIType, ptr } from "bun:ffi"
-import { readdirSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { connect } from "node:net"
+import { join } from "node:path"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
 import { silentLogger } from "../../core/log.ts"
 import { createSourceContext } from "../../core/source-context.ts"
 import { connectTime, TcpTimeSource } from "./index.ts"
@@ -74,6 +76,46 @@ describe("TcpTime", () => {
     controller.abort()
     const pending = connectTime("127.0.0.1", listener.port, controller.signal)
     await expect(pending).rejects.toThrow("timed out")
+  })
+
+  it("reports the milliseconds between start and connect, rounded to 3 decimals", async () => {
+    // The clock read at the start says 1000 ms, every later read 1012.3456789 ms: 12.346 ms.
+    let reads = 0
+    const now = spyOn(performance, "now").mockImplementation(() => (reads++ === 0 ? 1000 : 1012.3456789))
+    try {
+      const source = makeSource<TcpTimeSource>(TcpTimeSource, { type: "TcpTime", host: "127.0.0.1", port: listener.port })
+      const set = await source.probe()
+      expect(set.values.map((v) => v.value)).toEqual([12.346])
+    } finally {
+      now.mockRestore()
+    }
+  })
+
+  it("leaves no listener on the probe's signal once connected (a long-lived signal would collect one per probe)", async () => {
+    const controller = new AbortController()
+    const added: unknown[] = []
+    const removed: unknown[] = []
+    const add = spyOn(controller.signal, "addEventListener").mockImplementation((type, listener) => void added.push([type, listener]))
+    const remove = spyOn(controller.signal, "removeEventListener").mockImplementation(
+      (type, listener) => void removed.push([type, listener]),
+    )
+    try {
+      expect(await connectTime("127.0.0.1", listener.port, controller.signal)).toBeGreaterThanOrEqual(0)
+      expect(added.length).toBe(1)
+      expect((added[0] as unknown[])[0]).toBe("abort")
+      expect(removed).toEqual(added)
+    } finally {
+      add.mockRestore()
+      remove.mockRestore()
+    }
+  })
+
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(regenerated({ kind: "sources", type: "TcpTime", aliases: [], cls: TcpTimeSource, dir: import.meta.dir, readme }, text)).toBe(
+      text,
+    )
   })
 
   it("an unknown host fails the probe", async () => {

@@ -1,16 +1,17 @@
 import { afterAll, describe, expect, it, setSystemTime } from "bun:test"
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
 import { toValueSets, type ProbeResult } from "../../api.ts"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { byGraphitePath, makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
-import { downServerUrl } from "../../../test/helpers/fake-server.ts"
+import { downServerUrl, serveFake } from "../../../test/helpers/fake-server.ts"
 import { makeLoggedSource } from "../../../test/helpers/logged-source.ts"
 import { promtoolCheck, snakeCaseExposition } from "../../../test/helpers/prom-exposition.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
 import { builtinSources } from "../index.ts"
 import { heatPumpFeatures, recorded, startFakeViessmann } from "./fake-server.ts"
-import { featureMap, pickDevice, viessmannValueSets } from "./features.ts"
+import { featureMap, pickDevice, propertyNumber, propertyString, viessmannValueSets } from "./features.ts"
 import { ViessmannSource } from "./index.ts"
 import { parseTokenFile, pkcePair } from "./oauth.ts"
 
@@ -323,5 +324,230 @@ describe("Viessmann against the fake cloud", () => {
     // Hours become seconds, and the word "hours" leaves the name (promtool insists on base units).
     expect(text).toMatch(/^pollect_viessmann_compressor_stats_class_1_seconds_total 1317600$/m)
     expect(await promtoolCheck(text)).toEqual({ code: 0, output: "" })
+  })
+})
+
+describe("Viessmann: its README", () => {
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(import.meta.dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(regenerated({ kind: "sources", type: "Viessmann", aliases: [], cls: ViessmannSource, dir: import.meta.dir, readme }, text)).toBe(
+      text,
+    )
+  })
+})
+
+describe("Viessmann: picking the device", () => {
+  const gateway = (serial: unknown, devices?: unknown) => ({ serial, devices })
+  const installations = {
+    data: [
+      { id: 7, gateways: [gateway("g1", [{ id: "0", deviceType: "heating" }])] },
+      null,
+      {
+        id: 8,
+        gateways: [
+          null,
+          gateway("g2", [{ id: "gw", deviceType: "vitoconnect" }, { deviceType: "heating" }, { id: 5, deviceType: "heating" }]),
+          gateway("g3"),
+        ],
+      },
+    ],
+  }
+
+  it("the configured installation and gateway, skipping entries that are not objects; the first real device with an id", () => {
+    expect(pickDevice(installations, { installationId: "8", gatewaySerial: "g2" })).toEqual({
+      installationId: "8",
+      gatewaySerial: "g2",
+      deviceId: "5",
+    })
+    expect(pickDevice(installations)).toEqual({ installationId: "7", gatewaySerial: "g1", deviceId: "0" })
+    // Without gatewaySerial the installation's first gateway it is, even when that is no gateway.
+    expect(() => pickDevice(installations, { installationId: "8" })).toThrow("installation 8 has no gateway")
+    expect(pickDevice(installations, { installationId: "8", gatewaySerial: "g3" })).toEqual({
+      installationId: "8",
+      gatewaySerial: "g3",
+      deviceId: "0",
+    })
+    expect(pickDevice(installations, { installationId: "8", gatewaySerial: "g2", deviceId: "9" }).deviceId).toBe("9")
+  })
+
+  it("says what is missing", () => {
+    const problem = (data: unknown, wanted = {}) => {
+      try {
+        return JSON.stringify(pickDevice(data, wanted))
+      } catch (error) {
+        return (error as Error).message
+      }
+    }
+    expect(problem(null)).toBe("installations answer has no data array")
+    expect(problem({ data: {} })).toBe("installations answer has no data array")
+    expect(problem({ data: [{ gateways: [gateway("g")] }] })).toBe("the account has no installation")
+    expect(problem(installations, { installationId: "9" })).toBe("installation 9 not found in the account")
+    expect(problem({ data: [{ id: 7, gateways: [] }] })).toBe("installation 7 has no gateway")
+    expect(problem({ data: [{ id: 7 }] })).toBe("installation 7 has no gateway")
+    expect(problem({ data: [{ id: 7, gateways: [gateway(123)] }] })).toBe("installation 7 has no gateway")
+    expect(problem(installations, { installationId: "8", gatewaySerial: "g9" })).toBe("gateway g9 not found in installation 8")
+  })
+})
+
+describe("Viessmann: features", () => {
+  it("a features answer must hold a data array; items that are not features are skipped; properties that are not an object are none", () => {
+    for (const answer of [null, {}, { data: {} }, []])
+      expect(() => featureMap(answer)).toThrow(new Error("features answer has no data array"))
+    const map = featureMap({
+      data: [
+        null,
+        5,
+        ["x"],
+        { feature: 5 },
+        { feature: "a", properties: [1] },
+        { feature: "b", properties: "x" },
+        { feature: "c", properties: { p: 1 } },
+      ],
+    })
+    expect([...map]).toEqual([
+      ["a", {}],
+      ["b", {}],
+      ["c", { p: 1 }],
+    ])
+  })
+
+  it("property values: numbers only if finite, booleans as 1/0, strings only as strings", () => {
+    const map = new Map<string, Record<string, unknown>>([
+      [
+        "f",
+        {
+          n: { value: 2.5 },
+          inf: { value: Number.POSITIVE_INFINITY },
+          nan: { value: Number.NaN },
+          s: { value: "22" },
+          b: { value: true },
+          o: 1,
+        },
+      ],
+    ])
+    expect(["n", "inf", "nan", "s", "b", "o", "none"].map((p) => propertyNumber(map, "f", p))).toEqual([
+      2.5,
+      undefined,
+      undefined,
+      undefined,
+      1,
+      undefined,
+      undefined,
+    ])
+    expect(["n", "s", "b"].map((p) => propertyString(map, "f", p))).toEqual([undefined, "22", undefined])
+    expect(propertyNumber(map, "nope", "n")).toBeUndefined()
+  })
+
+  const names = (features: unknown) => values(viessmannValueSets(featureMap(features)))
+
+  it("compressor: phase off or pause is inactive; without a phase the active flag of compressors.0, else of compressor", () => {
+    const phase = (value: unknown) => ({ data: [{ feature: "heating.compressors.0", properties: { phase: { value } } }] })
+    expect(names(phase("off"))).toEqual({
+      compressor_active: 0,
+      "compressor_phase.cooling": 0,
+      "compressor_phase.heating": 0,
+      "compressor_phase.pause": 0,
+    })
+    expect(names(phase("cooling"))).toMatchObject({ compressor_active: 1, "compressor_phase.cooling": 1 })
+    expect(names(phase(3))).toEqual({})
+    expect(names({ data: [{ feature: "heating.compressors.0", properties: { active: { value: true } } }] })).toEqual({
+      compressor_active: 1,
+    })
+    expect(names({ data: [{ feature: "heating.compressor", properties: { active: { value: false } } }] })).toEqual({ compressor_active: 0 })
+  })
+
+  it("a device without any of the features gives no sets at all; statistics without starts give no starts", () => {
+    expect(viessmannValueSets(new Map())).toEqual([])
+    expect(viessmannValueSets(featureMap({ data: [{ feature: "x", properties: {} }] }))).toEqual([])
+    const stats = { data: [{ feature: "heating.compressors.0.statistics", properties: { hours: { value: 12 } } }] }
+    const sets = viessmannValueSets(featureMap(stats))
+    expect(sets.map((set) => set.values.map((value) => value.name))).toEqual([["compressor_stats_hours"]])
+  })
+})
+
+describe("Viessmann: the API", () => {
+  const cloud = startFakeViessmann({
+    clientId: "client-4c6f",
+    installations: recorded(join(import.meta.dir, "testdata", "second-installation"), "installations.json"),
+  })
+  afterAll(() => cloud.stop())
+  const config = (extra: Record<string, unknown> = {}) => ({
+    type: "Viessmann",
+    user: cloud.user,
+    password: cloud.password,
+    clientId: cloud.clientId,
+    ...cloud.endpoints(),
+    ...extra,
+  })
+  const apiPaths = () => cloud.requests.filter((r) => r.path.startsWith("/iot/v2/")).map((r) => r.path + r.search)
+
+  it("reads the configured installation, gateway and device (numbers or strings), logs which, with accept: application/json", async () => {
+    const lines: string[] = []
+    const source = makeSource<ViessmannSource>(
+      ViessmannSource,
+      config({ installationId: 4711, gatewaySerial: "7571381681420106", deviceId: 0 }),
+      { log: lines },
+    )
+    cloud.requests.length = 0
+    await source.probe()
+    expect(apiPaths()).toEqual([
+      "/iot/v2/equipment/installations?includeGateways=true",
+      "/iot/v2/features/installations/4711/gateways/7571381681420106/devices/0/features",
+    ])
+    expect(cloud.requests.filter((r) => r.path.startsWith("/iot/v2/")).map((r) => r.headers.get("accept"))).toEqual([
+      "application/json",
+      "application/json",
+    ])
+    expect(lines.some((line) => line.endsWith("reading installation 4711, gateway 7571381681420106, device 0"))).toBe(true)
+    cloud.requests.length = 0
+    await source.probe()
+    expect(apiPaths()).toEqual(["/iot/v2/features/installations/4711/gateways/7571381681420106/devices/0/features"])
+  })
+
+  it("trailing slashes of apiUrl are dropped", async () => {
+    const source = makeSource<ViessmannSource>(ViessmannSource, config({ apiUrl: `${cloud.endpoints().apiUrl}//` }))
+    cloud.requests.length = 0
+    expect(values(await source.probe()).supply_temp).toBe(23.4)
+    expect(apiPaths()[0]).toBe("/iot/v2/equipment/installations?includeGateways=true")
+  })
+
+  it("a 401 logs why and renews the token once; a second 401 fails the probe; other errors name the request and the API's words", async () => {
+    let answers: Response[] = []
+    const api = serveFake(() => answers.shift() ?? Response.json({ error: "too many requests to the fake" }, { status: 599 }))
+    const unauthorized = () => Response.json({ viErrorId: "req-9", errorType: "UNAUTHORIZED", message: "Invalid token" }, { status: 401 })
+    try {
+      const lines: string[] = []
+      const source = makeSource<ViessmannSource>(ViessmannSource, config({ apiUrl: api.url }), { log: lines })
+      answers = [unauthorized(), unauthorized()]
+      expect(
+        await source.probe().then(
+          () => "probed",
+          (e: Error) => e.message,
+        ),
+      ).toBe("Viessmann installations: HTTP 401: UNAUTHORIZED, Invalid token, viErrorId req-9")
+      expect(lines.filter((line) => line.includes("refused the access token"))).toEqual([
+        expect.stringMatching(
+          /installations: the API refused the access token \(HTTP 401: UNAUTHORIZED, Invalid token, viErrorId req-9\); renewing it$/,
+        ),
+      ])
+      expect(answers).toEqual([])
+      answers = [new Response("<html>bad gateway</html>", { status: 502 })]
+      expect(
+        await source.probe().then(
+          () => "probed",
+          (e: Error) => e.message,
+        ),
+      ).toBe("Viessmann installations: HTTP 502")
+      answers = [Response.json({ error: "E", message: "m".repeat(300) }, { status: 500 })]
+      expect(
+        await source.probe().then(
+          () => "probed",
+          (e: Error) => e.message,
+        ),
+      ).toBe(`Viessmann installations: HTTP 500${`: E, ${"m".repeat(300)}`.slice(0, 240)}`)
+    } finally {
+      await api.stop()
+    }
   })
 })

@@ -1,15 +1,17 @@
 import { describe, expect, it } from "bun:test"
-import { readFileSync, statSync } from "node:fs"
+import { createHash } from "node:crypto"
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { sourceConformance } from "../../../test/conformance/source.ts"
 import { makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
-import { downServerUrl } from "../../../test/helpers/fake-server.ts"
+import { downServerUrl, serveFake } from "../../../test/helpers/fake-server.ts"
+import { regenerated } from "../../../scripts/plugin-docs.ts"
 import { exposedSeries, pollectExposition } from "../../../test/helpers/python-1.2.ts"
-import { sign } from "./cloud.ts"
+import { sign, ZodiacCloud, ZodiacError } from "./cloud.ts"
 import { type FakeCloudData, startFakeCloud } from "./fake-cloud.ts"
 import { ZodiacPoolSource } from "./index.ts"
-import { type Robot, remainingSeconds, robotOf, serialsOf } from "./robot.ts"
-import { jwtExpiry } from "./token.ts"
+import { cycleMinutes, type Robot, remainingSeconds, robotOf, serialsOf } from "./robot.ts"
+import { jwtExpiry, loadSession } from "./token.ts"
 
 const dir = import.meta.dir
 const data = JSON.parse(readFileSync(join(dir, "testdata/alpha63/cloud.json"), "utf8")) as FakeCloudData
@@ -298,5 +300,449 @@ describe("ZodiacPool: signatures and the cycle", () => {
     expect(jwtExpiry(`h.${payload}.s`)).toBe(1717232400)
     expect(jwtExpiry("opaque-token")).toBe(0)
     expect(jwtExpiry("h.!!!.s")).toBe(0)
+  })
+})
+
+describe("ZodiacPool: the README's tables", () => {
+  it("the README's options and metrics tables are the ones this code declares (npm run docs)", () => {
+    const readme = join(dir, "README.md")
+    const text = readFileSync(readme, "utf8")
+    expect(regenerated({ kind: "sources", type: "ZodiacPool", aliases: [], cls: ZodiacPoolSource, dir, readme }, text)).toBe(text)
+  })
+})
+
+describe("ZodiacPool: the cloud calls (a stub fetch)", () => {
+  const login = { id: 101234, email: "pool@example.com", userPoolOAuth: { IdToken: "id-token", RefreshToken: "refresh-token" } }
+  /** A ZodiacCloud whose fetch records each call and answers `answer` (a body, or a Response). */
+  function stub(answer: unknown, baseUrl?: string) {
+    const calls: { url: string; init: RequestInit }[] = []
+    const zodiac = new ZodiacCloud({
+      baseUrl,
+      fetch: async (url, init = {}) => {
+        calls.push({ url, init })
+        if (answer instanceof Error) throw answer
+        return answer instanceof Response ? answer : Response.json(answer)
+      },
+    })
+    return { zodiac, calls }
+  }
+  const message = (promise: Promise<unknown>) =>
+    promise.then(
+      () => "resolved",
+      (error: Error) => error.message,
+    )
+
+  it("the hosts of 1.2 unless baseUrl replaces them (trailing slashes dropped); JSON bodies say so", async () => {
+    const { zodiac, calls } = stub(login)
+    await zodiac.login("pool@example.com", "pw")
+    await zodiac.refresh("pool@example.com", "r")
+    await zodiac.devices(101234, "id-token", 1717228800)
+    await zodiac.shadowOf("JT1", 101234, "id-token")
+    expect(calls.map((c) => c.url.replace(/\?.*/, ""))).toEqual([
+      "https://prod.zodiac-io.com/users/v1/login",
+      "https://prod.zodiac-io.com/users/v1/refresh",
+      "https://prm.iaqualink.net/v2/devices.json",
+      "https://prod.zodiac-io.com/devices/v2/JT1/shadow",
+    ])
+    for (const call of calls.slice(0, 2)) expect(new Headers(call.init.headers).get("content-type")).toBe("application/json")
+    const based = stub(login, "http://127.0.0.1:9//")
+    await based.zodiac.login("pool@example.com", "pw")
+    await based.zodiac.devices(1, "t", 0)
+    expect(based.calls.map((c) => c.url.replace(/\?.*/, ""))).toEqual([
+      "http://127.0.0.1:9/users/v1/login",
+      "http://127.0.0.1:9/v2/devices.json",
+    ])
+  })
+
+  it("the sign-in answer: a user id (number or string), an IdToken, a RefreshToken; the email if any", async () => {
+    const answer = (body: unknown) =>
+      stub(body)
+        .zodiac.login("pool@example.com", "pw")
+        .then(
+          (a) => JSON.stringify(a),
+          (error: Error) => error.message,
+        )
+    expect(await answer(login)).toBe(
+      JSON.stringify({ id: 101234, email: "pool@example.com", idToken: "id-token", refreshToken: "refresh-token" }),
+    )
+    expect(JSON.parse(await answer({ ...login, id: "u-7", email: 5 }))).toMatchObject({ id: "u-7", email: "" })
+    expect(JSON.parse(await answer({ ...login, id: 0, email: undefined }))).toMatchObject({ id: 0, email: "" })
+    for (const [body, expected] of [
+      [null, "login: the answer has no user id"],
+      ["text", "login: the answer has no user id"],
+      [{}, "login: the answer has no user id"],
+      [{ ...login, id: "" }, "login: the answer has no user id"],
+      [{ ...login, id: true }, "login: the answer has no user id"],
+      [{ ...login, userPoolOAuth: null }, "login: the answer has no userPoolOAuth.IdToken"],
+      [{ ...login, userPoolOAuth: [] }, "login: the answer has no userPoolOAuth.IdToken"],
+      [{ ...login, userPoolOAuth: { RefreshToken: "r", IdToken: "" } }, "login: the answer has no userPoolOAuth.IdToken"],
+      [{ ...login, userPoolOAuth: { RefreshToken: "r", IdToken: 5 } }, "login: the answer has no userPoolOAuth.IdToken"],
+      [{ ...login, userPoolOAuth: { IdToken: "i" } }, "login: the answer has no userPoolOAuth.RefreshToken"],
+      [{ ...login, userPoolOAuth: { IdToken: "i", RefreshToken: 5 } }, "login: the answer has no userPoolOAuth.RefreshToken"],
+    ] as const) {
+      expect([body, await answer(body)]).toEqual([body, expected])
+    }
+  })
+
+  it("a refresh without a RefreshToken keeps the current one; its errors say token refresh", async () => {
+    const { zodiac } = stub({ ...login, userPoolOAuth: { IdToken: "new-id", RefreshToken: "" } })
+    expect(await zodiac.refresh("pool@example.com", "kept")).toMatchObject({ idToken: "new-id", refreshToken: "kept" })
+    expect(await message(stub({ id: 1 }).zodiac.refresh("pool@example.com", "kept"))).toBe(
+      "token refresh: the answer has no userPoolOAuth.IdToken",
+    )
+    expect(await message(stub(new Response("", { status: 502 })).zodiac.refresh("pool@example.com", "kept"))).toBe(
+      "token refresh: HTTP 502",
+    )
+  })
+
+  it("errors name the call: a status with the cloud's message (100 characters at most), not JSON, too large, unreachable", async () => {
+    const long = "m".repeat(150)
+    const shadow = (answer: unknown) => message(stub(answer).zodiac.shadowOf("JT1", 1, "t"))
+    expect(await shadow(new Response("", { status: 500 }))).toBe("device JT1: HTTP 500")
+    expect(await shadow(Response.json({ message: long }, { status: 500 }))).toBe(`device JT1: HTTP 500 (${"m".repeat(100)})`)
+    expect(await shadow(new Response("<html>", { status: 200 }))).toBe("device JT1: the answer is not JSON (6 bytes)")
+    expect(await shadow(new Response("x".repeat((1 << 20) + 1)))).toBe("device JT1: the answer is larger than 1048576 bytes")
+    expect(await shadow(Object.assign(new Error("reset"), { code: "ECONNRESET" }))).toBe(
+      "device JT1: cannot reach https://prod.zodiac-io.com (ECONNRESET)",
+    )
+    for (const name of ["AbortError", "TimeoutError"]) {
+      const stop = new DOMException("stopped", name)
+      expect(
+        await stub(stop)
+          .zodiac.devices(1, "t", 0)
+          .catch((error: unknown) => error),
+      ).toBe(stop)
+    }
+    const error = await stub(new Response("", { status: 500 }))
+      .zodiac.devices(1, "t", 0)
+      .catch((e: unknown) => e)
+    expect([String(error), error instanceof ZodiacError && error.status]).toEqual(["ZodiacError: device list: HTTP 500", 500])
+  })
+})
+
+describe("ZodiacPool: robots, serials and tokens, edge by edge", () => {
+  const shadow = (robot: unknown) => ({ state: { reported: { equipment: { robot } } } })
+  const base = { state: 1, prCyc: 0, errorCode: 0, cycleStartTime: 1000 }
+
+  it("reads the robot: only finite durations, the smart flag, optional numbers 0 when not finite numbers", () => {
+    const robot = robotOf(
+      shadow({ ...base, firstSmrtFlag: 1, durations: { waterTim: 30, quickTim: "90", deepTim: Number.POSITIVE_INFINITY } }),
+      "JT1",
+    )
+    expect(robot).toEqual({ ...base, firstSmrtFlag: 1, durations: { waterTim: 30 } })
+    expect(robotOf(shadow({ ...base, cycleStartTime: "1000", firstSmrtFlag: Number.POSITIVE_INFINITY }), "JT1")).toMatchObject({
+      cycleStartTime: 0,
+      firstSmrtFlag: 0,
+    })
+    expect(() => robotOf(shadow(5), "JT1")).toThrow(new ZodiacError("device JT1: the shadow's robot is not an object"))
+    expect(() => robotOf(shadow({ ...base, state: Number.POSITIVE_INFINITY }), "JT1")).toThrow('the robot\'s "state" is not a number')
+    expect(robotOf({ state: null }, "JT1")).toBeUndefined()
+    expect(robotOf(null, "JT1")).toBeUndefined()
+  })
+
+  it("each program's own duration (waterline, deep, custom), 0 when the robot has none", () => {
+    const robot: Robot = {
+      ...base,
+      firstSmrtFlag: 0,
+      durations: { waterTim: 30, quickTim: 90, smartTim: 160, deepTim: 120, customTim: 45 },
+    }
+    const minutes = (prCyc: number, durations = robot.durations) => cycleMinutes({ ...robot, prCyc, durations })
+    expect([0, 1, 2, 3, 4, 5].map((prCyc) => minutes(prCyc))).toEqual([30, 90, 160, 120, 45, undefined])
+    expect([0, 1, 2, 3, 4].map((prCyc) => minutes(prCyc, {}))).toEqual([0, 0, 0, 0, 0])
+  })
+
+  it("serials: strings of letters, digits, - and _ only, from the first 100 devices", () => {
+    expect(serialsOf([{ serial_number: 12345 }, { serial_number: "A1 x" }, { serial_number: "A1/x" }, { serial_number: "a_B-9" }])).toEqual(
+      ["a_B-9"],
+    )
+    const many = Array.from({ length: 150 }, (_, i) => ({ serial_number: `S${i}` }))
+    expect(serialsOf(many)).toEqual(many.slice(0, 100).map((d) => d.serial_number))
+  })
+
+  it("a JWT's exp must be a finite number; a payload over 16 KiB is not read", () => {
+    const token = (claims: string) => `h.${Buffer.from(claims).toString("base64url")}.s`
+    expect(jwtExpiry(token('{"exp":"1717232400"}'))).toBe(0)
+    expect(jwtExpiry(token('{"exp":1e999}'))).toBe(0)
+    // 12 288 bytes are 16 384 base64url characters: still read; one byte more is not.
+    const padded = (bytes: number) => token(`{"exp":1717232400,"p":"${"x".repeat(bytes - 25)}"}`)
+    expect(padded(12_288).split(".")[1]!.length).toBe(16_384)
+    expect(jwtExpiry(padded(12_288))).toBe(1717232400)
+    expect(jwtExpiry(padded(12_289))).toBe(0)
+  })
+
+  it("a cached session: the configured user's, with string tokens and a number or string id; its email or the user", () => {
+    const file = join(tempDir(), "session.json")
+    const kept = { user: "pool@example.com", id: 101234, email: "Pool@Example.com", idToken: "i", refreshToken: "r", expires: 0 }
+    const load = (fields: Record<string, unknown>) => {
+      writeFileSync(file, JSON.stringify({ ...kept, ...fields }))
+      return loadSession(file, "pool@example.com")
+    }
+    expect(load({})).toEqual(kept)
+    expect(load({ id: "u-7", email: undefined })).toEqual({ ...kept, id: "u-7", email: "pool@example.com" })
+    for (const wrong of [{ user: "other@example.com" }, { idToken: 5 }, { refreshToken: undefined }, { id: undefined }, { id: true }])
+      expect([wrong, load(wrong)]).toEqual([wrong, undefined])
+  })
+})
+
+describe("ZodiacPool: sign-in, refresh and the kept token, step by step", () => {
+  /**
+   * The fake cloud behind a front that answers a path itself when `override` returns a Response
+   * (by path and the request's body), and passes everything else on.
+   */
+  function fronted(override: (path: string, body: string) => Response | undefined) {
+    const real = cloud()
+    const front = serveFake(async (request, url, body) => {
+      const own = override(url.pathname, body)
+      if (own) return own
+      return fetch(real.url + url.pathname + url.search, {
+        method: request.method,
+        headers: request.headers,
+        body: request.method === "POST" ? body : undefined,
+      })
+    })
+    return { real, front, stop: () => Promise.all([real.stop(), front.stop()]) }
+  }
+  const opaque = (email = data.account.email) =>
+    Response.json({ id: data.account.id, email, userPoolOAuth: { IdToken: "opaque", RefreshToken: "r" } })
+
+  it("names the cache file by the user's hash and counts sign-ins; a kept session serves later probes too", async () => {
+    clock.now = T0
+    const fake = cloud()
+    const stateDir = tempDir()
+    try {
+      const first = source(fake.url, {}, { stateDir })
+      await first.probe()
+      expect(first.calls).toEqual({ logins: 1, refreshes: 0 })
+      const name = `zodiac-pool-${createHash("sha256").update(data.account.email).digest("hex").slice(0, 12)}.json`
+      expect(readdirSync(stateDir)).toEqual([name])
+      const again = source(fake.url, {}, { stateDir })
+      await again.probe()
+      await again.probe()
+      expect(again.calls).toEqual({ logins: 0, refreshes: 0 })
+    } finally {
+      await fake.stop()
+    }
+  })
+
+  it("a token without exp is never refreshed; one with exactly 300 s left is not refreshed yet", async () => {
+    clock.now = T0
+    const { front, stop } = fronted((path) =>
+      path === "/users/v1/login" ? opaque() : path === "/v2/devices.json" ? Response.json([]) : undefined,
+    )
+    try {
+      const pool = source(front.url)
+      await pool.probe()
+      clock.now += 3600_000
+      await pool.probe()
+      expect(pool.calls).toEqual({ logins: 1, refreshes: 0 })
+    } finally {
+      await stop()
+    }
+    const fake = cloud()
+    fake.ttlSeconds = 900
+    try {
+      const pool = source(fake.url)
+      await pool.probe()
+      clock.now += 600_000
+      await pool.probe()
+      expect(pool.calls).toEqual({ logins: 1, refreshes: 0 })
+      clock.now += 1000
+      await pool.probe()
+      expect(pool.calls).toEqual({ logins: 1, refreshes: 1 })
+    } finally {
+      await fake.stop()
+    }
+  })
+
+  it("a fresh token the cloud refuses fails the probe: no second sign-in within it", async () => {
+    clock.now = T0
+    const { front, stop } = fronted((path) =>
+      path === "/v2/devices.json" ? Response.json({ message: "The incoming token has expired" }, { status: 401 }) : undefined,
+    )
+    try {
+      const pool = source(front.url)
+      expect(await failure(pool.probe())).toBe("device list: HTTP 401 (The incoming token has expired)")
+      expect(pool.calls).toEqual({ logins: 1, refreshes: 0 })
+    } finally {
+      await stop()
+    }
+  })
+
+  it("a kept token that meets another error than a refusal is no reason to sign in again", async () => {
+    clock.now = T0
+    let broken = false
+    const { front, stop } = fronted((path) => (broken && path === "/v2/devices.json" ? new Response("", { status: 500 }) : undefined))
+    try {
+      const pool = source(front.url)
+      await pool.probe()
+      broken = true
+      expect(await failure(pool.probe())).toBe("device list: HTTP 500")
+      expect(pool.calls).toEqual({ logins: 1, refreshes: 0 })
+    } finally {
+      await stop()
+    }
+  })
+
+  it("a revoked kept token: said once in the log, one sign-in", async () => {
+    clock.now = T0
+    const fake = cloud()
+    const log: string[] = []
+    try {
+      const pool = source(fake.url, {}, { log })
+      await pool.probe()
+      fake.revokeAll()
+      await pool.probe()
+      expect(log).toEqual([
+        expect.stringContaining(
+          "the cloud refused the kept token (device list: HTTP 401 (The incoming token has expired)); signing in again",
+        ),
+      ])
+    } finally {
+      await fake.stop()
+    }
+  })
+
+  it("a refused refresh signs in with the password (logged); another refresh failure fails the probe", async () => {
+    clock.now = T0
+    const fake = cloud()
+    fake.ttlSeconds = 900
+    const log: string[] = []
+    try {
+      const pool = source(fake.url, {}, { log })
+      await pool.probe()
+      fake.revokeAll()
+      clock.now += 700_000
+      await pool.probe()
+      expect(pool.calls).toEqual({ logins: 2, refreshes: 1 })
+      expect(log).toEqual([
+        expect.stringContaining("token refresh refused (token refresh: HTTP 401 (Refresh Token has been revoked)); signing in again"),
+      ])
+    } finally {
+      await fake.stop()
+    }
+    let refreshFails = false
+    const { front, stop } = fronted((path) =>
+      refreshFails && path === "/users/v1/refresh" ? new Response("", { status: 503 }) : undefined,
+    )
+    try {
+      clock.now = T0
+      const pool = source(front.url)
+      await pool.probe()
+      refreshFails = true
+      clock.now += 3500_000
+      expect(await failure(pool.probe())).toBe("token refresh: HTTP 503")
+      expect(pool.calls).toEqual({ logins: 1, refreshes: 1 })
+    } finally {
+      await stop()
+    }
+  })
+
+  it("a refreshed token the cloud refuses fails the probe: no sign-in after it", async () => {
+    clock.now = T0
+    let refreshed = false
+    const { front, real, stop } = fronted((path) => {
+      if (path === "/users/v1/refresh") refreshed = true
+      return refreshed && path === "/v2/devices.json" ? Response.json({ message: "nope" }, { status: 401 }) : undefined
+    })
+    real.ttlSeconds = 900
+    try {
+      const pool = source(front.url)
+      await pool.probe()
+      clock.now += 700_000
+      expect(await failure(pool.probe())).toBe("device list: HTTP 401 (nope)")
+      expect(pool.calls).toEqual({ logins: 1, refreshes: 1 })
+    } finally {
+      await stop()
+    }
+  })
+
+  it("the refresh sends the account's email as the cloud gave it", async () => {
+    clock.now = T0
+    const exp = T0 / 1000 + 100
+    const idToken = `h.${Buffer.from(JSON.stringify({ exp })).toString("base64url")}.s`
+    const { front, stop } = fronted((path) => {
+      if (path === "/users/v1/login")
+        return Response.json({ id: data.account.id, email: "Pool@Example.com", userPoolOAuth: { IdToken: idToken, RefreshToken: "r" } })
+      if (path === "/v2/devices.json") return Response.json([])
+      if (path === "/users/v1/refresh") return new Response("", { status: 418 })
+      return undefined
+    })
+    try {
+      const pool = source(front.url)
+      await pool.probe()
+      expect(await failure(pool.probe())).toBe("token refresh: HTTP 418")
+      expect(JSON.parse(front.seen("/users/v1/refresh")[0]!.body)).toEqual({ email: "Pool@Example.com", refresh_token: "r" })
+    } finally {
+      await stop()
+    }
+  })
+
+  it("a sign-in that fails for another reason than a refusal is tried again on the next probe", async () => {
+    clock.now = T0
+    let down = true
+    const { front, stop } = fronted((path) => (down && path === "/users/v1/login" ? new Response("", { status: 500 }) : undefined))
+    try {
+      const pool = source(front.url)
+      expect(await failure(pool.probe())).toBe("login: HTTP 500")
+      down = false
+      clock.now += 60_000
+      expect((await pool.probe()).length).toBe(4)
+      expect(pool.calls.logins).toBe(2)
+    } finally {
+      await stop()
+    }
+  })
+
+  it("after a refused sign-in the next one is tried exactly 15 minutes later", async () => {
+    clock.now = T0
+    const fake = cloud()
+    try {
+      const pool = source(fake.url, { password: "wrong-password" })
+      await failure(pool.probe())
+      clock.now += 15 * 60_000
+      await failure(pool.probe())
+      expect(fake.seen("/users/v1/login").length).toBe(2)
+    } finally {
+      await fake.stop()
+    }
+  })
+
+  it("after a failed sign-in the kept (refused) tokens are not read and tried again", async () => {
+    clock.now = T0
+    let loginDown = false
+    const { real, front, stop } = fronted((path) =>
+      loginDown && path === "/users/v1/login" ? new Response("", { status: 500 }) : undefined,
+    )
+    const stateDir = tempDir()
+    try {
+      await source(front.url, {}, { stateDir }).probe()
+      real.revokeAll()
+      loginDown = true
+      const pool = source(front.url, {}, { stateDir })
+      expect(await failure(pool.probe())).toBe("login: HTTP 500")
+      loginDown = false
+      const before = front.seen("/v2/devices.json").length
+      await pool.probe()
+      expect(front.seen("/v2/devices.json").length - before).toBe(1)
+    } finally {
+      await stop()
+    }
+  })
+
+  it("a state directory that cannot be written: a warning, and the session is kept in memory", async () => {
+    clock.now = T0
+    const fake = cloud()
+    const log: string[] = []
+    const file = join(tempDir(), "a-file")
+    writeFileSync(file, "")
+    try {
+      const pool = source(fake.url, {}, { stateDir: file, log })
+      await pool.probe()
+      await pool.probe()
+      expect(pool.calls.logins).toBe(1)
+      expect(log.join("\n")).toContain("cannot write the state directory")
+    } finally {
+      await fake.stop()
+    }
   })
 })

@@ -330,7 +330,6 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
           }
           this.failures = 0
           this.dropLogged = false
-          this.droppedWhileDown = 0
           this.flush()
         },
         data: () => {}, // carbon says nothing
@@ -388,6 +387,9 @@ export class GraphiteWriter extends Writer<GraphiteOptions> {
     this.recentPoints = 0
     this.outbox.unshift(...again)
     if (this.stopped) return
+    // An outage begins: its first drop is logged, and "dropped meanwhile" counts from here.
+    this.dropLogged = false
+    this.droppedWhileDown = 0
     this.failures++
     this.lastError = why
     this.ctx.log.warn(`${this.target}: ${why}; reconnecting (${this.unsent} point(s) to send)`)

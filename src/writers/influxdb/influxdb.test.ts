@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "bun:test"
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
 import { ValueSet } from "../../api.ts"
@@ -56,7 +56,7 @@ async function writer(config: Record<string, unknown>) {
       .snapshot()
       .counters.get(name)
       ?.get(JSON.stringify({ writer: "InfluxDB" })) ?? 0
-  return { w, lines, counter }
+  return { w, lines, counter, selfMetrics }
 }
 
 async function until(check: () => boolean, ms = 5000) {
@@ -322,5 +322,141 @@ describe("answers", () => {
     expect(await until(() => plain.counter("pollect_push_retries_total") >= 1)).toBe(true)
     expect(plain.w.status().lastError).toMatch(/certificate|self.signed|SELF_SIGNED/i)
     expect(influx.points.length).toBe(1)
+  })
+})
+
+describe("the writer's state and messages", () => {
+  it("display and status: connecting, ok after start, stopped after stop (twice is fine); a write before start or after stop sends nothing", async () => {
+    const influx = fake()
+    const v1 = makeWriter<InfluxDBWriter>(InfluxDBWriter, { type: "InfluxDB", url: influx.url, database: "pollect", queue: false })
+    expect(v1.display).toBe(`${influx.url} (db pollect)`)
+    expect(v1.status()).toEqual({ state: "connecting", detail: `${influx.url} (db pollect)`, lastError: undefined })
+    v1.write([resultOf(1)])
+    await v1.start()
+    await v1.start()
+    expect(v1.status()).toEqual({ state: "ok", detail: `${influx.url} (db pollect)`, lastError: undefined })
+    await v1.stop()
+    await v1.stop()
+    expect(v1.status().state).toBe("stopped")
+    v1.write([resultOf(2)])
+    await Bun.sleep(50)
+    expect(influx.requests).toEqual([])
+    const v2 = makeWriter<InfluxDBWriter>(InfluxDBWriter, { type: "InfluxDB", url: influx.url, org: "o", bucket: "b1", token: "t" })
+    expect(v2.display).toBe(`${influx.url} (bucket b1)`)
+    expect(makeWriter<InfluxDBWriter>(InfluxDBWriter, { type: "InfluxDB", url: "http://x" }).display).toBe("InfluxDB")
+  })
+
+  it("a successful request counts and keeps the state ok; a refused one (401) is no outage: not retrying", async () => {
+    const influx = fake()
+    const { w, counter, selfMetrics } = await writer({ url: influx.url, database: "d", gzip: false, queue: false })
+    w.write([resultOf(1)])
+    expect(await until(() => w.requests === 1)).toBe(true)
+    expect(w.status().state).toBe("ok")
+    // Plain text bodies say so: no content-encoding.
+    expect(influx.requests[0]!.headers.get("content-encoding")).toBeNull()
+    // Nothing invalid: no counter at all (not one at 0).
+    expect(selfMetrics.snapshot().counters.get("pollect_points_invalid_total")).toBeUndefined()
+    influx.answer.push([401, '{"error":"authorization failed"}'])
+    w.write([resultOf(2)])
+    expect(await until(() => counter("pollect_points_dropped_total") === 1)).toBe(true)
+    expect([w.status().state, w.requests]).toEqual(["ok", 1])
+    expect(w.status().lastError).toContain("HTTP 401")
+  })
+
+  it("403 is a credentials error too; v2 names the token", async () => {
+    const influx = fake()
+    influx.answer.push([403, '{"error":"insufficient permissions"}'])
+    const { w, lines, counter } = await writer({ url: influx.url, org: "o", bucket: "b", token: "t0k", queue: false })
+    w.write([resultOf(1)])
+    expect(await until(() => counter("pollect_points_dropped_total") === 1)).toBe(true)
+    expect(lines.filter((l) => l.includes(" ERROR ")).join("\n")).toContain(
+      'InfluxDB refused the credentials (HTTP 403: {"error":"insufficient permissions"}): check the token (and that it may write to the bucket)',
+    )
+  })
+
+  it("v1 404 without `database not found`: the URL is wrong, said so, and retried (not dropped)", async () => {
+    const influx = fake()
+    influx.answer.push([404, "404 page not found"])
+    const { w, counter } = await writer({ url: influx.url, database: "d", queue: false })
+    ;(w as unknown as { delivery: { options: { backoff: unknown } } }).delivery.options.backoff = { minMs: 20, maxMs: 50 }
+    w.write([resultOf(1)])
+    expect(await until(() => influx.points.length === 1)).toBe(true)
+    expect(counter("pollect_points_dropped_total")).toBe(0)
+    expect(w.status().lastError).toBe(`HTTP 404 from ${influx.url}/write?db=d&precision=ms: check url (is it InfluxDB's base URL?)`)
+  })
+
+  it("v2 404: the bucket or org is missing, with InfluxDB's reason; retried", async () => {
+    const influx = fake()
+    influx.answer.push([404, '{"code":"not found","message":"bucket \\"b\\" not found"}'])
+    const { w, counter } = await writer({ url: influx.url, org: "o", bucket: "b", token: "t", queue: false })
+    ;(w as unknown as { delivery: { options: { backoff: unknown } } }).delivery.options.backoff = { minMs: 20, maxMs: 50 }
+    w.write([resultOf(1)])
+    expect(await until(() => influx.points.length === 1)).toBe(true)
+    expect(counter("pollect_points_dropped_total")).toBe(0)
+    expect(w.status().lastError).toStartWith('bucket "b" or its org does not exist (HTTP 404: {"code":"not found"')
+  })
+
+  it("createDatabase: the statement's result is logged (done, or failed with the answer); a v2 target never runs it", async () => {
+    const influx = fake()
+    const { lines } = await writer({ url: influx.url, database: "x", createDatabase: true, queue: false })
+    expect(lines.filter((l) => l.includes("CREATE DATABASE"))).toEqual([
+      expect.stringContaining(`${influx.url} (db x): CREATE DATABASE "x" done`),
+    ])
+    await writer({ url: influx.url, org: "o", bucket: "b", token: "t", createDatabase: true, queue: false })
+    expect(influx.requests.map((r) => r.path)).toEqual(["/query"])
+    // A /query that refuses: a warning with the status and body, and the write path tries again later.
+    const refusing = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => Response.json({ error: "not an admin" }, { status: 403 }) })
+    cleanups.push(() => refusing.stop(true))
+    const failed = await writer({ url: `http://127.0.0.1:${refusing.port}`, database: "x", createDatabase: true, queue: false })
+    expect(failed.lines.filter((l) => l.includes("CREATE DATABASE"))).toEqual([
+      expect.stringContaining(`: CREATE DATABASE "x" failed: HTTP 403 {"error":"not an admin"}`),
+    ])
+    // 200 with an error in the body (InfluxDB 1.x answers statement errors so).
+    const erring = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => Response.json({ results: [{ error: "boom" }] }) })
+    cleanups.push(() => erring.stop(true))
+    const errs = await writer({ url: `http://127.0.0.1:${erring.port}`, database: "x", createDatabase: true, queue: false })
+    expect(errs.lines.filter((l) => l.includes("CREATE DATABASE"))).toEqual([
+      expect.stringContaining(': CREATE DATABASE "x" failed: HTTP 200 '),
+    ])
+    // Nobody there.
+    const down = await writer({ url: await downServerUrl(), database: "x", createDatabase: true, queue: false })
+    expect(down.lines.filter((l) => l.includes("CREATE DATABASE"))).toEqual([
+      expect.stringMatching(/: CREATE DATABASE "x" failed: .+ \(tried again when a write finds it missing\)$/),
+    ])
+  })
+
+  it("createDatabase after a 404: created at once, retried without backoff, no error line", async () => {
+    const influx = fake()
+    influx.answer.push([404, '{"error":"database not found: \\"x\\""}'])
+    const { w, lines } = await writer({ url: influx.url, database: "x", createDatabase: true, queue: false })
+    w.write([resultOf(1)])
+    expect(await until(() => influx.points.length === 1)).toBe(true)
+    expect(lines.filter((l) => l.includes(" ERROR "))).toEqual([])
+    expect(lines.join("\n")).toContain('database "x" was missing and is created now')
+  })
+
+  it("the durable queue is <stateDir>/queue/influxdb-<hash of the write URL> (a rename would strand a queue at upgrade)", async () => {
+    const stateDir = tempDir()
+    const w = makeWriter<InfluxDBWriter>(InfluxDBWriter, { type: "InfluxDB", url: "http://127.0.0.1:1", database: "d" }, { stateDir })
+    await w.start()
+    cleanups.push(() => w.stop())
+    expect(readdirSync(join(stateDir, "queue"))).toEqual([expect.stringMatching(/^influxdb-[0-9a-f]+$/)])
+  })
+
+  it("a TLS file that cannot be read stops the start, naming it and the reason", async () => {
+    const dir = tempDir()
+    for (const [key, what] of [
+      ["ca", "CA"],
+      ["cert", "certificate"],
+      ["key", "key"],
+    ] as const) {
+      const w = makeWriter<InfluxDBWriter>(
+        InfluxDBWriter,
+        { type: "InfluxDB", url: "https://x:8086", database: "d", queue: false, tls: { [key]: "missing.pem" } },
+        { configDir: dir },
+      )
+      await expect(w.start()).rejects.toThrow(`InfluxDB: cannot read the TLS ${what} ${join(dir, "missing.pem")}: ENOENT`)
+      await w.stop()
+    }
   })
 })

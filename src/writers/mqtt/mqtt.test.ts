@@ -1,12 +1,15 @@
-import { describe, expect, it } from "bun:test"
+import { afterEach, describe, expect, it } from "bun:test"
 import { readFileSync } from "node:fs"
+import { hostname } from "node:os"
 import { join } from "node:path"
+import { version } from "../../api.ts"
 import { ValueSet } from "../../core/value-set.ts"
 import { metrics as loadAvgMetrics } from "../../sources/load-avg/metrics.ts"
-import { resultOf } from "../../../test/helpers/context.ts"
+import { makeWriter, resultOf, tempDir } from "../../../test/helpers/context.ts"
+import { selfSignedCert } from "../../../test/helpers/tls.ts"
 import { writerConformance } from "../../../test/conformance/writer.ts"
 import { Mosquitto } from "../../../test/helpers/mosquitto.ts"
-import { IN_CI, missingTools } from "../../../test/helpers/tools.ts"
+import { IN_CI, itWithTools, missingTools } from "../../../test/helpers/tools.ts"
 import { discoveryEntry, HASS_UNITS, hassMeasure, OBJECT_ID, shortHash, toObjectId } from "./discovery.ts"
 import { backoffMs, describeMqttError, MqttWriter } from "./index.ts"
 import { LatestOutbox } from "./outbox.ts"
@@ -199,4 +202,469 @@ describe("Mqtt connection helpers", () => {
     })
     expect(() => writer.start()).toThrow("tls.ca: cannot read /nonexistent-dir/no-such-ca.pem")
   })
+})
+
+/** A writer with a recording context: its log lines (level and text) and its self-metrics counts. */
+function recorded(config: Record<string, unknown> = {}, configDir = process.cwd()) {
+  const lines: string[] = []
+  const counts: Record<string, number> = {}
+  const log = Object.fromEntries(
+    ["debug", "info", "warn", "error"].map((level) => [level, (message: string) => lines.push(`${level} ${message}`)]),
+  )
+  const writer = makeWriter<MqttWriter>(
+    MqttWriter,
+    { type: "Mqtt", clientId: "pollect-unit", ...config },
+    {
+      configDir,
+      log: log as never,
+      selfMetrics: {
+        count: (name: string, labels: Record<string, string>, by = 1) => {
+          const key = `${name}${JSON.stringify(labels)}`
+          counts[key] = (counts[key] ?? 0) + by
+        },
+      } as never,
+    },
+  )
+  return { writer, lines, counts }
+}
+
+/** What waits in the writer's outbox (taken out): the messages write() made, in order. */
+const pending = (writer: MqttWriter) => (writer as unknown as { outbox: LatestOutbox }).outbox.take(1_000_000)
+
+const loadAvg = (short: number, mid = 0.25, long = 0.125) =>
+  resultOf(new ValueSet(loadAvgMetrics.load).add(short, ["short"]).add(mid, ["mid"]).add(long, ["long"]), {
+    type: "LoadAvg",
+    id: "executors[0].sources[0]",
+  })
+
+describe("Mqtt writer: target, status and client id (no broker)", () => {
+  it("target: mqtt:// or mqtts:// with the default port 1883 / 8883 or the given one; an IPv6 host in brackets", () => {
+    expect(recorded().writer.target).toBe("mqtt://127.0.0.1:1883")
+    expect(recorded({ tls: true }).writer.target).toBe("mqtts://127.0.0.1:8883")
+    expect(recorded({ tls: { verify: false }, port: 1 }).writer.target).toBe("mqtts://127.0.0.1:1")
+    expect(recorded({ host: "broker.lan", port: 18830 }).writer.target).toBe("mqtt://broker.lan:18830")
+    expect(recorded({ host: "::1" }).writer.target).toBe("mqtt://[::1]:1883")
+  })
+
+  it("the client id defaults to pollect-<hostname>; the status topic uses it as an object id", () => {
+    const writer = makeWriter<MqttWriter>(MqttWriter, { type: "Mqtt" })
+    expect(writer.clientId).toBe(`pollect-${hostname()}`)
+    expect(recorded({ clientId: "Pollect.One two" }).writer.statusTopic).toBe("pollect/pollect_one_two/status")
+  })
+
+  it("status(): connecting, with the topics waiting; stopped after stop()", async () => {
+    const { writer } = recorded()
+    expect(writer.status()).toEqual({ state: "connecting", detail: "mqtt://127.0.0.1:1883 as pollect-unit", lastError: undefined })
+    writer.write([loadAvg(1)])
+    expect(writer.unsent).toBe(3)
+    expect(writer.status()).toEqual({
+      state: "connecting",
+      detail: "mqtt://127.0.0.1:1883 as pollect-unit, 3 topic(s) waiting",
+      lastError: undefined,
+    })
+    expect([writer.isConnected, writer.partial]).toEqual([false, true])
+    await writer.stop()
+    expect(writer.status().state).toBe("stopped")
+    writer.write([resultOf(1, { type: "Late", id: "late" })])
+    expect(writer.unsent).toBe(3)
+  })
+
+  it("connection errors in words: a certificate for another host, an untrusted one, a bare code, nothing", () => {
+    const error = (message: string, code?: unknown) => Object.assign(new Error(message), { code })
+    expect(describeMqttError(error("Hostname/IP does not match", "ERR_TLS_CERT_ALTNAME_INVALID"))).toEqual({
+      text: "TLS: the broker's certificate is not for this host (Hostname/IP does not match): set host to a name or address the certificate holds",
+      auth: false,
+    })
+    for (const code of ["CERT_HAS_EXPIRED", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"]) {
+      expect(describeMqttError(error("x", code))).toEqual({
+        text: "TLS: the broker's certificate is not trusted (x): give the CA that signed it in tls.ca",
+        auth: false,
+      })
+    }
+    expect(describeMqttError(error("connect ECONNREFUSED 127.0.0.1:1", "ECONNREFUSED"))).toEqual({
+      text: "connect ECONNREFUSED 127.0.0.1:1",
+      auth: false,
+    })
+    expect(describeMqttError(error("", 3))).toEqual({ text: "3", auth: false })
+    expect(describeMqttError(error(""))).toEqual({ text: "connection failed", auth: false })
+    expect(describeMqttError(error("Connection refused: Server unavailable", 3)).auth).toBe(false)
+  })
+})
+
+describe("Mqtt writer: what write() queues (no broker)", () => {
+  it("one message per value, newest per topic; NaN and infinities are counted as invalid, not queued", () => {
+    const { writer, counts } = recorded()
+    const set = new ValueSet(["k"]).add(1, ["a"]).add(Number.NaN, ["b"]).add(Number.POSITIVE_INFINITY, ["c"])
+    writer.write([resultOf(set, { type: "T", id: "t" })])
+    expect(pending(writer)).toEqual([["pollect.t/k/a", "1"]])
+    expect(counts).toEqual({ 'pollect_points_invalid_total{"writer":"Mqtt"}': 2 })
+  })
+
+  it("includePattern: only whole matches of the topic are queued", () => {
+    const { writer } = recorded({ includePattern: ["pollect\\.loadavg/time/(short|long)", "pollect\\.loadavg/time/m"] })
+    writer.write([loadAvg(1)])
+    expect(pending(writer)).toEqual([
+      ["pollect.loadavg/time/short", "1"],
+      ["pollect.loadavg/time/long", "0.125"],
+    ])
+  })
+
+  it("a value the source no longer reports: an empty retained payload deletes it; a failing source keeps its values", () => {
+    const { writer } = recorded()
+    writer.write([loadAvg(1)])
+    pending(writer)
+    writer.write([{ ...loadAvg(1), error: "down" }])
+    expect(pending(writer)).toEqual([])
+    writer.write([resultOf(new ValueSet(loadAvgMetrics.load).add(2, ["short"]), { type: "LoadAvg", id: "executors[0].sources[0]" })])
+    expect(pending(writer)).toEqual([
+      ["pollect.loadavg/time/short", "2"],
+      ["pollect.loadavg/time/mid", ""],
+      ["pollect.loadavg/time/long", ""],
+    ])
+    // Nothing at all: every value goes; the next empty result has nothing left to delete.
+    writer.write([resultOf(new ValueSet(loadAvgMetrics.load), { type: "LoadAvg", id: "executors[0].sources[0]" })])
+    expect(pending(writer)).toEqual([["pollect.loadavg/time/short", ""]])
+    writer.write([resultOf(new ValueSet(loadAvgMetrics.load), { type: "LoadAvg", id: "executors[0].sources[0]" })])
+    expect(pending(writer)).toEqual([])
+    // Another source's values are its own.
+    writer.write([resultOf(5, { type: "X", id: "x" })])
+    writer.write([resultOf(6, { type: "Y", id: "y" })])
+    expect(pending(writer)).toEqual([
+      ["pollect.x", "5"],
+      ["pollect.y", "6"],
+    ])
+  })
+
+  it("retain: false sends no deletion for a vanished value (there is no retained one)", () => {
+    const { writer } = recorded({ retain: false })
+    writer.write([loadAvg(1)])
+    pending(writer)
+    writer.write([resultOf(new ValueSet(loadAvgMetrics.load).add(2, ["short"]), { type: "LoadAvg", id: "executors[0].sources[0]" })])
+    expect(pending(writer)).toEqual([["pollect.loadavg/time/short", "2"]])
+  })
+
+  it("discovery: a config before each new value, once; a vanished value's entity is deleted and made again when it returns", () => {
+    const { writer } = recorded({ hassAutodiscovery: true, discoveryPrefix: "ha" })
+    const host = toObjectId(hostname())
+    const config = (t: string) => `ha/sensor/pollect_${host}_pollect_loadavg_time_${t}/config`
+    writer.write([loadAvg(1)])
+    const first = pending(writer)
+    expect(first.map(([topic]) => topic)).toEqual([
+      config("short"),
+      "pollect.loadavg/time/short",
+      config("mid"),
+      "pollect.loadavg/time/mid",
+      config("long"),
+      "pollect.loadavg/time/long",
+    ])
+    expect(JSON.parse(first[0]![1])).toMatchObject({
+      name: "pollect LoadAvg short",
+      state_topic: "pollect.loadavg/time/short",
+      availability_topic: "pollect/pollect-unit/status",
+      device: { name: hostname(), sw_version: version },
+    })
+    writer.write([loadAvg(2)])
+    expect(pending(writer).map(([topic]) => topic)).toEqual([
+      "pollect.loadavg/time/short",
+      "pollect.loadavg/time/mid",
+      "pollect.loadavg/time/long",
+    ])
+    const short = resultOf(new ValueSet(loadAvgMetrics.load).add(3, ["short"]), { type: "LoadAvg", id: "executors[0].sources[0]" })
+    writer.write([short])
+    expect(pending(writer)).toEqual([
+      ["pollect.loadavg/time/short", "3"],
+      ["pollect.loadavg/time/mid", ""],
+      [config("mid"), ""],
+      ["pollect.loadavg/time/long", ""],
+      [config("long"), ""],
+    ])
+    writer.write([loadAvg(4)])
+    expect(pending(writer).map(([topic]) => topic)).toEqual([
+      "pollect.loadavg/time/short",
+      config("mid"),
+      "pollect.loadavg/time/mid",
+      config("long"),
+      "pollect.loadavg/time/long",
+    ])
+  })
+
+  it("discovery names: collection, type, name, value name, label values, static labels; an empty value name is left out", () => {
+    const { writer } = recorded({ hassAutodiscovery: true })
+    const set = new ValueSet(["dev"], { unit: "bytes", kind: "counter" }).add(1, ["sda"], "read")
+    const unnamed = new ValueSet([], { unit: "bytes", kind: "counter" }).add(2, [], "")
+    const result = resultOf(set, { collection: "home", type: "Disk", name: "nas", labels: { site: "b" }, id: "d" })
+    writer.write([{ ...result, sets: [...result.sets, unnamed] }])
+    const configs = pending(writer)
+      .filter(([topic]) => topic.endsWith("/config"))
+      .map(([, payload]) => JSON.parse(payload))
+    expect(configs.map((c) => [c.name, c.state_topic, c.unit_of_measurement, c.state_class])).toEqual([
+      ["home Disk nas read sda b", "home.disk.nas/read/dev/sda/site/b", "B", "total_increasing"],
+      ["home Disk nas b", "home.disk.nas//site/b", "B", "total_increasing"],
+    ])
+  })
+
+  it("two topics with one object id: the second gets a hash suffix, both stay unique", () => {
+    const { writer } = recorded({ hassAutodiscovery: true })
+    // `a.b` and `a_b` differ as topics, not as object ids.
+    writer.write([resultOf(new ValueSet(["k"]).add(1, ["a.b"]).add(2, ["a_b"]), { type: "T", id: "t" })])
+    const ids = pending(writer)
+      .filter(([topic]) => topic.endsWith("/config"))
+      .map(([, payload]) => JSON.parse(payload).unique_id as string)
+    const base = `pollect_${toObjectId(hostname())}_pollect_t_k_a_b`
+    expect(ids).toEqual([base, `${base}_${shortHash("pollect.t/k/a_b")}`])
+  })
+
+  it("a full outbox drops the oldest topics, counts them, and logs the first drop only (at warn)", () => {
+    const { writer, counts, lines } = recorded({ bufferSize: 2 })
+    writer.write([loadAvg(1)])
+    writer.write([resultOf(1, { type: "Other", id: "o" })])
+    expect(counts).toEqual({ 'pollect_points_dropped_total{"writer":"Mqtt"}': 2 })
+    expect(lines).toEqual([
+      "warn mqtt://127.0.0.1:1883: dropped 1 message(s): the buffer is full (further drops are counted in pollect_points_dropped_total)",
+      "debug mqtt://127.0.0.1:1883: dropped 1 message(s): the buffer is full",
+    ])
+  })
+
+  it("a full outbox counts every kind of message it drops: values, configs and deletions", () => {
+    const { writer, counts } = recorded({ bufferSize: 1, hassAutodiscovery: true })
+    writer.write([loadAvg(1)]) // 3 configs and 3 values for one place: 5 dropped
+    expect(counts).toEqual({ 'pollect_points_dropped_total{"writer":"Mqtt"}': 5 })
+    writer.write([resultOf(new ValueSet(loadAvgMetrics.load).add(2, ["short"]), { type: "LoadAvg", id: "executors[0].sources[0]" })])
+    // The new short value, then two deletions of a value and two of a config: 5 more
+    expect(counts).toEqual({ 'pollect_points_dropped_total{"writer":"Mqtt"}': 10 })
+  })
+
+  it("stop() without start: what waits is dropped, counted and logged once", async () => {
+    const { writer, counts, lines } = recorded()
+    writer.write([loadAvg(1)])
+    await writer.stop()
+    await writer.stop()
+    expect(counts).toEqual({ 'pollect_points_dropped_total{"writer":"Mqtt"}': 3 })
+    expect(lines).toEqual(["warn mqtt://127.0.0.1:1883: dropped 3 message(s): pollect stopped before mqtt://127.0.0.1:1883 took them"])
+  })
+})
+
+describe("Mqtt writer against mosquitto: connect, publish, stop", () => {
+  const TOOLS = ["mosquitto"]
+  const made: { stop(): unknown }[] = []
+  afterEach(async () => {
+    for (const thing of made.splice(0).reverse()) await thing.stop()
+  })
+  const broker = async () => {
+    const b = new Mosquitto()
+    made.push(b)
+    await b.start()
+    return b
+  }
+  const subscribe = async (b: Mosquitto) => {
+    const sub = await b.subscriber()
+    made.push({ stop: () => sub.close() })
+    return sub
+  }
+  const connected = async (writer: MqttWriter) => {
+    for (let i = 0; i < 500 && !writer.isConnected; i++) await Bun.sleep(10)
+    expect(writer.isConnected).toBe(true)
+  }
+
+  itWithTools(TOOLS, "online (retained) once connected, values retained, offline on stop(); status ok; counts", async () => {
+    const b = await broker()
+    const sub = await subscribe(b)
+    const { writer, lines } = recorded({ port: b.port, clientId: "pollect-pub", qos: 1 })
+    made.push(writer)
+    writer.start()
+    writer.start() // a second start is a no-op (one client)
+    await connected(writer)
+    expect(writer.status()).toEqual({ state: "ok", detail: `mqtt://127.0.0.1:${b.port} as pollect-pub`, lastError: undefined })
+    writer.write([loadAvg(0.5)])
+    await writer.drain()
+    // drain() resolves once the broker acknowledged every message (QoS 1): "online" and the three values.
+    expect(writer.published).toBe(4)
+    await sub.until((m) => m.get("pollect.loadavg/time/long") === "0.125" && m.get("pollect/pollect-pub/status") === "online")
+    expect(sub.all.filter((m) => m.topic.startsWith("pollect")).map((m) => [m.topic, m.payload, m.retain])).toEqual([
+      ["pollect/pollect-pub/status", "online", false],
+      ["pollect.loadavg/time/short", "0.5", false],
+      ["pollect.loadavg/time/mid", "0.25", false],
+      ["pollect.loadavg/time/long", "0.125", false],
+    ])
+    // Retained: a later subscriber gets them at once (with the retain flag).
+    const late = await subscribe(b)
+    await late.until((m) => m.size >= 4)
+    expect(late.all.filter((m) => m.topic.startsWith("pollect")).every((m) => m.retain)).toBe(true)
+    expect([writer.connections, writer.published, writer.unsent]).toEqual([1, 4, 0])
+    await writer.stop()
+    await sub.until((m) => m.get("pollect/pollect-pub/status") === "offline")
+    expect([writer.published, writer.isConnected, writer.status().state]).toEqual([5, false, "stopped"])
+    expect(lines.filter((line) => !line.startsWith("debug"))).toEqual([])
+    // A start after stop connects nothing.
+    writer.start()
+    await Bun.sleep(200)
+    expect(b.connectedClients()).not.toContain("pollect-pub")
+  })
+
+  itWithTools(TOOLS, "retain: false: values unretained, deletions and discovery configs still retained", async () => {
+    const b = await broker()
+    const { writer } = recorded({ port: b.port, retain: false, hassAutodiscovery: true, includePattern: ["pollect\\.t/k/.*"] })
+    made.push(writer)
+    writer.start()
+    await connected(writer)
+    writer.write([resultOf(new ValueSet(["k"]).add(1, ["a"]), { type: "T", id: "t" })])
+    await writer.drain()
+    const late = await subscribe(b)
+    await late.until((m) => [...m.keys()].some((t) => t.endsWith("_pollect_t_k_a/config")))
+    await Bun.sleep(100)
+    expect([...late.messages.keys()].filter((t) => t.startsWith("pollect."))).toEqual([])
+    // The value goes: its config is deleted with an empty retained message, so a new subscriber gets none.
+    writer.write([resultOf(new ValueSet(["k"]), { type: "T", id: "t" })])
+    await writer.drain()
+    await late.until((m) => [...m].some(([t, payload]) => t.endsWith("_pollect_t_k_a/config") && payload === ""))
+    const after = await subscribe(b)
+    await Bun.sleep(200)
+    expect([...after.messages.keys()].filter((t) => t.includes("pollect_t_k"))).toEqual([])
+  })
+
+  itWithTools(
+    TOOLS,
+    "Home Assistant's birth message (`<prefix>/status` online) sends the discovery configs again; other payloads do not",
+    async () => {
+      const b = await broker()
+      const sub = await subscribe(b)
+      const { writer } = recorded({ port: b.port, hassAutodiscovery: true, discoveryPrefix: "ha" })
+      made.push(writer)
+      writer.start()
+      await connected(writer)
+      writer.write([resultOf(1, { type: "One", id: "one" })])
+      const configs = () => sub.all.filter((m) => m.topic.startsWith("ha/sensor/")).length
+      await sub.until(() => configs() === 1)
+      await Bun.sleep(100) // the writer's subscription to ha/status is in place
+      await sub.client.publishAsync("ha/status", "offline")
+      await sub.client.publishAsync("homeassistant/status", "online")
+      await Bun.sleep(200)
+      expect(configs()).toBe(1)
+      await sub.client.publishAsync("ha/status", "online")
+      await sub.until(() => configs() === 2)
+      expect(sub.all.filter((m) => m.topic === "pollect.one").length).toBe(1)
+    },
+  )
+
+  itWithTools(
+    TOOLS,
+    "a refused connection: one warning with the reason, status retrying; the values wait and arrive once it is up",
+    async () => {
+      const b = new Mosquitto() // not started: its port refuses
+      made.push(b)
+      const { writer, lines } = recorded({ port: b.port, bufferSize: 1 })
+      made.push(writer)
+      writer.start()
+      writer.write([resultOf(6, { type: "Dropped", id: "d" }), resultOf(7, { type: "Waiting", id: "w" })])
+      for (let i = 0; i < 300 && writer.status().state !== "retrying"; i++) await Bun.sleep(10)
+      expect(writer.status()).toMatchObject({ state: "retrying", detail: expect.stringContaining(", 1 topic(s) waiting") })
+      expect(writer.status().lastError).toContain("ECONNREFUSED")
+      // The second refusal (after 0.5 s of backoff) is the same problem again: debug only.
+      for (let i = 0; i < 500 && !lines.some((line) => line.startsWith("debug") && line.includes("ECONNREFUSED")); i++) await Bun.sleep(10)
+      expect(lines.filter((line) => line.includes("ECONNREFUSED")).map((line) => line.split(" ")[0])).toEqual(["warn", "debug"])
+      await b.start()
+      const sub = await subscribe(b)
+      await sub.until((m) => m.get("pollect.waiting") === "7")
+      const loud = lines.filter((line) => !line.startsWith("debug"))
+      // Two values for one place: the older is dropped at once.
+      expect(loud[0]).toBe(
+        `warn mqtt://127.0.0.1:${b.port}: dropped 1 message(s): the buffer is full (further drops are counted in pollect_points_dropped_total)`,
+      )
+      expect(loud[1]).toStartWith(`warn mqtt://127.0.0.1:${b.port}: connect ECONNREFUSED`)
+      expect(loud[1]).toEndWith("; keeping the newest value of up to 1 topics, retrying")
+      expect(loud.slice(2)).toEqual([`info mqtt://127.0.0.1:${b.port}: connected again; sending 1 buffered topic(s), 1 dropped meanwhile`])
+      expect(writer.status()).toEqual({ state: "ok", detail: `mqtt://127.0.0.1:${b.port} as pollect-unit`, lastError: undefined })
+    },
+  )
+
+  itWithTools(TOOLS, "a connection lost while connected: one warning, a reconnect, the current values sent again", async () => {
+    const b = await broker()
+    const sub = await subscribe(b)
+    const { writer, lines } = recorded({ port: b.port, retain: false })
+    made.push(writer)
+    writer.start()
+    await connected(writer)
+    writer.write([resultOf(1, { type: "Kept", id: "k" })])
+    await sub.until((m) => m.get("pollect.kept") === "1")
+    // Cut the TCP connection under MQTT.js, without a DISCONNECT packet.
+    ;(writer as unknown as { client: { stream: { destroy(): void } } }).client.stream.destroy()
+    for (let i = 0; i < 300 && writer.connections < 2; i++) await Bun.sleep(10)
+    expect([writer.connections, writer.isConnected]).toEqual([2, true])
+    // The broker published the last will for the connection that died unseen.
+    await sub.until(() => sub.all.some((m) => m.topic === "pollect/pollect-unit/status" && m.payload === "offline"))
+    await sub.until(() => sub.all.filter((m) => m.topic === "pollect.kept").length === 2)
+    expect(lines.filter((line) => !line.startsWith("debug"))).toEqual([
+      `warn mqtt://127.0.0.1:${b.port}: the connection was lost; reconnecting (0 topic(s) to send)`,
+      // Counted before the current values are queued again.
+      `info mqtt://127.0.0.1:${b.port}: connected again; sending 0 buffered topic(s)`,
+    ])
+  })
+
+  itWithTools(TOOLS, "a refused login is an error (not a warning) naming user and password", async () => {
+    const b = new Mosquitto({ users: { pollect: "right" } })
+    made.push(b)
+    await b.start()
+    const { writer, lines } = recorded({ port: b.port, user: "pollect", password: "wrong" })
+    made.push(writer)
+    writer.start()
+    for (let i = 0; i < 300 && !lines.length; i++) await Bun.sleep(10)
+    expect(lines[0]).toStartWith(`error mqtt://127.0.0.1:${b.port}: the broker refused the login (`)
+    expect(lines[0]).toContain("check user and password")
+  })
+
+  itWithTools(TOOLS, "stop() with the broker down tries once more within its bound, then counts what is left", async () => {
+    const b = new Mosquitto()
+    made.push(b)
+    const { writer, counts, lines } = recorded({ port: b.port })
+    writer.start()
+    writer.write([loadAvg(1)])
+    await writer.stop(300)
+    expect(counts).toEqual({ 'pollect_points_dropped_total{"writer":"Mqtt"}': 3 })
+    expect(lines.filter((line) => line.includes("dropped"))).toEqual([
+      `warn mqtt://127.0.0.1:${b.port}: dropped 3 message(s): pollect stopped before mqtt://127.0.0.1:${b.port} took them`,
+    ])
+    expect(writer.status().state).toBe("stopped")
+  })
+
+  itWithTools(TOOLS, "stop() while the retry loop backs off connects once more at once and delivers what waits", async () => {
+    const b = new Mosquitto()
+    made.push(b)
+    const { writer, counts } = recorded({ port: b.port })
+    writer.start()
+    writer.write([resultOf(3, { type: "Last", id: "l" })])
+    for (let i = 0; i < 300 && writer.status().state !== "retrying"; i++) await Bun.sleep(10)
+    await b.start()
+    const sub = await subscribe(b)
+    await writer.stop(3000)
+    await sub.until((m) => m.get("pollect.last") === "3" && m.get("pollect/pollect-unit/status") === "offline")
+    expect(counts).toEqual({})
+  })
+
+  itWithTools(
+    ["mosquitto", "openssl"],
+    "TLS: the CA from tls.ca (relative to the config) is trusted; verify: false takes any; tls: true checks",
+    async () => {
+      const dir = tempDir("pollect-mqtt-unit-tls-")
+      const { cert, key } = selfSignedCert(dir)
+      const b = new Mosquitto({ tls: { cert, key } })
+      made.push(b)
+      await b.start()
+      const tls = async (config: Record<string, unknown>) => {
+        const { writer, lines } = recorded({ port: b.port, ...config }, dir)
+        made.push(writer)
+        writer.start()
+        for (let i = 0; i < 500 && !writer.isConnected && !lines.length; i++) await Bun.sleep(10)
+        return { connected: writer.isConnected, lines, target: writer.target }
+      }
+      expect(await tls({ tls: { ca: "cert.pem" }, clientId: "tls-ca" })).toEqual({
+        connected: true,
+        lines: [],
+        target: `mqtts://127.0.0.1:${b.port}`,
+      })
+      expect((await tls({ tls: { verify: false }, clientId: "tls-any" })).connected).toBe(true)
+      const checked = await tls({ tls: true, clientId: "tls-checked" })
+      expect(checked.connected).toBe(false)
+      expect(checked.lines[0]).toContain("TLS: the broker's certificate is not trusted")
+    },
+  )
 })

@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from "bun:test"
+import { readdirSync } from "node:fs"
 import { hostname } from "node:os"
+import { join } from "node:path"
 import * as v from "valibot"
 import { version, ValueSet, type SourceResult } from "../../api.ts"
 import { createLogger } from "../../core/log.ts"
 import { SelfMetrics } from "../../core/self-metrics.ts"
 import { writerConformance } from "../../../test/conformance/writer.ts"
-import { resultOf, writerContext } from "../../../test/helpers/context.ts"
+import { resultOf, tempDir, writerContext } from "../../../test/helpers/context.ts"
 import { freePort } from "../../../test/helpers/processes.ts"
 import { pointLines, startFakeCollector, type FakeCollector } from "./fake-collector.ts"
 import { OtelWriter, type OtelTiming } from "./index.ts"
@@ -403,5 +405,88 @@ describe("Otel: delivery (lib/queue's loop, OTLP's retry rules)", () => {
     } finally {
       slow.stop(true)
     }
+  })
+})
+
+describe("Otel: the writer's own state", () => {
+  it("status and pending before start, after start and after stop; a write before start or after stop sends nothing", async () => {
+    const c = await collector()
+    const ctx = writerContext({})
+    const writer = new OtelWriter({ type: "Otel", ...v.parse(OtelWriter.options, { endpoint: c.url, queue: false }) } as never, ctx, {}, {})
+    writers.push(writer)
+    expect(writer.status()).toEqual({ state: "connecting", detail: c.url })
+    expect(writer.pending).toBe(false)
+    writer.write(tick(T0))
+    writer.start()
+    writer.start()
+    expect(writer.status().state).toBe("ok")
+    await writer.stop()
+    writer.write(tick(T0 + 1))
+    await Bun.sleep(50)
+    expect(c.requests).toEqual([])
+    expect(writer.status().state).toBe("stopped")
+    const never = new OtelWriter({ type: "Otel", ...v.parse(OtelWriter.options, { endpoint: c.url, queue: false }) } as never, ctx, {}, {})
+    await never.stop()
+    expect(never.status()).toEqual({ state: "stopped", detail: c.url })
+  })
+
+  it("pending while a request waits for the collector", async () => {
+    const c = await collector()
+    c.script.push({ status: 503 }, { status: 503 }, { status: 503 })
+    const { writer } = otel({ endpoint: c.url, queue: false })
+    writer.write(tick(T0))
+    expect(writer.pending).toBe(true)
+    expect(await until(() => !writer.pending)).toBe(true)
+    expect(c.requests.length).toBe(4)
+  })
+
+  it("a tick with nothing to send sends no request; a clean one counts nothing invalid (not even 0)", async () => {
+    const c = await collector()
+    const { writer, selfMetrics } = otel({ endpoint: c.url, queue: false })
+    writer.write([{ ...resultOf(null, { type: "Down" }), error: "down" }])
+    writer.write(tick(T0))
+    expect(await until(() => c.requests.length === 1)).toBe(true)
+    await Bun.sleep(50)
+    expect(c.requests.length).toBe(1)
+    expect(selfMetrics.snapshot().counters.get("pollect_points_invalid_total")).toBeUndefined()
+  })
+
+  it("two ticks queued before the first is sent keep their own bodies (the encoder's buffer is reused)", async () => {
+    const c = await collector()
+    const { writer } = otel({ endpoint: c.url, queue: false })
+    writer.write(tick(T0, 1000))
+    writer.write(tick(T0 + 30, 2000))
+    expect(await until(() => c.requests.length === 2)).toBe(true)
+    const sent = (r: number) => pointLines(c.requests[r]!.decoded).find((line) => line.includes("total_bytes_sent"))
+    expect([sent(0), sent(1)]).toEqual([expect.stringContaining(" 1000"), expect.stringContaining(" 2000")])
+  })
+
+  it("User-Agent pollect/<version>; JSON leaves out an empty unit and description (proto3's JSON mapping)", async () => {
+    const c = await collector()
+    const { writer } = otel({ endpoint: c.url, protocol: "http/json", queue: false })
+    writer.write([resultOf(new ValueSet().add(1, [], "plain"), { type: "Bare" })])
+    expect(await until(() => c.requests.length === 1)).toBe(true)
+    expect(c.requests[0]!.headers.get("user-agent")).toBe(`pollect/${version}`)
+    const metric = c.requests[0]!.json.resourceMetrics[0].scopeMetrics[0].metrics[0]
+    expect(Object.keys(metric)).toEqual(["name", "gauge"])
+  })
+
+  it("every problem is in the start's error; the queue is <stateDir>/queue/otel-<hash> of endpoint, protocol and compression", async () => {
+    const { writer: bad } = otel({ endpoint: "ftp://x/v1/metrics" }, { OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" })
+    expect(() => bad.start()).toThrow(/^Otel: .*must be an http:\/\/ or https:\/\/ URL; .*grpc is not supported/)
+    const stateDir = tempDir()
+    for (const config of [{}, { protocol: "http/json" }, { compression: "gzip" }, {}]) {
+      const w = new OtelWriter(
+        { type: "Otel", ...v.parse(OtelWriter.options, { endpoint: "http://127.0.0.1:1/v1/metrics", ...config }) } as never,
+        writerContext({ stateDir }),
+        {},
+        {},
+      )
+      writers.push(w)
+      w.start()
+    }
+    const dirs = readdirSync(join(stateDir, "queue"))
+    expect(dirs).toHaveLength(3)
+    expect(dirs.every((dir) => /^otel-[0-9a-f]+$/.test(dir))).toBe(true)
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test"
 import { otlpOutcome } from "./http-export.ts"
-import { appendMetricsPath, parseKeyValueList, resolveOtlpConfig, resourceAttributes } from "./otlp-config.ts"
+import { appendMetricsPath, displayUrl, parseKeyValueList, resolveOtlpConfig, resourceAttributes } from "./otlp-config.ts"
 import { ucumUnit } from "./points.ts"
 
 describe("Otel: resolveOtlpConfig (the SDKs' environment rules)", () => {
@@ -79,6 +79,50 @@ describe("Otel: resolveOtlpConfig (the SDKs' environment rules)", () => {
       { OTEL_EXPORTER_OTLP_PROTOCOL: "thrift", OTEL_EXPORTER_OTLP_COMPRESSION: "zstd", OTEL_EXPORTER_OTLP_TIMEOUT: "-5" },
     )
     expect([odd.protocol, odd.compression, odd.timeoutMs, odd.warnings.length]).toEqual(["http/protobuf", "none", 10_000, 3])
+  })
+
+  it("the warnings and problems word for word, naming the variable (or key) they come from", () => {
+    const odd = resolveOtlpConfig(
+      {},
+      {
+        OTEL_EXPORTER_OTLP_PROTOCOL: "thrift",
+        OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: "zstd",
+        OTEL_EXPORTER_OTLP_TIMEOUT: "0",
+        OTEL_EXPORTER_OTLP_HEADERS: "novalue",
+        OTEL_RESOURCE_ATTRIBUTES: "=x",
+      },
+    )
+    expect([odd.timeoutMs, odd.warnings]).toEqual([
+      10_000,
+      [
+        "OTEL_EXPORTER_OTLP_HEADERS: entry 1 is not key=value; ignored",
+        'OTEL_EXPORTER_OTLP_PROTOCOL: unknown protocol "thrift"; using http/protobuf',
+        'OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: unknown compression "zstd"; sending uncompressed',
+        'OTEL_EXPORTER_OTLP_TIMEOUT: expected milliseconds, got "0"; using 10000',
+        "OTEL_RESOURCE_ATTRIBUTES: entry 1 is not key=value; ignored",
+      ],
+    ])
+    expect(resolveOtlpConfig({ endpoint: "http://[bad" }, {}).problems).toEqual(["endpoint: not a URL"])
+    expect(resolveOtlpConfig({ endpoint: "ftp://x/v1/metrics" }, {}).problems).toEqual(["endpoint: must be an http:// or https:// URL"])
+  })
+
+  it("the explicit defaults and https are no warning; values are trimmed; only a bare origin gets /v1/metrics", () => {
+    const c = resolveOtlpConfig(
+      { protocol: "http/protobuf", compression: "none" },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: " https://gen:4318 ", OTEL_SERVICE_NAME: " svc ", OTEL_EXPORTER_OTLP_HEADERS: " a = 1 , ,b=2" },
+    )
+    expect([c.url.href, c.warnings, c.problems, c.resource, c.headers]).toEqual([
+      "https://gen:4318/v1/metrics",
+      [],
+      [],
+      { "service.name": "svc" },
+      { a: "1", b: "2" },
+    ])
+    const fromEnv = resolveOtlpConfig({}, { OTEL_EXPORTER_OTLP_PROTOCOL: " http/json ", OTEL_EXPORTER_OTLP_COMPRESSION: "gzip " })
+    expect([fromEnv.protocol, fromEnv.compression, fromEnv.warnings]).toEqual(["http/json", "gzip", []])
+    expect(resolveOtlpConfig({ protocol: "http/json", compression: "gzip" }, {}).warnings).toEqual([])
+    expect(resolveOtlpConfig({ endpoint: "http://p/fwd/http://a" }, {}).url.href).toBe("http://p/fwd/http://a")
+    expect(displayUrl(new URL("https://user:pw@collector:4318/otlp/v1/metrics?token=t#x"))).toBe("https://collector:4318/otlp/v1/metrics")
   })
 
   it("resource: pollect's defaults under OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME over its service.name, the key over all", () => {

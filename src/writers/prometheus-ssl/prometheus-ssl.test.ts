@@ -7,7 +7,10 @@ import { builtinRegistry } from "../../registry.ts"
 import { writerConformance } from "../../../test/conformance/writer.ts"
 import { makeWriter, resultOf, tempDir } from "../../../test/helpers/context.ts"
 import { selfSignedCert } from "../../../test/helpers/tls.ts"
+import * as v from "valibot"
 import type { Writer } from "../../api.ts"
+import { prometheusOptions } from "./index.ts"
+import { options } from "./options.ts"
 
 const PrometheusSslWriter = builtinRegistry().writer("PrometheusSsl")!
 type SslWriter = Writer & { url: string }
@@ -67,6 +70,20 @@ describe("PrometheusSsl", () => {
     expect(plain).not.toBe(200)
   })
 
+  it("stop() closes the HTTPS port", async () => {
+    const writer = makeWriter<SslWriter>(PrometheusSslWriter, { type: "PrometheusSsl", port: 0, key: tls.key, cert: tls.cert })
+    await writer.start()
+    const url = `${writer.url}/metrics`
+    expect((await get(url)).status).toBe(200)
+    await writer.stop()
+    expect(
+      await get(url).then(
+        (r) => r.status,
+        () => "refused",
+      ),
+    ).toBe("refused")
+  })
+
   it("key and cert are relative to the config's folder; a missing one stops the start naming the file", async () => {
     const dir = tempDir("pollect-prom-ssl-rel-")
     const { key, cert } = selfSignedCert(dir)
@@ -92,5 +109,41 @@ describe("PrometheusSsl", () => {
       "writer (PrometheusSsl): key: expected string",
       "writer (PrometheusSsl): cert: expected string",
     ])
+  })
+})
+
+/** [path, description] of every key, nested objects (and the object of a union) included. */
+function described(schema: unknown, path = ""): [string, string][] {
+  type Schema = { type: string; wrapped?: Schema; pipe?: Schema[]; entries?: Record<string, Schema>; options?: Schema[] }
+  const s = (schema as Schema).wrapped ?? (schema as Schema)
+  const inner = s.pipe?.[0] ?? s
+  const out: [string, string][] = path ? [[path, v.getDescription(s as never) ?? ""]] : []
+  const objects = inner.type === "object" ? [inner] : inner.type === "union" ? inner.options!.filter((o) => o.type === "object") : []
+  for (const object of objects)
+    for (const [key, entry] of Object.entries(object.entries!)) out.push(...described(entry, path ? `${path}.${key}` : key))
+  return out
+}
+
+describe("PrometheusSsl options", () => {
+  it("1.2's keys become the Prometheus writer's port and tls files; the port defaults to 8080 as in 1.2", () => {
+    const parsed = v.parse(options, { key: "k.pem", cert: "c.pem" })
+    expect(parsed).toEqual({ port: 8080, key: "k.pem", cert: "c.pem" })
+    expect(prometheusOptions(parsed)).toEqual({ port: 8080, tls: { certFile: "c.pem", keyFile: "k.pem" } })
+    const ok = (input: Record<string, unknown>) => v.safeParse(options, { key: "k", cert: "c", ...input }).success
+    expect([
+      ok({ port: 0 }),
+      ok({ port: 65535 }),
+      ok({ port: -1 }),
+      ok({ port: 65536 }),
+      ok({ port: 1.5 }),
+      ok({ key: "" }),
+      ok({ cert: "" }),
+    ]).toEqual([true, true, false, false, false, false, false])
+  })
+
+  it("is partial (each source's result as it lands, as the Prometheus writer) and every option has a description", () => {
+    expect(makeWriter<SslWriter>(PrometheusSslWriter, { type: "PrometheusSsl", port: 0, key: tls.key, cert: tls.cert }).partial).toBe(true)
+    expect(described(options).filter(([, text]) => text.length < 10)).toEqual([])
+    expect(described(options).map(([path]) => path)).toEqual(["port", "key", "cert"])
   })
 })

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "bun:test"
-import { ValueSet, type SourceResult } from "../../api.ts"
+import { readdirSync } from "node:fs"
+import { join } from "node:path"
+import { ValueSet, version, type SourceResult } from "../../api.ts"
 import { createLogger } from "../../core/log.ts"
 import { SelfMetrics } from "../../core/self-metrics.ts"
 import { writerConformance } from "../../../test/conformance/writer.ts"
@@ -392,3 +394,102 @@ function normaliseExposition(line: string): string {
 function unescapeLabel(text: string): string {
   return text.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c))
 }
+
+describe("RemoteWrite: the writer's own state and options", () => {
+  it("partial; pending and series before start; a write before start or after stop sends nothing; start twice is one loop", async () => {
+    const r = receiver()
+    const { w } = writer({ url: r.url, queue: false })
+    expect([w.partial, w.pending, w.series]).toEqual([true, false, 0])
+    w.write([load(T0)])
+    await w.start()
+    await w.start()
+    w.write([load(T0 + 1000)])
+    expect(await until(() => r.requests.length === 1)).toBe(true)
+    expect(w.series).toBe(3)
+    await w.stop()
+    w.write([load(T0 + 2000)])
+    await Bun.sleep(50)
+    expect(r.requests.length).toBe(1)
+  })
+
+  it("pending while a request waits for the receiver", async () => {
+    const r = receiver({ answers: [503, 503] })
+    const { w } = writer({ url: r.url, queue: false })
+    await w.start()
+    w.write([load(T0)])
+    expect(w.pending).toBe(true)
+    expect(await until(() => !w.pending)).toBe(true)
+    expect(r.requests.length).toBe(1)
+  })
+
+  it("staleness markers count toward batchSize too", async () => {
+    const r = receiver()
+    const { w } = writer({ url: r.url, batchSize: 2, queue: false })
+    await w.start()
+    w.write([load(T0, { a: 1, b: 2, c: 3, d: 4 })])
+    w.write([load(T0 + 1000, {})])
+    expect(await until(() => r.requests.length === 4)).toBe(true)
+    expect(r.requests.map((q) => q.samples.map((s) => (s.stale ? "stale" : s.value)))).toEqual([
+      [1, 2],
+      [3, 4],
+      ["stale", "stale"],
+      ["stale", "stale"],
+    ])
+  })
+
+  it("credentials in the URL leave it (url and target have none), become basic auth, and clash with basicAuth", async () => {
+    const token = `Basic ${Buffer.from("only-user:").toString("base64")}`
+    const r = receiver({ authorization: token })
+    const withUser = writer({ url: r.url.replace("http://", "http://only-user@"), queue: false })
+    expect(withUser.w.url).toBe(r.url)
+    expect(withUser.w.target).toBe(r.url.replace("http://", "http://***@"))
+    await withUser.w.start()
+    withUser.w.write([load(T0, { a: 1 })])
+    expect(await until(() => r.requests.length === 1)).toBe(true)
+    const both = writer({ url: "http://u:p@127.0.0.1:9/api/v1/write", basicAuth: { user: "u", password: "p" } })
+    await expect(both.w.start()).rejects.toThrow("RemoteWrite: credentials both in the url and in basicAuth: keep one")
+  })
+
+  it("a 403 names the credentials too; User-Agent is pollect/<version>", async () => {
+    const r = receiver({ answers: [{ status: 403, body: "forbidden" }] })
+    const { w, counter, lines } = writer({ url: r.url, queue: false })
+    await w.start()
+    w.write([load(T0, { a: 1 })])
+    expect(await until(() => counter("pollect_points_dropped_total") === 1)).toBe(true)
+    expect(lines.join("\n")).toContain("(the receiver refuses the credentials: check basicAuth, bearerToken or headers)")
+    expect(r.attempts[0]!.headers.get("user-agent")).toBe(`pollect/${version}`)
+  })
+
+  it("TLS: cert without key (or key without cert) stops the start; unreadable cert and key are named; tls without ca still verifies", async () => {
+    for (const tls of [{ cert: "c.pem" }, { key: "k.pem" }]) {
+      const { w } = writer({ url: "https://127.0.0.1:9/api/v1/write", tls })
+      await expect(w.start()).rejects.toThrow("RemoteWrite: tls.cert and tls.key go together (a client certificate needs its key)")
+    }
+    const { w } = writer({ url: "https://127.0.0.1:9/api/v1/write", tls: { cert: "c.pem", key: "k.pem" } }, { configDir: "/nonexistent" })
+    await expect(w.start()).rejects.toThrow("cannot read the TLS certificate /nonexistent/c.pem")
+    const dir = tempDir()
+    const { cert, key } = selfSignedCert(dir)
+    const keyOnly = writer({ url: "https://127.0.0.1:9/api/v1/write", tls: { cert: "cert.pem", key: "nope.pem" } }, { configDir: dir })
+    await expect(keyOnly.w.start()).rejects.toThrow(`cannot read the TLS key ${dir}/nope.pem`)
+    const r = receiver({ tls: { cert: await Bun.file(cert).text(), key: await Bun.file(key).text() } })
+    const noCa = writer({ url: r.url, tls: {}, queue: false })
+    await noCa.w.start()
+    noCa.w.write([load(T0, { a: 2 })])
+    expect(await until(() => noCa.counter("pollect_push_retries_total") >= 1)).toBe(true)
+    expect(r.requests.length).toBe(0)
+  })
+
+  it("the durable queue is <stateDir>/queue/remotewrite-<hash of the URL>", async () => {
+    const stateDir = tempDir()
+    const { w } = writer({ url: "http://127.0.0.1:9/api/v1/write" }, { stateDir })
+    await w.start()
+    expect(readdirSync(join(stateDir, "queue"))).toEqual([expect.stringMatching(/^remotewrite-[0-9a-f]+$/)])
+  })
+
+  it("maskUserinfo masks only a URL's own userinfo; url must start with http:// or https://", () => {
+    expect(maskUserinfo("https://u:p@host/x")).toBe("https://***@host/x")
+    expect(maskUserinfo("http://host/x?next=http://u:p@other/")).toBe("http://host/x?next=http://u:p@other/")
+    const ok = (url: string) => v.safeParse(RemoteWriteWriter.options, { url }).success
+    expect([ok("https://p/api/v1/write"), ok("mailto:http://p/x")]).toEqual([true, false])
+  })
+})

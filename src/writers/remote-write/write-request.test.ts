@@ -68,6 +68,110 @@ describe("WriteRequest encoding", () => {
     expect(Buffer.from(request.bytes()).toString("hex")).toBe(Buffer.from(theirs).toString("hex"))
   })
 
+  const theirs = (series: { labels: (readonly [string, string])[]; value: number; timestamp: number }[]) =>
+    Buffer.from(
+      WriteRequest.encode(
+        WriteRequest.create({
+          timeseries: series.map(({ labels, value, timestamp }) => ({
+            labels: labels.map(([name, value]) => ({ name, value })),
+            samples: [{ value, timestamp }],
+          })),
+        }),
+      ).finish(),
+    ).toString("hex")
+
+  /** The two encodings as hex, compared from the first byte that differs (not megabytes of hex). */
+  const sameBytes = (ours: Uint8Array, theirsHex: string) => {
+    const oursHex = Buffer.from(ours).toString("hex")
+    let i = 0
+    while (i < oursHex.length && oursHex[i] === theirsHex[i]) i++
+    expect({ at: i / 2, ours: oursHex.slice(i, i + 40) }).toEqual({ at: i / 2, ours: theirsHex.slice(i, i + 40) })
+    expect(oursHex.length).toBe(theirsHex.length)
+  }
+
+  it("the same bytes as protobufjs around every varint boundary: label and series lengths 1–300, timestamps 1 to 2^53", () => {
+    // Lengths of exactly 127/128 (one or two varint bytes) for a label name, its Label and the
+    // TimeSeries. (protobufjs leaves out zero values, so none are used here.)
+    for (const timestamp of [1, 127, 128, 16_383, 16_384, 1_700_000_000_123, 2 ** 53 - 1]) {
+      const request = new WriteRequestEncoder()
+      const series = []
+      for (let k = 1; k <= 300; k++) {
+        const labels = [["n".repeat(k), "v"] as const]
+        series.push({ labels: [...labels], value: k, timestamp })
+        request.add(encodeLabels(labels), k, timestamp)
+      }
+      sameBytes(request.bytes(), theirs(series))
+    }
+  })
+
+  it("timestamp 0 is the one-byte varint 0 (not a 10-byte negative int64)", () => {
+    const request = new WriteRequestEncoder()
+    request.add(encodeLabels([["__name__", "z"]]), 1, 0)
+    // timeseries (len 28): label (len 13) { name "__name__", value "z" }, sample (len 11) { 1.0, ts 0 }
+    expect(Buffer.from(request.bytes()).toString("hex")).toBe(
+      `0a1c0a0d0a08${Buffer.from("__name__").toString("hex")}12017a120b09000000000000f03f1000`,
+    )
+  })
+
+  it("timestamps before 1970 are int64 two's complement: 10 bytes, as protobufjs writes them", () => {
+    const request = new WriteRequestEncoder()
+    const labels = [["__name__", "old"]] as const
+    request.add(encodeLabels(labels), 1, -1)
+    request.add(encodeLabels(labels), 2, -86_400_000)
+    sameBytes(
+      request.bytes(),
+      theirs([
+        { labels: [...labels], value: 1, timestamp: -1 },
+        { labels: [...labels], value: 2, timestamp: -86_400_000 },
+      ]),
+    )
+  })
+
+  it("a series that fills the buffer to its last byte, or a few bytes more, grows it without losing a byte", () => {
+    // The buffer starts at 64 KiB: fill it to within a few hundred bytes, then add a series whose
+    // encoding ends exactly at its end, or 1, 2, 7 bytes past it.
+    const size = (k: number) => {
+      const one = new WriteRequestEncoder()
+      one.add(encodeLabels([["__name__", "l".repeat(k)]]), 42, 1000)
+      return one.bytes().length
+    }
+    for (const over of [0, 1, 2, 7]) {
+      const request = new WriteRequestEncoder()
+      const series = []
+      const filler = [["__name__", "f".repeat(90)]] as const
+      for (let i = 1; request.bytes().length < 65536 - 400; i++) {
+        request.add(encodeLabels(filler), i, 1000)
+        series.push({ labels: [...filler], value: i, timestamp: 1000 })
+      }
+      const room = 65536 - request.bytes().length + over
+      let k = 1
+      while (size(k) < room) k++
+      expect(size(k)).toBe(room)
+      const last = [["__name__", "l".repeat(k)]] as const
+      request.add(encodeLabels(last), 42, 1000)
+      series.push({ labels: [...last], value: 42, timestamp: 1000 })
+      expect(request.bytes().length).toBe(65536 + over)
+      sameBytes(request.bytes(), theirs(series))
+    }
+  })
+
+  it("one series larger than twice the buffer (a 300 KB label value)", () => {
+    const request = new WriteRequestEncoder()
+    const labels = [
+      ["__name__", "big"],
+      ["v", "x".repeat(300_000)],
+    ] as const
+    request.add(encodeLabels(labels), 1, 2)
+    request.add(encodeLabels(labels), 3, 4)
+    sameBytes(
+      request.bytes(),
+      theirs([
+        { labels: [...labels], value: 1, timestamp: 2 },
+        { labels: [...labels], value: 3, timestamp: 4 },
+      ]),
+    )
+  })
+
   it("the staleness marker's 8 bytes are 0x7ff0000000000002, little-endian", () => {
     const request = new WriteRequestEncoder()
     request.addStale(encodeLabels([["__name__", "gone"]]), 5)
