@@ -1,5 +1,5 @@
 /** Builds sources and writers the way the agent does, for unit tests. */
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as v from "valibot"
@@ -12,8 +12,20 @@ import type { SourceResult } from "../../src/core/source-result.ts"
 import { graphitePath } from "../../src/core/naming.ts"
 import { toValueSets, type ProbeResult } from "../../src/core/value-set.ts"
 
+/** Folders tempDir made: removed when the test process exits, so runs (a mutation run is thousands) leave nothing in /tmp. */
+const made: string[] = []
+let cleanupRegistered = false
+
 export function tempDir(prefix = "pollect-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix))
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  made.push(dir)
+  if (!cleanupRegistered) {
+    cleanupRegistered = true
+    process.on("exit", () => {
+      for (const d of made) rmSync(d, { recursive: true, force: true })
+    })
+  }
+  return dir
 }
 
 /** How `makeSource` builds the source's context; everything is optional. */
