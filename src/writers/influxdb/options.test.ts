@@ -2,20 +2,9 @@
 import { describe, expect, it } from "bun:test"
 import * as v from "valibot"
 import { options } from "./options.ts"
+import { optionDescriptions } from "../../../test/helpers/option-descriptions.ts"
 
 const ok = (input: Record<string, unknown>) => v.safeParse(options, { url: "http://influxdb:8086", ...input }).success
-
-/** [path, description] of every key, nested objects (and the object of a union) included. */
-function described(schema: unknown, path = ""): [string, string][] {
-  type Schema = { type: string; wrapped?: Schema; pipe?: Schema[]; entries?: Record<string, Schema>; options?: Schema[] }
-  const s = (schema as Schema).wrapped ?? (schema as Schema)
-  const inner = s.pipe?.[0] ?? s
-  const out: [string, string][] = path ? [[path, v.getDescription(s as never) ?? ""]] : []
-  const objects = inner.type === "object" ? [inner] : inner.type === "union" ? inner.options!.filter((o) => o.type === "object") : []
-  for (const object of objects)
-    for (const [key, entry] of Object.entries(object.entries!)) out.push(...described(entry, path ? `${path}.${key}` : key))
-  return out
-}
 
 describe("InfluxDB options", () => {
   it("defaults: no createDatabase, ms precision, gzip, 5000 lines per request, 10 s, no tags; TLS verified", () => {
@@ -50,7 +39,7 @@ describe("InfluxDB options", () => {
   })
 
   it("every option has a description (the plugin docs are generated from them)", () => {
-    const all = described(options)
+    const all = optionDescriptions(options)
     expect(all.length).toBeGreaterThan(15)
     expect(all.filter(([, text]) => text.length < 10).map(([path]) => path)).toEqual([])
   })

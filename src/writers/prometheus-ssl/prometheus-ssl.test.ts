@@ -11,6 +11,7 @@ import * as v from "valibot"
 import type { Writer } from "../../api.ts"
 import { prometheusOptions } from "./index.ts"
 import { options } from "./options.ts"
+import { optionDescriptions } from "../../../test/helpers/option-descriptions.ts"
 
 const PrometheusSslWriter = builtinRegistry().writer("PrometheusSsl")!
 type SslWriter = Writer & { url: string }
@@ -112,18 +113,6 @@ describe("PrometheusSsl", () => {
   })
 })
 
-/** [path, description] of every key, nested objects (and the object of a union) included. */
-function described(schema: unknown, path = ""): [string, string][] {
-  type Schema = { type: string; wrapped?: Schema; pipe?: Schema[]; entries?: Record<string, Schema>; options?: Schema[] }
-  const s = (schema as Schema).wrapped ?? (schema as Schema)
-  const inner = s.pipe?.[0] ?? s
-  const out: [string, string][] = path ? [[path, v.getDescription(s as never) ?? ""]] : []
-  const objects = inner.type === "object" ? [inner] : inner.type === "union" ? inner.options!.filter((o) => o.type === "object") : []
-  for (const object of objects)
-    for (const [key, entry] of Object.entries(object.entries!)) out.push(...described(entry, path ? `${path}.${key}` : key))
-  return out
-}
-
 describe("PrometheusSsl options", () => {
   it("1.2's keys become the Prometheus writer's port and tls files; the port defaults to 8080 as in 1.2", () => {
     const parsed = v.parse(options, { key: "k.pem", cert: "c.pem" })
@@ -143,7 +132,7 @@ describe("PrometheusSsl options", () => {
 
   it("is partial (each source's result as it lands, as the Prometheus writer) and every option has a description", () => {
     expect(makeWriter<SslWriter>(PrometheusSslWriter, { type: "PrometheusSsl", port: 0, key: tls.key, cert: tls.cert }).partial).toBe(true)
-    expect(described(options).filter(([, text]) => text.length < 10)).toEqual([])
-    expect(described(options).map(([path]) => path)).toEqual(["port", "key", "cert"])
+    expect(optionDescriptions(options).filter(([, text]) => text.length < 10)).toEqual([])
+    expect(optionDescriptions(options).map(([path]) => path)).toEqual(["port", "key", "cert"])
   })
 })
