@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from "bun:test"
 import net from "node:net"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import type { Socket, TCPSocketListener } from "bun"
 import { createLogger } from "../../core/log.ts"
 import { SelfMetrics } from "../../core/self-metrics.ts"
 import { ValueSet } from "../../core/value-set.ts"
+import { fakeCarbon } from "./fake-carbon.ts"
 import { backoffMs, GraphiteWriter } from "./index.ts"
 import { freePort } from "../../../test/helpers/processes.ts"
 import { makeWriter, resultOf, tempDir } from "../../../test/helpers/context.ts"
@@ -13,38 +13,11 @@ import { concat, decodePickleFrames, unpickleFrames } from "../../../test/helper
 import { writerConformance } from "../../../test/conformance/writer.ts"
 import { itWithTools } from "../../../test/helpers/tools.ts"
 
-/** A loopback listener that keeps what each connection sent. */
+/** A loopback carbon, stopped after each test. */
 function sink(port = 0) {
-  const connections: Uint8Array[][] = []
-  const sockets: Socket<{ id: number }>[] = []
-  const state = { closed: 0 }
-  const listener: TCPSocketListener<{ id: number }> = Bun.listen<{ id: number }>({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      open(socket) {
-        socket.data = { id: connections.push([]) - 1 }
-        sockets.push(socket)
-      },
-      data(socket, chunk) {
-        connections[socket.data.id]!.push(new Uint8Array(chunk))
-      },
-      close() {
-        state.closed++
-      },
-    },
-  })
-  cleanups.push(() => listener.stop(true))
-  return {
-    port: listener.port,
-    close: () => listener.stop(true),
-    connections,
-    sockets,
-    get closed() {
-      return state.closed
-    },
-    bytes: () => concat(connections.flat()),
-  }
+  const carbon = fakeCarbon(port)
+  cleanups.push(carbon.stop)
+  return carbon
 }
 
 // The suite, against a loopback sink in each of carbon's protocols: received() is what carbon would store.
@@ -58,7 +31,7 @@ writerConformance({
     return {
       config: { host: "127.0.0.1", plaintextPort: carbon.port },
       received: () => new TextDecoder().decode(carbon.bytes()).split("\n").filter(Boolean),
-      close: carbon.close,
+      close: carbon.stop,
     }
   },
 })
@@ -72,7 +45,7 @@ writerConformance({
     return {
       config: { host: "127.0.0.1", picklePort: carbon.port },
       received: () => decodePickleFrames(carbon.bytes()).map(([path, time, value]) => `${path} ${value} ${time}`),
-      close: carbon.close,
+      close: carbon.stop,
     }
   },
 })

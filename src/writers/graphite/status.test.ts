@@ -6,11 +6,12 @@
 import { afterEach, describe, expect, it, jest } from "bun:test"
 import net from "node:net"
 import { existsSync } from "node:fs"
-import type { Socket, TCPSocketListener } from "bun"
+import type { Socket } from "bun"
 import type { Logger } from "../../core/log.ts"
 import { SelfMetrics } from "../../core/self-metrics.ts"
 import { ValueSet } from "../../core/value-set.ts"
 import { defaultQueueDir } from "../../lib/queue/queue-option.ts"
+import { fakeCarbon } from "./fake-carbon.ts"
 import { GraphiteWriter, maskUserinfo } from "./index.ts"
 import { freePort } from "../../../test/helpers/processes.ts"
 import { makeWriter, resultOf, tempDir } from "../../../test/helpers/context.ts"
@@ -22,45 +23,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup()
 })
 
-/** A loopback carbon that keeps what each connection sent. */
+/** A loopback carbon, stopped after each test. */
 function carbon(port = 0) {
-  const connections: Uint8Array[][] = []
-  const sockets: Socket<{ id: number }>[] = []
-  const state = { closed: 0 }
-  const listener: TCPSocketListener<{ id: number }> = Bun.listen<{ id: number }>({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      open(socket) {
-        socket.data = { id: connections.push([]) - 1 }
-        sockets.push(socket)
-      },
-      data(socket, chunk) {
-        connections[socket.data.id]!.push(new Uint8Array(chunk))
-      },
-      close() {
-        state.closed++
-      },
-    },
-  })
-  let stopped = false
-  const stop = () => {
-    if (stopped) return
-    stopped = true
-    listener.stop(true)
-  }
-  cleanups.push(stop)
-  return {
-    port: listener.port,
-    /** Stops listening and closes every connection (carbon going away). */
-    stop,
-    sockets,
-    get closed() {
-      return state.closed
-    },
-    values: () => decodePickleFrames(concat(connections.flat())).map((p) => p[2]),
-    text: () => new TextDecoder().decode(concat(connections.flat())),
-  }
+  const server = fakeCarbon(port)
+  cleanups.push(server.stop)
+  return server
 }
 
 type Line = [level: "debug" | "info" | "warn" | "error", message: string]
