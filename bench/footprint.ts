@@ -136,20 +136,17 @@ for (let round = 0; round < rounds; round++) {
   ])
   measured.forEach((m, i) => samples[i]!.push(m))
 }
-const mid = (ms: Memory[]): Memory & { low: number; high: number } => ({
+/** A row's figures: the medians of its rounds, and the range of its RSS. */
+type Summary = Memory & { low: number; high: number }
+const mid = (ms: Memory[]): Summary => ({
   rss: median(ms.map((m) => m.rss)),
   anon: median(ms.map((m) => m.anon)),
   file: median(ms.map((m) => m.file)),
   low: Math.min(...ms.map((m) => m.rss)),
   high: Math.max(...ms.map((m) => m.rss)),
 })
-const [floorMem, stackMem, defaultMem, seedMem] = samples.map(mid) as [
-  ReturnType<typeof mid>,
-  ReturnType<typeof mid>,
-  ReturnType<typeof mid>,
-  ReturnType<typeof mid>,
-]
-const row = (name: string, m: ReturnType<typeof mid>) =>
+const [floorMem, stackMem, defaultMem, seedMem] = samples.map(mid) as [Summary, Summary, Summary, Summary]
+const row = (name: string, m: Summary) =>
   `| ${name} | ${m.rss.toFixed(1)} MB (${m.low.toFixed(1)}–${m.high.toFixed(1)}) | ${m.anon.toFixed(1)} MB | ${m.file.toFixed(1)} MB | +${(m.rss - floorMem.rss).toFixed(1)} / +${(m.anon - floorMem.anon).toFixed(1)} MB |`
 console.log(`\n| after ${idleSeconds} s, median of ${rounds} | RSS (range) | RssAnon | RssFile | over the floor (RSS / anon) |`)
 console.log("| --- | ---: | ---: | ---: | ---: |")

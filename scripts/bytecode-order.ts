@@ -100,7 +100,8 @@ export async function recordBytecodeOrder(binary: string, workDir: string): Prom
             sources: [
               { type: "Http", url: `http://127.0.0.1:${site.port}/` },
               // A probe that fails (nothing listens there): the error path, logged, as a site that is down.
-              { type: "Http", url: "https://pollect-bytecode-order.invalid/" },
+              // On loopback, so a build sends nothing off the machine (not even a DNS query).
+              { type: "Http", url: `https://127.0.0.1:${freePort()}/` },
             ],
           },
         ],
