@@ -13,6 +13,7 @@
  * process varies by up to 2 MB from one start to the next (which pages of the runtime a start touches).
  *
  *   npm run build && bun bench/footprint.ts [--binary dist/pollect] [--runs 15] [--idle 60] [--rounds 3]
+ *     [--env BUN_JSC_useJIT=0]   (set for every process, the floors too)
  */
 import { rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -26,12 +27,15 @@ const { values } = parseArgs({
     runs: { type: "string", default: "15" },
     idle: { type: "string", default: "60" },
     rounds: { type: "string", default: "3" },
+    /** `--env BUN_JSC_useJIT=0`: set for every process measured, the floors too (repeatable). */
+    env: { type: "string", multiple: true, default: [] },
   },
 })
 const binary = values.binary as string
 const runs = Number(values.runs)
 const idleSeconds = Number(values.idle)
 const rounds = Number(values.rounds)
+const extraEnv = Object.fromEntries((values.env ?? []).map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]))
 
 const work = tmpdir()
 const FLOOR_BODY = `const files = ["/proc/loadavg", "/proc/meminfo", "/proc/net/dev", "/proc/diskstats"]
@@ -84,7 +88,7 @@ const seed = join(import.meta.dir, "../test/fixtures/configs/seed-readme.json")
 /** ms from exec to the first stdout line. */
 async function firstLineMs(argv: string[], env: Record<string, string> = {}): Promise<number> {
   const started = performance.now()
-  const child = Bun.spawn(argv, { stdout: "pipe", stderr: "ignore", env: { ...process.env, ...env } })
+  const child = Bun.spawn(argv, { stdout: "pipe", stderr: "ignore", env: { ...process.env, ...extraEnv, ...env } })
   const reader = child.stdout.getReader()
   let text = ""
   while (!text.includes("\n")) {
@@ -114,7 +118,7 @@ interface Memory {
 }
 
 async function idle(argv: string[], env: Record<string, string> = {}): Promise<Memory> {
-  const child = Bun.spawn(argv, { stdout: "ignore", stderr: "ignore", env: { ...process.env, ...env } })
+  const child = Bun.spawn(argv, { stdout: "ignore", stderr: "ignore", env: { ...process.env, ...extraEnv, ...env } })
   await Bun.sleep(idleSeconds * 1000)
   const status = await Bun.file(`/proc/${child.pid}/status`).text()
   const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) / 1024
@@ -124,7 +128,7 @@ async function idle(argv: string[], env: Record<string, string> = {}): Promise<M
 }
 
 const port = () => String(20_000 + Math.floor(Math.random() * 20_000))
-console.log(`binary ${binary}; floor ${floor}; ${runs} runs; ${idleSeconds} s idle; memory: median of ${rounds} rounds`)
+console.log(`binary ${binary}; floor ${floor}; ${runs} runs; ${idleSeconds} s idle; memory: median of ${rounds} rounds${values.env?.length ? `; env ${values.env.join(" ")}` : ""}`)
 const samples: Memory[][] = [[], [], [], []]
 for (let round = 0; round < rounds; round++) {
   const measured = await Promise.all([
