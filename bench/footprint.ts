@@ -128,7 +128,9 @@ async function idle(argv: string[], env: Record<string, string> = {}): Promise<M
 }
 
 const port = () => String(20_000 + Math.floor(Math.random() * 20_000))
-console.log(`binary ${binary}; floor ${floor}; ${runs} runs; ${idleSeconds} s idle; memory: median of ${rounds} rounds${values.env?.length ? `; env ${values.env.join(" ")}` : ""}`)
+console.log(
+  `binary ${binary}; floor ${floor}; ${runs} runs; ${idleSeconds} s idle; memory: median of ${rounds} rounds${values.env?.length ? `; env ${values.env.join(" ")}` : ""}`,
+)
 const samples: Memory[][] = [[], [], [], []]
 for (let round = 0; round < rounds; round++) {
   const measured = await Promise.all([
