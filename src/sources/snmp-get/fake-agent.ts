@@ -96,6 +96,9 @@ export function parseRecording(text: string): RecordedValue[] {
 }
 
 export class FakeSnmpAgent {
+  /** The requests answered so far (each GET of a v1/v2c session is one). */
+  answered = 0
+
   private constructor(
     private readonly agent: Agent,
     readonly port: number,
@@ -108,9 +111,12 @@ export class FakeSnmpAgent {
    */
   static async start(community: string, users: Record<string, unknown>[] = []): Promise<FakeSnmpAgent> {
     let failed: ((error: Error) => void) | undefined
-    // net-snmp reports socket errors (a failed bind) and bad requests here; only the former matters before listening.
+    let fake: FakeSnmpAgent | undefined
+    // net-snmp reports socket errors (a failed bind) and bad requests here, and each answer it sent
+    // (error null); only the former matters before listening.
     const agent = lib.createAgent({ port: 0, address: "127.0.0.1", transport: "udp4" }, (error) => {
       if (error) failed?.(error)
+      else if (fake) fake.answered++
     })
     agent.getAuthorizer().addCommunity(community)
     for (const user of users) agent.getAuthorizer().addUser(user)
@@ -120,7 +126,8 @@ export class FakeSnmpAgent {
       socket.once("listening", () => resolve())
     })
     failed = undefined
-    return new FakeSnmpAgent(agent, socket.address().port)
+    fake = new FakeSnmpAgent(agent, socket.address().port)
+    return fake
   }
 
   /** From now on, answers with the values of this recording (replacing what was served before). */

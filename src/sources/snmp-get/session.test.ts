@@ -4,6 +4,8 @@
  * protocol or key is refused by the agent, and the errors as the source reports them.
  */
 import { afterEach, describe, expect, it } from "bun:test"
+import { createSocket, type Socket } from "node:dgram"
+import { getEventListeners } from "node:events"
 import snmp from "net-snmp"
 import { FakeSnmpAgent } from "./fake-agent.ts"
 import { securityLevelOf, SnmpSession, type SnmpTarget } from "./session.ts"
@@ -16,7 +18,7 @@ const lib = snmp as unknown as {
   PrivProtocols: Record<string, string>
 }
 
-const open: (SnmpSession | FakeSnmpAgent)[] = []
+const open: (SnmpSession | FakeSnmpAgent | { close(): void })[] = []
 afterEach(async () => {
   for (const thing of open.splice(0)) await thing.close()
 })
@@ -193,5 +195,153 @@ describe("SnmpSession: requests", () => {
     expect(await get(session({ port: fake.port, community: "x", retries: 1, timeoutMs: 100 }))).toBe(
       `no SNMP response from 127.0.0.1:${fake.port} (2 tries of 100 ms; wrong host, port, community or v3 credentials?)`,
     )
+  })
+})
+
+/** A UDP socket on loopback that answers nothing and hands over each datagram it receives. */
+async function silentPeer(): Promise<{ port: number; next(): Promise<Buffer> }> {
+  const socket: Socket = createSocket("udp4")
+  const received: Buffer[] = []
+  let waiting: ((message: Buffer) => void) | undefined
+  socket.on("message", (message) => {
+    if (waiting) waiting(message)
+    else received.push(message)
+    waiting = undefined
+  })
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve))
+  open.push({ close: () => socket.close() })
+  return {
+    port: socket.address().port,
+    next: () => {
+      const message = received.shift()
+      return message ? Promise.resolve(message) : new Promise<Buffer>((resolve) => (waiting = resolve))
+    },
+  }
+}
+
+/** An SNMP v1/v2c message's version and community (RFC 1157/1901: SEQUENCE { INTEGER version, OCTET STRING community, PDU }). */
+function versionAndCommunity(message: Buffer): { version: number; community: string } {
+  let at = 1
+  const length = () => {
+    const first = message[at++]!
+    if (first < 0x80) return first
+    let n = 0
+    for (let i = 0; i < (first & 0x7f); i++) n = n * 256 + message[at++]!
+    return n
+  }
+  expect(message[0]).toBe(0x30)
+  length()
+  expect(message[at++]).toBe(0x02)
+  const versionLength = length()
+  const version = message.readUIntBE(at, versionLength)
+  at += versionLength
+  expect(message[at++]).toBe(0x04)
+  const communityLength = length()
+  return { version, community: message.subarray(at, at + communityLength).toString() }
+}
+
+/** The promise's outcome, or "pending" when it has not settled within `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | "pending"> {
+  return Promise.race([promise, new Promise<"pending">((resolve) => setTimeout(() => resolve("pending"), ms))])
+}
+
+const library = (s: SnmpSession) => (s as unknown as { session?: { emit(event: string): void; dgram: Socket; get: unknown } }).session
+
+describe("SnmpSession: the wire, close and the deadline's listener", () => {
+  it("v1 sends version 0, v2c version 1, each with the community", async () => {
+    const peer = await silentPeer()
+    for (const [version, wire] of [
+      ["1", 0],
+      ["2c", 1],
+      ["1", 0],
+    ] as const) {
+      const answer = get(session({ port: peer.port, version, community: "c0mm", timeoutMs: 100 }))
+      expect(versionAndCommunity(await peer.next())).toEqual({ version: wire, community: "c0mm" })
+      expect(await answer).toMatch(/^no SNMP response/)
+    }
+  })
+
+  it("a GET of up to 60 OIDs is one request, 61 are two; no OIDs, no request", async () => {
+    const fake = await agent()
+    const oids = Array.from({ length: 61 }, (_, i) => `1.3.6.1.2.1.2.2.1.10.${i + 1}`)
+    fake.serve(oids.map((oid, i) => `.${oid} = Counter32: ${i}`).join("\n"))
+    const s = session({ port: fake.port })
+    expect(await get(s, [])).toEqual([])
+    expect(fake.answered).toBe(0)
+    expect(await get(s, oids.slice(0, 60))).toHaveLength(60)
+    expect(fake.answered).toBe(1)
+    expect(await get(s, oids)).toHaveLength(61)
+    expect(fake.answered).toBe(3)
+    // Not even an aborted deadline is looked at when there is nothing to ask.
+    const aborted = new AbortController()
+    aborted.abort()
+    expect(await s.get([], aborted.signal)).toEqual([])
+  })
+
+  it("close() closes the library's socket: a GET under way fails at once", async () => {
+    const peer = await silentPeer()
+    const s = session({ port: peer.port, timeoutMs: 3000 })
+    const answer = get(s)
+    await peer.next()
+    const first = library(s)!
+    const closed = new Promise<string>((resolve) => first.dgram.once("close", () => resolve("closed")))
+    s.close()
+    expect(await within(answer, 1000)).toBe(`SNMP GET to 127.0.0.1:${peer.port} failed: Socket forcibly closed`)
+    expect(await within(closed, 1000)).toBe("closed")
+    expect(library(s)).toBeUndefined()
+  })
+
+  it("a socket closed under the session is forgotten; a stale session's close leaves the new one", async () => {
+    const fake = await agent()
+    const s = session({ port: fake.port })
+    await get(s)
+    const first = library(s)!
+    const closed = new Promise<void>((resolve) => first.dgram.once("close", () => resolve()))
+    first.dgram.close()
+    await closed
+    expect(library(s)).toBeUndefined()
+    expect(await get(s)).toEqual([{ ok: true, type: "TimeTicks", value: 4200n }])
+    const second = library(s)!
+    expect(second).not.toBe(first)
+    // close() then a GET at once: the old socket's "close" comes after the new session is open.
+    s.close()
+    const answer = get(s)
+    const third = library(s)!
+    expect(third).not.toBe(second)
+    expect(await answer).toEqual([{ ok: true, type: "TimeTicks", value: 4200n }])
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(library(s)).toBe(third)
+    second.emit("close")
+    expect(library(s)).toBe(third)
+  })
+
+  it("the deadline's listener is removed after an answer, an error answer and a failure to send", async () => {
+    const fake = await agent()
+    const s = session({ port: fake.port })
+    const deadline = new AbortController()
+    expect(await s.get([UPTIME], deadline.signal)).toEqual([{ ok: true, type: "TimeTicks", value: 4200n }])
+    expect(getEventListeners(deadline.signal, "abort")).toHaveLength(0)
+    expect(await s.get(["not.an.oid"], deadline.signal).catch((error: Error) => error.message)).toMatch(/^SNMP GET to .* failed: /)
+    expect(getEventListeners(deadline.signal, "abort")).toHaveLength(0)
+    // The library throwing instead of calling back (it does not today) is a failure naming the agent too.
+    library(s)!.get = () => {
+      throw new Error("no socket")
+    }
+    const answer = s.get([UPTIME], deadline.signal).catch((error: Error) => error.message)
+    expect(await within(answer, 1000)).toBe(`SNMP GET to 127.0.0.1:${fake.port} failed: no socket`)
+    expect(getEventListeners(deadline.signal, "abort")).toHaveLength(0)
+  })
+
+  it("the deadline's abort ends the GET and its listener at once, while the library's try still runs", async () => {
+    const peer = await silentPeer()
+    const s = session({ port: peer.port, timeoutMs: 3000 })
+    const deadline = new AbortController()
+    const answer = s.get([UPTIME], deadline.signal).catch((error: Error) => error.message)
+    await peer.next()
+    expect(getEventListeners(deadline.signal, "abort")).toHaveLength(1)
+    deadline.abort()
+    expect(await answer).toBe(`no SNMP response from 127.0.0.1:${peer.port} before the probe deadline`)
+    // The listener was added once: it is gone with the abort, not only when net-snmp gives up 3 s later.
+    expect(getEventListeners(deadline.signal, "abort")).toHaveLength(0)
   })
 })

@@ -117,4 +117,20 @@ describe("snmpget -On -Oe output (recorded from Net-SNMP 5.9.3)", () => {
       "(tooBig) Response message would have been too large.",
     )
   })
+
+  it("a STRING's text: the quotes around it go, spaces inside stay; a DisplayString printed bare keeps its own quotes", () => {
+    // Without a MIB snmpget quotes a STRING; with the MIB's DisplayString hint it prints the text bare.
+    expect(parseValue('STRING: "eth0 uplink"')).toMatchObject({ ok: false, text: "eth0 uplink" })
+    expect(parseValue('STRING: say "hi"')).toMatchObject({ ok: false, text: 'say "hi"' })
+    expect(parseValue('STRING: "quoted" word')).toMatchObject({ ok: false, text: '"quoted" word' })
+    expect(parseValue('STRING: " 42 "')).toEqual({ ok: true, type: "OctetString", value: 42, text: " 42 " })
+  })
+
+  it("stderr lines are trimmed: CRLF (snmpget behind ssh -t) and blank lines of spaces", () => {
+    expect(snmpgetError("Error in packet\r\nReason: (noSuchName) There is no such variable name in this MIB.\r\n", 2)).toBe(
+      "(noSuchName) There is no such variable name in this MIB.",
+    )
+    expect(snmpgetError("  \r\nTimeout: No Response from 127.0.0.1:1.\r\n", 1)).toBe("Timeout: No Response from 127.0.0.1:1.")
+    expect(snmpgetError("   \n\t\n", 1)).toBe("snmpget exited with code 1")
+  })
 })
