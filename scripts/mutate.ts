@@ -15,7 +15,8 @@
  * prints the files and the command without running anything. A part `file.ts:10-80` mutates only
  * those lines (to split a big file into runs of minutes). See docs/testing.md.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { dirname, join, relative, resolve, sep } from "node:path"
 import baseConfig, { mutatePatterns } from "../stryker.config.mjs"
 
@@ -271,11 +272,17 @@ async function main() {
   writeFileSync(configFile, JSON.stringify(config, null, 2))
   rmSync(join(ROOT, reportFile), { force: true })
 
+  // The tests' temp folders go into one folder of this run's, removed at its end: a test process
+  // that Stryker kills (a timeout) or that stops at its first failure (--bail) never runs its
+  // own cleanup, and a long run left tens of thousands of folders in /tmp. Kept short (unix
+  // socket paths have a 108-byte limit).
+  const testTemp = mkdtempSync(join(tmpdir(), "pollect-mutate-"))
   const started = Date.now()
   // Stryker is a Node program (its workers talk over Node IPC); the tests it runs are bun's.
   const stryker = Bun.spawn(["node", join(ROOT, "node_modules/@stryker-mutator/core/bin/stryker.js"), "run", configFile], {
     cwd: ROOT,
     stdio: ["inherit", "inherit", "inherit"],
+    env: { ...process.env, TMPDIR: testTemp },
   })
   const stop = () => stryker.kill("SIGINT")
   process.on("SIGINT", stop)
@@ -284,6 +291,7 @@ async function main() {
   const elapsed = Date.now() - started
   // Stryker keeps its sandbox when a run fails or is stopped: this run's folder goes, whatever happened.
   rmSync(tempDir, { recursive: true, force: true })
+  rmSync(testTemp, { recursive: true, force: true })
   if (!existsSync(join(ROOT, reportFile))) fail(`stryker exited ${exitCode} without a report (${duration(elapsed)})`)
 
   const s = summarise(JSON.parse(readFileSync(join(ROOT, reportFile), "utf8")) as Report)
