@@ -56,6 +56,24 @@ describe("raw values of any shape: the schema's problems, never a TypeError", ()
   })
 })
 
+describe("sources/ and writers/ beside the config", () => {
+  it("are not looked for without a config file (the embedded default): not in the working folder either", async () => {
+    const dir = tempDir()
+    write(dir, { "writers/Lines.ts": LINES })
+    const cwd = process.cwd()
+    process.chdir(dir)
+    try {
+      const raw = { executors: [{ sources: [{ type: "LoadAvg" }] }] }
+      expect((await resolveConfig(raw, builtinRegistry(), { env: {} })).loadedExtensions).toEqual([])
+      // With a config file in that folder, they are.
+      const withFile = await resolveConfig(raw, builtinRegistry(), { env: {}, file: join(dir, "config.json") })
+      expect(withFile.loadedExtensions.map((e) => e.file)).toEqual([join(dir, "writers/Lines.ts")])
+    } finally {
+      process.chdir(cwd)
+    }
+  })
+})
+
 describe("module-path writers wherever a writer may stand: loaded, or one problem (no `unknown type` besides)", () => {
   it("writer as a list, writers, an executor's writer and writers: each loads its file", async () => {
     const dir = tempDir()

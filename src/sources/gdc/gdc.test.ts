@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test"
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { exportPKCS8, generateKeyPair } from "jose"
+import { toJsonSchema } from "@valibot/to-json-schema"
+import { decodeJwt, exportPKCS8, generateKeyPair } from "jose"
 import { graphitePath, promName, type ProbeResult } from "../../api.ts"
 import { toValueSets } from "../../core/value-set.ts"
 import { regenerated } from "../../../scripts/plugin-docs.ts"
@@ -688,5 +689,40 @@ describe("Gdc: more edges", () => {
       })
     expect(await crashes("2026-03-04T00:00:00Z")).toEqual([3, 1])
     expect(await crashes("2026-03-04T00:00:01Z")).toEqual([0, 0])
+  })
+})
+
+describe("Gdc: the defaults of the token endpoint and the schema", () => {
+  it("without tokenUrl and without the key's token_uri, the token comes from Google's endpoint (the JWT's audience too)", async () => {
+    const dir = tempDir("pollect-gdc-")
+    const key = JSON.parse(serviceAccountKey(privatePem, "unused")) as Record<string, unknown>
+    delete key.token_uri
+    writeFileSync(join(dir, "key.json"), JSON.stringify(key))
+    const src = makeSource<GdcSource>(
+      GdcSource,
+      { type: "Gdc", bucketName: BUCKET, apps: [{ package: PKG }], keyFile: "key.json" },
+      {
+        configDir: dir,
+      },
+    )
+    const asked: { url: string; aud: unknown }[] = []
+    ;(src as unknown as { ctx: { fetch: unknown } }).ctx.fetch = async (input: string, init: RequestInit = {}) => {
+      const assertion = new URLSearchParams(String(init.body)).get("assertion")
+      asked.push({ url: String(input), aud: assertion ? decodeJwt(assertion).aud : undefined })
+      return Response.json({ error: "invalid_grant" }, { status: 400 })
+    }
+    await expect(src.probe()).rejects.toThrow(`Google token endpoint rejected the service account ${EMAIL} (invalid_grant)`)
+    expect(asked).toEqual([{ url: "https://oauth2.googleapis.com/token", aud: "https://oauth2.googleapis.com/token" }])
+  })
+
+  it("an app's package and name are described in the JSON schema (pollect schema)", () => {
+    const schema = toJsonSchema(GdcSource.options, { errorMode: "ignore", typeMode: "input" }) as {
+      properties: { apps: { items: { properties: Record<string, { description?: string }> } } }
+    }
+    const app = schema.properties.apps.items.properties
+    expect([app.package?.description, app.name?.description]).toEqual([
+      "The app's package name",
+      "The `app` label of installs/ratings; default: the package",
+    ])
   })
 })

@@ -162,6 +162,9 @@ describe("Openhab: against a fake REST API", () => {
       expect(fake.requests.map((r) => r.path)).toEqual(["/rest/items"])
       expect(fake.requests[0]!.headers.get("accept")).toBe("application/json")
       expect(fake.requests[0]!.headers.get("authorization")).toBeNull()
+      // Bun's fetch folds `///rest` into `/rest`: the URL in a message shows that every slash went.
+      fake.answer = { body: "down", status: 503 }
+      expect(await source.probe().catch((e: Error) => e.message)).toBe(`${fake.url}/rest/items: HTTP 503`)
     } finally {
       await fake.stop()
     }

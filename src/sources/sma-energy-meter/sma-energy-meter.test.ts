@@ -12,7 +12,7 @@ import { makeSource, resultOf, tempDir } from "../../../test/helpers/context.ts"
 import { buildDatagram, freeUdpPort, hexLines, sendDatagrams, until } from "./fake-meter.ts"
 import { SmaEnergyMeterSource } from "./index.ts"
 import { channelOf } from "./obis.ts"
-import { describeReceiver } from "./receiver.ts"
+import { describeReceiver, openReceiver } from "./receiver.ts"
 import { isRejection, type MeterDatagram, parseDatagram } from "./speedwire.ts"
 
 const testdata = join(import.meta.dir, "testdata")
@@ -226,6 +226,33 @@ describe("SmaEnergyMeter: datagrams handed to the source (no network)", () => {
     }
   })
 
+  it("current, voltage, power factor and frequency are averaged between probes too, by default", async () => {
+    for (const [average, expected] of [
+      [true, 2],
+      [false, 3],
+    ] as const) {
+      const { source } = await meterSource({ average })
+      try {
+        for (const raw of [1000, 2000, 3000])
+          source.receive(
+            buildDatagram({
+              serial: 5,
+              entries: [31, 32, 33, 13, 14].map((index) => ({ index, type: 4, raw })),
+            }),
+          )
+        expect(values(await source.probe())).toEqual({
+          "strom/1": expected,
+          "spannung/1": expected,
+          "leistungsfaktor/1": expected,
+          "leistungsfaktor/0": expected,
+          "netzfrequenz/0": expected,
+        })
+      } finally {
+        source.close()
+      }
+    }
+  })
+
   it("one set per group, in the order first heard; a probe starts afresh", async () => {
     const { source } = await meterSource()
     try {
@@ -358,6 +385,8 @@ describe("SmaEnergyMeter: datagrams handed to the source (no network)", () => {
     early.source.close()
     await opening
     expect(await early.source.probe().catch((e: Error) => e.message)).toBe("the source is closed")
+    // listen() after close() opens no socket: it fails at once.
+    expect(await early.source.listen().catch((e: Error) => e.message)).toBe("the source is closed")
   })
 
   it("says where it listens: unicast on hostIp, or the group on an interface", () => {
@@ -465,6 +494,20 @@ describe("SmaEnergyMeter: the socket", () => {
       )
     } finally {
       join.close()
+    }
+  })
+
+  it("a group that cannot be joined without hostIp names the default interface; errors after the bind are ignored", async () => {
+    expect(await openReceiver({ port: 0, group: "10.0.0.1" }, () => {}).catch((e: Error) => e.message)).toStartWith(
+      "cannot join 10.0.0.1 on the default interface (is hostIp an address of this host?): ",
+    )
+    const socket = await openReceiver({ port: 0, hostIp: "127.0.0.1" }, () => {})
+    try {
+      // ICMP errors after the bind arrive as "error" events: without a listener Node would throw one (the
+      // bind's own once-listener takes only the first).
+      for (let i = 0; i < 2; i++) expect(() => socket.emit("error", new Error("ICMP port unreachable"))).not.toThrow()
+    } finally {
+      socket.close()
     }
   })
 

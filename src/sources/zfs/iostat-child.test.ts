@@ -1,6 +1,7 @@
 /** IostatChild with small shell scripts as the tool: lines, exits and their messages, backoff, close. */
 import { afterEach, describe, expect, it, setSystemTime } from "bun:test"
-import { chmodSync, readFileSync, writeFileSync } from "node:fs"
+import { heapStats } from "bun:jsc"
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { tempDir } from "../../../test/helpers/context.ts"
 import { isDead } from "../../../test/helpers/fake-tool.ts"
@@ -65,6 +66,20 @@ describe("IostatChild", () => {
     made.ensure()
     await until("the line after", () => lines.includes("after"))
     expect(lines.map((line) => `${line[0]}${line.length}`)).toEqual(["x8192", "a5"])
+  })
+
+  it("a line without end is not kept: 64 MB without a newline leave the heap as it was", async () => {
+    const dir = tempDir("pollect-iostat-child-")
+    const written = join(dir, "written")
+    const { made, lines } = child(script(`head -c 67108864 /dev/zero | tr '\\0' y; touch '${written}'; exec sleep 30`), 60_000)
+    Bun.gc(true)
+    const before = heapStats().heapSize
+    made.ensure()
+    await until("the 64 MB written", () => existsSync(written), 20_000)
+    await Bun.sleep(100) // the pipe's last 64 KB read
+    Bun.gc(true)
+    expect(heapStats().heapSize - before).toBeLessThan(16 * 1024 * 1024)
+    expect(lines).toEqual([])
   })
 
   it("an exit names the code and the last of stderr, trimmed; lastExit until the next line", async () => {
@@ -183,6 +198,17 @@ describe("IostatChild: its process group and its pipes", () => {
     made.ensure()
     await until("the exit", () => events.length === 1)
     expect(events).toEqual(["exit after 60000 lines"])
+  })
+
+  it("stderr held open by a process in another session: the exit is reported after 1 s, without stderr's text", async () => {
+    const pidFile = join(tempDir("pollect-iostat-child-"), "session.pid")
+    const { made, exits } = child(script(`echo early >&2; setsid sleep 5 & echo $! > '${pidFile}'; sleep 0.3; exit 2`), 60_000)
+    const started = Date.now()
+    made.ensure()
+    await until("the exit", () => exits.length === 1, 4000)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900) // the 1 s wait for the pipes
+    expect(exits).toEqual(["zpool iostat exited with code 2"])
+    process.kill(Number(readFileSync(pidFile, "utf8")), "SIGKILL")
   })
 
   it("a UTF-8 character split between two writes stays whole, on stdout and on stderr", async () => {
