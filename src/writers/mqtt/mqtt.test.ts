@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "bun:test"
-import { readFileSync } from "node:fs"
+import mqtt from "mqtt"
+import { readFileSync, writeFileSync } from "node:fs"
 import { hostname } from "node:os"
 import { join } from "node:path"
 import { version } from "../../api.ts"
@@ -9,7 +10,8 @@ import { makeWriter, resultOf, tempDir } from "../../../test/helpers/context.ts"
 import { selfSignedCert } from "../../../test/helpers/tls.ts"
 import { writerConformance } from "../../../test/conformance/writer.ts"
 import { Mosquitto } from "../../../test/helpers/mosquitto.ts"
-import { IN_CI, itWithTools, missingTools } from "../../../test/helpers/tools.ts"
+import { findTool, IN_CI, itWithTools, missingTools } from "../../../test/helpers/tools.ts"
+import { freePort, stopProcess } from "../../../test/helpers/processes.ts"
 import { discoveryEntry, HASS_UNITS, hassMeasure, OBJECT_ID, shortHash, toObjectId } from "./discovery.ts"
 import { backoffMs, describeMqttError, MqttWriter } from "./index.ts"
 import { LatestOutbox } from "./outbox.ts"
@@ -437,8 +439,11 @@ describe("Mqtt writer: what write() queues (no broker)", () => {
   it("stop() without start: what waits is dropped, counted and logged once", async () => {
     const { writer, counts, lines } = recorded()
     writer.write([loadAvg(1)])
+    const began = Date.now()
     await writer.stop()
     await writer.stop()
+    // No client: nothing to wait for (not the 5 s bound of stop()).
+    expect(Date.now() - began).toBeLessThan(2000)
     expect(counts).toEqual({ 'pollect_points_dropped_total{"writer":"Mqtt"}': 3 })
     expect(lines).toEqual(["warn mqtt://127.0.0.1:1883: dropped 3 message(s): pollect stopped before mqtt://127.0.0.1:1883 took them"])
   })
@@ -528,7 +533,7 @@ describe("Mqtt writer against mosquitto: connect, publish, stop", () => {
     async () => {
       const b = await broker()
       const sub = await subscribe(b)
-      const { writer } = recorded({ port: b.port, hassAutodiscovery: true, discoveryPrefix: "ha" })
+      const { writer, lines } = recorded({ port: b.port, hassAutodiscovery: true, discoveryPrefix: "ha" })
       made.push(writer)
       writer.start()
       await connected(writer)
@@ -543,6 +548,9 @@ describe("Mqtt writer against mosquitto: connect, publish, stop", () => {
       await sub.client.publishAsync("ha/status", "online")
       await sub.until(() => configs() === 2)
       expect(sub.all.filter((m) => m.topic === "pollect.one").length).toBe(1)
+      expect(lines.filter((line) => line.includes("Home Assistant"))).toEqual([
+        `debug mqtt://127.0.0.1:${b.port}: Home Assistant is online; sending 1 discovery config(s) again`,
+      ])
     },
   )
 
@@ -574,6 +582,11 @@ describe("Mqtt writer against mosquitto: connect, publish, stop", () => {
       expect(loud[1]).toEndWith("; keeping the newest value of up to 1 topics, retrying")
       expect(loud.slice(2)).toEqual([`info mqtt://127.0.0.1:${b.port}: connected again; sending 1 buffered topic(s), 1 dropped meanwhile`])
       expect(writer.status()).toEqual({ state: "ok", detail: `mqtt://127.0.0.1:${b.port} as pollect-unit`, lastError: undefined })
+      // A connection resets the drop log: the next drop warns again.
+      writer.write([resultOf(8, { type: "Burst1", id: "b1" }), resultOf(9, { type: "Burst2", id: "b2" })])
+      expect(lines.filter((line) => !line.startsWith("debug")).slice(3)).toEqual([
+        `warn mqtt://127.0.0.1:${b.port}: dropped 1 message(s): the buffer is full (further drops are counted in pollect_points_dropped_total)`,
+      ])
     },
   )
 
@@ -618,7 +631,10 @@ describe("Mqtt writer against mosquitto: connect, publish, stop", () => {
     const { writer, counts, lines } = recorded({ port: b.port })
     writer.start()
     writer.write([loadAvg(1)])
-    await writer.stop(300)
+    const began = Date.now()
+    await writer.stop(3000)
+    // The attempt is refused at once: stop() does not wait its bound for an offline it cannot send.
+    expect(Date.now() - began).toBeLessThan(1500)
     expect(counts).toEqual({ 'pollect_points_dropped_total{"writer":"Mqtt"}': 3 })
     expect(lines.filter((line) => line.includes("dropped"))).toEqual([
       `warn mqtt://127.0.0.1:${b.port}: dropped 3 message(s): pollect stopped before mqtt://127.0.0.1:${b.port} took them`,
@@ -667,4 +683,157 @@ describe("Mqtt writer against mosquitto: connect, publish, stop", () => {
       expect(checked.lines[0]).toContain("TLS: the broker's certificate is not trusted")
     },
   )
+
+  itWithTools(
+    ["mosquitto", "openssl"],
+    "TLS with a client certificate: a broker with require_certificate takes tls.cert + tls.key and refuses a client without",
+    async () => {
+      const server = selfSignedCert(tempDir("pollect-mqtt-unit-server-"))
+      const dir = tempDir("pollect-mqtt-unit-client-")
+      const own = selfSignedCert(dir)
+      // The broker trusts the client's self-signed certificate as its own CA.
+      const port = freePort()
+      const conf = join(dir, "mosquitto.conf")
+      writeFileSync(
+        conf,
+        [
+          ...(process.getuid?.() === 0 ? ["user root"] : []),
+          `listener ${port} 127.0.0.1`,
+          "persistence false",
+          "allow_anonymous true",
+          `cafile ${own.cert}`,
+          `certfile ${server.cert}`,
+          `keyfile ${server.key}`,
+          "require_certificate true",
+          "",
+        ].join("\n"),
+      )
+      const proc = Bun.spawn([findTool("mosquitto") ?? "mosquitto", "-c", conf], { stdin: "ignore", stdout: "ignore", stderr: "ignore" })
+      made.push({ stop: () => stopProcess(proc, 3000) })
+      const tls = async (config: Record<string, unknown>, clientId: string) => {
+        const { writer, lines } = recorded({ port, clientId, ...config }, dir)
+        made.push(writer)
+        writer.start()
+        for (let i = 0; i < 500 && !writer.isConnected && !lines.length; i++) await Bun.sleep(10)
+        return writer.isConnected
+      }
+      // The listener is up once a client with the certificate gets in (mosquitto needs a moment).
+      let up = false
+      for (let i = 0; i < 20 && !up; i++) up = await tls({ tls: { ca: server.cert, cert: "cert.pem", key: "key.pem" } }, `cert-${i}`)
+      expect(up).toBe(true)
+      expect(await tls({ tls: { ca: server.cert } }, "no-cert")).toBe(false)
+    },
+  )
+
+  itWithTools(
+    TOOLS,
+    "a broker that hangs: QoS 1 sends cut by the keepalive timeout are not counted as published; after the reconnect all arrive",
+    async () => {
+      const b = await broker()
+      const sub = await subscribe(b)
+      const { writer } = recorded({ port: b.port, qos: 1 })
+      made.push(writer)
+      writer.start()
+      // A short keepalive, so the hang is noticed within 2 s (the writer's own is 30 s).
+      ;(writer as unknown as { client: { options: { keepalive: number } } }).client.options.keepalive = 1
+      await connected(writer)
+      writer.write([resultOf(1, { type: "A", id: "a" })])
+      await writer.drain()
+      await sub.until((m) => m.get("pollect.a") === "1")
+      const published = writer.published // online and pollect.a
+      const pid = (b as unknown as { process: { pid: number } }).process.pid
+      process.kill(pid, "SIGSTOP")
+      try {
+        // A value that vanished (its deletion) and one that is new: neither is acknowledged.
+        writer.write([resultOf(new ValueSet(), { type: "A", id: "a" }), resultOf(2, { type: "B", id: "b" })])
+        for (let i = 0; i < 500 && writer.status().state !== "retrying"; i++) await Bun.sleep(10)
+        expect(writer.status()).toMatchObject({ state: "retrying", lastError: "Keepalive timeout" })
+        expect(writer.published).toBe(published)
+      } finally {
+        process.kill(pid, "SIGCONT")
+      }
+      await sub.until((m) => m.get("pollect.b") === "2" && m.get("pollect.a") === "")
+      await connected(writer)
+      writer.write([resultOf(3, { type: "C", id: "c" })])
+      await sub.until((m) => m.get("pollect.c") === "3", 3000)
+      await writer.stop(1000)
+    },
+  )
+
+  itWithTools(TOOLS, "the connection as the broker logs it: a clean session, keepalive 30 s", async () => {
+    const b = await broker()
+    const { writer } = recorded({ port: b.port, clientId: "pollect-clean" })
+    made.push(writer)
+    writer.start()
+    await connected(writer)
+    for (let i = 0; i < 100 && !b.log().includes(" as pollect-clean "); i++) await Bun.sleep(10)
+    expect(b.log()).toContain(" as pollect-clean (p2, c1, k30).")
+  })
+
+  itWithTools(TOOLS, "online, the last will and the offline of stop() are published retained (as the broker forwards them)", async () => {
+    const b = await broker()
+    // MQTT 5 with retain-as-published: the retain flag of each message as the writer (or its will) set it.
+    const rap = await mqtt.connectAsync(b.url, { protocolVersion: 5, clientId: "test-rap" })
+    made.push({ stop: () => rap.endAsync(true) })
+    const got: string[] = []
+    rap.on("message", (topic, payload, packet) => got.push(`${topic} ${payload} ${packet.retain}`))
+    await rap.subscribeAsync("pollect/#", { qos: 1, rap: true })
+    const { writer } = recorded({ port: b.port, clientId: "pollect-will" })
+    made.push(writer)
+    writer.start()
+    await connected(writer)
+    ;(writer as unknown as { client: { stream: { destroy(): void } } }).client.stream.destroy()
+    for (let i = 0; i < 300 && writer.connections < 2; i++) await Bun.sleep(10)
+    await connected(writer)
+    for (let i = 0; i < 300 && got.length < 3; i++) await Bun.sleep(10)
+    await writer.stop()
+    for (let i = 0; i < 300 && got.length < 4; i++) await Bun.sleep(10)
+    expect(got).toEqual([
+      "pollect/pollect-will/status online true",
+      "pollect/pollect-will/status offline true",
+      "pollect/pollect-will/status online true",
+      "pollect/pollect-will/status offline true",
+    ])
+    // stop() ends with a DISCONNECT while connected (the broker logs "disconnected", not "closed its connection").
+    for (let i = 0; i < 100 && !b.log().includes("Client pollect-will disconnected."); i++) await Bun.sleep(10)
+    expect(b.log()).toContain("Client pollect-will disconnected.")
+  })
+
+  itWithTools(TOOLS, "a connection lost with an error: the error is the problem (one warning), no second 'lost' line", async () => {
+    const b = await broker()
+    const { writer, lines } = recorded({ port: b.port })
+    made.push(writer)
+    writer.start()
+    await connected(writer)
+    const stream = (writer as unknown as { client: { stream: { destroy(error?: Error): void } } }).client.stream
+    stream.destroy(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }))
+    for (let i = 0; i < 300 && writer.connections < 2; i++) await Bun.sleep(10)
+    await connected(writer)
+    expect(lines.filter((line) => !line.startsWith("debug"))).toEqual([
+      `warn mqtt://127.0.0.1:${b.port}: read ECONNRESET; keeping the newest value of up to 10000 topics, retrying`,
+      `info mqtt://127.0.0.1:${b.port}: connected again; sending 0 buffered topic(s)`,
+    ])
+  })
+
+  itWithTools(TOOLS, "a connection lost without an error: status() says 'connection lost' while it retries", async () => {
+    const b = await broker()
+    const { writer } = recorded({ port: b.port })
+    made.push(writer)
+    writer.start()
+    await connected(writer)
+    await b.stop()
+    for (let i = 0; i < 300 && writer.status().state !== "retrying"; i++) await Bun.sleep(10)
+    expect(writer.status()).toMatchObject({ state: "retrying", lastError: "connection lost" })
+  })
+
+  itWithTools(TOOLS, "after stop() a late error of the closed client is swallowed (no unhandled 'error' event)", async () => {
+    const b = await broker()
+    const { writer, lines } = recorded({ port: b.port })
+    writer.start()
+    await connected(writer)
+    const client = (writer as unknown as { client: { emit(event: string, error: Error): boolean } }).client
+    await writer.stop()
+    expect(() => client.emit("error", new Error("late"))).not.toThrow()
+    expect(lines.filter((line) => line.includes("late"))).toEqual([])
+  })
 })
