@@ -322,6 +322,26 @@ describe("Graphite writer: status, unsent, self-metrics and log lines", () => {
     expect(server.values()).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2])
   })
 
+  it("a write into a connection carbon reset before its close event is handled: 'the connection is closed', the frame sent again whole", async () => {
+    const server = carbon()
+    const { w, at } = setup({ picklePort: server.port, resendSeconds: 0, queue: false })
+    const target = `127.0.0.1:${server.port} (pickle)`
+    w.start()
+    await until(() => w.connected)
+    w.write([tick(T, 3)])
+    // Carbon resets the connection; stop() flushes at once, in the same turn, before Bun has
+    // delivered the end or close event: socket.write() returns -1 into the dead socket.
+    server.sockets[0]!.terminate()
+    await w.stop(2000)
+    expect(at("warn")).toEqual([`${target}: the connection is closed; reconnecting (3 point(s) to send)`])
+    expect(w.partialWrites).toBe(0)
+    // stop() reconnects at once and sends the frame from its first byte: carbon gets a clean frame.
+    expect(w.connections).toBe(2)
+    await until(() => server.connections[1]!.length > 0)
+    expect(server.connections[0]!.length).toBe(0)
+    expect(decodePickleFrames(concat(server.connections[1]!)).map((point) => point[2])).toEqual([0, 1, 2])
+  })
+
   it("the resend window holds at most bufferSize points: the oldest frames go first", async () => {
     const server = carbon()
     const { w, at } = setup({ picklePort: server.port, resendSeconds: 60, bufferSize: 4, queue: false })

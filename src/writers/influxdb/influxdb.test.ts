@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "bun:test"
-import { readdirSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
 import { ValueSet } from "../../api.ts"
@@ -385,15 +385,16 @@ describe("the writer's state and messages", () => {
     expect(w.status().lastError).toBe(`HTTP 404 from ${influx.url}/write?db=d&precision=ms: check url (is it InfluxDB's base URL?)`)
   })
 
-  it("v2 404: the bucket or org is missing, with InfluxDB's reason; retried", async () => {
+  it("v2 404: the bucket or org is missing, with InfluxDB's reason; retried (createDatabase is for 1.x only: no /query)", async () => {
     const influx = fake()
     influx.answer.push([404, '{"code":"not found","message":"bucket \\"b\\" not found"}'])
-    const { w, counter } = await writer({ url: influx.url, org: "o", bucket: "b", token: "t", queue: false })
+    const { w, counter } = await writer({ url: influx.url, org: "o", bucket: "b", token: "t", createDatabase: true, queue: false })
     ;(w as unknown as { delivery: { options: { backoff: unknown } } }).delivery.options.backoff = { minMs: 20, maxMs: 50 }
     w.write([resultOf(1)])
     expect(await until(() => influx.points.length === 1)).toBe(true)
     expect(counter("pollect_points_dropped_total")).toBe(0)
     expect(w.status().lastError).toStartWith('bucket "b" or its org does not exist (HTTP 404: {"code":"not found"')
+    expect(influx.requests.map((r) => r.path)).toEqual(["/api/v2/write", "/api/v2/write"])
   })
 
   it("createDatabase: the statement's result is logged (done, or failed with the answer); a v2 target never runs it", async () => {
@@ -435,6 +436,67 @@ describe("the writer's state and messages", () => {
     expect(lines.join("\n")).toContain('database "x" was missing and is created now')
   })
 
+  it("a second start() keeps the one delivery (what waits is dropped and counted at stop); a start after stop opens nothing", async () => {
+    const { w, counter } = await writer({ url: await downServerUrl(), database: "d", queue: false })
+    w.write([resultOf(1)])
+    await w.start()
+    await w.stop()
+    expect(counter("pollect_points_dropped_total")).toBe(1)
+    const stateDir = tempDir()
+    const never = makeWriter<InfluxDBWriter>(InfluxDBWriter, { type: "InfluxDB", url: "http://127.0.0.1:1", database: "d" }, { stateDir })
+    await never.stop()
+    await never.start()
+    expect(never.status().state).toBe("stopped")
+    expect(existsSync(join(stateDir, "queue"))).toBe(false)
+  })
+
+  it("CREATE DATABASE holds the start at most 2 s when /query never answers", async () => {
+    const silent = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Promise<Response>(() => {}) })
+    cleanups.push(() => silent.stop(true))
+    const started = Date.now()
+    await writer({ url: `http://127.0.0.1:${silent.port}`, database: "x", createDatabase: true, timeout: 20, queue: false })
+    const took = Date.now() - started
+    expect(took).toBeGreaterThanOrEqual(1900)
+    expect(took).toBeLessThan(5000)
+  })
+
+  it("a write past `timeout` is 'no answer in time'", async () => {
+    const slow = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => Bun.sleep(2000).then(() => new Response(null, { status: 204 })) })
+    cleanups.push(() => slow.stop(true))
+    const { w } = await writer({ url: `http://127.0.0.1:${slow.port}`, database: "x", timeout: 0.2, queue: false })
+    w.write([resultOf(1)])
+    expect(await until(() => w.status().lastError !== undefined, 3000)).toBe(true)
+    expect(w.status().lastError).toBe("no answer in time")
+  })
+
+  it("createDatabase runs only on a v1 404: not on a 401 or 403; a failed CREATE DATABASE is not reported as created", async () => {
+    const influx = fake()
+    const { w, counter, lines } = await writer({ url: influx.url, database: "x", createDatabase: true, queue: false })
+    influx.answer.push([401, '{"error":"authorization failed"}'], [403, '{"error":"insufficient permissions"}'])
+    w.write([resultOf(1)])
+    w.write([resultOf(2)])
+    expect(await until(() => counter("pollect_points_dropped_total") === 2)).toBe(true)
+    // The one /query is the start's.
+    expect(influx.requests.map((r) => r.path)).toEqual(["/query", "/write", "/write"])
+    expect(lines.join("\n")).not.toContain("created now")
+    // A 404 whose CREATE DATABASE is refused: InfluxDB's error, not "created now".
+    let queries = 0
+    const refusing = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (request) =>
+        new URL(request.url).pathname === "/query"
+          ? (queries++, Response.json({ error: "not an admin" }, { status: 403 }))
+          : Response.json({ error: 'database not found: "x"' }, { status: 404 }),
+    })
+    cleanups.push(() => refusing.stop(true))
+    const missing = await writer({ url: `http://127.0.0.1:${refusing.port}`, database: "x", createDatabase: true, queue: false })
+    missing.w.write([resultOf(1)])
+    expect(await until(() => queries === 2 && missing.w.status().lastError !== undefined)).toBe(true)
+    expect(missing.w.status().lastError).not.toContain("created now")
+    expect(missing.w.status().lastError).toContain("does not exist")
+  })
+
   it("the durable queue is <stateDir>/queue/influxdb-<hash of the write URL> (a rename would strand a queue at upgrade)", async () => {
     const stateDir = tempDir()
     const w = makeWriter<InfluxDBWriter>(InfluxDBWriter, { type: "InfluxDB", url: "http://127.0.0.1:1", database: "d" }, { stateDir })
@@ -455,7 +517,12 @@ describe("the writer's state and messages", () => {
         { type: "InfluxDB", url: "https://x:8086", database: "d", queue: false, tls: { [key]: "missing.pem" } },
         { configDir: dir },
       )
-      await expect(w.start()).rejects.toThrow(`InfluxDB: cannot read the TLS ${what} ${join(dir, "missing.pem")}: ENOENT`)
+      const error = await w.start().then(
+        () => undefined,
+        (e: Error) => e,
+      )
+      // The error code alone, not the whole message of readFileSync.
+      expect(error?.message).toBe(`InfluxDB: cannot read the TLS ${what} ${join(dir, "missing.pem")}: ENOENT`)
       await w.stop()
     }
   })

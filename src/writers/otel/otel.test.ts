@@ -428,6 +428,41 @@ describe("Otel: the writer's own state", () => {
     const never = new OtelWriter({ type: "Otel", ...v.parse(OtelWriter.options, { endpoint: c.url, queue: false }) } as never, ctx, {}, {})
     await never.stop()
     expect(never.status()).toEqual({ state: "stopped", detail: c.url })
+    // A start() after stop() starts nothing, even when the writer had never started.
+    never.start()
+    expect(never.status()).toEqual({ state: "stopped", detail: c.url })
+    expect(never.pending).toBe(false)
+  })
+
+  it("a second start() keeps the one delivery: what waits for a collector that is down is dropped and counted at stop", async () => {
+    const { writer, dropped } = otel({ endpoint: `http://127.0.0.1:${freePort()}/v1/metrics`, queue: false })
+    writer.write(tick(T0))
+    expect(writer.pending).toBe(true)
+    writer.start()
+    expect(writer.pending).toBe(true)
+    await writer.stop()
+    expect(dropped()).toBe(4)
+  })
+
+  it("the default timing: a 503 without Retry-After is retried after about a second; a batch waiting in memory keeps its body while the next tick is encoded", async () => {
+    const c = await collector()
+    c.script.push({ status: 503 })
+    const { writer, sent } = otel({ endpoint: c.url, queue: false }, {}, {})
+    writer.write(tick(T0, 1000))
+    expect(await until(() => c.requests.length === 1)).toBe(true)
+    // Encoded into the same reused buffer while the first batch waits for its retry.
+    writer.write(tick(T0 + 30, 2000))
+    expect(await until(() => c.requests.length === 3, 4000)).toBe(true)
+    const waited = c.requests[1]!.at - c.requests[0]!.at
+    expect(waited).toBeGreaterThanOrEqual(700)
+    expect(waited).toBeLessThan(3000)
+    const bytesSent = (r: number) => pointLines(c.requests[r]!.decoded).find((line) => line.includes("total_bytes_sent"))
+    expect([bytesSent(0), bytesSent(1), bytesSent(2)]).toEqual([
+      expect.stringContaining(" 1000"),
+      expect.stringContaining(" 1000"),
+      expect.stringContaining(" 2000"),
+    ])
+    expect(await until(() => sent() === 8)).toBe(true)
   })
 
   it("pending while a request waits for the collector", async () => {
