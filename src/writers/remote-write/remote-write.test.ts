@@ -212,6 +212,23 @@ describe("RemoteWrite: staleness", () => {
 })
 
 describe("RemoteWrite: answers of the receiver", () => {
+  it("without a timing argument, retries wait the default backoff (about 1 s, not at once)", async () => {
+    const r = receiver({ answers: [503, 503] })
+    const w = new RemoteWriteWriter(
+      { type: "RemoteWrite", ...v.parse(RemoteWriteWriter.options, { type: "RemoteWrite", url: r.url }) } as never,
+      writerContext(),
+    )
+    open.push(w)
+    await w.start()
+    w.write([load(T0, { a: 1 })])
+    expect(await until(() => r.attempts.length >= 1)).toBe(true)
+    await Bun.sleep(400)
+    // The default minimum is 1 s with ±25 % jitter: no second try yet.
+    expect(r.attempts.length).toBe(1)
+    expect(await until(() => r.attempts.length >= 2, 3000)).toBe(true)
+    expect(r.attempts[1]!.at - r.attempts[0]!.at).toBeGreaterThanOrEqual(700)
+  })
+
   it("retries 503 and 429 (honouring Retry-After), keeping the order", async () => {
     const r = receiver({ answers: [503, { status: 429, headers: { "Retry-After": "1" } }] })
     const { w, counter } = writer({ url: r.url })
@@ -398,18 +415,26 @@ function unescapeLabel(text: string): string {
 describe("RemoteWrite: the writer's own state and options", () => {
   it("partial; pending and series before start; a write before start or after stop sends nothing; start twice is one loop", async () => {
     const r = receiver()
-    const { w } = writer({ url: r.url, queue: false })
+    const { w, lines } = writer({ url: r.url, queue: false })
     expect([w.partial, w.pending, w.series]).toEqual([true, false, 0])
     w.write([load(T0)])
+    expect(w.series).toBe(0)
     await w.start()
     await w.start()
+    // One start: one "pushing to" line (a second start would open a second delivery).
+    expect(lines.filter((line) => line.includes("pushing to")).length).toBe(1)
     w.write([load(T0 + 1000)])
     expect(await until(() => r.requests.length === 1)).toBe(true)
+    // Only the write after start: nothing of the one before it was kept for later.
+    expect(r.samples().map((s) => s.timestamp)).toEqual([T0 + 1000, T0 + 1000, T0 + 1000])
     expect(w.series).toBe(3)
     await w.stop()
-    w.write([load(T0 + 2000)])
+    // After stop a write changes nothing: other values would replace the 3 series tracked.
+    w.write([load(T0 + 2000, { other: 1 })])
     await Bun.sleep(50)
-    expect(r.requests.length).toBe(1)
+    expect([r.requests.length, w.series]).toEqual([1, 3])
+    await w.start()
+    expect(lines.filter((line) => line.includes("pushing to")).length).toBe(1)
   })
 
   it("pending while a request waits for the receiver", async () => {

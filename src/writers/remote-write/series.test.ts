@@ -235,4 +235,53 @@ describe("SeriesTracker", () => {
       ['a: pollect_t{site="static"} is already sent for a; add a label or a name to tell them apart'],
     ])
   })
+
+  it("two sets of one name whose label lists join to the same text (ab,c and a,bc) are two series, no duplicate", () => {
+    const { apply, warnings } = tracker()
+    const one = set(["ab", "c"], [[1, ["x", "y"]]])
+    const two = set(["a", "bc"], [[2, ["x", "y"]]])
+    expect(apply({ ...result(one), sets: [one, two] })).toEqual({
+      n: 2,
+      got: ['pollect_t{ab="x",c="y"} 1', 'pollect_t{a="x",bc="y"} 2'],
+    })
+    expect(warnings).toEqual([])
+  })
+
+  it("each duplicate and each taken series is logged once per source and name, not once for all", () => {
+    const { apply, warnings } = tracker()
+    const twice = (name: string) =>
+      set(
+        ["k"],
+        [
+          [1, ["v"]],
+          [2, ["v"]],
+        ],
+        name,
+      )
+    const dups = [twice("p"), twice("q")]
+    apply({ ...result(dups[0]!), sets: dups })
+    apply({ ...result(dups[0]!), sets: dups })
+    const taken = [set(["k"], [[1, ["v"]]], "first"), set(["k"], [[1, ["v"]]], "second")]
+    apply({ ...result(taken[0]!, { id: "b" }), sets: taken })
+    apply({ ...result(taken[0]!, { id: "c" }), sets: taken })
+    apply({ ...result(taken[0]!, { id: "c" }), sets: taken })
+    apply({ ...result(taken[0]!, { id: "d" }), sets: taken })
+    expect(warnings).toEqual([
+      'a: pollect_t_p{k="v"} appears twice in one probe; sending the first',
+      'a: pollect_t_q{k="v"} appears twice in one probe; sending the first',
+      'c: pollect_t_first{k="v"} is already sent for b; add a label or a name to tell them apart',
+      'c: pollect_t_second{k="v"} is already sent for b; add a label or a name to tell them apart',
+      'd: pollect_t_first{k="v"} is already sent for b; add a label or a name to tell them apart',
+      'd: pollect_t_second{k="v"} is already sent for b; add a label or a name to tell them apart',
+    ])
+  })
+
+  it("at most 1000 distinct warnings are logged (the key set stays bounded)", () => {
+    const { apply, warnings } = tracker()
+    const s = new ValueSet(["k"])
+    for (let i = 0; i < 1002; i++) s.add(1, ["v"], `n${i}`).add(2, ["v"], `n${i}`)
+    apply(result(s))
+    expect(warnings.length).toBe(1000)
+    expect(warnings[999]).toBe('a: pollect_t_n999{k="v"} appears twice in one probe; sending the first')
+  })
 })
