@@ -8,24 +8,8 @@ import { describe, expect, it } from "bun:test"
 import { createHash } from "node:crypto"
 // @ts-expect-error: snappyjs ships no types
 import SnappyJS from "snappyjs"
+import { bytes, random } from "./fake-bytes.ts"
 import { maxCompressedLength, snappyCompress } from "./snappy.ts"
-
-/** xorshift32, deterministic. */
-function random(seed: number): () => number {
-  let x = seed
-  return () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) / 2 ** 32
-  }
-}
-
-function bytes(n: number, fill: (i: number) => number): Uint8Array {
-  const out = new Uint8Array(n)
-  for (let i = 0; i < n; i++) out[i] = fill(i)
-  return out
-}
 
 /** Random bytes with short repeats (5–11 bytes) from 2100–2900 bytes back: copy-2 offsets with short lengths. */
 function farRepeats(n: number, seed: number): Uint8Array {

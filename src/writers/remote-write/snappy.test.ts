@@ -1,24 +1,8 @@
 import { describe, expect, it } from "bun:test"
 // @ts-expect-error: snappyjs ships no types
 import SnappyJS from "snappyjs"
+import { bytes, random } from "./fake-bytes.ts"
 import { maxCompressedLength, snappyCompress } from "./snappy.ts"
-
-/** A deterministic pseudo-random generator (xorshift32), so a failure can be reproduced. */
-function random(seed: number): () => number {
-  let x = seed
-  return () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) / 2 ** 32
-  }
-}
-
-function bytes(n: number, fill: (i: number) => number): Uint8Array {
-  const out = new Uint8Array(n)
-  for (let i = 0; i < n; i++) out[i] = fill(i)
-  return out
-}
 
 const rnd = random(42)
 const text = new TextEncoder().encode(
