@@ -406,6 +406,11 @@ export class MqttWriter extends Writer<MqttOptions> {
     for (const waiter of this.waiters) waiter.done()
     this.waiters.clear()
     if (this.stopped) return
+    if (wasConnected) {
+      // An outage begins: its first drop is logged, and "dropped meanwhile" counts from here.
+      this.dropLogged = false
+      this.droppedWhileDown = 0
+    }
     this.failures++
     if (wasConnected && this.problem === undefined) {
       this.problem = "connection lost"

@@ -613,6 +613,35 @@ describe("Mqtt writer against mosquitto: connect, publish, stop", () => {
     ])
   })
 
+  itWithTools(
+    TOOLS,
+    "an outage after a burst drop while connected: its first drop warns, 'dropped meanwhile' counts only the outage's",
+    async () => {
+      const b = await broker()
+      const sub = await subscribe(b)
+      const { writer, lines } = recorded({ port: b.port, retain: false, bufferSize: 1 })
+      made.push(writer)
+      writer.start()
+      await connected(writer)
+      // Two values for two places in one write, with room for one: a burst drop while connected.
+      writer.write([resultOf(1, { type: "BurstA", id: "a" }), resultOf(2, { type: "BurstB", id: "b" })])
+      await sub.until((m) => m.has("pollect.burstb"))
+      ;(writer as unknown as { client: { stream: { destroy(): void } } }).client.stream.destroy()
+      for (let i = 0; i < 300 && writer.isConnected; i++) await Bun.sleep(1)
+      // Down now (the reconnect takes a backoff): the outage's first drop is a warning again.
+      writer.write([resultOf(3, { type: "DownA", id: "c" }), resultOf(4, { type: "DownB", id: "d" })])
+      for (let i = 0; i < 300 && writer.connections < 2; i++) await Bun.sleep(10)
+      await sub.until((m) => m.get("pollect.downb") === "4")
+      const full = `warn mqtt://127.0.0.1:${b.port}: dropped 1 message(s): the buffer is full (further drops are counted in pollect_points_dropped_total)`
+      expect(lines.filter((line) => !line.startsWith("debug"))).toEqual([
+        full,
+        `warn mqtt://127.0.0.1:${b.port}: the connection was lost; reconnecting (0 topic(s) to send)`,
+        full,
+        `info mqtt://127.0.0.1:${b.port}: connected again; sending 1 buffered topic(s), 1 dropped meanwhile`,
+      ])
+    },
+  )
+
   itWithTools(TOOLS, "a refused login is an error (not a warning) naming user and password", async () => {
     const b = new Mosquitto({ users: { pollect: "right" } })
     made.push(b)
