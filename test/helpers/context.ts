@@ -12,7 +12,11 @@ import type { SourceResult } from "../../src/core/source-result.ts"
 import { graphitePath } from "../../src/core/naming.ts"
 import { toValueSets, type ProbeResult } from "../../src/core/value-set.ts"
 
-/** Folders tempDir made: removed when the test process exits, so runs (a mutation run is thousands) leave nothing in /tmp. */
+/**
+ * Folders tempDir made: removed when the process exits. `bun test` fires no "exit" event, so
+ * there the run's own TMPDIR takes them (scripts/test.ts for `npm test`, scripts/mutate.ts for a
+ * mutation run), removed when the run ends.
+ */
 const made: string[] = []
 let cleanupRegistered = false
 
