@@ -297,7 +297,9 @@ export class MqttWriter extends Writer<MqttOptions> {
     if (!this.connected || this.outbox.size === 0) return Promise.resolve()
     const run = async () => {
       while (this.connected && this.outbox.size > 0) {
-        await this.deliver(this.outbox.take(BATCH), this.opts.qos, this.opts.retain)
+        // A failed batch went back into the outbox: stop (the next connection or write sends it),
+        // or the loop would take it out again at once, forever, while MQTT.js still counts as connected.
+        if (!(await this.deliver(this.outbox.take(BATCH), this.opts.qos, this.opts.retain))) break
       }
     }
     const flushing = run().finally(() => {
@@ -315,17 +317,18 @@ export class MqttWriter extends Writer<MqttOptions> {
   /**
    * The one place messages go to the broker. Resolves once MQTT.js confirmed each (written for
    * QoS 0, acknowledged for 1 and 2) or the connection went away; what failed goes back into the
-   * outbox unless something newer for its topic is already there.
+   * outbox unless something newer for its topic is already there. True when all went out.
    */
-  private deliver(batch: [string, string][], qos: 0 | 1 | 2, retain: boolean): Promise<void> {
+  private deliver(batch: [string, string][], qos: 0 | 1 | 2, retain: boolean): Promise<boolean> {
     const client = this.client
-    if (!client || batch.length === 0) return Promise.resolve()
-    return new Promise<void>((done) => {
+    if (!client || batch.length === 0) return Promise.resolve(true)
+    let failed = false
+    return new Promise<boolean>((done) => {
       const waiter: Waiter = {
         left: batch.length,
         done: () => {
           this.waiters.delete(waiter)
-          done()
+          done(!failed)
         },
       }
       this.waiters.add(waiter)
@@ -335,6 +338,7 @@ export class MqttWriter extends Writer<MqttOptions> {
         const keep = retain || payload === "" || this.configTopics.has(topic)
         client.publish(topic, payload, { qos, retain: keep }, (error) => {
           if (error) {
+            failed = true
             if (!this.stopped) {
               const dropped = this.outbox.putBack(topic, payload)
               if (dropped) this.drop(dropped, "the buffer is full")

@@ -239,6 +239,29 @@ const loadAvg = (short: number, mid = 0.25, long = 0.125) =>
     id: "executors[0].sources[0]",
   })
 
+describe("Mqtt writer: a publish that fails (a stand-in client)", () => {
+  it("the send loop stops at a failed batch: the messages wait in the outbox for the next connection, the loop does not spin", async () => {
+    const { writer } = recorded()
+    let publishes = 0
+    const internals = writer as unknown as { client: unknown; connected: boolean; outbox: { size: number } }
+    // MQTT.js calls back with an error (an invalid topic, a connection cut under it) while the writer still counts as connected.
+    internals.client = {
+      publish: (_topic: string, _payload: string, _options: unknown, callback: (error?: Error) => void) => {
+        publishes++
+        queueMicrotask(() => callback(new Error("connection closed")))
+      },
+    }
+    internals.connected = true
+    writer.write([resultOf(5, { type: "Failing", id: "f" })])
+    const drained = await Promise.race([writer.drain().then(() => "drained"), Bun.sleep(500).then(() => "still looping")])
+    expect(drained).toBe("drained")
+    expect(publishes).toBe(1)
+    expect(internals.outbox.size).toBe(1)
+    expect(writer.published).toBe(0)
+    internals.connected = false
+  })
+})
+
 describe("Mqtt writer: target, status and client id (no broker)", () => {
   it("target: mqtt:// or mqtts:// with the default port 1883 / 8883 or the given one; an IPv6 host in brackets", () => {
     expect(recorded().writer.target).toBe("mqtt://127.0.0.1:1883")
