@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test"
 import { createHash, X509Certificate } from "node:crypto"
 import { readFileSync } from "node:fs"
+import { createServer as createNetServer } from "node:net"
 import { createServer, type TLSSocket } from "node:tls"
 import { tempDir } from "../../../test/helpers/context.ts"
 import { selfSignedCert } from "../../../test/helpers/tls.ts"
@@ -436,6 +437,174 @@ describe("PinnedWebSocket, frames", () => {
       expect(seen).toEqual(["open", "close:1006:"])
     } finally {
       hangup.close()
+    }
+  })
+})
+
+describe("PinnedWebSocket, edges", () => {
+  async function run(
+    answer: (socket: TLSSocket, head: string) => void,
+    maxMessageBytes = 10,
+    wait = (s: string[]) => s.some((x) => x.startsWith("close")),
+  ) {
+    const server = await headServer(answer)
+    const ws = new PinnedWebSocket(server.url, { fingerprint, maxMessageBytes })
+    const { seen } = events(ws)
+    for (let i = 0; i < 300 && !wait(seen); i++) await Bun.sleep(10)
+    return { ws, seen, server }
+  }
+
+  it("empty frames with a needless 16- or 64-bit length are read as soon as their header is there", async () => {
+    const cases: [number[], string][] = [
+      [[0x81, 126, 0, 0], "text:"],
+      [[0x82, 127, 0, 0, 0, 0, 0, 0, 0, 0], "binary:0"],
+    ]
+    for (const [bytes, message] of cases) {
+      const { ws, seen, server } = await run(
+        (socket, head) => {
+          socket.write(upgrade(head))
+          setTimeout(() => socket.write(Buffer.from(bytes)), 20)
+        },
+        10,
+        (s) => s.length >= 2,
+      )
+      try {
+        expect(seen).toEqual(["open", message])
+        ws.close()
+      } finally {
+        server.close()
+      }
+    }
+  })
+
+  it("a close frame longer than maxMessageBytes is a close, and a bare code is read", async () => {
+    const long = await run((socket, head) => {
+      socket.write(upgrade(head))
+      socket.write(frame(0x8, Buffer.concat([Buffer.from([0x03, 0xe9]), Buffer.from("a reason of 24 bytes....")])))
+    })
+    try {
+      expect(long.seen).toEqual(["open", "close:1001:a reason of 24 bytes...."])
+    } finally {
+      long.server.close()
+    }
+    const bare = await run((socket, head) => {
+      socket.write(upgrade(head))
+      socket.write(frame(0x8, Buffer.from([0x03, 0xe8])))
+    })
+    try {
+      expect(bare.seen).toEqual(["open", "close:1000:"])
+    } finally {
+      bare.server.close()
+    }
+  })
+
+  it("a ping of 125 bytes is answered, one of 126 (not allowed, RFC 6455 5.5) is not", async () => {
+    const { ws, seen, server } = await run(
+      (socket, head) => {
+        socket.write(upgrade(head))
+        socket.write(Buffer.concat([frame(0x9, "q".repeat(126)), frame(0x9, "p".repeat(125)), frame(0x1, "ok")]))
+      },
+      1000,
+      (s) => s.length >= 2,
+    )
+    try {
+      expect(seen).toEqual(["open", "text:ok"])
+      await Bun.sleep(50)
+      const bytes = Buffer.concat(server.received)
+      expect(bytes.length).toBe(6 + 125)
+      expect(clientFrames(bytes).map((r) => `${r.opcode}:${r.payload.toString()}`)).toEqual([`10:${"p".repeat(125)}`])
+      ws.close()
+    } finally {
+      server.close()
+    }
+  })
+
+  it("close(code) without a reason sends the code alone", async () => {
+    const { ws, seen, server } = await run(
+      (socket, head) => socket.write(upgrade(head)),
+      10,
+      (s) => s.includes("open"),
+    )
+    try {
+      expect(ws.binaryType).toBe("arraybuffer")
+      ws.close(4002)
+      await Bun.sleep(50)
+      expect(seen).toEqual(["open"])
+      expect(clientFrames(Buffer.concat(server.received)).map((f) => [f.opcode, [...f.payload]])).toEqual([[8, [0x0f, 0xa2]]])
+    } finally {
+      server.close()
+    }
+  })
+
+  it("close() while connecting silences the later connection error", async () => {
+    const ws = new PinnedWebSocket("wss://127.0.0.1:1/ws", { fingerprint, maxMessageBytes: 10 })
+    const { seen } = events(ws)
+    ws.close()
+    await Bun.sleep(100)
+    expect(seen).toEqual([])
+  })
+
+  it("a TLS error other than a refused connection keeps its message", async () => {
+    const plain = createNetServer((socket) => socket.end("not TLS at all\r\n\r\n"))
+    await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve))
+    try {
+      const port = (plain.address() as { port: number }).port
+      const { seen, done } = events(new PinnedWebSocket(`wss://127.0.0.1:${port}/`, { fingerprint, maxMessageBytes: 10 }))
+      await done
+      const errors = seen.filter((s) => s.startsWith("error:"))
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).not.toBe("error:Failed to connect")
+    } finally {
+      plain.close()
+    }
+  })
+
+  it("a pinned fingerprint that is not 64 hex digits is shown as given", async () => {
+    const server = await headServer(() => {})
+    try {
+      const { seen, done } = events(new PinnedWebSocket(server.url, { fingerprint: "abc", maxMessageBytes: 10 }))
+      await done
+      const pretty = fingerprint.toUpperCase().match(/../g)!.join(":")
+      expect(seen).toEqual([`error:certificate SHA-256 ${pretty} is not the pinned abc`, "close:1006:"])
+    } finally {
+      server.close()
+    }
+  })
+
+  it("an answer that is only a blank line, or has the status line later, is no HTTP answer; a missing accept is wrong", async () => {
+    const cases: [string, string][] = [
+      ["\r\n\r\n", "Expected 101 status code: no HTTP answer"],
+      ["X HTTP/1.1 101 Switching Protocols\r\n\r\n", "Expected 101 status code: no HTTP answer"],
+      ["HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n", "wrong Sec-WebSocket-Accept"],
+    ]
+    for (const [answer, message] of cases) {
+      const { seen, server } = await run((socket) => socket.write(answer))
+      try {
+        expect(seen).toEqual([`error:${message}`, "close:1006:"])
+      } finally {
+        server.close()
+      }
+    }
+  })
+
+  it("an accept header without a space after the colon, and a header of exactly 16 KiB before its blank line, are read", async () => {
+    const { ws, seen, server } = await run(
+      (socket, head) => {
+        const answer = upgrade(head).replace("Sec-WebSocket-Accept: ", "Sec-WebSocket-Accept:")
+        const start = answer.slice(0, -4)
+        const filled = start.replace("\r\nUpgrade:", `\r\nX-Filler: ${"f".repeat((16 << 10) - start.length - 12)}\r\nUpgrade:`)
+        expect(filled.length).toBe(16 << 10)
+        socket.write(filled)
+        setTimeout(() => socket.write("\r\n\r\n"), 50)
+      },
+      10,
+      (s) => s.length >= 1,
+    )
+    try {
+      expect(seen).toEqual(["open"])
+      ws.close()
+    } finally {
+      server.close()
     }
   })
 })
