@@ -230,6 +230,10 @@ function recorded(config: Record<string, unknown> = {}, configDir = process.cwd(
   return { writer, lines, counts }
 }
 
+/** Cuts the TCP connection under MQTT.js, without a DISCONNECT packet (with `error`, as a peer's reset would). */
+const cutConnection = (writer: MqttWriter, error?: Error) =>
+  (writer as unknown as { client: { stream: { destroy(error?: Error): void } } }).client.stream.destroy(error)
+
 /** What waits in the writer's outbox (taken out): the messages write() made, in order. */
 const pending = (writer: MqttWriter) => (writer as unknown as { outbox: LatestOutbox }).outbox.take(1_000_000)
 
@@ -622,8 +626,7 @@ describe("Mqtt writer against mosquitto: connect, publish, stop", () => {
     await connected(writer)
     writer.write([resultOf(1, { type: "Kept", id: "k" })])
     await sub.until((m) => m.get("pollect.kept") === "1")
-    // Cut the TCP connection under MQTT.js, without a DISCONNECT packet.
-    ;(writer as unknown as { client: { stream: { destroy(): void } } }).client.stream.destroy()
+    cutConnection(writer)
     for (let i = 0; i < 300 && writer.connections < 2; i++) await Bun.sleep(10)
     expect([writer.connections, writer.isConnected]).toEqual([2, true])
     // The broker published the last will for the connection that died unseen.
@@ -649,7 +652,7 @@ describe("Mqtt writer against mosquitto: connect, publish, stop", () => {
       // Two values for two places in one write, with room for one: a burst drop while connected.
       writer.write([resultOf(1, { type: "BurstA", id: "a" }), resultOf(2, { type: "BurstB", id: "b" })])
       await sub.until((m) => m.has("pollect.burstb"))
-      ;(writer as unknown as { client: { stream: { destroy(): void } } }).client.stream.destroy()
+      cutConnection(writer)
       for (let i = 0; i < 300 && writer.isConnected; i++) await Bun.sleep(1)
       // Down now (the reconnect takes a backoff): the outage's first drop is a warning again.
       writer.write([resultOf(3, { type: "DownA", id: "c" }), resultOf(4, { type: "DownB", id: "d" })])
@@ -834,7 +837,7 @@ describe("Mqtt writer against mosquitto: connect, publish, stop", () => {
     made.push(writer)
     writer.start()
     await connected(writer)
-    ;(writer as unknown as { client: { stream: { destroy(): void } } }).client.stream.destroy()
+    cutConnection(writer)
     for (let i = 0; i < 300 && writer.connections < 2; i++) await Bun.sleep(10)
     await connected(writer)
     for (let i = 0; i < 300 && got.length < 3; i++) await Bun.sleep(10)
@@ -857,8 +860,7 @@ describe("Mqtt writer against mosquitto: connect, publish, stop", () => {
     made.push(writer)
     writer.start()
     await connected(writer)
-    const stream = (writer as unknown as { client: { stream: { destroy(error?: Error): void } } }).client.stream
-    stream.destroy(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }))
+    cutConnection(writer, Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }))
     for (let i = 0; i < 300 && writer.connections < 2; i++) await Bun.sleep(10)
     await connected(writer)
     expect(lines.filter((line) => !line.startsWith("debug"))).toEqual([
