@@ -83,10 +83,11 @@ export class SeriesTracker {
         state ??= { fingerprint, groups: new Map(), order: [] }
         const scale = promScaler(set, this.scheme)
         const signature = set.labels.join("\u0000")
+        // One label (the common case): its value is the key, no join.
+        const single = set.labels.length === 1
         /** value name → [metric name, its group]. */
         const named = new Map<string | undefined, [string, Map<string, Entry>]>()
         let fast: ((values: readonly string[]) => [string, string][]) | undefined | null = null
-        const single = set.labels.length === 1
         let lastName: string | undefined | null = null
         let hit: [string, Map<string, Entry>] | undefined
         for (const value of set.values) {
@@ -107,7 +108,7 @@ export class SeriesTracker {
           // Where the last result had a value at this place with the same name and labels: no lookup at all.
           let entry: Entry | undefined = previous[order.length]
           if (!entry || entry.group !== group || !sameValues(entry.values, values)) {
-            entry = group.get(single ? (values[0] ?? "") : values.join("\u0000"))
+            entry = group.get(single ? values[0]! : values.join("\u0000"))
           }
           if (entry?.seen === generation) {
             this.warnOnce(
@@ -127,7 +128,7 @@ export class SeriesTracker {
               this.owners.set(key, result.id)
             }
             entry = { labels, key, seen: generation, group, values }
-            group.set(single ? (values[0] ?? "") : values.join("\u0000"), entry)
+            group.set(single ? values[0]! : values.join("\u0000"), entry)
           }
           entry.seen = generation
           entry.values = values
@@ -178,13 +179,17 @@ export class SeriesTracker {
     return n
   }
 
-  /** `__name__`, the value's labels, the extra labels it lacks; empty values left out (Prometheus: empty is absent); sorted by name. */
+  /**
+   * `__name__` (set last, so a label of that name never wins), the value's labels, the extra
+   * labels it lacks; empty values left out (Prometheus: empty is absent); sorted by name (names
+   * are unique in a Map, so no two compare equal).
+   */
   private sorted(name: string, pairs: readonly (readonly [string, string])[]): [string, string][] {
     const labels = new Map<string, string>()
-    for (const [key, value] of pairs) if (value !== "" && key !== "__name__") labels.set(key, value)
-    for (const [key, value] of this.extra) if (!labels.has(key) && key !== "__name__") labels.set(key, value)
+    for (const [key, value] of pairs) if (value !== "") labels.set(key, value)
+    for (const [key, value] of this.extra) if (!labels.has(key)) labels.set(key, value)
     labels.set("__name__", name)
-    return [...labels].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return [...labels].sort(([a], [b]) => (a < b ? -1 : 1))
   }
 
   private warnOnce(key: string, message: string): void {
@@ -194,9 +199,8 @@ export class SeriesTracker {
   }
 }
 
+/** Label values of one group: as many as the group's label names (ValueSet makes sure). */
 function sameValues(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true
-  if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
 }
@@ -227,7 +231,7 @@ function fastLabels(
   const statics = Object.entries(result.labels).map(([key, value]) => [promLabelName(key, scheme), value] as [string, string])
   if (new Set([...names, ...statics.map(([key]) => key)]).size !== names.length + statics.length) return undefined
   return (values) => {
-    const pairs: [string, string][] = names.map((name, i) => [name, values[i] ?? ""])
+    const pairs: [string, string][] = names.map((name, i) => [name, values[i]!])
     for (const pair of statics) pairs.push(pair)
     return pairs
   }

@@ -14,7 +14,6 @@ const TABLE_BITS = 14
 const TABLE_SIZE = 1 << TABLE_BITS
 /** The last bytes of a block are always literal: a 4-byte load never reads past its end. */
 const INPUT_MARGIN = 15
-const MIN_NON_LITERAL_BLOCK = 1 + 1 + INPUT_MARGIN
 
 /** The most bytes `snappyCompress` can produce for `n` input bytes (snappy's MaxEncodedLen). */
 export function maxCompressedLength(n: number): number {
@@ -36,7 +35,8 @@ export function snappyCompress(input: Uint8Array, table = new Int32Array(TABLE_S
   }
   for (let start = 0; start < input.length; start += BLOCK) {
     const end = Math.min(start + BLOCK, input.length)
-    op = end - start < MIN_NON_LITERAL_BLOCK ? emitLiteral(out, op, input, start, end) : compressBlock(input, start, end, out, op, table)
+    // A block too short for a match (under 17 bytes) finds none and comes out as one literal.
+    op = compressBlock(input, start, end, out, op, table)
   }
   return out.subarray(0, op)
 }
@@ -99,9 +99,13 @@ function compressBlock(src: Uint8Array, start: number, end: number, out: Uint8Ar
       }
     }
   }
-  return nextEmit < end ? emitLiteral(out, op, src, nextEmit, end) : op
+  return emitLiteral(out, op, src, nextEmit, end)
 }
 
+/**
+ * The bytes `from`..`to` as they are (nothing when the range is empty). A literal lies within one
+ * 64 KiB block, so its length − 1 fits in 2 bytes.
+ */
 function emitLiteral(out: Uint8Array, op: number, src: Uint8Array, from: number, to: number): number {
   const n = to - from - 1
   if (n < 0) return op
@@ -109,15 +113,10 @@ function emitLiteral(out: Uint8Array, op: number, src: Uint8Array, from: number,
   else if (n < 0x100) {
     out[op++] = 60 << 2
     out[op++] = n
-  } else if (n < 0x10000) {
+  } else {
     out[op++] = 61 << 2
     out[op++] = n & 0xff
     out[op++] = n >>> 8
-  } else {
-    out[op++] = 62 << 2
-    out[op++] = n & 0xff
-    out[op++] = (n >>> 8) & 0xff
-    out[op++] = n >>> 16
   }
   if (to - from < 16) for (let i = from; i < to; i++) out[op++] = src[i]!
   else {
