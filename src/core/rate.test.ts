@@ -66,8 +66,19 @@ describe("RateTracker", () => {
     expect(counterDelta(top64 - 1n, 0n, 64)).toBeUndefined()
   })
 
+  it("a value that is not a finite number is refused with a message that says so", () => {
+    const { rates } = tracker()
+    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      expect(() => rates.rate("x", value)).toThrow(new RangeError(`counter value is not finite: ${value}`))
+    }
+    expect(rates.size).toBe(0)
+  })
+
   it("a value beyond the declared width that goes down is a reset, never a negative delta", () => {
     expect(counterDelta(2n ** 33n, 5n, 32)).toBeUndefined()
+    // Exactly 2^32 is already outside 32 bits: a reset, not a wrap of 5.
+    expect(counterDelta(2n ** 32n, 5n, 32)).toBeUndefined()
+    expect(counterDelta(2n ** 64n, 5n, 64)).toBeUndefined()
     const { rates, step } = tracker()
     rates.rate("big", 2 ** 33, { bits: 32 })
     step(1000)

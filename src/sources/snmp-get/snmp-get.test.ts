@@ -395,7 +395,7 @@ describe("SnmpGet options", () => {
     expect(problems({}, [{ name: "x", range: { from: 1, to: 2, label: "if" } }])).toEqual([
       "give either `oid` (one OID) or `oids` (summed), not both, not neither",
     ])
-    expect(oidsOf({})).toEqual([])
+    expect(oidsOf({})).toStrictEqual([])
     expect(oidsOf({ oid: "1.3" })).toEqual(["1.3"])
     expect(oidsOf({ oids: ["1.3", "1.4"] })).toEqual(["1.3", "1.4"])
   })

@@ -2,7 +2,7 @@ import { describe, expect, it } from "bun:test"
 import { RateTracker } from "../../core/rate.ts"
 import { decodeCounter64, isNumericOid, normaliseOid, numberFromText } from "./value.ts"
 import { decodeOpaqueFloat, readingFromVarbind } from "./varbind.ts"
-import { valueSetOf } from "./index.ts"
+import { valueSetOf, valueSetOfRows } from "./index.ts"
 
 /** A Counter64 as net-snmp hands it over: the minimal big-endian bytes of the BER integer. */
 function counter64Buffer(value: bigint): Buffer {
@@ -226,6 +226,32 @@ describe("rates of an OID listed twice", () => {
     expect(valueSetOf(m, [reading(100), reading(100)], rateOf)).toBeUndefined()
     now = 2000
     expect(valueSetOf(m, [reading(300), reading(300)], rateOf)?.values[0]?.value).toBe(200)
+  })
+})
+
+describe("rates of labelled rows", () => {
+  it("a row's labels and an OID's position never glue into another row's key (labels a at position 10, a1 at 0)", () => {
+    let now = 0
+    const rates = new RateTracker(() => now)
+    const m = { name: "glued", mode: "rate" as const }
+    const rateOf = (key: string, r: { type: string; value: bigint | number }) => rates.rate(key, r.value, { bits: 32 })
+    const oids = Array.from({ length: 11 }, () => "1.1")
+    const rows = (a: number, b: number) =>
+      [
+        ["a", a],
+        ["a1", b],
+      ].map(([label, value]) => ({
+        labels: [label as string],
+        oids,
+        readings: oids.map(() => ({ ok: true as const, type: "Counter32", value: BigInt(value as number) })),
+      }))
+    expect(valueSetOfRows(m, ["if"], rows(1000, 5000), rateOf)).toBeUndefined()
+    now = 1000
+    const set = valueSetOfRows(m, ["if"], rows(1100, 5050), rateOf)
+    expect(set?.values.map((value) => [value.labelValues, value.value])).toEqual([
+      [["a"], 11 * 100],
+      [["a1"], 11 * 50],
+    ])
   })
 })
 

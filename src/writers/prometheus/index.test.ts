@@ -90,6 +90,20 @@ describe("Prometheus exporter: status, url, start", () => {
     await expect(noKey.start()).rejects.toThrow(`cannot read the TLS key ${join(dir, "none.pem")}: `)
   })
 
+  it("a certificate file that is not PEM is a start error naming port, all addresses and the TLS library's reason", async () => {
+    const dir = tempDir()
+    selfSignedCert(dir)
+    await Bun.write(join(dir, "garbage.pem"), "not a certificate\n")
+    const { writer } = makeWriter({ tls: { certFile: "garbage.pem", keyFile: "key.pem" } }, dir)
+    const error = await writer.start().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    )
+    if (!error) started.push(writer)
+    expect(error?.message).toStartWith("cannot listen on port 0 on all addresses: ")
+    expect(error?.message).toContain("PEM")
+  })
+
   it("a port in use is named as such, on the host or on all addresses", async () => {
     const squatter = Bun.serve({ port: 0, fetch: () => new Response("") })
     try {
