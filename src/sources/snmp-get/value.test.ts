@@ -253,6 +253,29 @@ describe("rates of labelled rows", () => {
       [["a1"], 11 * 50],
     ])
   })
+
+  it("two label values never glue into another row's (a|bc and ab|c)", () => {
+    let now = 0
+    const rates = new RateTracker(() => now)
+    const m = { name: "glued", mode: "rate" as const }
+    const rateOf = (key: string, r: { type: string; value: bigint | number }) => rates.rate(key, r.value, { bits: 32 })
+    const rows = (a: number, b: number) =>
+      [
+        [["a", "bc"], a],
+        [["ab", "c"], b],
+      ].map(([labels, value]) => ({
+        labels: labels as string[],
+        oids: ["1.1"],
+        readings: [{ ok: true as const, type: "Counter32", value: BigInt(value as number) }],
+      }))
+    expect(valueSetOfRows(m, ["if", "x"], rows(1000, 5000), rateOf)).toBeUndefined()
+    now = 1000
+    const set = valueSetOfRows(m, ["if", "x"], rows(1100, 5050), rateOf)
+    expect(set?.values.map((value) => [value.labelValues, value.value])).toEqual([
+      [["a", "bc"], 100],
+      [["ab", "c"], 50],
+    ])
+  })
 })
 
 describe("raw values", () => {

@@ -16,12 +16,13 @@ describe("Otel options", () => {
     expect([ok({ headers: { Authorization: "Bearer x" } }), ok({ headers: { "a b": "x" } })]).toEqual([true, false])
     const bad = v.safeParse(options, { headers: { "a:b": "x" } })
     expect(bad.success ? [] : bad.issues.map((issue) => issue.message)).toEqual(["must be an HTTP header name"])
-    expect([ok({ protocol: "http/json" }), ok({ protocol: "grpc" }), ok({ compression: "gzip" }), ok({ compression: "br" })]).toEqual([
-      true,
-      false,
-      true,
-      false,
-    ])
+    expect([
+      ok({ protocol: "http/json" }),
+      ok({ protocol: "grpc" }),
+      ok({ compression: "gzip" }),
+      ok({ compression: "none" }),
+      ok({ compression: "br" }),
+    ]).toEqual([true, false, true, true, false])
     expect([ok({ timeout: 1 }), ok({ timeout: 600_000 }), ok({ timeout: 0 }), ok({ timeout: 600_001 }), ok({ timeout: 1.5 })]).toEqual([
       true,
       true,
