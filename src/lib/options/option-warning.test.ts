@@ -47,4 +47,46 @@ describe("optionWarnings", () => {
       { path: ["b"], message: "always" },
     ])
   })
+  it("other metadata in a pipe (a plain v.metadata, a title) is passed over", () => {
+    const tagged = v.pipe(
+      v.string(),
+      v.metadata({ unit: "seconds" }),
+      v.title("Tagged"),
+      optionWarning((s: string) => (s === "" ? "empty" : undefined)),
+    )
+    expect(optionWarnings(tagged, "")).toEqual([{ path: [], message: "empty" }])
+    expect(optionWarnings(tagged, "x")).toEqual([])
+  })
+  it("a transform that changes the value's shape: the schema's entries, items and record values are not looked up in it", () => {
+    const always = v.pipe(
+      v.string(),
+      optionWarning(() => "always"),
+    )
+    const count = v.pipe(
+      v.number(),
+      optionWarning(() => "always"),
+    )
+    // An object turned into a string: the string's own `length` is no option.
+    const repeated = v.pipe(
+      v.object({ length: count }),
+      v.transform((o) => "x".repeat(o.length)),
+    )
+    expect(v.parse(repeated, { length: 3 })).toBe("xxx")
+    expect(optionWarnings(repeated, "xxx")).toEqual([])
+    // A list and a record joined into a string: its characters are no items or values.
+    const list = v.pipe(
+      v.array(always),
+      v.transform((a) => a.join(",")),
+    )
+    expect(optionWarnings(list, v.parse(list, ["a", "b"]))).toEqual([])
+    const byKey = v.pipe(
+      v.record(v.string(), always),
+      v.transform((r) => Object.keys(r).join(",")),
+    )
+    expect(optionWarnings(byKey, v.parse(byKey, { a: "x", b: "y" }))).toEqual([])
+    // Untransformed, the same schemas warn.
+    expect(optionWarnings(v.object({ length: count }), { length: 3 })).toEqual([{ path: ["length"], message: "always" }])
+    expect(optionWarnings(v.array(always), ["a"])).toEqual([{ path: [0], message: "always" }])
+    expect(optionWarnings(v.record(v.string(), always), { a: "x" })).toEqual([{ path: ["a"], message: "always" }])
+  })
 })

@@ -48,8 +48,8 @@ export function optionWarnings(schema: unknown, value: unknown): OptionWarning[]
     if (!node || value === undefined || value === null) return
     if (node.pipe) {
       for (const item of node.pipe) {
-        const warn = item.kind === "metadata" ? item.metadata?.[WARN] : undefined
-        const message = warn?.(value as never)
+        // WARN is this module's own key, set only on optionWarning's metadata actions.
+        const message = item.metadata?.[WARN]?.(value as never)
         if (message) found.push({ path, message })
       }
       // pipe[0] is the schema being piped (it may be a pipe itself); the node copies its fields.

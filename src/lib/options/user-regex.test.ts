@@ -3,6 +3,12 @@ import * as v from "valibot"
 import { compileUserRegex, regexProblem, regexString } from "./user-regex.ts"
 
 describe("compileUserRegex", () => {
+  it("the anchor is search unless given, and the compiled expression says which it has", () => {
+    expect(compileUserRegex("a")).toMatchObject({ pattern: "a", anchor: "search" })
+    expect(compileUserRegex("a", "start").anchor).toBe("start")
+    expect(compileUserRegex("a", "whole").anchor).toBe("whole")
+  })
+
   it("search, start and whole anchors", () => {
     expect(compileUserRegex("nginx: worker").test("nginx: worker process")).toBe(true)
     expect(compileUserRegex("sd[a-z]+$", "start").test("/dev/sda")).toBe(false)
@@ -57,6 +63,14 @@ describe("regexProblem / regexString", () => {
     expect(regexProblem("(?Pn)")).toBe("invalid or unsupported Perl syntax: `(?P`")
     // A pattern holding `(?P=` that RE2 refuses for another reason gets that reason.
     expect(regexProblem("a**(?P=n)")).toBe("invalid nested repetition operator: `**`")
+  })
+  it("an octal escape is no backreference, also when RE2 quotes it at the start of a longer fragment", () => {
+    expect(regexProblem("\\12")).toBeUndefined()
+    expect(regexProblem("\\12(")).toBe("missing closing ): `\\12(`")
+    expect(regexProblem("\\12)")).toBe("unexpected ): `\\12)`")
+  })
+  it("an error that is not RE2's syntax error passes its message on (a pattern that is no string, from JavaScript)", () => {
+    expect(regexProblem(5 as unknown as string)).toStartWith("The pattern must be a string, not number")
   })
   it("an error RE2 gives without a fragment is its message alone", () => {
     expect(regexProblem("a\\")).toBe("trailing backslash at end of expression")

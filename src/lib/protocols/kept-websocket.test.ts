@@ -484,6 +484,38 @@ describe("KeptWebSocket: errors, timers, waiters", () => {
     expect(s.connections()).toBe(1)
   })
 
+  it("an opener that throws fails the attempt whenReady started at once, not at the next retry", async () => {
+    let calls = 0
+    const { socket } = kept("ws://127.0.0.1:9/", {
+      firstBackoffMs: 10_000,
+      open: () => {
+        calls++
+        throw new Error("no such thing")
+      },
+    })
+    const start = Date.now()
+    expect(await Promise.race([socket.whenReady(), Bun.sleep(2000).then(() => "still waiting")])).toBe(false)
+    expect(Date.now() - start).toBeLessThan(1000)
+    expect(calls).toBe(1)
+  })
+
+  it("an opener that closes the KeptWebSocket and then throws schedules no retry", async () => {
+    let calls = 0
+    const { socket, debug } = kept("ws://127.0.0.1:9/", {
+      firstBackoffMs: 10,
+      open: () => {
+        calls++
+        socket.close()
+        throw new Error("stopped while opening")
+      },
+    })
+    expect(await socket.whenReady()).toBe(false)
+    expect(socket.lastError).toBe("ws://127.0.0.1:9/: stopped while opening")
+    await Bun.sleep(100) // ten backoffs
+    expect(calls).toBe(1)
+    expect(debug()).toEqual(["peer: ws://127.0.0.1:9/: stopped while opening; next attempt in 0.01 s"])
+  })
+
   it("after close() no timer keeps the process alive", async () => {
     const s = server()
     const module = JSON.stringify(`${import.meta.dir}/kept-websocket.ts`)

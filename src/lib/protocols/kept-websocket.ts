@@ -39,10 +39,7 @@ type Waiter = () => void
 export class KeptWebSocket {
   private socket?: WebSocket
   private isReady = false
-  private gotMessage = false
-  private attempting = false
   private closed = false
-  private started = false
   private backoffMs: number
   private retryTimer?: ReturnType<typeof setTimeout>
   private idleTimer?: ReturnType<typeof setTimeout>
@@ -69,17 +66,18 @@ export class KeptWebSocket {
   async whenReady(signal?: AbortSignal): Promise<boolean> {
     if (this.closed) return false
     if (this.isReady) return true
-    this.started = true
-    if (!this.attempting) this.connect()
-    await new Promise<void>((resolve) => {
+    const settled = new Promise<void>((resolve) => {
       const done = () => {
         signal?.removeEventListener("abort", done)
         this.waiters = this.waiters.filter((w) => w !== done)
         resolve()
       }
       this.waiters.push(done)
-      signal?.addEventListener("abort", done, { once: true })
+      signal?.addEventListener("abort", done)
     })
+    // The waiter first: an opener that throws ends the attempt before connect() returns.
+    this.connect()
+    await settled
     return this.isReady
   }
 
@@ -93,12 +91,11 @@ export class KeptWebSocket {
     this.wake()
   }
 
+  /** Starts an attempt unless one is running: a socket exists (connect is never called while ready). */
   private connect(): void {
-    if (this.closed || this.attempting) return
-    if (this.retryTimer) clearTimeout(this.retryTimer)
+    if (this.socket) return
+    clearTimeout(this.retryTimer)
     this.retryTimer = undefined
-    this.attempting = true
-    this.gotMessage = false
     let socket: WebSocket
     try {
       // `tls` is Bun's extension of the WebSocket constructor.
@@ -106,7 +103,6 @@ export class KeptWebSocket {
         ? this.options.open(this.options.url)
         : new WebSocket(this.options.url, { tls: this.options.tls } as unknown as string[])
     } catch (error) {
-      this.attempting = false
       this.ended(`${this.options.url}: ${(error as Error).message}`)
       return
     }
@@ -139,11 +135,10 @@ export class KeptWebSocket {
       } catch (error) {
         return this.drop(socket, (error as Error).message)
       }
-      this.gotMessage = true
       if (!this.isReady) this.becomeReady()
     })
+    // The error and close handlers leave a socket that is no longer current to drop(), which checks.
     socket.addEventListener("error", (event: Event) => {
-      if (this.socket !== socket) return
       // Bun's ErrorEvent says why (`... failed: Failed to connect`, `TLS handshake failed: self
       // signed certificate`, `Expected 101 status code: 404`); the URL prefix is ours to give.
       const text =
@@ -151,22 +146,19 @@ export class KeptWebSocket {
       const what = this.isReady ? "connection lost" : "connection failed"
       this.drop(socket, text ? `${what}: ${text.slice(0, 300)}` : what)
     })
+    // A close frame's reason is at most 123 bytes (Bun refuses a longer one; PinnedWebSocket cuts at 200).
     socket.addEventListener("close", (event: CloseEvent) => {
-      if (this.socket !== socket) return
-      const reason = event.reason ? `: ${event.reason.slice(0, 200)}` : ""
+      const reason = event.reason ? `: ${event.reason}` : ""
       this.drop(
         socket,
-        this.isReady || this.gotMessage
-          ? `closed by the peer (code ${event.code}${reason})`
-          : `connection failed (code ${event.code}${reason})`,
+        this.isReady ? `closed by the peer (code ${event.code}${reason})` : `connection failed (code ${event.code}${reason})`,
       )
     })
   }
 
   private becomeReady(): void {
-    if (this.connectTimer) clearTimeout(this.connectTimer)
+    clearTimeout(this.connectTimer)
     this.connectTimer = undefined
-    this.attempting = false
     this.isReady = true
     this.backoffMs = this.options.firstBackoffMs ?? 1000
     if (this.lastError !== "not connected yet") this.options.log.debug(`${this.options.what}: connected`)
@@ -174,7 +166,7 @@ export class KeptWebSocket {
   }
 
   private armIdle(socket: WebSocket): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer)
+    clearTimeout(this.idleTimer)
     const idleMs = this.options.idleMs ?? 120_000
     this.idleTimer = setTimeout(() => this.drop(socket, `nothing received for ${idleMs / 1000} s`), idleMs)
   }
@@ -193,19 +185,18 @@ export class KeptWebSocket {
 
   private ended(reason: string): void {
     this.clearTimers()
-    this.attempting = false
     this.isReady = false
     this.lastError = reason
     this.options.log.debug(`${this.options.what}: ${reason}; next attempt in ${this.backoffMs / 1000} s`)
     this.wake()
-    if (this.closed || !this.started) return
+    if (this.closed) return
     this.retryTimer = setTimeout(() => this.connect(), this.backoffMs)
     this.retryTimer.unref?.()
     this.backoffMs = Math.min(this.backoffMs * 2, this.options.maxBackoffMs ?? 60_000)
   }
 
   private clearTimers(): void {
-    for (const timer of [this.retryTimer, this.idleTimer, this.connectTimer]) if (timer) clearTimeout(timer)
+    for (const timer of [this.retryTimer, this.idleTimer, this.connectTimer]) clearTimeout(timer)
     this.retryTimer = this.idleTimer = this.connectTimer = undefined
   }
 
