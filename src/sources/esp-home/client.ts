@@ -207,13 +207,15 @@ export class EspHomeClient {
         socket.destroy()
         reject(new EspHomeError(`${this.where}: connect timed out after ${this.opts.connectTimeoutMs / 1000} s`))
       }, this.opts.connectTimeoutMs)
+      // close() destroys the socket: no connect event comes, and the attempt ends at once.
+      socket.once("close", () => {
+        clearTimeout(timer)
+        reject(new EspHomeError(`${this.where}: client closed`))
+      })
       socket.once("connect", () => {
         clearTimeout(timer)
         socket.removeAllListeners("error")
-        if (this.closed) {
-          socket.destroy()
-          reject(new EspHomeError(`${this.where}: client closed`))
-        } else resolve(socket)
+        resolve(socket)
       })
       socket.on("error", (error: Error & { code?: string }) => {
         clearTimeout(timer)

@@ -1,5 +1,6 @@
 /** EspHome over real loopback sockets: the fake device (fake-device.ts) and raw hostile servers. */
 import { afterEach, describe, expect, it, spyOn } from "bun:test"
+import { dlopen, FFIType, ptr } from "bun:ffi"
 import { connect, createServer, type Server, type Socket } from "node:net"
 import { silentLogger } from "../../core/log.ts"
 import { makeSource } from "../../../test/helpers/context.ts"
@@ -464,6 +465,38 @@ describe("EspHome: Link over a loopback socket", () => {
       polite.close()
     }
   })
+
+  it("a farewell to a peer that reads slowly goes out after everything still buffered, and then the link closes", async () => {
+    const slow = await linkPair("plain", { farewell: true })
+    try {
+      // The peer stops reading: messages pile up in the kernel's buffers, then in the socket's own.
+      slow.peer.pause()
+      slow.peer.removeAllListeners("data")
+      const socket = (slow.link as unknown as { socket: Socket }).socket
+      let sent = 0
+      while (sent < 256 << 20) {
+        for (let i = 0; i < 16; i++) slow.link.sendMessage(9, new Uint8Array(65535))
+        sent += 16 * encodePlainFrame(9, new Uint8Array(65535)).length
+        await Bun.sleep(5)
+        if (socket.writableLength > 0) break
+      }
+      expect(socket.writableLength).toBeGreaterThan(0)
+      slow.peer.write(Uint8Array.of(0x01, 0x00, 0x05))
+      await until(() => slow.link.error !== undefined)
+      expect(slow.link.error?.message).toBe("the peer speaks the encrypted (Noise) protocol")
+      let got = 0
+      let tail = new Uint8Array(0)
+      slow.peer.on("data", (chunk: Buffer) => {
+        got += chunk.length
+        tail = Uint8Array.from([...tail, ...chunk.subarray(-4)].slice(-4))
+      })
+      slow.peer.resume()
+      await slow.peerClosed
+      expect([got, hex(tail)]).toEqual([sent + 4, "01000109"])
+    } finally {
+      slow.close()
+    }
+  })
 })
 
 /**
@@ -487,6 +520,41 @@ async function answeringServer(reply: Uint8Array[], end?: "end" | "destroy") {
     stop: () => {
       for (const socket of sockets) socket.destroy()
       server.close()
+    },
+  }
+}
+
+/**
+ * A listener on 127.0.0.1 that never accepts (listen(2) through libc, as in tcp-time.test.ts):
+ * once one connection fills its accept queue (backlog 0), Linux drops every further SYN, so a
+ * connect hangs as it does against a dropping firewall.
+ */
+async function stuckListener(): Promise<{ port: number; close(): void }> {
+  const libc = dlopen("libc.so.6", {
+    socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+    bind: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+    listen: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+    getsockname: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+    close: { args: [FFIType.i32], returns: FFIType.i32 },
+  })
+  const fd = libc.symbols.socket(2, 1, 0) // AF_INET, SOCK_STREAM
+  // struct sockaddr_in: family (host order), port 0, 127.0.0.1, 8 bytes of zero.
+  const address = new Uint8Array(16)
+  new DataView(address.buffer).setUint16(0, 2, true)
+  address.set([127, 0, 0, 1], 4)
+  const length = new Uint32Array([address.length])
+  if (libc.symbols.bind(fd, ptr(address), address.length) !== 0 || libc.symbols.listen(fd, 0) !== 0)
+    throw new Error("bind/listen on 127.0.0.1 failed")
+  libc.symbols.getsockname(fd, ptr(address), ptr(length))
+  const port = new DataView(address.buffer).getUint16(2, false)
+  const filler = connect({ host: "127.0.0.1", port })
+  await new Promise<void>((resolve, reject) => filler.once("connect", resolve).once("error", reject))
+  return {
+    port,
+    close() {
+      filler.destroy()
+      libc.symbols.close(fd)
+      libc.close()
     },
   }
 }
@@ -718,6 +786,108 @@ describe("EspHome: the client's setup errors", () => {
       const deadline = Date.now() + 3000
       while (client.isReady() && Date.now() < deadline) await Bun.sleep(10)
       expect(client.lastError?.message).toBe(`127.0.0.1:${device.port}: the device closed the connection (DisconnectRequest)`)
+    } finally {
+      client.close()
+      await device.stop()
+    }
+  })
+
+  it.skipIf(process.platform !== "linux")(
+    "a device that never answers the connect: the connect timeout, in seconds; close() ends the wait at once",
+    async () => {
+      const listener = await stuckListener()
+      const client = new EspHomeClient({ host: "127.0.0.1", port: listener.port, log: silentLogger, connectTimeoutMs: 250 })
+      const closing = new EspHomeClient({ host: "127.0.0.1", port: listener.port, log: silentLogger, connectTimeoutMs: 2000 })
+      try {
+        // The signal only bounds the test: the connect timeout must come first.
+        expect(await rejection(client.connected(AbortSignal.timeout(3000)))).toBe(
+          `127.0.0.1:${listener.port}: connect timed out after 0.25 s`,
+        )
+        const started = Date.now()
+        const pending = rejection(closing.connected())
+        await Bun.sleep(50)
+        closing.close()
+        expect(await pending).toBe(`127.0.0.1:${listener.port}: client closed`)
+        expect(Date.now() - started).toBeLessThan(1000)
+      } finally {
+        client.close()
+        closing.close()
+        listener.close()
+      }
+    },
+  )
+
+  it("a device that hangs up in the settle time's last wait, or right after its first states: the attempt fails", async () => {
+    const helloPayload = encodeHelloResponse({ apiMajor: 1, apiMinor: 10, serverInfo: "fake 1.0", name: "dev" })
+    const state = encodeState("sensor", { key: 1, value: 20 })
+    // Answers like a device, and ends the connection as soon as the client subscribes.
+    const hangingUp = (withState: boolean) =>
+      rawServer((socket) => {
+        socket.on("error", () => {})
+        const link = new Link(socket, "plain")
+        void (async () => {
+          for (;;) {
+            const message = await link.nextMessage(Number.POSITIVE_INFINITY)
+            if (message?.type === MSG.HelloRequest) link.sendMessage(MSG.HelloResponse, helloPayload)
+            if (message?.type === MSG.ListEntitiesRequest) {
+              link.sendMessage(sensor.type, sensor.payload)
+              link.sendMessage(MSG.ListEntitiesDoneResponse)
+            }
+            if (message?.type === MSG.SubscribeStatesRequest) {
+              if (withState) link.sendMessage(state.type, state.payload)
+              return link.end()
+            }
+          }
+        })().catch(() => {})
+      })
+    // The settle loop's 10 ms waits last 300 ms: long enough for the hang-up to arrive in one.
+    const real = Bun.sleep
+    const sleep = spyOn(Bun, "sleep").mockImplementation(() => real(300))
+    try {
+      for (const [withState, settleMs] of [
+        [false, 10],
+        [true, 5000],
+      ] as const) {
+        const port = await hangingUp(withState)
+        const client = new EspHomeClient({ host: "127.0.0.1", port, log: silentLogger, settleMs, minBackoffMs: 60_000 })
+        try {
+          expect([withState, await rejection(client.connected())]).toEqual([withState, `127.0.0.1:${port}: connection closed by the peer`])
+        } finally {
+          client.close()
+        }
+      }
+    } finally {
+      sleep.mockRestore()
+    }
+  })
+
+  it("connected() while a retry is pending brings the retry forward: the pending one does not run as well", async () => {
+    let connections = 0
+    const port = await rawServer((socket) => {
+      connections++
+      socket.destroy()
+    })
+    const client = new EspHomeClient({ host: "127.0.0.1", port, log: silentLogger, minBackoffMs: 500, maxBackoffMs: 60_000 })
+    try {
+      await rejection(client.connected()) // fails at once: a retry in 0.5 s
+      await Bun.sleep(100)
+      await rejection(client.connected()) // the retry brought forward; the next one in 1 s
+      await Bun.sleep(600)
+      expect(connections).toBe(2)
+    } finally {
+      client.close()
+    }
+  })
+
+  it("a device without sensors: its quiet connection is pinged first, not dropped; a ready client ignores an aborted signal", async () => {
+    const device = await startFakeDevice({ entities: [] })
+    const client = new EspHomeClient({ host: "127.0.0.1", port: device.port, log: silentLogger, keepaliveMs: 200, minBackoffMs: 60_000 })
+    try {
+      await client.connected()
+      expect(await rejection(client.connected(AbortSignal.abort()))).toBe("resolved")
+      // Nothing arrives after subscribing: one keepalive period later the device is pinged (and answers).
+      await Bun.sleep(300)
+      expect([client.isReady(), client.sessions, device.received.includes(MSG.PingRequest)]).toEqual([true, 1, true])
     } finally {
       client.close()
       await device.stop()

@@ -302,8 +302,9 @@ export class MqttWriter extends Writer<MqttOptions> {
         if (!(await this.deliver(this.outbox.take(BATCH), this.opts.qos, this.opts.retain))) break
       }
     }
+    // Only this loop's end clears `flushing` (a second call joins it meanwhile), so it is always this loop's here.
     const flushing = run().finally(() => {
-      if (this.flushing === flushing) this.flushing = undefined
+      this.flushing = undefined
     })
     this.flushing = flushing
     return flushing

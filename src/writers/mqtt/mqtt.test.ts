@@ -245,7 +245,7 @@ const loadAvg = (short: number, mid = 0.25, long = 0.125) =>
 
 describe("Mqtt writer: a publish that fails (a stand-in client)", () => {
   it("the send loop stops at a failed batch: the messages wait in the outbox for the next connection, the loop does not spin", async () => {
-    const { writer } = recorded()
+    const { writer, lines, counts } = recorded()
     let publishes = 0
     const internals = writer as unknown as { client: unknown; connected: boolean; outbox: { size: number } }
     // MQTT.js calls back with an error (an invalid topic, a connection cut under it) while the writer still counts as connected.
@@ -262,7 +262,76 @@ describe("Mqtt writer: a publish that fails (a stand-in client)", () => {
     expect(publishes).toBe(1)
     expect(internals.outbox.size).toBe(1)
     expect(writer.published).toBe(0)
+    // Back in the outbox, where there was room: nothing dropped, nothing logged.
+    expect(writer.status().detail).toBe("mqtt://127.0.0.1:1883 as pollect-unit, 1 topic(s) waiting")
+    expect([lines, counts]).toEqual([[], {}])
     internals.connected = false
+  })
+
+  /** A stand-in MQTT.js client that holds each publish until the test settles it; end(true) fails what it holds, as MQTT.js does. */
+  const standIn = (writer: MqttWriter) => {
+    const held: { topic: string; payload: string; callback: (error?: Error) => void }[] = []
+    const sent: string[] = []
+    const settle = (error?: Error) => {
+      for (const { topic, payload, callback } of held.splice(0)) {
+        if (!error) sent.push(`${topic} ${payload}`)
+        callback(error)
+      }
+    }
+    const internals = writer as unknown as { client: unknown; connected: boolean }
+    internals.client = {
+      publish: (topic: string, payload: string, _options: unknown, callback: (error?: Error) => void) => {
+        held.push({ topic, payload, callback })
+      },
+      endAsync: async () => {},
+      end: (force?: boolean) => {
+        if (force) settle(new Error("Connection closed"))
+      },
+      removeAllListeners: () => {},
+      on: () => {},
+    }
+    internals.connected = true
+    return { held, sent, settle, disconnect: () => (internals.connected = false) }
+  }
+
+  it("a failed batch that finds the outbox full: what it pushes out is counted and logged as 'the buffer is full'; the next flush sends it", async () => {
+    const { writer, lines, counts } = recorded({ bufferSize: 2 })
+    const client = standIn(writer)
+    writer.write([resultOf(1, { type: "A", id: "a" }), resultOf(2, { type: "B", id: "b" })])
+    const draining = writer.drain()
+    expect(client.held.map(({ topic }) => topic)).toEqual(["pollect.a", "pollect.b"])
+    // While the batch is out, newer values fill the outbox; then the batch fails and goes back.
+    writer.write([resultOf(3, { type: "C", id: "c" }), resultOf(4, { type: "D", id: "d" })])
+    expect([lines, counts]).toEqual([[], {}])
+    client.settle(new Error("Connection closed"))
+    await draining
+    expect(counts).toEqual({ 'pollect_points_dropped_total{"writer":"Mqtt"}': 2 })
+    expect(lines).toEqual([
+      "warn mqtt://127.0.0.1:1883: dropped 1 message(s): the buffer is full (further drops are counted in pollect_points_dropped_total)",
+      "debug mqtt://127.0.0.1:1883: dropped 1 message(s): the buffer is full",
+    ])
+    expect(writer.status().detail).toBe("mqtt://127.0.0.1:1883 as pollect-unit, 2 topic(s) waiting")
+    expect(writer.published).toBe(0)
+    // The next flush (a new connection, a write) sends the failed batch again.
+    const again = writer.drain()
+    client.settle()
+    await again
+    expect(client.sent).toEqual(["pollect.a 1", "pollect.b 2"])
+    expect([writer.published, writer.unsent]).toEqual([2, 0])
+    client.disconnect()
+  })
+
+  it("a publish that fails after stop() (end(true) fails what is unacknowledged) is not put back: nothing waits, nothing more dropped", async () => {
+    const { writer, lines, counts } = recorded()
+    const client = standIn(writer)
+    writer.write([resultOf(1, { type: "A", id: "a" })])
+    void writer.drain()
+    expect(client.held.map(({ topic }) => topic)).toEqual(["pollect.a"])
+    await writer.stop(100)
+    // The value and stop()'s offline were handed out and never confirmed; end(true) failed both.
+    expect(client.held).toEqual([])
+    expect(writer.status()).toEqual({ state: "stopped", detail: "mqtt://127.0.0.1:1883 as pollect-unit", lastError: undefined })
+    expect([writer.unsent, writer.published, lines, counts]).toEqual([0, 0, [], {}])
   })
 })
 
@@ -641,6 +710,24 @@ describe("Mqtt writer against mosquitto: connect, publish, stop", () => {
 
   itWithTools(
     TOOLS,
+    "two writes in one tick, the first queuing nothing (a failing source): the second's value goes out at once",
+    async () => {
+      const b = await broker()
+      const sub = await subscribe(b)
+      const { writer } = recorded({ port: b.port })
+      made.push(writer)
+      writer.start()
+      await connected(writer)
+      // No drain(), no later write: the second write's own flush must send it (not join the first's empty run).
+      writer.write([{ ...resultOf(1, { type: "Down", id: "d" }), error: "timeout" }])
+      writer.write([resultOf(7, { type: "Next", id: "n" })])
+      await sub.until((m) => m.get("pollect.next") === "7", 2000)
+      expect([writer.unsent, [...sub.messages.keys()].filter((t) => t.startsWith("pollect."))]).toEqual([0, ["pollect.next"]])
+    },
+  )
+
+  itWithTools(
+    TOOLS,
     "an outage after a burst drop while connected: its first drop warns, 'dropped meanwhile' counts only the outage's",
     async () => {
       const b = await broker()
@@ -802,7 +889,12 @@ describe("Mqtt writer against mosquitto: connect, publish, stop", () => {
         // A value that vanished (its deletion) and one that is new: neither is acknowledged.
         writer.write([resultOf(new ValueSet(), { type: "A", id: "a" }), resultOf(2, { type: "B", id: "b" })])
         for (let i = 0; i < 500 && writer.status().state !== "retrying"; i++) await Bun.sleep(10)
-        expect(writer.status()).toMatchObject({ state: "retrying", lastError: "Keepalive timeout" })
+        // MQTT.js failed the two unacknowledged sends: they wait in the outbox for the next connection.
+        expect(writer.status()).toEqual({
+          state: "retrying",
+          detail: `mqtt://127.0.0.1:${b.port} as pollect-unit, 2 topic(s) waiting`,
+          lastError: "Keepalive timeout",
+        })
         expect(writer.published).toBe(published)
       } finally {
         process.kill(pid, "SIGCONT")
