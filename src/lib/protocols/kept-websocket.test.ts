@@ -209,6 +209,18 @@ describe("KeptWebSocket", () => {
     expect(await waiting).toBe(false)
   })
 
+  it("whenReady with a signal that has already aborted returns at once; the attempt starts all the same", async () => {
+    const s = server() // opens, never sends
+    const { socket } = kept(s.url, { readyAfterFirstMessage: true, connectTimeoutMs: 3000 })
+    const started = performance.now()
+    expect(await socket.whenReady(AbortSignal.abort())).toBe(false)
+    expect(performance.now() - started).toBeLessThan(1000)
+    const end = Date.now() + 2000
+    while (s.connections() === 0 && Date.now() < end) await Bun.sleep(10)
+    expect(s.connections()).toBe(1)
+    socket.close()
+  })
+
   it("close() ends the connection, wakes waiters, stops reconnecting, and is safe twice", async () => {
     const s = server()
     const { socket } = kept(s.url, { readyAfterFirstMessage: true, firstBackoffMs: 10 })

@@ -74,6 +74,8 @@ export class KeptWebSocket {
       }
       this.waiters.push(done)
       signal?.addEventListener("abort", done)
+      // A signal that has already aborted fires no event: return at once (the attempt still starts).
+      if (signal?.aborted) done()
     })
     // The waiter first: an opener that throws ends the attempt before connect() returns.
     this.connect()
