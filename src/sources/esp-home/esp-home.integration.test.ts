@@ -1,10 +1,10 @@
 /** EspHome over real loopback sockets: the fake device (fake-device.ts) and raw hostile servers. */
 import { afterEach, describe, expect, it, spyOn } from "bun:test"
-import { dlopen, FFIType, ptr } from "bun:ffi"
 import { connect, createServer, type Server, type Socket } from "node:net"
 import { silentLogger } from "../../core/log.ts"
 import { makeSource } from "../../../test/helpers/context.ts"
 import { freePort } from "../../../test/helpers/processes.ts"
+import { hangingPort } from "../../../test/helpers/stuck-listener.ts"
 import { EspHomeClient } from "./client.ts"
 import { type FakeDevice, startFakeDevice } from "./fake-device.ts"
 import { EspHomeSource } from "./index.ts"
@@ -524,41 +524,6 @@ async function answeringServer(reply: Uint8Array[], end?: "end" | "destroy") {
   }
 }
 
-/**
- * A listener on 127.0.0.1 that never accepts (listen(2) through libc, as in tcp-time.test.ts):
- * once one connection fills its accept queue (backlog 0), Linux drops every further SYN, so a
- * connect hangs as it does against a dropping firewall.
- */
-async function stuckListener(): Promise<{ port: number; close(): void }> {
-  const libc = dlopen("libc.so.6", {
-    socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-    bind: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
-    listen: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-    getsockname: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
-    close: { args: [FFIType.i32], returns: FFIType.i32 },
-  })
-  const fd = libc.symbols.socket(2, 1, 0) // AF_INET, SOCK_STREAM
-  // struct sockaddr_in: family (host order), port 0, 127.0.0.1, 8 bytes of zero.
-  const address = new Uint8Array(16)
-  new DataView(address.buffer).setUint16(0, 2, true)
-  address.set([127, 0, 0, 1], 4)
-  const length = new Uint32Array([address.length])
-  if (libc.symbols.bind(fd, ptr(address), address.length) !== 0 || libc.symbols.listen(fd, 0) !== 0)
-    throw new Error("bind/listen on 127.0.0.1 failed")
-  libc.symbols.getsockname(fd, ptr(address), ptr(length))
-  const port = new DataView(address.buffer).getUint16(2, false)
-  const filler = connect({ host: "127.0.0.1", port })
-  await new Promise<void>((resolve, reject) => filler.once("connect", resolve).once("error", reject))
-  return {
-    port,
-    close() {
-      filler.destroy()
-      libc.symbols.close(fd)
-      libc.close()
-    },
-  }
-}
-
 describe("EspHome: the client's setup errors", () => {
   const PSK = decodePsk("ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM=")
   const attempt = async (reply: Uint8Array[], psk?: Uint8Array, end?: "end" | "destroy") => {
@@ -795,7 +760,7 @@ describe("EspHome: the client's setup errors", () => {
   it.skipIf(process.platform !== "linux")(
     "a device that never answers the connect: the connect timeout, in seconds; close() ends the wait at once",
     async () => {
-      const listener = await stuckListener()
+      const listener = await hangingPort()
       const client = new EspHomeClient({ host: "127.0.0.1", port: listener.port, log: silentLogger, connectTimeoutMs: 250 })
       const closing = new EspHomeClient({ host: "127.0.0.1", port: listener.port, log: silentLogger, connectTimeoutMs: 2000 })
       try {
