@@ -431,6 +431,40 @@ describe("Delivery, scripted", () => {
     expect(queue.stats().batches).toBe(0)
   })
 
+  it("stop() during a retried send that the store then rejects goes on with the rest: the store answers again", async () => {
+    let answer = (_: SendOutcome) => {}
+    const queue = new MemoryQueue({ maxBytes: 1 << 20 })
+    const sent: string[] = []
+    const selfMetrics = new SelfMetrics()
+    const d = new Delivery({
+      writer: "Test",
+      target: "store",
+      queue,
+      log: createLogger({ level: "debug", write: () => {} }),
+      selfMetrics,
+      backoff: { minMs: 10, maxMs: 10 },
+      send: async (payload) => {
+        sent.push(new TextDecoder().decode(payload))
+        if (sent.length === 1) return { ok: false, retry: true, why: "HTTP 503" }
+        if (sent.length === 2) return new Promise<SendOutcome>((resolve) => (answer = resolve))
+        return { ok: true }
+      },
+    })
+    d.enqueue(enc("a"), 1)
+    d.enqueue(enc("b"), 2)
+    expect(await until(() => sent.length === 2)).toBe(true) // the retry of "a" is in flight
+    const stopping = d.stop(10_000)
+    answer({ ok: false, retry: false, why: "HTTP 400" })
+    await stopping
+    expect(sent).toEqual(["a", "a", "b"])
+    expect(queue.stats().batches).toBe(0)
+    const sentTotal = selfMetrics
+      .snapshot()
+      .counters.get("pollect_points_sent_total")
+      ?.get(JSON.stringify({ writer: "Test" }))
+    expect(sentTotal).toBe(2)
+  })
+
   it("stop() of a memory queue while the store is down counts the rest as dropped, and sends nothing more", async () => {
     const { d, sent, counter, lines } = scripted(new MemoryQueue({ maxBytes: 1 << 20 }), [retry("down"), retry("down")], {
       backoff: { minMs: 10_000, maxMs: 10_000 },

@@ -148,7 +148,6 @@ export class Delivery {
           }
         }
         this.reportQueue()
-        if (this.stopping && this.failures) return
       }
     } finally {
       this.running = false

@@ -321,6 +321,25 @@ describe("Mqtt writer: a publish that fails (a stand-in client)", () => {
     client.disconnect()
   })
 
+  it("stop() right after a failed batch, still connected, sends it again before offline: nothing dropped", async () => {
+    const { writer, lines, counts } = recorded()
+    const client = standIn(writer)
+    writer.write([resultOf(1, { type: "A", id: "a" })])
+    const draining = writer.drain()
+    client.settle(new Error("Connection closed"))
+    await draining
+    expect(writer.unsent).toBe(1)
+    // From here on the broker confirms whatever is published.
+    const confirming = setInterval(() => client.settle(), 5)
+    try {
+      await writer.stop(2000)
+    } finally {
+      clearInterval(confirming)
+    }
+    expect(client.sent).toEqual(["pollect.a 1", "pollect/pollect-unit/status offline"])
+    expect([writer.unsent, writer.published, lines, counts]).toEqual([0, 2, [], {}])
+  })
+
   it("a publish that fails after stop() (end(true) fails what is unacknowledged) is not put back: nothing waits, nothing more dropped", async () => {
     const { writer, lines, counts } = recorded()
     const client = standIn(writer)
