@@ -246,8 +246,15 @@ it("Retry-After as a date in the past is 0, never negative", () => {
   expect(retryAfterMs("Mon, 30 Nov 2026 23:59:00 GMT", now)).toBe(0)
 })
 
-/** A Delivery whose send answers from a script (no network): each call takes the next outcome (then ok). */
-function scripted(queue: BatchQueue, outcomes: (SendOutcome | Error | "hang")[] = [], extra: Partial<DeliveryOptions> = {}) {
+/**
+ * A Delivery whose send answers from a script (no network): each call takes the next outcome (then ok);
+ * a promise is an answer the test gives later.
+ */
+function scripted(
+  queue: BatchQueue,
+  outcomes: (SendOutcome | Error | "hang" | Promise<SendOutcome>)[] = [],
+  extra: Partial<DeliveryOptions> = {},
+) {
   const lines: string[] = []
   const sent: string[] = []
   const selfMetrics = new SelfMetrics()
@@ -432,37 +439,18 @@ describe("Delivery, scripted", () => {
   })
 
   it("stop() during a retried send that the store then rejects goes on with the rest: the store answers again", async () => {
-    let answer = (_: SendOutcome) => {}
+    const { promise: answer, resolve } = Promise.withResolvers<SendOutcome>()
     const queue = new MemoryQueue({ maxBytes: 1 << 20 })
-    const sent: string[] = []
-    const selfMetrics = new SelfMetrics()
-    const d = new Delivery({
-      writer: "Test",
-      target: "store",
-      queue,
-      log: createLogger({ level: "debug", write: () => {} }),
-      selfMetrics,
-      backoff: { minMs: 10, maxMs: 10 },
-      send: async (payload) => {
-        sent.push(new TextDecoder().decode(payload))
-        if (sent.length === 1) return { ok: false, retry: true, why: "HTTP 503" }
-        if (sent.length === 2) return new Promise<SendOutcome>((resolve) => (answer = resolve))
-        return { ok: true }
-      },
-    })
+    const { d, sent, counter } = scripted(queue, [retry("HTTP 503"), answer])
     d.enqueue(enc("a"), 1)
     d.enqueue(enc("b"), 2)
     expect(await until(() => sent.length === 2)).toBe(true) // the retry of "a" is in flight
     const stopping = d.stop(10_000)
-    answer({ ok: false, retry: false, why: "HTTP 400" })
+    resolve(reject("HTTP 400"))
     await stopping
     expect(sent).toEqual(["a", "a", "b"])
     expect(queue.stats().batches).toBe(0)
-    const sentTotal = selfMetrics
-      .snapshot()
-      .counters.get("pollect_points_sent_total")
-      ?.get(JSON.stringify({ writer: "Test" }))
-    expect(sentTotal).toBe(2)
+    expect(counter("pollect_points_sent_total")).toBe(2)
   })
 
   it("stop() of a memory queue while the store is down counts the rest as dropped, and sends nothing more", async () => {
