@@ -590,18 +590,21 @@ setInterval(() => {}, 1000)
       expect(drain(queue).map((text) => text[0])).toEqual(["0", "1", "2", "3", "4", "5"])
     })
 
-    it("a segment bigger than the whole queue's bound (maxBytes lowered too) is read up to it, the rest warned about", () => {
-      const dir = tempDir("pollect-queue-")
-      const first = open(dir, { maxBytes: 1 << 20, segmentBytes: 512 << 10 }).queue
-      for (let i = 0; i < 10; i++) first.append(bytes(`${i}`.padEnd(30_000, "-")), 1) // 300 kB in one segment
-      first.close()
-      const { queue, warnings } = open(dir, { maxBytes: 128 << 10, segmentBytes: 64 << 10 })
-      // 128 KiB read: 4 whole frames (120,048 bytes).
-      expect(warnings).toHaveLength(1)
-      expect(warnings[0]).toContain(`${10 * 30_012 - 4 * 30_012} byte(s) after offset ${4 * 30_012}`)
-      expect(queue.stats()).toMatchObject({ batches: 4 })
-      queue.close()
-    })
+    it.each([64 << 10, 128 << 10])(
+      "a segment bigger than the whole queue's bound (maxBytes lowered too) is read up to it, the rest warned about (segmentBytes %i)",
+      (segmentBytes) => {
+        const dir = tempDir("pollect-queue-")
+        const first = open(dir, { maxBytes: 1 << 20, segmentBytes: 512 << 10 }).queue
+        for (let i = 0; i < 10; i++) first.append(bytes(`${i}`.padEnd(30_000, "-")), 1) // 300 kB in one segment
+        first.close()
+        const { queue, warnings } = open(dir, { maxBytes: 128 << 10, segmentBytes })
+        // 128 KiB read, whatever the segment size: 4 whole frames (120,048 bytes).
+        expect(warnings).toHaveLength(1)
+        expect(warnings[0]).toContain(`${10 * 30_012 - 4 * 30_012} byte(s) after offset ${4 * 30_012}`)
+        expect(queue.stats()).toMatchObject({ batches: 4 })
+        queue.close()
+      },
+    )
   })
 
   it.skipIf(!fs.existsSync("/proc/self/fd"))("peek, ack and close leave no file open (counted in /proc/self/fd)", () => {

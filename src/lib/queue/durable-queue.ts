@@ -151,7 +151,7 @@ export class DurableQueue implements BatchQueue {
   ack(batch: QueuedBatch): void {
     if (this.closed) return
     if (batch.segment < this.head.segment || (batch.segment === this.head.segment && batch.end <= this.head.offset)) return
-    while (this.segments.length && (this.segments[0] as Segment).id < batch.segment) this.dropSegment(0)
+    while (this.segments.length && (this.segments[0] as Segment).id < batch.segment) this.dropOldest()
     const segment = this.segments[0]
     if (!segment || segment.id !== batch.segment) return // dropped meanwhile (the queue was full)
     const from = segment.id === this.head.segment ? this.head.offset : 0
@@ -161,7 +161,7 @@ export class DurableQueue implements BatchQueue {
     this.head = { segment: segment.id, offset: batch.end }
     // A finished segment that is not the one being written goes at once.
     if (batch.end >= segment.bytes && this.segments.length > 1) {
-      this.dropSegment(0)
+      this.dropOldest()
       const next = this.segments[0] as Segment
       this.head = { segment: next.id, offset: 0 }
     }
@@ -240,7 +240,7 @@ export class DurableQueue implements BatchQueue {
       // maxBytes of then: a file written before segmentBytes was lowered is read whole (its
       // frames are batches nobody has delivered); only one bigger than the whole queue's bound
       // (not ours, or maxBytes lowered too, whose oldest data go anyway) is cut.
-      const data = new Uint8Array(Math.min(size, Math.max(2 * this.segmentBytes, this.options.maxBytes)))
+      const data = new Uint8Array(Math.min(size, this.options.maxBytes))
       readAll(fd, data, 0)
       const segment: Segment = { id, bytes: 0, batches: 0, points: 0 }
       let offset = 0
@@ -314,7 +314,7 @@ export class DurableQueue implements BatchQueue {
     const total = () => this.segments.reduce((sum, segment) => sum + segment.bytes, 0)
     while (this.segments.length && total() + size > this.options.maxBytes) {
       const { batches, points, bytes } = this.segments[0] as Segment
-      this.dropSegment(0)
+      this.dropOldest()
       if (batches) this.options.onDrop?.({ batches, points, bytes, reason: "the queue is full (maxBytes)" })
       const next = this.segments[0]
       this.head = next ? { segment: next.id, offset: 0 } : { segment: this.head.segment + 1, offset: 0 }
@@ -341,9 +341,9 @@ export class DurableQueue implements BatchQueue {
     return { batches, points }
   }
 
-  private dropSegment(index: number): void {
-    const [segment] = this.segments.splice(index, 1)
-    if (!segment) return
+  /** Deletes the oldest segment (callers check there is one). */
+  private dropOldest(): void {
+    const segment = this.segments.shift() as Segment
     if (this.fd !== null && this.activeId === segment.id) {
       closeSync(this.fd)
       this.fd = null
