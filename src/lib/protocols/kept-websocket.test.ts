@@ -83,6 +83,17 @@ describe("KeptWebSocket", () => {
     expect(s.connections()).toBe(1)
   })
 
+  it("an onOpen that closes the connection leaves it closed: not ready, no reconnect", async () => {
+    const s = server()
+    let socket: KeptWebSocket | undefined
+    const k = kept(s.url, { onOpen: () => socket?.close() })
+    socket = k.socket
+    expect(await socket.whenReady()).toBe(false)
+    expect(socket.ready).toBe(false)
+    await Bun.sleep(60) // three backoffs of 20 ms: a reconnect would have come
+    expect([socket.ready, socket.opened, s.connections()]).toEqual([false, 1, 1])
+  })
+
   it("readyAfterFirstMessage: not ready at open, ready with the first message", async () => {
     let peer: ServerWebSocket<unknown> | undefined
     const s = server((ws) => (peer = ws))

@@ -122,6 +122,7 @@ export class KeptWebSocket {
       if (this.socket !== socket) return
       this.opened++
       this.options.onOpen?.()
+      if (this.socket !== socket) return // onOpen closed it
       this.armIdle(socket)
       if (!this.options.readyAfterFirstMessage) this.becomeReady()
     })
