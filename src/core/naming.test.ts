@@ -1,6 +1,18 @@
 /** core/naming.ts: the original's Prometheus names and the snake_case scheme's rules. */
 import { describe, expect, it } from "bun:test"
-import { graphitePath, graphitePaths, promBaseUnit, promLabelName, promLabels, promName, promSafe, promValue, snakeCase } from "./naming.ts"
+import {
+  graphitePath,
+  graphitePaths,
+  promBaseUnit,
+  promLabelName,
+  promLabels,
+  promName,
+  promSafe,
+  promValue,
+  SNAKE_NAMES_MAX,
+  snakeCase,
+  snakeNamesRemembered,
+} from "./naming.ts"
 import { ValueSet, type ValueSetMeta } from "./value-set.ts"
 import { resultOf } from "../../test/helpers/context.ts"
 
@@ -441,5 +453,24 @@ describe("snake_case: more of the unit and suffix rules", () => {
     expect(name("K1", "v", {})).toBe("pollect_k1_v")
     expect(name("K2", "undefined")).toBe("pollect_k2_undefined")
     expect(name("K2", undefined)).toBe("pollect_k2")
+  })
+})
+
+describe("the snake_case name cache's bound", () => {
+  it(`remembers at most ${SNAKE_NAMES_MAX} names: the next new one starts it afresh`, () => {
+    const set = new ValueSet([], {}).add(1, [], "cache_bound")
+    const result = resultOf(set, { type: "CacheBound" })
+    let before = snakeNamesRemembered()
+    let peak = 0
+    // Distinct source names until the cache is cleared (other tests may have filled part of it).
+    for (let i = 0; i <= SNAKE_NAMES_MAX; i++) {
+      promName({ ...result, name: `n${i}` }, set, set.values[0]!, "snake_case")
+      const now = snakeNamesRemembered()
+      if (now < before) break
+      peak = Math.max(peak, now)
+      before = now
+    }
+    expect(peak).toBe(SNAKE_NAMES_MAX)
+    expect(snakeNamesRemembered()).toBe(1)
   })
 })

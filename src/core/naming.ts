@@ -203,7 +203,10 @@ export function promScaler(set: ValueSet, scheme: PromNameScheme): (value: numbe
  * bound only guards against value names made from data.
  */
 const SNAKE_NAMES = new Map<string, string>()
-const SNAKE_NAMES_MAX = 50_000
+export const SNAKE_NAMES_MAX = 50_000
+
+/** How many snake_case names are remembered now (for the test of the bound). */
+export const snakeNamesRemembered = (): number => SNAKE_NAMES.size
 
 export function promName(result: SourceResult, set: ValueSet, value: Value, scheme: PromNameScheme): string {
   if (scheme === "pollect") return pollectName(result, value)
