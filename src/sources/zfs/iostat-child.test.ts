@@ -68,6 +68,13 @@ describe("IostatChild", () => {
     expect(lines.map((line) => `${line[0]}${line.length}`)).toEqual(["x8192", "a5"])
   })
 
+  it("a longer line that arrives in parts is dropped whole: its short tail after the first 8192 characters is no line", async () => {
+    const { made, lines } = child(script(`head -c 9000 /dev/zero | tr '\\0' y; sleep 0.2; printf zzz; echo; echo after; exec sleep 30`))
+    made.ensure()
+    await until("the line after", () => lines.includes("after"))
+    expect(lines).toEqual(["after"])
+  })
+
   it("a line without end is not kept: 64 MB without a newline leave the heap as it was", async () => {
     const dir = tempDir("pollect-iostat-child-")
     const written = join(dir, "written")
