@@ -74,6 +74,19 @@ describe("writeTo", () => {
     expect(lengths).toEqual([8, 5, 2])
   })
 
+  it("a socket whose reader closed (ECONNRESET) is a reader gone too: stdout ends with 0, stderr drops the line", async () => {
+    const proc = child(`import { writeTo } from "./src/core/stdio.ts"
+const reset = () => {
+  throw Object.assign(new Error("ECONNRESET: connection reset by peer, write"), { code: "ECONNRESET" })
+}
+writeTo(2, "lost\\n", reset)
+process.stderr.write("after stderr;")
+writeTo(1, "lost\\n", reset)
+process.stderr.write("not reached")`)
+    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+    expect({ out, err, code }).toEqual({ out: "", err: "after stderr;", code: 0 })
+  })
+
   it("throws other errors than EPIPE and EAGAIN (a closed descriptor is a bug to see)", () => {
     const write = (() => {
       throw Object.assign(new Error("EBADF: bad file descriptor"), { code: "EBADF" })

@@ -4,8 +4,9 @@
  * `process.stdout` or `process.stderr` costs a daemon about 4.6 MB of runtime code and 2 MB of
  * heap (bench/RESULTS.md, "Footprint"). The log and DryRun write through here.
  *
- * - A reader that went away (`pollect --dry-run | head`): stdout ends the process with 0, as a
- *   Unix filter does; stderr drops the line (there is nowhere left to tell).
+ * - A reader that went away (`pollect --dry-run | head`; EPIPE, or ECONNRESET when the descriptor
+ *   is a socket): stdout ends the process with 0, as a Unix filter does; stderr drops the line
+ *   (there is nowhere left to tell).
  * - A descriptor someone made non-blocking (EAGAIN): from then on that stream goes through
  *   `process.stdout`/`process.stderr`, which queue and retry, so no line is lost or reordered.
  *
@@ -36,7 +37,8 @@ export function writeTo(fd: Fd, text: string, write: typeof writeSync = writeSyn
     if (code === "EAGAIN") {
       viaStream.add(fd)
       streamOf(fd).write(bytes.subarray(offset))
-    } else if (code === "EPIPE") {
+    } else if (code === "EPIPE" || code === "ECONNRESET") {
+      // ECONNRESET: the descriptor is a socket (journald, a parent's socketpair) whose reader closed.
       if (fd === 1) process.exit(0)
     } else throw error
   }
